@@ -1,0 +1,785 @@
+//! The client: [`Engine`], [`Request`] and [`Response`].
+//!
+//! Every call goes through [`Engine::send`] (whole reply in memory),
+//! [`Engine::stream`] (headers within the deadline, then chunks with an idle
+//! deadline) or [`Engine::upgrade`] (attach and exec hijacking). None of them
+//! turns a status into an error: a check asserts statuses itself, and the typed
+//! helpers in the area modules call [`Response::ok`] when they need a success.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderValue, CONTENT_TYPE, HOST};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::Endpoint;
+use crate::error::EngineError;
+use crate::stream::{DecodeError, Frame, FrameDecoder, JsonLinesDecoder};
+use crate::transport::{self, Pool, TransportError};
+use crate::version::{ApiVersion, MAX_API_VERSION};
+
+/// Deadlines for calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// A whole non-streaming call: connect, send, and read the full reply.
+    pub call: Duration,
+    /// The longest silence a streaming call tolerates between chunks.
+    pub stream_idle: Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            call: Duration::from_secs(30),
+            stream_idle: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One finished call, for transcripts and `--verbose`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CallRecord {
+    pub method: String,
+    pub path: String,
+    /// The status, absent when no reply came.
+    pub status: Option<u16>,
+    pub elapsed_ms: f64,
+    /// A prefix of the request body, when there was one.
+    pub request_body: Option<String>,
+    /// A prefix of the response body (non-streaming calls).
+    pub response_body: Option<String>,
+    /// The error kind and message, when the call failed below HTTP.
+    pub error: Option<String>,
+}
+
+/// Receives a record of every call an [`Engine`] handle makes.
+pub trait CallObserver: Send + Sync {
+    fn record(&self, call: &CallRecord);
+}
+
+const PREVIEW: usize = 1024;
+
+fn preview(b: &[u8]) -> String {
+    let cut = &b[..b.len().min(PREVIEW)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if b.len() > PREVIEW {
+        s.push_str(&format!("... ({} bytes)", b.len()));
+    }
+    s
+}
+
+/// A request to the engine. Paths are given unversioned (`/containers/json`);
+/// the client adds the negotiated `/v1.xx` prefix unless [`Request::unversioned`].
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    query: Vec<(String, String)>,
+    body: Option<Bytes>,
+    content_type: Option<&'static str>,
+    headers: Vec<(http::HeaderName, HeaderValue)>,
+    allowance: Duration,
+    versioned: bool,
+}
+
+impl Request {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            content_type: None,
+            headers: Vec::new(),
+            allowance: Duration::ZERO,
+            versioned: true,
+        }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+    pub fn head(path: impl Into<String>) -> Self {
+        Self::new(Method::HEAD, path)
+    }
+
+    /// Adds a query parameter (percent-encoded by the client).
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, value: &serde_json::Value) -> Self {
+        self.body = Some(Bytes::from(value.to_string()));
+        self.content_type = Some("application/json");
+        self
+    }
+
+    /// Sets a raw body with its content type.
+    pub fn body(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
+        self.body = Some(body.into());
+        self.content_type = Some(content_type);
+        self
+    }
+
+    pub fn header(mut self, name: http::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Extra time for a call that waits on purpose (stop with `t`, wait).
+    pub fn allowance(mut self, extra: Duration) -> Self {
+        self.allowance = extra;
+        self
+    }
+
+    /// Sends the path as given, without the version prefix (`/_ping`, `/version`).
+    pub fn unversioned(mut self) -> Self {
+        self.versioned = false;
+        self
+    }
+
+    fn target(&self, version: Option<ApiVersion>) -> String {
+        let mut t = match (self.versioned, version) {
+            (true, Some(v)) => format!("/v{v}{}", self.path),
+            _ => self.path.clone(),
+        };
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            t.push(if i == 0 { '?' } else { '&' });
+            t.push_str(&encode(k));
+            t.push('=');
+            t.push_str(&encode(v));
+        }
+        t
+    }
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters pass).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A complete reply: the raw facts a check asserts.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub method: Method,
+    /// The versioned path and query as sent.
+    pub path: String,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub elapsed: Duration,
+}
+
+impl Response {
+    /// The engine's error `message`, or the raw body when it is not the usual JSON.
+    pub fn message(&self) -> String {
+        match serde_json::from_slice::<serde_json::Value>(&self.body) {
+            Ok(v) if v.get("message").and_then(|m| m.as_str()).is_some() => {
+                v["message"].as_str().unwrap_or_default().to_string()
+            }
+            _ => String::from_utf8_lossy(&self.body).trim().to_string(),
+        }
+    }
+
+    /// Turns any non-2xx status into [`EngineError::Api`].
+    pub fn ok(self) -> Result<Self, EngineError> {
+        if self.status.is_success() {
+            Ok(self)
+        } else {
+            Err(self.api_error())
+        }
+    }
+
+    /// Accepts only the given statuses.
+    pub fn expect_status(self, accepted: &[u16]) -> Result<Self, EngineError> {
+        if accepted.contains(&self.status.as_u16()) {
+            Ok(self)
+        } else {
+            Err(self.api_error())
+        }
+    }
+
+    pub fn api_error(&self) -> EngineError {
+        EngineError::Api {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status: self.status,
+            message: self.message(),
+        }
+    }
+
+    /// Parses the body as JSON; failure is a protocol error.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, EngineError> {
+        serde_json::from_slice(&self.body).map_err(|e| EngineError::Protocol {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            detail: format!("invalid JSON body: {e}: {}", preview(&self.body)),
+        })
+    }
+
+    /// The body decoded as a multiplexed stream; bad framing is a protocol error.
+    pub fn frames(&self) -> Result<Vec<Frame>, EngineError> {
+        FrameDecoder::decode_all(&self.body).map_err(|e| self.decode_error(e))
+    }
+
+    /// The body decoded as JSON lines.
+    pub fn json_lines(&self) -> Result<Vec<serde_json::Value>, EngineError> {
+        JsonLinesDecoder::decode_all(&self.body).map_err(|e| self.decode_error(e))
+    }
+
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn decode_error(&self, e: DecodeError) -> EngineError {
+        EngineError::Protocol {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// What the engine said about itself at connect time (`GET /version`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EngineInfo {
+    /// The engine's product version, e.g. `20.10.24+dfsg1`.
+    pub version: String,
+    /// The newest API version the engine speaks.
+    pub api_version: ApiVersion,
+    pub min_api_version: Option<ApiVersion>,
+    /// A product name: the `Engine` component's name, or the platform's.
+    pub name: String,
+    pub os: String,
+    pub arch: String,
+    /// The whole reply.
+    pub raw: serde_json::Value,
+}
+
+struct Shared {
+    endpoint: Endpoint,
+    deadlines: Deadlines,
+    pool: Arc<Pool>,
+    version: ApiVersion,
+    info: Option<EngineInfo>,
+}
+
+/// A handle on one engine. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("endpoint", &self.shared.endpoint)
+            .field("version", &self.shared.version)
+            .finish()
+    }
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub endpoint: Endpoint,
+    pub deadlines: Deadlines,
+    /// Use this API version instead of negotiating.
+    pub pinned_version: Option<ApiVersion>,
+}
+
+impl Engine {
+    /// Connects and negotiates the API version: the lower of the engine's and
+    /// dockhand's own maximum, unless pinned. The `/version` call doubles as the
+    /// reachability check, so a missing engine fails here.
+    pub async fn connect(opts: ConnectOptions) -> Result<Engine, EngineError> {
+        let probe = Engine::unnegotiated(opts.endpoint.clone(), opts.deadlines);
+        let resp = probe.send(Request::get("/version").unversioned()).await?.ok()?;
+        let raw: serde_json::Value = resp.json()?;
+        let api = |key: &str| raw.get(key).and_then(|v| v.as_str()).and_then(|s| s.parse::<ApiVersion>().ok());
+        let api_version = api("ApiVersion").ok_or_else(|| EngineError::Protocol {
+            method: Method::GET,
+            path: "/version".into(),
+            detail: format!("the reply has no valid ApiVersion: {}", preview(&resp.body)),
+        })?;
+        let name = raw["Components"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["Name"] == "Engine" || c["Name"] == "Podman Engine"))
+            .and_then(|c| c["Name"].as_str())
+            .map(|n| match raw["Platform"]["Name"].as_str() {
+                Some(p) if !p.is_empty() => p.to_string(),
+                _ => n.to_string(),
+            })
+            .unwrap_or_else(|| "Docker Engine".into());
+        let info = EngineInfo {
+            version: raw["Version"].as_str().unwrap_or_default().to_string(),
+            api_version,
+            min_api_version: api("MinAPIVersion"),
+            name,
+            os: raw["Os"].as_str().unwrap_or_default().to_string(),
+            arch: raw["Arch"].as_str().unwrap_or_default().to_string(),
+            raw: raw.clone(),
+        };
+        let version = opts.pinned_version.unwrap_or(api_version.min(MAX_API_VERSION));
+        Ok(Engine {
+            shared: Arc::new(Shared {
+                endpoint: opts.endpoint,
+                deadlines: opts.deadlines,
+                pool: probe.shared.pool.clone(),
+                version,
+                info: Some(info),
+            }),
+            observer: None,
+        })
+    }
+
+    /// A handle that sends versioned paths with the given version and has not
+    /// talked to the engine yet (for benchmarks and for probing a dead engine).
+    pub fn with_version(endpoint: Endpoint, deadlines: Deadlines, version: ApiVersion) -> Engine {
+        Engine {
+            shared: Arc::new(Shared {
+                endpoint,
+                deadlines,
+                pool: Arc::new(Pool::new()),
+                version,
+                info: None,
+            }),
+            observer: None,
+        }
+    }
+
+    fn unnegotiated(endpoint: Endpoint, deadlines: Deadlines) -> Engine {
+        Self::with_version(endpoint, deadlines, MAX_API_VERSION)
+    }
+
+    /// The same engine, with every call reported to `observer`.
+    pub fn with_observer(&self, observer: Arc<dyn CallObserver>) -> Engine {
+        Engine {
+            shared: self.shared.clone(),
+            observer: Some(observer),
+        }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.shared.endpoint
+    }
+
+    pub fn api_version(&self) -> ApiVersion {
+        self.shared.version
+    }
+
+    /// What `/version` said at connect time, if this handle negotiated.
+    pub fn info(&self) -> Option<&EngineInfo> {
+        self.shared.info.as_ref()
+    }
+
+    pub fn deadlines(&self) -> Deadlines {
+        self.shared.deadlines
+    }
+
+    /// Forgets pooled connections, e.g. after the engine restarted.
+    pub fn reset_connections(&self) {
+        self.shared.pool.clear();
+    }
+
+    fn build(&self, req: &Request) -> Result<(String, http::Request<Full<Bytes>>), EngineError> {
+        let target = req.target(Some(self.shared.version));
+        let mut b = http::Request::builder()
+            .method(req.method.clone())
+            .uri(&target)
+            .header(HOST, "docker")
+            .header(http::header::USER_AGENT, concat!("dockhand/", env!("CARGO_PKG_VERSION")));
+        if let Some(ct) = req.content_type {
+            b = b.header(CONTENT_TYPE, ct);
+        }
+        for (k, v) in &req.headers {
+            b = b.header(k, v);
+        }
+        let body = req.body.clone().unwrap_or_default();
+        let r = b
+            .body(Full::new(body))
+            .map_err(|e| EngineError::InvalidRequest(format!("{} {target}: {e}", req.method)))?;
+        Ok((target, r))
+    }
+
+    fn map_transport(&self, e: TransportError, method: &Method, path: &str) -> EngineError {
+        match e {
+            TransportError::Connect(reason) => EngineError::Unreachable {
+                endpoint: self.shared.endpoint.clone(),
+                reason,
+            },
+            TransportError::Exchange { detail, parse: true } => EngineError::Protocol {
+                method: method.clone(),
+                path: path.to_string(),
+                detail,
+            },
+            TransportError::Exchange { detail, parse: false } => EngineError::ConnectionLost {
+                endpoint: self.shared.endpoint.clone(),
+                method: method.clone(),
+                path: path.to_string(),
+                detail,
+            },
+        }
+    }
+
+    fn not_responding(&self, method: &Method, path: &str, waited: Duration) -> EngineError {
+        EngineError::NotResponding {
+            endpoint: self.shared.endpoint.clone(),
+            method: method.clone(),
+            path: path.to_string(),
+            waited,
+        }
+    }
+
+    fn observe(&self, req: &Request, target: &str, status: Option<StatusCode>, started: Instant, body: Option<&[u8]>, err: Option<&EngineError>) {
+        if let Some(o) = &self.observer {
+            o.record(&CallRecord {
+                method: req.method.to_string(),
+                path: target.to_string(),
+                status: status.map(|s| s.as_u16()),
+                elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+                request_body: req.body.as_deref().filter(|b| !b.is_empty()).map(preview),
+                response_body: body.filter(|b| !b.is_empty()).map(preview),
+                error: err.map(|e| format!("{}: {e}", e.kind())),
+            });
+        }
+        tracing::debug!(method = %req.method, path = target, status = status.map(|s| s.as_u16()), elapsed_ms = started.elapsed().as_millis() as u64, "engine call");
+    }
+
+    /// Sends a request and reads the whole reply within the call deadline plus
+    /// the request's allowance. Any status is returned as is.
+    pub async fn send(&self, req: Request) -> Result<Response, EngineError> {
+        let started = Instant::now();
+        let (target, http_req) = self.build(&req)?;
+        let limit = self.shared.deadlines.call + req.allowance;
+        let method = req.method.clone();
+        let work = async {
+            let (resp, sender) = transport::send(&self.shared.pool, &self.shared.endpoint, http_req)
+                .await
+                .map_err(|e| self.map_transport(e, &method, &target))?;
+            let (parts, body) = resp.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| self.map_transport(transport::exchange_error(&e), &method, &target))?
+                .to_bytes();
+            self.shared.pool.put_back(sender);
+            Ok::<_, EngineError>((parts, body))
+        };
+        let result = match tokio::time::timeout(limit, work).await {
+            Ok(r) => r,
+            Err(_) => Err(self.not_responding(&method, &target, limit)),
+        };
+        match result {
+            Ok((parts, body)) => {
+                self.observe(&req, &target, Some(parts.status), started, Some(&body), None);
+                Ok(Response {
+                    method,
+                    path: target,
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                    elapsed: started.elapsed(),
+                })
+            }
+            Err(e) => {
+                self.observe(&req, &target, None, started, None, Some(&e));
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends a request whose reply is a stream: the status and headers must come
+    /// within the call deadline (plus allowance); each later chunk must come
+    /// within the idle deadline.
+    pub async fn stream(&self, req: Request) -> Result<StreamResponse, EngineError> {
+        let started = Instant::now();
+        let (target, http_req) = self.build(&req)?;
+        let limit = self.shared.deadlines.call + req.allowance;
+        let method = req.method.clone();
+        let head = async {
+            transport::send(&self.shared.pool, &self.shared.endpoint, http_req)
+                .await
+                .map_err(|e| self.map_transport(e, &method, &target))
+        };
+        let result = match tokio::time::timeout(limit, head).await {
+            Ok(r) => r,
+            Err(_) => Err(self.not_responding(&method, &target, limit)),
+        };
+        match result {
+            Ok((resp, _sender)) => {
+                self.observe(&req, &target, Some(resp.status()), started, None, None);
+                let (parts, body) = resp.into_parts();
+                Ok(StreamResponse {
+                    engine: self.clone(),
+                    method,
+                    path: target,
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                    idle: self.shared.deadlines.stream_idle,
+                    started,
+                })
+            }
+            Err(e) => {
+                self.observe(&req, &target, None, started, None, Some(&e));
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends a request that asks to hijack the connection (attach, exec start).
+    /// On `101 Switching Protocols` the raw duplex stream is returned; any other
+    /// status comes back as a complete [`Response`] in `Err`-free form so the
+    /// check can assert it.
+    pub async fn upgrade(&self, req: Request) -> Result<Upgrade, EngineError> {
+        let started = Instant::now();
+        let req = req
+            .header(http::header::CONNECTION, HeaderValue::from_static("Upgrade"))
+            .header(http::header::UPGRADE, HeaderValue::from_static("tcp"));
+        let (target, http_req) = self.build(&req)?;
+        let limit = self.shared.deadlines.call + req.allowance;
+        let method = req.method.clone();
+        let work = async {
+            let mut sender = transport::connect(&self.shared.endpoint, true)
+                .await
+                .map_err(|e| self.map_transport(e, &method, &target))?;
+            let resp = sender
+                .send_request(http_req)
+                .await
+                .map_err(|e| self.map_transport(transport::exchange_error(&e), &method, &target))?;
+            if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+                let headers = resp.headers().clone();
+                let io = hyper::upgrade::on(resp)
+                    .await
+                    .map_err(|e| self.map_transport(transport::exchange_error(&e), &method, &target))?;
+                Ok(Upgrade::Switched {
+                    status: StatusCode::SWITCHING_PROTOCOLS,
+                    headers,
+                    io: TokioIo::new(io),
+                })
+            } else {
+                let (parts, body) = resp.into_parts();
+                let body = body
+                    .collect()
+                    .await
+                    .map_err(|e| self.map_transport(transport::exchange_error(&e), &method, &target))?
+                    .to_bytes();
+                Ok(Upgrade::Refused(Response {
+                    method: method.clone(),
+                    path: target.clone(),
+                    status: parts.status,
+                    headers: parts.headers,
+                    body,
+                    elapsed: started.elapsed(),
+                }))
+            }
+        };
+        let result = match tokio::time::timeout(limit, work).await {
+            Ok(r) => r,
+            Err(_) => Err(self.not_responding(&method, &target, limit)),
+        };
+        match &result {
+            Ok(Upgrade::Switched { status, .. }) => self.observe(&req, &target, Some(*status), started, None, None),
+            Ok(Upgrade::Refused(r)) => self.observe(&req, &target, Some(r.status), started, Some(&r.body), None),
+            Err(e) => self.observe(&req, &target, None, started, None, Some(e)),
+        }
+        result
+    }
+}
+
+/// The result of [`Engine::upgrade`].
+pub enum Upgrade {
+    /// The engine switched protocols: raw bytes both ways from here on.
+    Switched {
+        status: StatusCode,
+        headers: HeaderMap,
+        io: TokioIo<hyper::upgrade::Upgraded>,
+    },
+    /// The engine answered with an ordinary reply instead.
+    Refused(Response),
+}
+
+/// A reply being streamed.
+pub struct StreamResponse {
+    engine: Engine,
+    pub method: Method,
+    pub path: String,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: Incoming,
+    idle: Duration,
+    started: Instant,
+}
+
+impl StreamResponse {
+    /// Changes the idle deadline for the chunks still to come.
+    pub fn set_idle_deadline(&mut self, idle: Duration) {
+        self.idle = idle;
+    }
+
+    /// The next chunk, `None` at the end of the stream.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, EngineError> {
+        loop {
+            let next = match tokio::time::timeout(self.idle, self.body.frame()).await {
+                Err(_) => {
+                    return Err(EngineError::StreamIdle {
+                        endpoint: self.engine.endpoint().clone(),
+                        method: self.method.clone(),
+                        path: self.path.clone(),
+                        idle: self.idle,
+                    })
+                }
+                Ok(n) => n,
+            };
+            match next {
+                None => return Ok(None),
+                Some(Err(e)) => {
+                    return Err(self
+                        .engine
+                        .map_transport(transport::exchange_error(&e), &self.method, &self.path))
+                }
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        if !data.is_empty() {
+                            return Ok(Some(data));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the rest of the stream into memory (each chunk under the idle deadline).
+    pub async fn collect(mut self) -> Result<Response, EngineError> {
+        let mut buf = bytes::BytesMut::new();
+        while let Some(c) = self.chunk().await? {
+            buf.extend_from_slice(&c);
+        }
+        Ok(Response {
+            method: self.method,
+            path: self.path,
+            status: self.status,
+            headers: self.headers,
+            body: buf.freeze(),
+            elapsed: self.started.elapsed(),
+        })
+    }
+
+    /// Turns the stream into a strict frame reader.
+    pub fn frames(self) -> FrameStream {
+        FrameStream {
+            inner: self,
+            decoder: FrameDecoder::new(),
+            done: false,
+        }
+    }
+
+    /// Turns the stream into a JSON-lines reader.
+    pub fn json_lines(self) -> JsonStream {
+        JsonStream {
+            inner: self,
+            decoder: JsonLinesDecoder::new(),
+            done: false,
+        }
+    }
+
+    fn protocol(&self, e: DecodeError) -> EngineError {
+        EngineError::Protocol {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// Frames from a streaming reply; a truncated stream ends in a protocol error.
+pub struct FrameStream {
+    inner: StreamResponse,
+    decoder: FrameDecoder,
+    done: bool,
+}
+
+impl FrameStream {
+    pub fn response(&self) -> &StreamResponse {
+        &self.inner
+    }
+
+    pub fn set_idle_deadline(&mut self, idle: Duration) {
+        self.inner.set_idle_deadline(idle);
+    }
+
+    pub async fn next(&mut self) -> Result<Option<Frame>, EngineError> {
+        loop {
+            if let Some(f) = self.decoder.next_frame().map_err(|e| self.inner.protocol(e))? {
+                return Ok(Some(f));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.inner.chunk().await? {
+                Some(c) => self.decoder.push(&c),
+                None => {
+                    self.done = true;
+                    self.decoder.finish().map_err(|e| self.inner.protocol(e))?;
+                }
+            }
+        }
+    }
+}
+
+/// JSON messages from a streaming reply.
+pub struct JsonStream {
+    inner: StreamResponse,
+    decoder: JsonLinesDecoder,
+    done: bool,
+}
+
+impl JsonStream {
+    pub fn response(&self) -> &StreamResponse {
+        &self.inner
+    }
+
+    pub async fn next(&mut self) -> Result<Option<serde_json::Value>, EngineError> {
+        loop {
+            if let Some(m) = self.decoder.next_message().map_err(|e| self.inner.protocol(e))? {
+                return Ok(Some(m));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.inner.chunk().await? {
+                Some(c) => self.decoder.push(&c),
+                None => {
+                    self.done = true;
+                    if let Some(m) = self.decoder.finish().map_err(|e| self.inner.protocol(e))? {
+                        return Ok(Some(m));
+                    }
+                }
+            }
+        }
+    }
+}

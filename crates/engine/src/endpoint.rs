@@ -1,0 +1,178 @@
+//! Where the engine lives: [`Endpoint`], and [`EndpointSource`], how it was chosen.
+//!
+//! The order is the one the Docker CLI uses, minus contexts: an explicit `--host`,
+//! then `DOCKER_HOST`, then the default unix socket. The source is kept because
+//! "unreachable" is only actionable when the user knows which setting to change.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The default socket when neither a flag nor `DOCKER_HOST` names one.
+pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// How an [`Endpoint`] was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointSource {
+    /// The `--host` flag (or a configuration file standing in for it).
+    Flag,
+    /// The `DOCKER_HOST` environment variable.
+    DockerHost,
+    /// Neither was set: the default socket.
+    Default,
+}
+
+impl fmt::Display for EndpointSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EndpointSource::Flag => "from --host",
+            EndpointSource::DockerHost => "from DOCKER_HOST",
+            EndpointSource::Default => "the default",
+        })
+    }
+}
+
+/// The transport address of an engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A unix domain socket.
+    Unix(PathBuf),
+    /// A plain TCP `host:port`.
+    Tcp(String),
+}
+
+/// An engine address together with the setting it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub address: Address,
+    pub source: EndpointSource,
+}
+
+/// A `DOCKER_HOST`-style string that dockhand cannot use.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host:port")]
+pub struct EndpointParseError {
+    pub value: String,
+    pub source_name: EndpointSource,
+    pub reason: &'static str,
+}
+
+impl Endpoint {
+    /// Parses `unix:///path`, `tcp://host:port`, or a bare absolute socket path.
+    pub fn parse(value: &str, source: EndpointSource) -> Result<Self, EndpointParseError> {
+        let err = |reason| EndpointParseError {
+            value: value.to_string(),
+            source_name: source,
+            reason,
+        };
+        let address = if let Some(path) = value.strip_prefix("unix://") {
+            if path.is_empty() {
+                return Err(err("the socket path is empty"));
+            }
+            Address::Unix(PathBuf::from(path))
+        } else if let Some(rest) = value.strip_prefix("tcp://") {
+            let hostport = rest.trim_end_matches('/');
+            if hostport.is_empty() {
+                return Err(err("the host is empty"));
+            }
+            if hostport.contains('/') {
+                return Err(err("a path after host:port is not supported"));
+            }
+            // Docker's default plain-text port when none is given.
+            if hostport.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+                Address::Tcp(hostport.to_string())
+            } else if hostport.starts_with('[') && hostport.ends_with(']') || !hostport.contains(':') {
+                Address::Tcp(format!("{hostport}:2375"))
+            } else {
+                return Err(err("the port is not a number"));
+            }
+        } else if value.starts_with('/') {
+            Address::Unix(PathBuf::from(value))
+        } else if value.starts_with("ssh://") || value.starts_with("npipe://") || value.starts_with("fd://") {
+            return Err(err("this scheme is not supported yet"));
+        } else {
+            return Err(err("the scheme is missing or unknown"));
+        };
+        Ok(Endpoint { address, source })
+    }
+
+    /// Resolves the endpoint from a flag value, then `DOCKER_HOST`, then the default.
+    pub fn resolve(flag: Option<&str>) -> Result<Self, EndpointParseError> {
+        Self::resolve_with(flag, std::env::var("DOCKER_HOST").ok().as_deref())
+    }
+
+    /// [`Endpoint::resolve`] with the environment passed in, for tests.
+    pub fn resolve_with(flag: Option<&str>, docker_host: Option<&str>) -> Result<Self, EndpointParseError> {
+        match (flag, docker_host) {
+            (Some(f), _) => Self::parse(f, EndpointSource::Flag),
+            (None, Some(h)) if !h.is_empty() => Self::parse(h, EndpointSource::DockerHost),
+            _ => Ok(Endpoint {
+                address: Address::Unix(PathBuf::from(DEFAULT_SOCKET)),
+                source: EndpointSource::Default,
+            }),
+        }
+    }
+
+    /// A unix socket endpoint, as private engines use.
+    pub fn unix(path: impl Into<PathBuf>, source: EndpointSource) -> Self {
+        Endpoint {
+            address: Address::Unix(path.into()),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Unix(p) => write!(f, "unix://{}", p.display()),
+            Address::Tcp(h) => write!(f, "tcp://{h}"),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.address, self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_beats_docker_host_beats_default() {
+        let e = Endpoint::resolve_with(Some("unix:///a.sock"), Some("tcp://h:1")).unwrap();
+        assert_eq!(e.address, Address::Unix("/a.sock".into()));
+        assert_eq!(e.source, EndpointSource::Flag);
+        let e = Endpoint::resolve_with(None, Some("tcp://h:1")).unwrap();
+        assert_eq!(e.address, Address::Tcp("h:1".into()));
+        assert_eq!(e.source, EndpointSource::DockerHost);
+        let e = Endpoint::resolve_with(None, None).unwrap();
+        assert_eq!(e.address, Address::Unix(DEFAULT_SOCKET.into()));
+        assert_eq!(e.source, EndpointSource::Default);
+        let e = Endpoint::resolve_with(None, Some("")).unwrap();
+        assert_eq!(e.source, EndpointSource::Default);
+    }
+
+    #[test]
+    fn tcp_without_port_gets_2375() {
+        let e = Endpoint::parse("tcp://10.0.0.1", EndpointSource::Flag).unwrap();
+        assert_eq!(e.address, Address::Tcp("10.0.0.1:2375".into()));
+    }
+
+    #[test]
+    fn bad_endpoints_say_what_is_wrong() {
+        for (v, why) in [
+            ("http://x", "scheme"),
+            ("unix://", "empty"),
+            ("tcp://h:abc", "port"),
+            ("ssh://me@h", "not supported"),
+        ] {
+            let e = Endpoint::parse(v, EndpointSource::DockerHost).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains(why), "{msg}");
+            assert!(msg.contains("DOCKER_HOST"), "{msg}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The error taxonomy: [`EngineError`].
+//!
+//! Each variant needs a different answer from the user, so they are never folded
+//! together: an unreachable engine is a setup problem, a silent one is a hung
+//! daemon, an API error is the engine's verdict, and a protocol error is a finding
+//! about the engine's wire behaviour.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+
+use crate::endpoint::Endpoint;
+
+/// Why the engine's socket could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnreachableReason {
+    /// The unix socket does not exist.
+    SocketMissing,
+    /// Nobody listens: connection refused.
+    Refused,
+    /// The socket exists but this user may not open it.
+    PermissionDenied,
+    /// The TCP host name did not resolve.
+    UnknownHost,
+    /// Any other connect failure, with the OS's words.
+    Other(String),
+}
+
+impl UnreachableReason {
+    pub(crate) fn from_io(err: &std::io::Error) -> Self {
+        use std::io::ErrorKind::*;
+        match err.kind() {
+            NotFound => UnreachableReason::SocketMissing,
+            ConnectionRefused => UnreachableReason::Refused,
+            PermissionDenied => UnreachableReason::PermissionDenied,
+            _ => UnreachableReason::Other(err.to_string()),
+        }
+    }
+
+    /// What the user should do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            UnreachableReason::SocketMissing => {
+                "start the engine (e.g. `systemctl start docker`), or point --host / DOCKER_HOST at a running one"
+            }
+            UnreachableReason::Refused => {
+                "the engine is not listening there: start it, or point --host / DOCKER_HOST at a running one"
+            }
+            UnreachableReason::PermissionDenied => {
+                "run as root, or add your user to the socket's group (usually `docker`) and log in again"
+            }
+            UnreachableReason::UnknownHost => "check the host name in --host / DOCKER_HOST",
+            UnreachableReason::Other(_) => "check that the engine runs and that --host / DOCKER_HOST names it",
+        }
+    }
+}
+
+impl fmt::Display for UnreachableReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnreachableReason::SocketMissing => f.write_str("the socket does not exist"),
+            UnreachableReason::Refused => f.write_str("connection refused"),
+            UnreachableReason::PermissionDenied => f.write_str("permission denied"),
+            UnreachableReason::UnknownHost => f.write_str("the host name does not resolve"),
+            UnreachableReason::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A failed engine call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EngineError {
+    /// The connection could not be opened.
+    #[error("engine unreachable at {endpoint}: {reason}; {}", reason.hint())]
+    Unreachable { endpoint: Endpoint, reason: UnreachableReason },
+
+    /// Connected, but no complete reply came within the deadline.
+    #[error("engine not responding: {method} {path} got no reply within {}; the daemon at {endpoint} may be frozen or overloaded: check it (e.g. `ps -o stat= -p $(pidof dockerd)` shows T when stopped), or raise the deadline with --timeout", fmt_duration(*waited))]
+    NotResponding {
+        endpoint: Endpoint,
+        method: Method,
+        path: String,
+        waited: Duration,
+    },
+
+    /// A streaming call received nothing for longer than its idle deadline.
+    #[error("engine stream went silent: {method} {path} received nothing for {}; the daemon at {endpoint} may be frozen", fmt_duration(*idle))]
+    StreamIdle {
+        endpoint: Endpoint,
+        method: Method,
+        path: String,
+        idle: Duration,
+    },
+
+    /// The connection broke before the reply was complete.
+    #[error("engine connection lost: {method} {path}: {detail}; the daemon at {endpoint} may have exited or restarted")]
+    ConnectionLost {
+        endpoint: Endpoint,
+        method: Method,
+        path: String,
+        detail: String,
+    },
+
+    /// The engine answered with a status the caller did not accept.
+    #[error("engine API error: {method} {path} returned {status}: {message}")]
+    Api {
+        method: Method,
+        path: String,
+        status: StatusCode,
+        /// The engine's `message`, or the raw body when it is not the usual JSON.
+        message: String,
+    },
+
+    /// The reply broke the protocol: bad framing, bad JSON, a truncated stream.
+    #[error("engine protocol error: {method} {path}: {detail}")]
+    Protocol { method: Method, path: String, detail: String },
+
+    /// The request itself could not be built (a bug in the caller, not the engine).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+}
+
+impl EngineError {
+    /// True for the errors that mean the engine itself is gone or stuck, as opposed
+    /// to an answer we did not like: the runner's watchdog acts on these.
+    pub fn is_engine_down(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Unreachable { .. }
+                | EngineError::NotResponding { .. }
+                | EngineError::StreamIdle { .. }
+                | EngineError::ConnectionLost { .. }
+        )
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            EngineError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A short name of the kind, for reports and JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EngineError::Unreachable { .. } => "unreachable",
+            EngineError::NotResponding { .. } => "not-responding",
+            EngineError::StreamIdle { .. } => "stream-idle",
+            EngineError::ConnectionLost { .. } => "connection-lost",
+            EngineError::Api { .. } => "api",
+            EngineError::Protocol { .. } => "protocol",
+            EngineError::InvalidRequest(_) => "invalid-request",
+        }
+    }
+}
+
+/// Formats a duration the way people read it: `30s`, `1.5s`, `250ms`.
+pub fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}

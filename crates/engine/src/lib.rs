@@ -1,0 +1,33 @@
+//! dockhand-engine: a Docker Engine API client written for testers.
+//!
+//! The main type is [`Engine`]. Unlike a general-purpose client it never hides
+//! what the engine did: every call returns the raw status, headers and body
+//! ([`Response`]), streams are decoded strictly ([`FrameDecoder`],
+//! [`JsonLinesDecoder`]), and failures are sorted into the kinds a user must
+//! act on differently ([`EngineError`]). Every call has a deadline.
+//!
+//! The area modules (`system`, `container`, `image`) add thin typed calls on
+//! top; one file per API area, as the reference is organised.
+
+mod client;
+mod container;
+mod endpoint;
+mod error;
+mod image;
+mod stream;
+mod system;
+mod transport;
+mod version;
+
+pub use client::{
+    encode, CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineInfo, FrameStream, JsonStream, Request,
+    Response, StreamResponse, Upgrade,
+};
+pub use container::label_filter;
+pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, DEFAULT_SOCKET};
+pub use error::{fmt_duration, EngineError, UnreachableReason};
+pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamKind};
+pub use version::{ApiVersion, ApiVersionParseError, MAX_API_VERSION, MIN_API_VERSION};
+
+pub use bytes::Bytes;
+pub use http::{HeaderMap, Method, StatusCode};
