@@ -42,7 +42,7 @@ impl Default for Deadlines {
 }
 
 /// One finished call, for transcripts and `--verbose`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallRecord {
     pub method: String,
     pub path: String,
@@ -325,15 +325,18 @@ impl Engine {
             path: "/version".into(),
             detail: format!("the reply has no valid ApiVersion: {}", preview(&resp.body)),
         })?;
-        let name = raw["Components"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["Name"] == "Engine" || c["Name"] == "Podman Engine"))
-            .and_then(|c| c["Name"].as_str())
-            .map(|n| match raw["Platform"]["Name"].as_str() {
-                Some(p) if !p.is_empty() => p.to_string(),
-                _ => n.to_string(),
-            })
-            .unwrap_or_else(|| "Docker Engine".into());
+        // Debian's docker.io leaves Platform.Name empty; the component is "Engine".
+        let name = match raw["Platform"]["Name"].as_str() {
+            Some(p) if !p.is_empty() => p.to_string(),
+            _ => match raw["Components"]
+                .as_array()
+                .and_then(|c| c.first())
+                .and_then(|c| c["Name"].as_str())
+            {
+                Some("Engine") | None => "Docker Engine".to_string(),
+                Some(other) => other.to_string(),
+            },
+        };
         let info = EngineInfo {
             version: raw["Version"].as_str().unwrap_or_default().to_string(),
             api_version,

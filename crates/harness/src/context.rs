@@ -1,0 +1,225 @@
+//! [`Ctx`]: what a running check sees. The engine (with every call recorded in
+//! the check's transcript), its names and labels, the probe image, its knobs,
+//! and the cleanup stack that the runner unwinds whatever happens.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
+use serde_json::{json, Map, Value};
+
+use crate::check::{CheckError, Mismatch};
+use crate::probe::ProbeImage;
+
+/// The label every object dockhand creates carries: the run id.
+pub const LABEL_RUN: &str = "dockhand.run";
+/// The id of the check that created the object.
+pub const LABEL_CHECK: &str = "dockhand.check";
+/// `<case id>#<iteration>`: what leak accounting looks for after cleanup.
+pub const LABEL_CASE: &str = "dockhand.case";
+/// `<hostname>/<pid>` of the dockhand process that created it.
+pub const LABEL_OWNER: &str = "dockhand.owner";
+/// Unix time after which any dockhand may sweep the object.
+pub const LABEL_EXPIRES: &str = "dockhand.expires";
+
+/// How long a run's objects are protected from other runs' sweeps when their
+/// owner cannot be checked (another host).
+pub const OBJECT_LIFETIME: Duration = Duration::from_secs(6 * 3600);
+
+/// Something to undo after the check, in reverse order of registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleanup {
+    Container(String),
+    Volume(String),
+    Network(String),
+    Image(String),
+}
+
+/// The calls a check made, in order.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    calls: Mutex<Vec<CallRecord>>,
+}
+
+impl Transcript {
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl CallObserver for Transcript {
+    fn record(&self, call: &CallRecord) {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).push(call.clone());
+    }
+}
+
+/// Observers can be chained: the transcript and `--verbose` printing.
+pub(crate) struct Tee(pub Vec<Arc<dyn CallObserver>>);
+
+impl CallObserver for Tee {
+    fn record(&self, call: &CallRecord) {
+        for o in &self.0 {
+            o.record(call);
+        }
+    }
+}
+
+pub(crate) struct CtxInner {
+    pub engine: Engine,
+    pub run_id: String,
+    pub check_id: &'static str,
+    pub variant: Option<&'static str>,
+    pub iteration: u32,
+    pub settings: Value,
+    pub probe: Arc<ProbeImage>,
+    pub cleanup: Mutex<Vec<Cleanup>>,
+    pub transcript: Arc<Transcript>,
+}
+
+/// The handle a check gets. Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub(crate) inner: Arc<CtxInner>,
+}
+
+/// The label set for objects of a run and check.
+pub fn object_labels(run_id: &str, check_id: &str, case: &str) -> Map<String, Value> {
+    let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + OBJECT_LIFETIME;
+    let mut m = Map::new();
+    m.insert(LABEL_RUN.into(), json!(run_id));
+    m.insert(LABEL_CHECK.into(), json!(check_id));
+    m.insert(LABEL_CASE.into(), json!(case));
+    m.insert(LABEL_OWNER.into(), json!(owner()));
+    m.insert(LABEL_EXPIRES.into(), json!(expires.as_secs().to_string()));
+    m
+}
+
+/// The [`LABEL_CASE`] value of a case.
+pub fn case_label(check_id: &str, variant: Option<&str>, iteration: u32) -> String {
+    match variant {
+        Some(v) => format!("{check_id}:{v}#{iteration}"),
+        None => format!("{check_id}#{iteration}"),
+    }
+}
+
+/// `<hostname>/<pid>` of this process.
+pub fn owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{}/{}", host.trim(), std::process::id())
+}
+
+impl Ctx {
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.inner.run_id
+    }
+
+    /// The check's id, without the variant.
+    pub fn check_id(&self) -> &'static str {
+        self.inner.check_id
+    }
+
+    /// The variant being run, for checks that expand into sub-checks.
+    pub fn variant(&self) -> Option<&'static str> {
+        self.inner.variant
+    }
+
+    pub fn iteration(&self) -> u32 {
+        self.inner.iteration
+    }
+
+    /// `<case id>#<iteration>`, the value of [`LABEL_CASE`].
+    pub fn case_label(&self) -> String {
+        case_label(self.inner.check_id, self.inner.variant, self.inner.iteration)
+    }
+
+    /// The labels every object this check creates must carry.
+    pub fn labels(&self) -> Value {
+        Value::Object(object_labels(&self.inner.run_id, self.inner.check_id, &self.case_label()))
+    }
+
+    /// The labels, plus the check's own.
+    pub fn labels_with(&self, extra: &[(&str, &str)]) -> Value {
+        let mut m = object_labels(&self.inner.run_id, self.inner.check_id, &self.case_label());
+        for (k, v) in extra {
+            m.insert((*k).into(), json!(v));
+        }
+        Value::Object(m)
+    }
+
+    /// A name unique to this run, check, variant and iteration:
+    /// `dh-<run>-<check>-<suffix>` with characters the engine accepts.
+    pub fn name(&self, suffix: &str) -> String {
+        let mut case = self.inner.check_id.replace('/', "-");
+        if let Some(v) = self.inner.variant {
+            case.push('-');
+            case.push_str(v);
+        }
+        let raw = format!("dh-{}-{}-{}-{}", self.inner.run_id, case, self.inner.iteration, suffix);
+        raw.chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '-' })
+            .collect::<String>()
+            .to_ascii_lowercase()
+    }
+
+    /// The probe image's reference, built and loaded on first use.
+    pub async fn probe(&self) -> Result<String, CheckError> {
+        self.inner.probe.ensure(&self.inner.engine).await?;
+        Ok(self.inner.probe.reference().to_string())
+    }
+
+    /// Registers an object to remove after the check, whatever happens.
+    pub fn defer(&self, c: Cleanup) {
+        self.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+    }
+
+    /// A knob from the check's configuration section.
+    pub fn setting(&self, key: &str) -> Option<&Value> {
+        self.inner.settings.get(key)
+    }
+
+    /// Asserts a status, naming the request, the expected and actual status,
+    /// and the engine's message.
+    pub fn expect_status(&self, resp: &Response, expected: u16, what: &str) -> Result<(), CheckError> {
+        if resp.status.as_u16() == expected {
+            return Ok(());
+        }
+        let msg = resp.message();
+        Err(CheckError::Failed(Box::new(Mismatch {
+            what: what.to_string(),
+            request: Some(format!("{} {}", resp.method, resp.path)),
+            expected: format!("status {expected}"),
+            actual: if msg.is_empty() {
+                format!("status {}", resp.status.as_u16())
+            } else {
+                format!("status {} with message {:?}", resp.status.as_u16(), msg)
+            },
+            reference: None,
+        })))
+    }
+
+    /// Like [`Ctx::expect_status`], citing the reference section.
+    pub fn expect_status_ref(
+        &self,
+        resp: &Response,
+        expected: u16,
+        what: &str,
+        reference: &str,
+    ) -> Result<(), CheckError> {
+        self.expect_status(resp, expected, what).map_err(|e| match e {
+            CheckError::Failed(mut m) => {
+                m.reference = Some(reference.to_string());
+                CheckError::Failed(m)
+            }
+            other => other,
+        })
+    }
+
+    /// The calls made so far.
+    pub fn transcript(&self) -> Vec<CallRecord> {
+        self.inner.transcript.calls()
+    }
+}

@@ -1,0 +1,444 @@
+//! The [`Runner`]: schedules check cases over `jobs` workers, enforces the
+//! per-check deadline, unwinds each check's cleanup stack, accounts for leaks,
+//! and watches the engine. It reports only through [`Event`]s.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dockhand_engine::{label_filter, CallObserver, Deadlines, Engine, EngineError, Request};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::check::{CheckCase, CheckError};
+use crate::context::{Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_RUN};
+use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
+use crate::exit;
+use crate::probe::ProbeImage;
+
+/// Where events go.
+pub type EventSink = mpsc::UnboundedSender<Event>;
+
+/// A case as the runner will run it: with its iteration, knobs and verdicts
+/// decided before the run (skip reasons, known-failure reasons).
+#[derive(Debug, Clone)]
+pub struct PlannedCase {
+    pub case: CheckCase,
+    pub iteration: u32,
+    /// The check's configuration section (`{}` when none).
+    pub settings: Value,
+    /// Decided before running: not applicable here.
+    pub skip: Option<String>,
+    /// Listed in the known-failures file with this reason.
+    pub known_failure: Option<String>,
+}
+
+impl PlannedCase {
+    pub fn key(&self) -> CaseKey {
+        CaseKey {
+            id: self.case.id(),
+            iteration: self.iteration,
+        }
+    }
+}
+
+/// How the runner runs.
+#[derive(Clone)]
+pub struct RunnerOptions {
+    pub run_id: String,
+    pub jobs: usize,
+    /// The deadline of one check case, cleanup excluded.
+    pub check_timeout: Duration,
+    /// The deadline of the watchdog's ping.
+    pub watchdog_timeout: Duration,
+    /// Also receives every call (for `--verbose`).
+    pub call_observer: Option<Arc<dyn CallObserver>>,
+    pub resumed_from: Option<String>,
+}
+
+/// The verdict of a whole run.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub counts: Counts,
+    pub exit_code: i32,
+    pub engine_down: Option<String>,
+    pub interrupted: bool,
+}
+
+/// The runner of one run against one engine.
+pub struct Runner {
+    engine: Engine,
+    probe: Arc<ProbeImage>,
+    opts: RunnerOptions,
+    events: EventSink,
+}
+
+struct CaseResult {
+    planned: PlannedCase,
+    outcome: Outcome,
+    duration: Duration,
+    transcript: Vec<dockhand_engine::CallRecord>,
+    cleanup_notes: Vec<String>,
+    /// The watchdog's diagnosis when the engine stopped answering.
+    engine_down: Option<EngineError>,
+}
+
+/// RFC 3339 timestamp of now (UTC).
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The engine summary for events.
+pub fn engine_summary(engine: &Engine) -> EngineSummary {
+    let info = engine.info();
+    EngineSummary {
+        endpoint: engine.endpoint().address.to_string(),
+        name: info.map(|i| i.name.clone()).unwrap_or_default(),
+        version: info.map(|i| i.version.clone()).unwrap_or_default(),
+        api_version: engine.api_version().to_string(),
+        os: info.map(|i| i.os.clone()).unwrap_or_default(),
+        arch: info.map(|i| i.arch.clone()).unwrap_or_default(),
+    }
+}
+
+impl Runner {
+    pub fn new(engine: Engine, probe: Arc<ProbeImage>, opts: RunnerOptions, events: EventSink) -> Self {
+        Runner {
+            engine,
+            probe,
+            opts,
+            events,
+        }
+    }
+
+    fn emit(&self, e: Event) {
+        // A closed sink means the reporters are gone: nothing left to tell.
+        let _ = self.events.send(e);
+    }
+
+    /// Runs the plan. `interrupts` counts Ctrl-C presses; the first one stops
+    /// scheduling and lets running cases clean up.
+    pub async fn run(&self, plan: Vec<PlannedCase>, mut interrupts: watch::Receiver<u32>) -> RunSummary {
+        let started = Instant::now();
+        self.emit(Event::RunStarted {
+            run_id: self.opts.run_id.clone(),
+            started_at: now_rfc3339(),
+            engine: engine_summary(&self.engine),
+            selection: plan.iter().map(PlannedCase::key).collect(),
+            jobs: self.opts.jobs,
+            resumed_from: self.opts.resumed_from.clone(),
+        });
+
+        let mut counts = Counts::default();
+        let mut queue: VecDeque<PlannedCase> = plan.into();
+        let mut running: JoinSet<CaseResult> = JoinSet::new();
+        let mut stop_reason: Option<String> = None;
+        let mut engine_down: Option<String> = None;
+        let mut interrupted = false;
+        let jobs = self.opts.jobs.max(1);
+        let watchdog = watchdog_engine(&self.engine, self.opts.watchdog_timeout);
+
+        loop {
+            while stop_reason.is_none() && running.len() < jobs {
+                let Some(pc) = queue.pop_front() else { break };
+                if let Some(reason) = pc.skip.clone() {
+                    self.finish(&mut counts, pc, Outcome::Skipped { reason }, Duration::ZERO, vec![], vec![]);
+                    continue;
+                }
+                self.emit(Event::CheckStarted {
+                    case: pc.key(),
+                    area: pc.case.check.meta.area.to_string(),
+                });
+                running.spawn(run_case(
+                    self.engine.clone(),
+                    watchdog.clone(),
+                    self.probe.clone(),
+                    self.opts.clone(),
+                    pc,
+                    interrupts.clone(),
+                ));
+            }
+            if running.is_empty() {
+                break;
+            }
+            tokio::select! {
+                joined = running.join_next() => {
+                    let Some(joined) = joined else { break };
+                    let r = match joined {
+                        Ok(r) => r,
+                        // run_case catches the check's panics itself; this is a bug in the runner.
+                        Err(e) => panic!("runner task failed: {e}"),
+                    };
+                    if let (Some(e), None) = (&r.engine_down, &engine_down) {
+                        let since = now_rfc3339();
+                        let diagnosis = e.to_string();
+                        self.emit(Event::EngineDown { since: since.clone(), diagnosis: diagnosis.clone() });
+                        stop_reason = Some(format!("engine not responding since {since}: {diagnosis}"));
+                        engine_down = Some(diagnosis);
+                    }
+                    self.finish(&mut counts, r.planned, r.outcome, r.duration, r.transcript, r.cleanup_notes);
+                }
+                changed = interrupts.changed(), if !interrupted => {
+                    if changed.is_ok() && *interrupts.borrow() > 0 {
+                        interrupted = true;
+                        self.emit(Event::Interrupted { at: now_rfc3339() });
+                        stop_reason.get_or_insert_with(|| "interrupted by Ctrl-C".to_string());
+                    }
+                }
+            }
+        }
+        let reason = stop_reason.unwrap_or_else(|| "the run stopped".into());
+        for pc in queue {
+            self.finish(
+                &mut counts,
+                pc,
+                Outcome::NotRun { reason: reason.clone() },
+                Duration::ZERO,
+                vec![],
+                vec![],
+            );
+        }
+        let exit_code = if engine_down.is_some() {
+            exit::ENGINE_DOWN
+        } else if interrupted {
+            exit::INTERRUPTED
+        } else if counts.failed + counts.error > 0 {
+            exit::CHECK_FAILED
+        } else {
+            exit::SUCCESS
+        };
+        self.emit(Event::RunFinished {
+            counts: counts.clone(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            exit_code,
+        });
+        RunSummary {
+            counts,
+            exit_code,
+            engine_down,
+            interrupted,
+        }
+    }
+
+    fn finish(
+        &self,
+        counts: &mut Counts,
+        pc: PlannedCase,
+        outcome: Outcome,
+        duration: Duration,
+        transcript: Vec<dockhand_engine::CallRecord>,
+        cleanup_notes: Vec<String>,
+    ) {
+        let outcome = match (outcome, &pc.known_failure) {
+            (Outcome::Failed { message }, Some(reason)) => Outcome::KnownFailure {
+                message,
+                reason: reason.clone(),
+            },
+            (Outcome::Passed, Some(reason)) => Outcome::Fixed { reason: reason.clone() },
+            (o, _) => o,
+        };
+        counts.add(&outcome);
+        self.emit(Event::CheckFinished {
+            case: pc.key(),
+            area: pc.case.check.meta.area.to_string(),
+            outcome,
+            duration_ms: duration.as_millis() as u64,
+            transcript,
+            cleanup_notes,
+        });
+    }
+}
+
+fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = e.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = e.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".into()
+    }
+}
+
+/// A handle whose calls use the short watchdog deadline.
+fn watchdog_engine(engine: &Engine, timeout: Duration) -> Engine {
+    Engine::with_version(
+        engine.endpoint().clone(),
+        Deadlines {
+            call: timeout,
+            stream_idle: timeout,
+        },
+        engine.api_version(),
+    )
+}
+
+async fn run_case(
+    engine: Engine,
+    watchdog: Engine,
+    probe: Arc<ProbeImage>,
+    opts: RunnerOptions,
+    planned: PlannedCase,
+    mut interrupts: watch::Receiver<u32>,
+) -> CaseResult {
+    let started = Instant::now();
+    let transcript = Arc::new(Transcript::default());
+    let mut observers: Vec<Arc<dyn CallObserver>> = vec![transcript.clone()];
+    observers.extend(opts.call_observer.clone());
+    let engine = engine.with_observer(Arc::new(Tee(observers)));
+    let ctx = Ctx {
+        inner: Arc::new(CtxInner {
+            engine: engine.clone(),
+            run_id: opts.run_id.clone(),
+            check_id: planned.case.check.meta.id,
+            variant: planned.case.variant,
+            iteration: planned.iteration,
+            settings: planned.settings.clone(),
+            probe,
+            cleanup: Mutex::new(Vec::new()),
+            transcript: transcript.clone(),
+        }),
+    };
+    let mut task = tokio::spawn((planned.case.check.run)(ctx.clone()));
+    let mut suspect_engine = false;
+    let timeout = opts.check_timeout;
+    let outcome = tokio::select! {
+        joined = &mut task => match joined {
+            Ok(Ok(())) => Outcome::Passed,
+            Ok(Err(e)) => {
+                let (o, suspect) = classify(e);
+                suspect_engine = suspect;
+                o
+            }
+            Err(j) if j.is_panic() => Outcome::Error { message: format!("the check panicked: {}", panic_message(&*j.into_panic())) },
+            Err(j) => Outcome::Error { message: format!("the check was cancelled: {j}") },
+        },
+        _ = tokio::time::sleep(timeout) => {
+            task.abort();
+            suspect_engine = true;
+            Outcome::Error { message: format!("the check did not finish within its deadline of {}; raise it with --check-timeout or in the check's configuration", dockhand_engine::fmt_duration(timeout)) }
+        }
+        _ = async { while interrupts.changed().await.is_ok() { if *interrupts.borrow() > 0 { break } } } => {
+            task.abort();
+            Outcome::NotRun { reason: "interrupted by Ctrl-C".into() }
+        }
+    };
+    let duration = started.elapsed();
+
+    // Cleanup and leak accounting, unless the engine is gone: a dead engine
+    // would make every cleanup call wait out its deadline. A resumed run sweeps.
+    let mut notes = Vec::new();
+    let mut outcome = outcome;
+    // The watchdog: a check that timed out or lost the engine triggers one ping
+    // with the short deadline. Only a failed ping declares the engine down.
+    let engine_down = if suspect_engine {
+        match watchdog.ping().await {
+            Ok(r) if r.status.is_success() => None,
+            Ok(r) => Some(r.api_error()),
+            Err(e) => Some(e),
+        }
+    } else {
+        None
+    };
+    if engine_down.is_none() {
+        let cleanups: Vec<Cleanup> = std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
+        for c in cleanups.into_iter().rev() {
+            if let Err(e) = cleanup_one(&engine, &c).await {
+                notes.push(format!("cleanup of {c:?} failed: {e}"));
+            }
+        }
+        match leaks(&engine, &opts.run_id, &ctx.case_label()).await {
+            Ok(leaked) if !leaked.is_empty() => {
+                let msg = format!("left behind after cleanup (now removed): {}", leaked.join(", "));
+                notes.push(msg.clone());
+                if matches!(outcome, Outcome::Passed) {
+                    outcome = Outcome::Failed { message: msg };
+                }
+            }
+            Ok(_) => {}
+            Err(e) => notes.push(format!("leak accounting failed: {e}")),
+        }
+    } else {
+        notes.push("cleanup skipped: the engine is not answering; `dockhand check --resume` or `dockhand clean` sweeps what is left".into());
+    }
+    CaseResult {
+        planned,
+        outcome,
+        duration,
+        transcript: transcript.calls(),
+        cleanup_notes: notes,
+        engine_down,
+    }
+}
+
+fn classify(e: CheckError) -> (Outcome, bool) {
+    match e {
+        CheckError::Failed(m) => (Outcome::Failed { message: m.to_string() }, false),
+        CheckError::Engine(e) if e.is_engine_down() => (Outcome::Error { message: e.to_string() }, true),
+        CheckError::Engine(e) => (Outcome::Failed { message: e.to_string() }, false),
+        CheckError::Broken(m) => (Outcome::Error { message: m }, false),
+        CheckError::Skip(reason) => (Outcome::Skipped { reason }, false),
+    }
+}
+
+async fn cleanup_one(engine: &Engine, c: &Cleanup) -> Result<(), EngineError> {
+    let resp = match c {
+        Cleanup::Container(id) => engine.container_remove(id, true, true).await?,
+        Cleanup::Volume(name) => {
+            engine
+                .send(Request::delete(format!("/volumes/{name}")).query("force", true))
+                .await?
+        }
+        Cleanup::Network(id) => engine.send(Request::delete(format!("/networks/{id}"))).await?,
+        Cleanup::Image(id) => engine.image_remove(id, true).await?,
+    };
+    // Already gone is fine: the check may have removed it itself.
+    if resp.status.is_success() || resp.status.as_u16() == 404 {
+        Ok(())
+    } else {
+        Err(resp.api_error())
+    }
+}
+
+/// Finds and removes objects of a case still present after its cleanup.
+async fn leaks(engine: &Engine, run_id: &str, case: &str) -> Result<Vec<String>, EngineError> {
+    let filter = label_filter(&[&format!("{LABEL_RUN}={run_id}"), &format!("{LABEL_CASE}={case}")]);
+    let mut found = Vec::new();
+    for c in engine.container_list(true, Some(&filter)).await? {
+        let id = c["Id"].as_str().unwrap_or_default().to_string();
+        let name = c["Names"][0].as_str().unwrap_or_default().trim_start_matches('/').to_string();
+        found.push(format!("container {name} ({})", &id[..id.len().min(12)]));
+        engine.container_remove(&id, true, true).await?;
+    }
+    let nets: Vec<Value> = engine
+        .send(Request::get("/networks").query("filters", &filter))
+        .await?
+        .ok()?
+        .json()?;
+    for n in nets {
+        found.push(format!("network {}", n["Name"].as_str().unwrap_or_default()));
+        cleanup_one(engine, &Cleanup::Network(n["Id"].as_str().unwrap_or_default().into())).await?;
+    }
+    let vols: Value = engine
+        .send(Request::get("/volumes").query("filters", &filter))
+        .await?
+        .ok()?
+        .json()?;
+    for v in vols["Volumes"].as_array().into_iter().flatten() {
+        let name = v["Name"].as_str().unwrap_or_default().to_string();
+        found.push(format!("volume {name}"));
+        cleanup_one(engine, &Cleanup::Volume(name)).await?;
+    }
+    let images: Vec<Value> = engine
+        .send(Request::get("/images/json").query("filters", &filter))
+        .await?
+        .ok()?
+        .json()?;
+    for i in images {
+        let id = i["Id"].as_str().unwrap_or_default().to_string();
+        found.push(format!("image {}", &id[..id.len().min(19)]));
+        cleanup_one(engine, &Cleanup::Image(id)).await?;
+    }
+    Ok(found)
+}

@@ -1,0 +1,139 @@
+//! Sweeping: removing objects that dockhand runs left behind.
+//!
+//! An object is fair game when its run is not alive: its owner label names
+//! this host and a pid that is no longer a dockhand process, or its expiry has
+//! passed (the owner may be on another host). Objects of live runs beside us
+//! are never touched.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dockhand_engine::{label_filter, Engine, EngineError, Request};
+use serde_json::Value;
+
+use crate::context::{LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN};
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    pub containers: usize,
+    pub volumes: usize,
+    pub networks: usize,
+    pub images: usize,
+}
+
+impl SweepReport {
+    pub fn total(&self) -> usize {
+        self.containers + self.volumes + self.networks + self.images
+    }
+}
+
+/// Which objects to sweep.
+#[derive(Debug, Clone)]
+pub enum SweepScope<'a> {
+    /// Objects whose owning process is gone or whose expiry passed.
+    Abandoned,
+    /// Every object of this run id (used by `--resume` and at the end of a run).
+    Run(&'a str),
+    /// Every dockhand object, whoever owns it (`dockhand clean --all`).
+    All,
+}
+
+fn owner_alive(owner: &str) -> bool {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let Some((h, pid)) = owner.rsplit_once('/') else {
+        return false;
+    };
+    if h != host.trim() {
+        // Another host: only the expiry can tell.
+        return true;
+    }
+    if pid == std::process::id().to_string() {
+        return true;
+    }
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmd) => String::from_utf8_lossy(&cmd).contains("dockhand"),
+        Err(_) => false,
+    }
+}
+
+fn abandoned(labels: &Value) -> bool {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let expired = labels[LABEL_EXPIRES]
+        .as_str()
+        .and_then(|s| s.parse::<u64>().ok())
+        .is_some_and(|t| t < now);
+    let dead = labels[LABEL_OWNER].as_str().is_none_or(|o| !owner_alive(o));
+    expired || dead
+}
+
+fn in_scope(scope: &SweepScope<'_>, labels: &Value) -> bool {
+    match scope {
+        SweepScope::Abandoned => abandoned(labels),
+        SweepScope::Run(r) => labels[LABEL_RUN].as_str() == Some(r),
+        SweepScope::All => true,
+    }
+}
+
+/// Removes dockhand objects in scope: containers first (they hold the rest).
+pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport, EngineError> {
+    let filter = match scope {
+        SweepScope::Run(r) => label_filter(&[&format!("{LABEL_RUN}={r}")]),
+        _ => label_filter(&[LABEL_RUN]),
+    };
+    let mut report = SweepReport::default();
+
+    for c in engine.container_list(true, Some(&filter)).await? {
+        if in_scope(&scope, &c["Labels"]) {
+            let id = c["Id"].as_str().unwrap_or_default();
+            let r = engine.container_remove(id, true, true).await?;
+            if r.status.is_success() || r.status.as_u16() == 404 {
+                report.containers += 1;
+            } else {
+                return Err(r.api_error());
+            }
+        }
+    }
+    let nets: Vec<Value> = engine
+        .send(Request::get("/networks").query("filters", &filter))
+        .await?
+        .ok()?
+        .json()?;
+    for n in nets {
+        if in_scope(&scope, &n["Labels"]) {
+            let id = n["Id"].as_str().unwrap_or_default();
+            let r = engine.send(Request::delete(format!("/networks/{id}"))).await?;
+            if r.status.is_success() || r.status.as_u16() == 404 {
+                report.networks += 1;
+            }
+        }
+    }
+    let vols: Value = engine
+        .send(Request::get("/volumes").query("filters", &filter))
+        .await?
+        .ok()?
+        .json()?;
+    for v in vols["Volumes"].as_array().into_iter().flatten() {
+        if in_scope(&scope, &v["Labels"]) {
+            let name = v["Name"].as_str().unwrap_or_default();
+            let r = engine.send(Request::delete(format!("/volumes/{name}")).query("force", true)).await?;
+            if r.status.is_success() || r.status.as_u16() == 404 {
+                report.volumes += 1;
+            }
+        }
+    }
+    let images: Vec<Value> = engine
+        .send(Request::get("/images/json").query("all", true).query("filters", &filter))
+        .await?
+        .ok()?
+        .json()?;
+    for i in images {
+        if in_scope(&scope, &i["Labels"]) {
+            let id = i["Id"].as_str().unwrap_or_default();
+            let r = engine.image_remove(id, true).await?;
+            if r.status.is_success() || r.status.as_u16() == 404 {
+                report.images += 1;
+            }
+        }
+    }
+    Ok(report)
+}
