@@ -1,0 +1,165 @@
+//! `dockhand-bench`: the client's overhead against a raw socket.
+//!
+//! 1. Ping: the median round trip of `GET /_ping` through the client, and
+//!    through a hand-written keep-alive HTTP/1.1 exchange on a blocking unix
+//!    socket (the baseline), 1,000 each after a warm-up.
+//! 2. Logs: a probe container writes 256 MiB to stdout; the whole framed
+//!    `GET /containers/{id}/logs` reply is read raw from the socket (baseline)
+//!    and through the client's strict frame decoder. Rates in MiB/s.
+//!
+//! Run with `scripts/bench` (release build). Figures only: goals are checked
+//! by a reader, never asserted.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use dockhand_engine::{Address, ConnectOptions, Deadlines, Endpoint, Engine, Request};
+use dockhand_harness::ProbeImage;
+
+fn socket_path(e: &Engine) -> anyhow::Result<std::path::PathBuf> {
+    match &e.endpoint().address {
+        Address::Unix(p) => Ok(p.clone()),
+        Address::Tcp(_) => bail!("the benchmark's raw baseline needs a unix socket endpoint"),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Reads one HTTP/1.1 response with Content-Length from a keep-alive stream.
+fn raw_ping(r: &mut BufReader<UnixStream>) -> anyhow::Result<()> {
+    r.get_mut().write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n")?;
+    let mut len = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line)?;
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse()?;
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body)?;
+    Ok(())
+}
+
+async fn bench_ping(engine: &Engine, n: usize) -> anyhow::Result<()> {
+    let path = socket_path(engine)?;
+    let mut raw = BufReader::new(UnixStream::connect(&path)?);
+    for _ in 0..100 {
+        raw_ping(&mut raw)?;
+        engine.ping().await?;
+    }
+    let mut base = Vec::with_capacity(n);
+    let mut client = Vec::with_capacity(n);
+    // Interleave so drift in the engine's load hits both alike.
+    for _ in 0..n {
+        let t = Instant::now();
+        raw_ping(&mut raw)?;
+        base.push(t.elapsed());
+        let t = Instant::now();
+        engine.ping().await?.ok()?;
+        client.push(t.elapsed());
+    }
+    let (b, c) = (median(base), median(client));
+    println!(
+        "ping: {n} round trips each; median raw socket {:.1} us, client {:.1} us, client/raw {:.2} (goal <= 1.10)",
+        b.as_secs_f64() * 1e6,
+        c.as_secs_f64() * 1e6,
+        c.as_secs_f64() / b.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Reads a whole HTTP response raw: headers, then the body to EOF (the
+/// request asks the engine to close the connection).
+fn raw_read_all(path: &std::path::Path, target: &str) -> anyhow::Result<usize> {
+    let mut s = UnixStream::connect(path)?;
+    write!(s, "GET {target} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0;
+    loop {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n;
+    }
+}
+
+async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
+    let probe = ProbeImage::new();
+    probe.ensure(engine).await?;
+    let labels = serde_json::json!({"dockhand.run": "bench", "dockhand.check": "bench/logs"});
+    let cfg = serde_json::json!({
+        "Image": probe.reference(),
+        "Cmd": [format!("flood={}", mib << 20)],
+        "Labels": labels,
+    });
+    let r = engine.container_create(None, &cfg).await?.ok()?;
+    let id = r.json::<serde_json::Value>()?["Id"].as_str().context("no Id")?.to_string();
+    let result = async {
+        engine.container_start(&id).await?.ok()?;
+        engine.container_wait(&id, None, Duration::from_secs(600)).await?.ok()?;
+        let target = format!("/v{}/containers/{id}/logs?stdout=1", engine.api_version());
+        let path = socket_path(engine)?;
+        // Warm the engine's page cache for the log file once.
+        raw_read_all(&path, &target)?;
+        let mut raw_rates = vec![];
+        let mut dec_rates = vec![];
+        for _ in 0..3 {
+            let t = Instant::now();
+            let n = raw_read_all(&path, &target)?;
+            raw_rates.push(n as f64 / t.elapsed().as_secs_f64() / (1 << 20) as f64);
+
+            let t = Instant::now();
+            let mut frames = engine
+                .stream(Request::get(format!("/containers/{id}/logs")).query("stdout", 1))
+                .await?
+                .frames();
+            let mut payload = 0usize;
+            while let Some(f) = frames.next().await? {
+                payload += f.payload.len();
+            }
+            if payload != mib << 20 {
+                bail!("decoded {payload} payload bytes, the probe wrote {}", mib << 20);
+            }
+            dec_rates.push(payload as f64 / t.elapsed().as_secs_f64() / (1 << 20) as f64);
+        }
+        let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+        println!(
+            "logs: {mib} MiB framed; raw socket read {:.0} MiB/s, client decode {:.0} MiB/s, client/raw {:.2} (goal >= 0.80; best of 3)",
+            best(&raw_rates),
+            best(&dec_rates),
+            best(&dec_rates) / best(&raw_rates)
+        );
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    engine.container_remove(&id, true, true).await?;
+    result
+}
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let endpoint = Endpoint::resolve(None)?;
+        let engine = Engine::connect(ConnectOptions {
+            endpoint,
+            deadlines: Deadlines::default(),
+            pinned_version: None,
+        })
+        .await?;
+        let mib = std::env::var("DOCKHAND_BENCH_LOG_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+        bench_ping(&engine, 1000).await?;
+        bench_logs(&engine, mib).await?;
+        Ok(())
+    })
+}
