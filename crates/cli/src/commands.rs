@@ -126,6 +126,7 @@ async fn check(g: &crate::args::GlobalArgs, a: CheckArgs) -> Result<i32, CliErro
             case,
             iteration: 1,
             settings: serde_json::json!({}),
+            timeout: None,
             skip: None,
             known_failure: None,
         })

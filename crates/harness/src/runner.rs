@@ -28,6 +28,8 @@ pub struct PlannedCase {
     pub iteration: u32,
     /// The check's configuration section (`{}` when none).
     pub settings: Value,
+    /// The check's own deadline, overriding [`RunnerOptions::check_timeout`].
+    pub timeout: Option<Duration>,
     /// Decided before running: not applicable here.
     pub skip: Option<String>,
     /// Listed in the known-failures file with this reason.
@@ -302,7 +304,7 @@ async fn run_case(
     };
     let mut task = tokio::spawn((planned.case.check.run)(ctx.clone()));
     let mut suspect_engine = false;
-    let timeout = opts.check_timeout;
+    let timeout = planned.timeout.unwrap_or(opts.check_timeout);
     let outcome = tokio::select! {
         joined = &mut task => match joined {
             Ok(Ok(())) => Outcome::Passed,

@@ -1,0 +1,177 @@
+//! End-to-end tests of the `dockhand` binary against this machine's engine.
+//! They assert what a user sees (exit codes, lines) and what the engine is
+//! left with (nothing labelled by the run).
+
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Runs that sweep would see each other's planted orphans: one at a time.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ENGINE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn dockhand(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("run dockhand")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Counts objects on the machine's engine carrying a label filter, with curl
+/// so the test does not lean on the code under test.
+fn count(kind: &str, label: &str) -> usize {
+    let filter = serde_json::json!({ "label": [label] }).to_string();
+    let path = match kind {
+        "containers" => "/containers/json?all=1&filters=",
+        "volumes" => "/volumes?filters=",
+        "networks" => "/networks?filters=",
+        _ => unreachable!(),
+    };
+    let out = Command::new("curl")
+        .args(["-sS", "--unix-socket", "/var/run/docker.sock", "-G"])
+        .arg(format!("http://engine{}", path.split('?').next().unwrap()))
+        .args(if kind == "containers" { vec!["--data-urlencode", "all=1"] } else { vec![] })
+        .arg("--data-urlencode")
+        .arg(format!("filters={filter}"))
+        .output()
+        .expect("curl");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("engine JSON");
+    match kind {
+        "volumes" => v["Volumes"].as_array().map_or(0, |a| a.len()),
+        _ => v.as_array().expect("array").len(),
+    }
+}
+
+fn events(o: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn check_passes_and_leaves_nothing_behind() {
+    let _engine = serial();
+    for round in 0..2 {
+        let o = dockhand(&["check", "--format", "json", "containers/lifecycle/*"]);
+        assert_eq!(o.status.code(), Some(0), "round {round}: {}", text(&o));
+        let ev = events(&o);
+        let started = ev.iter().find(|e| e["event"] == "run-started").expect("a run-started event");
+        let run_id = started["run_id"].as_str().expect("run-started has run_id").to_string();
+        let finished: Vec<&Value> = ev.iter().filter(|e| e["event"] == "check-finished").collect();
+        assert_eq!(finished.len(), 1, "{}", text(&o));
+        assert_eq!(finished[0]["case"]["id"], "containers/lifecycle/start-stop-logs");
+        assert_eq!(finished[0]["outcome"]["kind"], "passed", "{}", text(&o));
+        assert!(
+            finished[0]["transcript"].as_array().is_some_and(|t| t.len() >= 10),
+            "the transcript records the calls"
+        );
+        let label = format!("dockhand.run={run_id}");
+        for kind in ["containers", "volumes", "networks"] {
+            assert_eq!(count(kind, &label), 0, "round {round}: {kind} left by run {run_id}");
+        }
+    }
+}
+
+#[test]
+fn human_output_has_one_line_per_check_and_a_summary() {
+    let _engine = serial();
+    let o = dockhand(&["check", "containers/lifecycle/start-stop-logs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("PASS containers/lifecycle/start-stop-logs (")),
+        "{out}"
+    );
+    assert!(out.contains("1 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn verbose_prints_each_call_with_status_and_latency() {
+    let _engine = serial();
+    let o = dockhand(&["--verbose", "check", "containers/lifecycle/start-stop-logs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("POST /v1.41/containers/create?name=") && err.contains("-> 201 ("), "{err}");
+    assert!(err.contains("-> 304 ("), "the second start is shown: {err}");
+}
+
+#[test]
+fn a_crashed_runs_leftovers_are_swept_first() {
+    let _engine = serial();
+    // A container labelled as if by a dockhand process that no longer exists.
+    let name = format!("dockhand-test-orphan-{}", std::process::id());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let o = dockhand(&["image", "build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let created = Command::new("docker")
+        .args(["create", "--name", &name, "--label", "dockhand.run=deadbeef", "--label"])
+        .arg(format!("dockhand.owner={}/4194303", host.trim()))
+        .args(["--label", "dockhand.check=test", "dockhand/probe:0.1.0"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", text(&created));
+    assert_eq!(count("containers", "dockhand.run=deadbeef"), 1);
+    let o = dockhand(&["check", "--format", "json", "containers/lifecycle/*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(count("containers", "dockhand.run=deadbeef"), 0, "the orphan was swept");
+    assert!(
+        events(&o).iter().any(|e| e["event"] == "swept" && e["containers"].as_u64() >= Some(1)),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
+    let t = Instant::now();
+    let o = dockhand(&["--host", "unix:///run/dockhand-no-such.sock", "check"]);
+    let took = t.elapsed();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unix:///run/dockhand-no-such.sock (from --host)"), "{err}");
+    assert!(err.contains("the socket does not exist"), "{err}");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .args(["check"])
+        .env("DOCKER_HOST", "tcp://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("tcp://127.0.0.1:1 (from DOCKER_HOST)") && err.contains("refused"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_3_and_no_match_exits_4() {
+    assert_eq!(dockhand(&["check", "--no-such-flag"]).status.code(), Some(3));
+    assert_eq!(dockhand(&["--host", "http://x", "check"]).status.code(), Some(3));
+    assert_eq!(dockhand(&["--timeout", "soon", "check"]).status.code(), Some(3));
+    let o = dockhand(&["check", "nothing/matches/*"]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+}
+
+#[test]
+fn version_names_both_sides() {
+    let o = dockhand(&["version"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(concat!("dockhand ", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(out.contains("negotiated 1.41"), "{out}");
+}
