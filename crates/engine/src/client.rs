@@ -480,16 +480,17 @@ impl Engine {
         let limit = self.shared.deadlines.call + req.allowance;
         let method = req.method.clone();
         let work = async {
-            let (resp, sender) = transport::send(&self.shared.pool, &self.shared.endpoint, http_req)
+            let (resp, mut conn) = transport::send(&self.shared.pool, &self.shared.endpoint, http_req)
                 .await
                 .map_err(|e| self.map_transport(e, &method, &target))?;
             let (parts, body) = resp.into_parts();
-            let body = body
-                .collect()
+            let collect = body.collect();
+            tokio::pin!(collect);
+            let body = transport::drive(collect, &mut conn.conn)
                 .await
                 .map_err(|e| self.map_transport(transport::exchange_error(&e), &method, &target))?
                 .to_bytes();
-            self.shared.pool.put_back(sender);
+            self.shared.pool.put_back(conn);
             Ok::<_, EngineError>((parts, body))
         };
         let result = match tokio::time::timeout(limit, work).await {
@@ -533,7 +534,9 @@ impl Engine {
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };
         match result {
-            Ok((resp, _sender)) => {
+            Ok((resp, conn)) => {
+                // The body outlives this call: hand the connection to its own task.
+                transport::spawn_conn(conn.conn, false);
                 self.observe(&req, &target, Some(resp.status()), started, None, None);
                 let (parts, body) = resp.into_parts();
                 Ok(StreamResponse {
@@ -567,7 +570,7 @@ impl Engine {
         let limit = self.shared.deadlines.call + req.allowance;
         let method = req.method.clone();
         let work = async {
-            let mut sender = transport::connect(&self.shared.endpoint, true)
+            let mut sender = transport::connect_spawned(&self.shared.endpoint, true)
                 .await
                 .map_err(|e| self.map_transport(e, &method, &target))?;
             let resp = sender

@@ -1,24 +1,38 @@
 //! Opening connections and sending one HTTP/1.1 exchange on them.
 //!
 //! Connections are hyper 1 `http1` handshakes over a tokio `UnixStream` or
-//! `TcpStream`. Idle keep-alive connections are pooled so that a ping costs
-//! one round trip, as it does for a raw socket client; a pooled connection
-//! that turns out closed is retried once on a fresh one, but only when hyper
-//! proves the request was never sent.
+//! `TcpStream`. For ordinary calls the connection future is not spawned: the
+//! calling task drives it while it waits for the reply ([`drive`]), which
+//! saves two task hand-offs per exchange and keeps a ping as cheap as a raw
+//! socket's. Idle keep-alive connections are pooled; a pooled connection that
+//! turns out closed is retried once on a fresh one, but only when hyper proves
+//! the request was never sent. Streams and upgrades get a spawned connection,
+//! since their bodies outlive the call.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::client::conn::http1::{self, SendRequest};
+use hyper::client::conn::http1::{self, Connection, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::endpoint::{Address, Endpoint};
 use crate::error::UnreachableReason;
 
+pub(crate) type Io = TokioIo<Box<dyn IoStream>>;
 pub(crate) type Sender = SendRequest<Full<Bytes>>;
+pub(crate) type Conn = Connection<Io, Full<Bytes>>;
+
+/// A connection and its request handle, owned together while idle.
+pub(crate) struct Pooled {
+    pub sender: Sender,
+    pub conn: Conn,
+}
 
 /// What can go wrong below HTTP semantics.
 #[derive(Debug)]
@@ -29,7 +43,7 @@ pub(crate) enum TransportError {
 }
 
 pub(crate) struct Pool {
-    idle: Mutex<Vec<Sender>>,
+    idle: Mutex<Vec<Pooled>>,
 }
 
 const MAX_IDLE: usize = 16;
@@ -41,23 +55,23 @@ impl Pool {
         }
     }
 
-    fn take(&self) -> Option<Sender> {
+    fn take(&self) -> Option<Pooled> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some(s) = idle.pop() {
-            if !s.is_closed() && s.is_ready() {
-                return Some(s);
+        while let Some(p) = idle.pop() {
+            if !p.sender.is_closed() {
+                return Some(p);
             }
         }
         None
     }
 
-    pub(crate) fn put_back(&self, s: Sender) {
-        if s.is_closed() {
+    pub(crate) fn put_back(&self, p: Pooled) {
+        if p.sender.is_closed() {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(s);
+            idle.push(p);
         }
     }
 
@@ -67,7 +81,10 @@ impl Pool {
     }
 }
 
-async fn open_stream(endpoint: &Endpoint) -> Result<TokioIo<Box<dyn IoStream>>, TransportError> {
+pub(crate) trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> IoStream for T {}
+
+async fn open_stream(endpoint: &Endpoint) -> Result<Io, TransportError> {
     let io: Box<dyn IoStream> = match &endpoint.address {
         Address::Unix(path) => Box::new(
             UnixStream::connect(path)
@@ -94,16 +111,25 @@ async fn open_stream(endpoint: &Endpoint) -> Result<TokioIo<Box<dyn IoStream>>, 
     Ok(TokioIo::new(io))
 }
 
-pub(crate) trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> IoStream for T {}
-
-/// Opens a fresh connection; `upgrades` keeps it usable for attach/exec hijacking.
-pub(crate) async fn connect(endpoint: &Endpoint, upgrades: bool) -> Result<Sender, TransportError> {
+/// Opens a fresh connection, not yet driven by anyone.
+pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Pooled, TransportError> {
     let io = open_stream(endpoint).await?;
     let (sender, conn) = http1::Builder::new()
         .handshake(io)
         .await
         .map_err(|e| exchange_error(&e))?;
+    Ok(Pooled { sender, conn })
+}
+
+/// Opens a connection whose future runs in its own task, for replies that
+/// outlive the call (streams), or that hijack the connection (upgrades).
+pub(crate) async fn connect_spawned(endpoint: &Endpoint, upgrades: bool) -> Result<Sender, TransportError> {
+    let Pooled { sender, conn } = connect(endpoint).await?;
+    spawn_conn(conn, upgrades);
+    Ok(sender)
+}
+
+pub(crate) fn spawn_conn(conn: Conn, upgrades: bool) {
     if upgrades {
         tokio::spawn(async move {
             let _ = conn.with_upgrades().await;
@@ -113,7 +139,6 @@ pub(crate) async fn connect(endpoint: &Endpoint, upgrades: bool) -> Result<Sende
             let _ = conn.await;
         });
     }
-    Ok(sender)
 }
 
 pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
@@ -130,17 +155,49 @@ pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
     }
 }
 
-/// Sends one request, reusing a pooled connection when there is one.
-/// Returns the response head and the sender to give back once the body is read.
+/// Polls `fut` to completion while also driving `conn`. If the connection
+/// ends first (closed, or failed), `fut` is still polled: hyper then resolves
+/// it with the connection's error, which is the one to report.
+pub(crate) struct Drive<'a, F> {
+    fut: Pin<&'a mut F>,
+    conn: &'a mut Conn,
+    conn_done: bool,
+}
+
+pub(crate) fn drive<'a, F: Future>(fut: Pin<&'a mut F>, conn: &'a mut Conn) -> Drive<'a, F> {
+    Drive {
+        fut,
+        conn,
+        conn_done: false,
+    }
+}
+
+impl<F: Future> Future for Drive<'_, F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        if !self.conn_done {
+            if let Poll::Ready(_) = Pin::new(&mut *self.conn).poll(cx) {
+                self.conn_done = true;
+            }
+        }
+        self.fut.as_mut().poll(cx)
+    }
+}
+
+/// Sends one request on a pooled or fresh connection, driving it inline.
+/// Returns the response head and the connection, still driven by the caller
+/// until the body is read.
 pub(crate) async fn send(
     pool: &Pool,
     endpoint: &Endpoint,
     req: http::Request<Full<Bytes>>,
-) -> Result<(http::Response<Incoming>, Sender), TransportError> {
+) -> Result<(http::Response<Incoming>, Pooled), TransportError> {
     let mut req = req;
-    if let Some(mut sender) = pool.take() {
-        match sender.try_send_request(req).await {
-            Ok(resp) => return Ok((resp, sender)),
+    if let Some(mut p) = pool.take() {
+        let fut = p.sender.try_send_request(req);
+        tokio::pin!(fut);
+        match drive(fut, &mut p.conn).await {
+            Ok(resp) => return Ok((resp, p)),
             Err(mut e) => match e.take_message() {
                 // Never sent: the pooled connection was stale. Retry on a fresh one.
                 Some(back) => req = back,
@@ -148,8 +205,9 @@ pub(crate) async fn send(
             },
         }
     }
-    let mut sender = connect(endpoint, false).await?;
-    let resp = sender.send_request(req).await.map_err(|e| exchange_error(&e))?;
-    Ok((resp, sender))
+    let mut p = connect(endpoint).await?;
+    let fut = p.sender.send_request(req);
+    tokio::pin!(fut);
+    let resp = drive(fut, &mut p.conn).await.map_err(|e| exchange_error(&e))?;
+    Ok((resp, p))
 }
-
