@@ -54,7 +54,9 @@ fn raw_ping(r: &mut BufReader<UnixStream>) -> anyhow::Result<()> {
 /// client's own overhead, with the async runtime's cost on both sides.
 async fn raw_ping_async(s: &mut tokio::io::BufReader<tokio::net::UnixStream>) -> anyhow::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
-    s.get_mut().write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n").await?;
+    s.get_mut()
+        .write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n")
+        .await?;
     let mut len = 0usize;
     let mut line = String::new();
     loop {
@@ -141,7 +143,10 @@ async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
         "HostConfig": {"LogConfig": {"Type": "json-file", "Config": {"max-size": "4g", "max-file": "1"}}},
     });
     let r = engine.container_create(None, &cfg).await?.ok()?;
-    let id = r.json::<serde_json::Value>()?["Id"].as_str().context("no Id")?.to_string();
+    let id = r.json::<serde_json::Value>()?["Id"]
+        .as_str()
+        .context("no Id")?
+        .to_string();
     let result = async {
         engine.container_start(&id).await?.ok()?;
         engine.container_wait(&id, None, Duration::from_secs(600)).await?.ok()?;
@@ -194,7 +199,10 @@ fn main() -> anyhow::Result<()> {
             pinned_version: None,
         })
         .await?;
-        let mib = std::env::var("DOCKHAND_BENCH_LOG_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+        let mib = std::env::var("DOCKHAND_BENCH_LOG_MIB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256);
         bench_ping(&engine, 1000).await?;
         bench_logs(&engine, mib).await?;
         Ok(())

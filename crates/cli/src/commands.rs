@@ -28,7 +28,10 @@ async fn connect(g: &crate::args::GlobalArgs) -> Result<Engine, CliError> {
 
 /// A short run id: unique enough among concurrent runs on one engine.
 fn new_run_id() -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
     let mixed = (nanos as u64) ^ ((std::process::id() as u64) << 32) ^ (nanos >> 64) as u64;
     format!("{:08x}", (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32)
 }
@@ -148,7 +151,9 @@ async fn check(g: &crate::args::GlobalArgs, a: CheckArgs) -> Result<i32, CliErro
         while tokio::signal::ctrl_c().await.is_ok() {
             n += 1;
             if n >= 2 {
-                eprintln!("\naborted: objects of this run may be left on the engine; remove them with:\n  {sweep_hint}");
+                eprintln!(
+                    "\naborted: objects of this run may be left on the engine; remove them with:\n  {sweep_hint}"
+                );
                 std::process::exit(exit::INTERRUPTED);
             }
             eprintln!("\ninterrupted: finishing cleanups (press Ctrl-C again to abort)");
@@ -186,7 +191,13 @@ fn print_event(out: &mut impl Write, e: &Event, format: Format) -> std::io::Resu
         return writeln!(out, "{}", serde_json::to_string(e).unwrap_or_default());
     }
     match e {
-        Event::RunStarted { run_id, engine, selection, jobs, .. } => writeln!(
+        Event::RunStarted {
+            run_id,
+            engine,
+            selection,
+            jobs,
+            ..
+        } => writeln!(
             out,
             "dockhand run {run_id}: {} {} (API {}) at {}, {} checks, {jobs} jobs",
             engine.name,
@@ -195,8 +206,20 @@ fn print_event(out: &mut impl Write, e: &Event, format: Format) -> std::io::Resu
             engine.endpoint,
             selection.len()
         ),
-        Event::CheckFinished { case, outcome, duration_ms, cleanup_notes, .. } => {
-            writeln!(out, "{:>7} {} ({:.2}s)", outcome.label(), case.id, *duration_ms as f64 / 1000.0)?;
+        Event::CheckFinished {
+            case,
+            outcome,
+            duration_ms,
+            cleanup_notes,
+            ..
+        } => {
+            writeln!(
+                out,
+                "{:>7} {} ({:.2}s)",
+                outcome.label(),
+                case.id,
+                *duration_ms as f64 / 1000.0
+            )?;
             if let Some(d) = outcome.detail() {
                 writeln!(out, "        {d}")?;
             }
@@ -206,7 +229,9 @@ fn print_event(out: &mut impl Write, e: &Event, format: Format) -> std::io::Resu
             Ok(())
         }
         Event::EngineDown { since, diagnosis } => writeln!(out, "engine down since {since}: {diagnosis}"),
-        Event::RunFinished { counts, duration_ms, .. } => writeln!(
+        Event::RunFinished {
+            counts, duration_ms, ..
+        } => writeln!(
             out,
             "\n{} passed, {} failed, {} errors, {} skipped, {} not run in {:.2}s",
             counts.passed + counts.fixed,

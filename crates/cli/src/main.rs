@@ -25,9 +25,7 @@ fn main() -> ExitCode {
     };
     let filter = if cli.global.verbose { "dockhand=debug" } else { "warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DOCKHAND_LOG").unwrap_or_else(|_| filter.into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DOCKHAND_LOG").unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
         .without_time()
         .init();

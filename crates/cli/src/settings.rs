@@ -15,9 +15,11 @@ pub fn parse_duration(what: &str, s: &str) -> Result<Duration, CliError> {
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map(|i| s.split_at(i))
         .unwrap_or((s, "s"));
-    let n: f64 = num
-        .parse()
-        .map_err(|_| CliError::Usage(format!("invalid {what} '{s}': expected a duration such as 30s, 500ms or 2m")))?;
+    let n: f64 = num.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "invalid {what} '{s}': expected a duration such as 30s, 500ms or 2m"
+        ))
+    })?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
@@ -30,7 +32,9 @@ pub fn parse_duration(what: &str, s: &str) -> Result<Duration, CliError> {
         }
     };
     if !(secs > 0.0 && secs.is_finite()) {
-        return Err(CliError::Usage(format!("invalid {what} '{s}': it must be greater than zero")));
+        return Err(CliError::Usage(format!(
+            "invalid {what} '{s}': it must be greater than zero"
+        )));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -68,7 +72,10 @@ mod tests {
         assert_eq!(parse_duration("t", "2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("t", "5").unwrap(), Duration::from_secs(5));
         assert!(parse_duration("t", "0s").is_err());
-        assert!(parse_duration("t", "5 parsecs").unwrap_err().to_string().contains("unknown unit"));
+        assert!(parse_duration("t", "5 parsecs")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown unit"));
         assert!(parse_duration("t", "fast").is_err());
     }
 }

@@ -44,7 +44,11 @@ fn count(kind: &str, label: &str) -> usize {
     let out = Command::new("curl")
         .args(["-sS", "--unix-socket", "/var/run/docker.sock", "-G"])
         .arg(format!("http://engine{}", path.split('?').next().unwrap()))
-        .args(if kind == "containers" { vec!["--data-urlencode", "all=1"] } else { vec![] })
+        .args(if kind == "containers" {
+            vec!["--data-urlencode", "all=1"]
+        } else {
+            vec![]
+        })
         .arg("--data-urlencode")
         .arg(format!("filters={filter}"))
         .output()
@@ -70,7 +74,10 @@ fn check_passes_and_leaves_nothing_behind() {
         let o = dockhand(&["check", "--format", "json", "containers/lifecycle/*"]);
         assert_eq!(o.status.code(), Some(0), "round {round}: {}", text(&o));
         let ev = events(&o);
-        let started = ev.iter().find(|e| e["event"] == "run-started").expect("a run-started event");
+        let started = ev
+            .iter()
+            .find(|e| e["event"] == "run-started")
+            .expect("a run-started event");
         let run_id = started["run_id"].as_str().expect("run-started has run_id").to_string();
         let finished: Vec<&Value> = ev.iter().filter(|e| e["event"] == "check-finished").collect();
         assert_eq!(finished.len(), 1, "{}", text(&o));
@@ -94,8 +101,9 @@ fn human_output_has_one_line_per_check_and_a_summary() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.lines()
-            .any(|l| l.trim_start().starts_with("PASS containers/lifecycle/start-stop-logs (")),
+        out.lines().any(|l| l
+            .trim_start()
+            .starts_with("PASS containers/lifecycle/start-stop-logs (")),
         "{out}"
     );
     assert!(out.contains("1 passed, 0 failed"), "{out}");
@@ -107,7 +115,10 @@ fn verbose_prints_each_call_with_status_and_latency() {
     let o = dockhand(&["--verbose", "check", "containers/lifecycle/start-stop-logs"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("POST /v1.41/containers/create?name=") && err.contains("-> 201 ("), "{err}");
+    assert!(
+        err.contains("POST /v1.41/containers/create?name=") && err.contains("-> 201 ("),
+        "{err}"
+    );
     assert!(err.contains("-> 304 ("), "the second start is shown: {err}");
 }
 
@@ -131,7 +142,9 @@ fn a_crashed_runs_leftovers_are_swept_first() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(count("containers", "dockhand.run=deadbeef"), 0, "the orphan was swept");
     assert!(
-        events(&o).iter().any(|e| e["event"] == "swept" && e["containers"].as_u64() >= Some(1)),
+        events(&o)
+            .iter()
+            .any(|e| e["event"] == "swept" && e["containers"].as_u64() >= Some(1)),
         "{}",
         text(&o)
     );
@@ -155,7 +168,10 @@ fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("tcp://127.0.0.1:1 (from DOCKER_HOST)") && err.contains("refused"), "{err}");
+    assert!(
+        err.contains("tcp://127.0.0.1:1 (from DOCKER_HOST)") && err.contains("refused"),
+        "{err}"
+    );
 }
 
 #[test]

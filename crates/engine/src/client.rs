@@ -319,7 +319,11 @@ impl Engine {
         let probe = Engine::unnegotiated(opts.endpoint.clone(), opts.deadlines);
         let resp = probe.send(Request::get("/version").unversioned()).await?.ok()?;
         let raw: serde_json::Value = resp.json()?;
-        let api = |key: &str| raw.get(key).and_then(|v| v.as_str()).and_then(|s| s.parse::<ApiVersion>().ok());
+        let api = |key: &str| {
+            raw.get(key)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<ApiVersion>().ok())
+        };
         let api_version = api("ApiVersion").ok_or_else(|| EngineError::Protocol {
             method: Method::GET,
             path: "/version".into(),
@@ -414,7 +418,10 @@ impl Engine {
             .method(req.method.clone())
             .uri(&target)
             .header(HOST, "docker")
-            .header(http::header::USER_AGENT, concat!("dockhand/", env!("CARGO_PKG_VERSION")));
+            .header(
+                http::header::USER_AGENT,
+                concat!("dockhand/", env!("CARGO_PKG_VERSION")),
+            );
         if let Some(ct) = req.content_type {
             b = b.header(CONTENT_TYPE, ct);
         }
@@ -457,7 +464,15 @@ impl Engine {
         }
     }
 
-    fn observe(&self, req: &Request, target: &str, status: Option<StatusCode>, started: Instant, body: Option<&[u8]>, err: Option<&EngineError>) {
+    fn observe(
+        &self,
+        req: &Request,
+        target: &str,
+        status: Option<StatusCode>,
+        started: Instant,
+        body: Option<&[u8]>,
+        err: Option<&EngineError>,
+    ) {
         if let Some(o) = &self.observer {
             o.record(&CallRecord {
                 method: req.method.to_string(),
@@ -488,6 +503,7 @@ impl Engine {
             tokio::pin!(collect);
             let body = transport::drive(collect, &mut conn.conn)
                 .await
+                .ok_or_else(|| self.map_transport(transport::closed_early(), &method, &target))?
                 .map_err(|e| self.map_transport(transport::exchange_error(&e), &method, &target))?
                 .to_bytes();
             self.shared.pool.put_back(conn);

@@ -13,7 +13,11 @@ pub fn label_filter(labels: &[&str]) -> String {
 
 impl Engine {
     /// `POST /containers/create[?name=]`.
-    pub async fn container_create(&self, name: Option<&str>, config: &serde_json::Value) -> Result<Response, EngineError> {
+    pub async fn container_create(
+        &self,
+        name: Option<&str>,
+        config: &serde_json::Value,
+    ) -> Result<Response, EngineError> {
         let mut r = Request::post("/containers/create").json(config);
         if let Some(n) = name {
             r = r.query("name", n);
@@ -69,7 +73,12 @@ impl Engine {
     }
 
     /// `POST /containers/{id}/wait[?condition=]`, allowed to wait `allowance` longer than a call.
-    pub async fn container_wait(&self, id: &str, condition: Option<&str>, allowance: Duration) -> Result<Response, EngineError> {
+    pub async fn container_wait(
+        &self,
+        id: &str,
+        condition: Option<&str>,
+        allowance: Duration,
+    ) -> Result<Response, EngineError> {
         let mut r = Request::post(format!("/containers/{id}/wait")).allowance(allowance);
         if let Some(c) = condition {
             r = r.query("condition", c);
@@ -78,7 +87,11 @@ impl Engine {
     }
 
     /// `GET /containers/json?all=1&filters=`.
-    pub async fn container_list(&self, all: bool, filters: Option<&str>) -> Result<Vec<serde_json::Value>, EngineError> {
+    pub async fn container_list(
+        &self,
+        all: bool,
+        filters: Option<&str>,
+    ) -> Result<Vec<serde_json::Value>, EngineError> {
         let mut r = Request::get("/containers/json").query("all", all);
         if let Some(f) = filters {
             r = r.query("filters", f);

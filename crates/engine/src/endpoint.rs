@@ -49,7 +49,9 @@ pub struct Endpoint {
 
 /// A `DOCKER_HOST`-style string that dockhand cannot use.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host:port")]
+#[error(
+    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host:port"
+)]
 pub struct EndpointParseError {
     pub value: String,
     pub source_name: EndpointSource,

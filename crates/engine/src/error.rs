@@ -73,7 +73,10 @@ impl fmt::Display for UnreachableReason {
 pub enum EngineError {
     /// The connection could not be opened.
     #[error("engine unreachable at {endpoint}: {reason}; {}", reason.hint())]
-    Unreachable { endpoint: Endpoint, reason: UnreachableReason },
+    Unreachable {
+        endpoint: Endpoint,
+        reason: UnreachableReason,
+    },
 
     /// Connected, but no complete reply came within the deadline.
     #[error("engine not responding: {method} {path} got no reply within {}; the daemon at {endpoint} may be frozen or overloaded: check it (e.g. `ps -o stat= -p $(pidof dockerd)` shows T when stopped), or raise the deadline with --timeout", fmt_duration(*waited))]
@@ -94,7 +97,9 @@ pub enum EngineError {
     },
 
     /// The connection broke before the reply was complete.
-    #[error("engine connection lost: {method} {path}: {detail}; the daemon at {endpoint} may have exited or restarted")]
+    #[error(
+        "engine connection lost: {method} {path}: {detail}; the daemon at {endpoint} may have exited or restarted"
+    )]
     ConnectionLost {
         endpoint: Endpoint,
         method: Method,
@@ -114,7 +119,11 @@ pub enum EngineError {
 
     /// The reply broke the protocol: bad framing, bad JSON, a truncated stream.
     #[error("engine protocol error: {method} {path}: {detail}")]
-    Protocol { method: Method, path: String, detail: String },
+    Protocol {
+        method: Method,
+        path: String,
+        detail: String,
+    },
 
     /// The request itself could not be built (a bug in the caller, not the engine).
     #[error("invalid request: {0}")]

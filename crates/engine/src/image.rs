@@ -38,6 +38,7 @@ impl Engine {
 
     /// `DELETE /images/{name}?force=`.
     pub async fn image_remove(&self, name: &str, force: bool) -> Result<Response, EngineError> {
-        self.send(Request::delete(format!("/images/{name}")).query("force", force)).await
+        self.send(Request::delete(format!("/images/{name}")).query("force", force))
+            .await
     }
 }

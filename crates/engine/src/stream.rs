@@ -47,7 +47,11 @@ pub enum DecodeError {
     #[error("stream ended inside a frame at byte {offset}: {have} of {declared} payload bytes")]
     TruncatedPayload { offset: u64, declared: u32, have: usize },
     #[error("invalid JSON message at byte {offset}: {detail}: {snippet}")]
-    BadJson { offset: u64, detail: String, snippet: String },
+    BadJson {
+        offset: u64,
+        detail: String,
+        snippet: String,
+    },
     #[error("stream ended inside a JSON message at byte {offset}: {snippet}")]
     TruncatedJson { offset: u64, snippet: String },
 }
@@ -320,7 +324,10 @@ mod tests {
         ));
         let mut body = encode_frame(StreamKind::Stdout, b"a");
         body[2] = 9;
-        assert!(matches!(FrameDecoder::decode_all(&body), Err(DecodeError::BadPadding { .. })));
+        assert!(matches!(
+            FrameDecoder::decode_all(&body),
+            Err(DecodeError::BadPadding { .. })
+        ));
         // Raw TTY text is not a frame stream: the decoder must say so, not guess.
         assert!(FrameDecoder::decode_all(b"hello from a tty\n").is_err());
     }

@@ -39,7 +39,10 @@ pub(crate) struct Pooled {
 pub(crate) enum TransportError {
     Connect(UnreachableReason),
     /// hyper failed mid-exchange; `parse` tells a malformed reply from a broken connection.
-    Exchange { detail: String, parse: bool },
+    Exchange {
+        detail: String,
+        parse: bool,
+    },
 }
 
 pub(crate) struct Pool {
@@ -156,8 +159,12 @@ pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
 }
 
 /// Polls `fut` to completion while also driving `conn`. If the connection
-/// ends first (closed, or failed), `fut` is still polled: hyper then resolves
-/// it with the connection's error, which is the one to report.
+/// ends first (closed, or failed), `fut` is still polled: hyper resolves it
+/// with the connection's error when the request was in flight. When it was
+/// not (the engine closed an idle keep-alive connection before our request was
+/// taken off its queue), nothing ever resolves it while the connection object
+/// lives: then the output is `None`, and the caller drops the connection,
+/// which hands the unsent request back ([`closed_early`] otherwise).
 pub(crate) struct Drive<'a, F> {
     fut: Pin<&'a mut F>,
     conn: &'a mut Conn,
@@ -173,14 +180,26 @@ pub(crate) fn drive<'a, F: Future>(fut: Pin<&'a mut F>, conn: &'a mut Conn) -> D
 }
 
 impl<F: Future> Future for Drive<'_, F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        if !self.conn_done {
-            if let Poll::Ready(_) = Pin::new(&mut *self.conn).poll(cx) {
-                self.conn_done = true;
-            }
+    type Output = Option<F::Output>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
+        if !self.conn_done && Pin::new(&mut *self.conn).poll(cx).is_ready() {
+            self.conn_done = true;
         }
-        self.fut.as_mut().poll(cx)
+        match self.fut.as_mut().poll(cx) {
+            Poll::Ready(out) => Poll::Ready(Some(out)),
+            // Anything the connection delivered was seen by the poll above.
+            Poll::Pending if self.conn_done => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The error for a connection that ended before the reply was complete
+/// without hyper reporting why.
+pub(crate) fn closed_early() -> TransportError {
+    TransportError::Exchange {
+        detail: "the connection closed before the reply was complete".into(),
+        parse: false,
     }
 }
 
@@ -193,21 +212,34 @@ pub(crate) async fn send(
     req: http::Request<Full<Bytes>>,
 ) -> Result<(http::Response<Incoming>, Pooled), TransportError> {
     let mut req = req;
-    if let Some(mut p) = pool.take() {
-        let fut = p.sender.try_send_request(req);
+    if let Some(Pooled { mut sender, mut conn }) = pool.take() {
+        let fut = sender.try_send_request(req);
         tokio::pin!(fut);
-        match drive(fut, &mut p.conn).await {
-            Ok(resp) => return Ok((resp, p)),
-            Err(mut e) => match e.take_message() {
-                // Never sent: the pooled connection was stale. Retry on a fresh one.
-                Some(back) => req = back,
-                None => return Err(exchange_error(e.error())),
-            },
+        let mut failed = match drive(fut.as_mut(), &mut conn).await {
+            Some(Ok(resp)) => return Ok((resp, Pooled { sender, conn })),
+            Some(Err(e)) => e,
+            None => {
+                // The engine had closed the idle connection: dropping it
+                // cancels the queued request and hands it back.
+                drop(conn);
+                match fut.await {
+                    Err(e) => e,
+                    Ok(_) => return Err(closed_early()),
+                }
+            }
+        };
+        match failed.take_message() {
+            // Never sent: the pooled connection was stale. Retry on a fresh one.
+            Some(back) => req = back,
+            None => return Err(exchange_error(failed.error())),
         }
     }
     let mut p = connect(endpoint).await?;
     let fut = p.sender.send_request(req);
     tokio::pin!(fut);
-    let resp = drive(fut, &mut p.conn).await.map_err(|e| exchange_error(&e))?;
+    let resp = drive(fut, &mut p.conn)
+        .await
+        .ok_or_else(closed_early)?
+        .map_err(|e| exchange_error(&e))?;
     Ok((resp, p))
 }

@@ -138,7 +138,11 @@ impl Ctx {
 
     /// The labels every object this check creates must carry.
     pub fn labels(&self) -> Value {
-        Value::Object(object_labels(&self.inner.run_id, self.inner.check_id, &self.case_label()))
+        Value::Object(object_labels(
+            &self.inner.run_id,
+            self.inner.check_id,
+            &self.case_label(),
+        ))
     }
 
     /// The labels, plus the check's own.
@@ -160,7 +164,13 @@ impl Ctx {
         }
         let raw = format!("dh-{}-{}-{}-{}", self.inner.run_id, case, self.inner.iteration, suffix);
         raw.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .to_ascii_lowercase()
     }

@@ -13,17 +13,30 @@ use serde::{Deserialize, Serialize};
 pub enum Outcome {
     Passed,
     /// The engine did not behave as the reference says.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     /// The check could not run to a verdict (setup broke, timeout, panic, engine down).
-    Error { message: String },
+    Error {
+        message: String,
+    },
     /// Not applicable to this engine, version or setup.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
     /// Failed, but listed in the known-failures file with this reason.
-    KnownFailure { message: String, reason: String },
+    KnownFailure {
+        message: String,
+        reason: String,
+    },
     /// Listed as a known failure, yet passed: take it off the list.
-    Fixed { reason: String },
+    Fixed {
+        reason: String,
+    },
     /// Never started: the run stopped first.
-    NotRun { reason: String },
+    NotRun {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -127,8 +140,16 @@ pub enum Event {
         resumed_from: Option<String>,
     },
     /// Objects left by earlier crashed runs were removed.
-    Swept { containers: usize, volumes: usize, networks: usize, images: usize },
-    CheckStarted { case: CaseKey, area: String },
+    Swept {
+        containers: usize,
+        volumes: usize,
+        networks: usize,
+        images: usize,
+    },
+    CheckStarted {
+        case: CaseKey,
+        area: String,
+    },
     CheckFinished {
         case: CaseKey,
         area: String,
@@ -140,9 +161,14 @@ pub enum Event {
         cleanup_notes: Vec<String>,
     },
     /// The engine stopped answering; no further check is scheduled.
-    EngineDown { since: String, diagnosis: String },
+    EngineDown {
+        since: String,
+        diagnosis: String,
+    },
     /// Ctrl-C: no further check is scheduled; running checks are cleaned up.
-    Interrupted { at: String },
+    Interrupted {
+        at: String,
+    },
     RunFinished {
         counts: Counts,
         duration_ms: u64,

@@ -6,16 +6,26 @@
 //! which reporters consume.
 
 pub mod check;
+pub mod config;
 pub mod context;
 pub mod events;
 pub mod exit;
+pub mod journal;
+pub mod known;
 pub mod probe;
+pub mod report;
 pub mod runner;
+pub mod select;
 pub mod sweep;
 
 pub use check::{Check, CheckCase, CheckError, CheckFuture, CheckMeta, CheckResult, Mismatch, Need};
+pub use config::{ConfigError, EffectiveConfig, Overrides};
 pub use context::{Cleanup, Ctx, Transcript};
 pub use events::{CaseKey, Counts, EngineSummary, Event, Outcome};
+pub use journal::{Journal, JournalError, JournalWriter};
+pub use known::KnownFailures;
 pub use probe::{ProbeImage, ProbeState};
+pub use report::{Fanout, JsonReporter, JunitReporter, Reporter, TerminalOptions, TerminalReporter};
 pub use runner::{PlannedCase, RunSummary, Runner, RunnerOptions};
+pub use select::{applicability, select, EngineCaps, Filter, Planner, SelectError};
 pub use sweep::{sweep, SweepReport, SweepScope};

@@ -147,7 +147,14 @@ impl Runner {
             while stop_reason.is_none() && running.len() < jobs {
                 let Some(pc) = queue.pop_front() else { break };
                 if let Some(reason) = pc.skip.clone() {
-                    self.finish(&mut counts, pc, Outcome::Skipped { reason }, Duration::ZERO, vec![], vec![]);
+                    self.finish(
+                        &mut counts,
+                        pc,
+                        Outcome::Skipped { reason },
+                        Duration::ZERO,
+                        vec![],
+                        vec![],
+                    );
                     continue;
                 }
                 self.emit(Event::CheckStarted {
@@ -409,7 +416,11 @@ async fn leaks(engine: &Engine, run_id: &str, case: &str) -> Result<Vec<String>,
     let mut found = Vec::new();
     for c in engine.container_list(true, Some(&filter)).await? {
         let id = c["Id"].as_str().unwrap_or_default().to_string();
-        let name = c["Names"][0].as_str().unwrap_or_default().trim_start_matches('/').to_string();
+        let name = c["Names"][0]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string();
         found.push(format!("container {name} ({})", &id[..id.len().min(12)]));
         engine.container_remove(&id, true, true).await?;
     }

@@ -57,7 +57,10 @@ fn owner_alive(owner: &str) -> bool {
 }
 
 fn abandoned(labels: &Value) -> bool {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     let expired = labels[LABEL_EXPIRES]
         .as_str()
         .and_then(|s| s.parse::<u64>().ok())
@@ -115,14 +118,20 @@ pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport
     for v in vols["Volumes"].as_array().into_iter().flatten() {
         if in_scope(&scope, &v["Labels"]) {
             let name = v["Name"].as_str().unwrap_or_default();
-            let r = engine.send(Request::delete(format!("/volumes/{name}")).query("force", true)).await?;
+            let r = engine
+                .send(Request::delete(format!("/volumes/{name}")).query("force", true))
+                .await?;
             if r.status.is_success() || r.status.as_u16() == 404 {
                 report.volumes += 1;
             }
         }
     }
     let images: Vec<Value> = engine
-        .send(Request::get("/images/json").query("all", true).query("filters", &filter))
+        .send(
+            Request::get("/images/json")
+                .query("all", true)
+                .query("filters", &filter),
+        )
         .await?
         .ok()?
         .json()?;

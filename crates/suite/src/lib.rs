@@ -25,9 +25,13 @@ mod tests {
         for c in super::all() {
             let id = c.meta.id;
             assert!(seen.insert(id), "duplicate check id {id}");
-            assert!(id.starts_with(&format!("{}/", c.meta.area)), "{id} is not under its area");
             assert!(
-                id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "/-".contains(ch)),
+                id.starts_with(&format!("{}/", c.meta.area)),
+                "{id} is not under its area"
+            );
+            assert!(
+                id.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "/-".contains(ch)),
                 "{id} has characters outside [a-z0-9/-]"
             );
             assert!(!c.meta.summary.is_empty(), "{id} has no summary");

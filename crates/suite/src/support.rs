@@ -56,7 +56,11 @@ pub async fn create_probe(ctx: &Ctx, suffix: &str, config: Value) -> Result<Stri
     let v: Value = resp.json()?;
     let id = v["Id"].as_str().unwrap_or_default().to_string();
     if id.is_empty() {
-        return Err(CheckError::failed("create reply", "an Id", String::from_utf8_lossy(&resp.body)));
+        return Err(CheckError::failed(
+            "create reply",
+            "an Id",
+            String::from_utf8_lossy(&resp.body),
+        ));
     }
     ctx.defer(Cleanup::Container(id.clone()));
     Ok(id)
