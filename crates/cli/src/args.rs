@@ -1,5 +1,8 @@
-//! The command line, phase one: raw flags as clap parses them. `main` turns
-//! them into validated settings before anything talks to an engine.
+//! The command line, phase one: raw flags as clap parses them. `commands`
+//! turns them into a validated `EffectiveConfig` (with the file and
+//! `DOCKHAND_*` layers) before anything talks to an engine.
+
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -8,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "dockhand",
     version,
     about = "Black-box testing for Docker-compatible container engines",
-    after_help = "Exit codes: 0 passed, 1 a check failed, 2 engine unreachable or not responding, 3 usage or configuration error, 4 no check matched."
+    after_help = "Exit codes: 0 passed, 1 a check failed, 2 engine unreachable or not responding, 3 usage or configuration error, 4 no check matched, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -28,6 +31,9 @@ pub struct GlobalArgs {
     /// Deadline of one engine call, e.g. 30s, 500ms.
     #[arg(long, global = true, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Configuration file (default: ./dockhand.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Print every API call with its status and latency.
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -46,6 +52,9 @@ pub enum Command {
     Version,
     /// Remove objects that crashed dockhand runs left on the engine.
     Clean(CleanArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,25 +63,49 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Args)]
-pub struct CheckArgs {
+#[derive(Debug, Args, Default)]
+pub struct SelectArgs {
     /// Globs on check ids, e.g. 'containers/*'. All checks when none.
     pub filters: Vec<String>,
+    /// Only checks with this tag (repeatable: any of them).
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Leave out checks matching this glob (repeatable).
+    #[arg(long)]
+    pub skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Run checks in parallel (default: the number of cores).
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<String>,
+    /// Run each check N times.
+    #[arg(long, value_name = "N")]
+    pub repeat: Option<String>,
     /// Deadline of one check, cleanup excluded, e.g. 120s.
     #[arg(long, value_name = "DURATION")]
     pub check_timeout: Option<String>,
-    /// Output format.
+    /// Known-failures file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub known_failures: Option<String>,
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Finish an interrupted run: the latest journal, or the one given.
+    #[arg(long, value_name = "JOURNAL", num_args = 0..=1)]
+    pub resume: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Globs on check ids.
-    pub filters: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
@@ -81,6 +114,12 @@ pub struct ListArgs {
 pub enum ImageCommand {
     /// Load the probe image into the engine (it is built from what dockhand carries).
     Build,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration and where each value came from.
+    Show,
 }
 
 #[derive(Debug, Args)]

@@ -1,29 +1,56 @@
-//! The subcommands. Each takes validated settings and returns an exit code.
+//! The subcommands. Each loads the validated configuration, does its job,
+//! and returns an exit code; expected failures come back as `CliError`.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use dockhand_engine::{CallObserver, CallRecord, Engine};
-use dockhand_harness::{exit, sweep, CheckCase, Event, PlannedCase, ProbeImage, Runner, RunnerOptions, SweepScope};
+use dockhand_harness::report::consume;
+use dockhand_harness::runner::engine_summary;
+use dockhand_harness::{
+    exit, select, sweep, EffectiveConfig, EngineCaps, Event, Fanout, Filter, Journal, JournalWriter, JsonReporter,
+    JunitReporter, KnownFailures, Overrides, Planner, ProbeImage, Reporter, Runner, RunnerOptions, SweepScope,
+    TerminalOptions, TerminalReporter,
+};
 use tokio::sync::{mpsc, watch};
 
-use crate::args::{CheckArgs, Cli, Command, Format, ImageCommand, ListArgs};
+use crate::args::{CheckArgs, Cli, Command, ConfigCommand, Format, GlobalArgs, ImageCommand, ListArgs, SelectArgs};
 use crate::error::CliError;
-use crate::settings::{connect_options, parse_duration};
 
 pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Check(a) => check(&cli.global, a).await,
-        Command::List(a) => list(a),
+        Command::List(a) => list(&a),
         Command::Image(ImageCommand::Build) => image_build(&cli.global).await,
         Command::Version => version(&cli.global).await,
         Command::Clean(a) => clean(&cli.global, a.all).await,
+        Command::Config(ConfigCommand::Show) => {
+            println!("{}", load_config(&cli.global, None)?.render().trim_end());
+            Ok(exit::SUCCESS)
+        }
     }
 }
 
-async fn connect(g: &crate::args::GlobalArgs) -> Result<Engine, CliError> {
-    Ok(Engine::connect(connect_options(g)?).await?)
+/// Flags become the top layer of the configuration.
+fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveConfig, CliError> {
+    let overrides = Overrides {
+        config: g.config.clone(),
+        host: g.host.clone(),
+        api_version: g.api_version.clone(),
+        timeout: g.timeout.clone(),
+        jobs: c.and_then(|c| c.jobs.clone()),
+        repeat: c.and_then(|c| c.repeat.clone()),
+        check_timeout: c.and_then(|c| c.check_timeout.clone()),
+        known_failures: c.and_then(|c| c.known_failures.clone()),
+        ..Overrides::default()
+    };
+    Ok(EffectiveConfig::load(&overrides, &dockhand_suite::all())?)
+}
+
+async fn connect(cfg: &EffectiveConfig) -> Result<Engine, CliError> {
+    Ok(Engine::connect(cfg.connect_options()).await?)
 }
 
 /// A short run id: unique enough among concurrent runs on one engine.
@@ -36,51 +63,23 @@ fn new_run_id() -> String {
     format!("{:08x}", (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32)
 }
 
-fn select(filters: &[String]) -> Result<Vec<CheckCase>, CliError> {
-    let cases = CheckCase::expand(&dockhand_suite::all());
-    if filters.is_empty() {
-        return Ok(cases);
+fn filter(s: &SelectArgs) -> Filter {
+    Filter {
+        patterns: s.filters.clone(),
+        tags: s.tag.clone(),
+        skip: s.skip.clone(),
     }
-    let picked: Vec<CheckCase> = cases
-        .into_iter()
-        .filter(|c| {
-            filters
-                .iter()
-                .any(|f| glob_match(f, &c.id()) || glob_match(f, c.check.meta.id))
-        })
-        .collect();
-    if picked.is_empty() {
-        return Err(CliError::NoMatch(format!(
-            "no check matches {}; run `dockhand list` to see the ids",
-            filters.join(" ")
-        )));
-    }
-    Ok(picked)
 }
 
-/// `*` matches any run of characters, `?` one character.
-fn glob_match(pattern: &str, s: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &s[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), s.as_bytes())
-}
-
-fn list(a: ListArgs) -> Result<i32, CliError> {
-    let cases = select(&a.filters)?;
+fn list(a: &ListArgs) -> Result<i32, CliError> {
+    let cases = select(&dockhand_suite::all(), &filter(&a.select))?;
     let mut out = std::io::stdout().lock();
     for c in &cases {
         let m = &c.check.meta;
         let line = match a.format {
             Format::Json => serde_json::json!({
                 "id": c.id(), "summary": m.summary, "area": m.area, "tags": m.tags,
-                "min_api": m.min_api, "needs": m.needs,
+                "min_api": m.min_api, "needs": m.needs, "reference": m.reference,
             })
             .to_string(),
             Format::Human => format!("{:<48} {}  [{}]", c.id(), m.summary, m.tags.join(", ")),
@@ -96,46 +95,95 @@ struct PrintCalls;
 
 impl CallObserver for PrintCalls {
     fn record(&self, c: &CallRecord) {
-        match (c.status, &c.error) {
-            (Some(s), _) => eprintln!("  {} {} -> {s} ({:.1} ms)", c.method, c.path, c.elapsed_ms),
-            (None, Some(e)) => eprintln!("  {} {} -> {e} ({:.1} ms)", c.method, c.path, c.elapsed_ms),
-            (None, None) => eprintln!("  {} {} -> ? ({:.1} ms)", c.method, c.path, c.elapsed_ms),
-        }
+        let result = match (c.status, &c.error) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "?".into(),
+        };
+        eprintln!("  {} {} -> {result} ({:.1} ms)", c.method, c.path, c.elapsed_ms);
     }
 }
 
-async fn check(g: &crate::args::GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
-    let cases = select(&a.filters)?;
-    let check_timeout = match &a.check_timeout {
-        Some(t) => parse_duration("--check-timeout", t)?,
-        None => Duration::from_secs(120),
+async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
+    let checks = dockhand_suite::all();
+    let cfg = load_config(g, Some(&a))?;
+    let known = match &cfg.known_failures {
+        Some(s) => KnownFailures::load(&s.value).map_err(|e| CliError::Config(e.into()))?,
+        None => KnownFailures::default(),
     };
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-    if jobs == 0 {
-        return Err(CliError::Usage("--jobs must be at least 1".into()));
-    }
-    let engine = connect(g).await?;
-    let run_id = new_run_id();
+    // Resume: the journal decides the run id and what is left to run.
+    let resumed = match &a.resume {
+        Some(given) => {
+            let path = match given {
+                Some(p) => p.clone(),
+                None => Journal::latest(&cfg.journal_dir.value)?,
+            };
+            Some(Journal::load(&path)?)
+        }
+        None => None,
+    };
+    let cases = if resumed.is_none() {
+        Some(select(&checks, &filter(&a.select))?)
+    } else {
+        None
+    };
+    let mut junit = match &a.junit {
+        Some(p) => Some(
+            JunitReporter::create(p)
+                .map_err(|e| CliError::Usage(format!("cannot write the JUnit report {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+
+    let engine = connect(&cfg).await?;
+    let summary = engine_summary(&engine);
+    let caps = EngineCaps {
+        api_version: engine.api_version(),
+        private_engine: false,
+        swarm: false,
+        cluster: false,
+        docker_cli: which("docker"),
+    };
+    let planner = Planner {
+        config: &cfg,
+        known: &known,
+        caps: &caps,
+        engine: &summary,
+    };
+    let (run_id, plan, journal) = match &resumed {
+        Some(j) => {
+            // What the interrupted run left is swept before anything reruns.
+            sweep(&engine, SweepScope::Run(j.run_id())).await?;
+            let plan = planner.plan_keys(&checks, &j.remaining())?;
+            (j.run_id().to_string(), plan, JournalWriter::append(j.path())?)
+        }
+        None => {
+            let run_id = new_run_id();
+            let plan = planner.plan(cases.as_deref().unwrap_or_default());
+            let journal = JournalWriter::create(&cfg.journal_dir.value, &run_id)?;
+            (run_id, plan, journal)
+        }
+    };
 
     let swept = sweep(&engine, SweepScope::Abandoned).await?;
     let probe = Arc::new(ProbeImage::new());
     probe.ensure(&engine).await?;
 
-    let plan: Vec<PlannedCase> = cases
-        .into_iter()
-        .map(|case| PlannedCase {
-            case,
-            iteration: 1,
-            settings: serde_json::json!({}),
-            timeout: None,
-            skip: None,
-            known_failure: None,
-        })
-        .collect();
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(journal)];
+    match a.format {
+        Format::Json => reporters.push(Box::new(JsonReporter::stdout())),
+        Format::Human => {
+            let mut opts = TerminalOptions::detect(g.verbose);
+            opts.known_failures = cfg.known_failures.as_ref().map(|s| s.value.clone());
+            reporters.push(Box::new(TerminalReporter::stdout(opts)));
+        }
+    }
+    if let Some(j) = junit.take() {
+        reporters.push(Box::new(j));
+    }
+    let mut fanout = Fanout::new(reporters);
 
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
     if swept.total() > 0 {
         let _ = tx.send(Event::Swept {
             containers: swept.containers,
@@ -144,109 +192,76 @@ async fn check(g: &crate::args::GlobalArgs, a: CheckArgs) -> Result<i32, CliErro
             images: swept.images,
         });
     }
+    // Resumed runs report the union: earlier outcomes are counted in the end.
+    let (union_tx, union_rx) = mpsc::unbounded_channel();
+    let resumed_path = resumed.as_ref().map(|j| j.path().display().to_string());
+    let journal_view = resumed;
+    let relay = tokio::spawn(async move {
+        let mut rx = rx;
+        while let Some(e) = rx.recv().await {
+            let e = match &journal_view {
+                Some(j) => j.union_event(e),
+                None => e,
+            };
+            if union_tx.send(e).is_err() {
+                break;
+            }
+        }
+    });
+    let reporter = tokio::spawn(async move { consume(union_rx, &mut fanout).await });
+
     let (int_tx, int_rx) = watch::channel(0u32);
-    let sweep_hint = format!("dockhand clean  # removes what run {run_id} left behind");
+    let sweep_hint = format!(
+        "dockhand check --resume   # sweeps what run {run_id} left and finishes it\n  dockhand clean            # only sweeps"
+    );
     tokio::spawn(async move {
         let mut n = 0;
         while tokio::signal::ctrl_c().await.is_ok() {
             n += 1;
             if n >= 2 {
-                eprintln!(
-                    "\naborted: objects of this run may be left on the engine; remove them with:\n  {sweep_hint}"
-                );
+                eprintln!("\naborted: containers, volumes and networks of this run may be left on the engine; then run:\n  {sweep_hint}");
                 std::process::exit(exit::INTERRUPTED);
             }
-            eprintln!("\ninterrupted: finishing cleanups (press Ctrl-C again to abort)");
+            eprintln!("\ninterrupted: no new checks; cleaning up the running ones (Ctrl-C again to abort)");
             let _ = int_tx.send(n);
         }
     });
+    let after = engine.clone();
     let runner = Runner::new(
         engine,
         probe,
         RunnerOptions {
             run_id,
-            jobs,
-            check_timeout,
-            watchdog_timeout: Duration::from_millis(500),
+            jobs: cfg.jobs.value as usize,
+            check_timeout: cfg.check_timeout.value,
+            watchdog_timeout: cfg.watchdog_timeout.value,
             call_observer: g.verbose.then(|| Arc::new(PrintCalls) as Arc<dyn CallObserver>),
-            resumed_from: None,
+            resumed_from: resumed_path,
         },
         tx,
     );
-    let format = a.format;
-    let printer = tokio::spawn(async move {
-        let mut out = std::io::stdout();
-        while let Some(e) = rx.recv().await {
-            let _ = print_event(&mut out, &e, format);
-        }
-    });
-    let summary = runner.run(plan, int_rx).await;
+    let result = runner.run(plan, int_rx).await;
     drop(runner);
-    let _ = printer.await;
-    Ok(summary.exit_code)
+    if result.engine_down.is_none() {
+        // A killed earlier process may have had a create in flight that the
+        // engine completed after the sweep at the start: sweep once more.
+        let _ = sweep(&after, SweepScope::Abandoned).await;
+    }
+    let _ = relay.await;
+    match reporter.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("warning: a report could not be written: {e}"),
+        Err(e) => eprintln!("warning: the reporter failed: {e}"),
+    }
+    Ok(result.exit_code)
 }
 
-fn print_event(out: &mut impl Write, e: &Event, format: Format) -> std::io::Result<()> {
-    if format == Format::Json {
-        return writeln!(out, "{}", serde_json::to_string(e).unwrap_or_default());
-    }
-    match e {
-        Event::RunStarted {
-            run_id,
-            engine,
-            selection,
-            jobs,
-            ..
-        } => writeln!(
-            out,
-            "dockhand run {run_id}: {} {} (API {}) at {}, {} checks, {jobs} jobs",
-            engine.name,
-            engine.version,
-            engine.api_version,
-            engine.endpoint,
-            selection.len()
-        ),
-        Event::CheckFinished {
-            case,
-            outcome,
-            duration_ms,
-            cleanup_notes,
-            ..
-        } => {
-            writeln!(
-                out,
-                "{:>7} {} ({:.2}s)",
-                outcome.label(),
-                case.id,
-                *duration_ms as f64 / 1000.0
-            )?;
-            if let Some(d) = outcome.detail() {
-                writeln!(out, "        {d}")?;
-            }
-            for n in cleanup_notes {
-                writeln!(out, "        cleanup: {n}")?;
-            }
-            Ok(())
-        }
-        Event::EngineDown { since, diagnosis } => writeln!(out, "engine down since {since}: {diagnosis}"),
-        Event::RunFinished {
-            counts, duration_ms, ..
-        } => writeln!(
-            out,
-            "\n{} passed, {} failed, {} errors, {} skipped, {} not run in {:.2}s",
-            counts.passed + counts.fixed,
-            counts.failed,
-            counts.error,
-            counts.skipped,
-            counts.not_run,
-            *duration_ms as f64 / 1000.0
-        ),
-        _ => Ok(()),
-    }
+fn which(tool: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| Path::new(&d).join(tool).is_file()))
 }
 
-async fn image_build(g: &crate::args::GlobalArgs) -> Result<i32, CliError> {
-    let engine = connect(g).await?;
+async fn image_build(g: &GlobalArgs) -> Result<i32, CliError> {
+    let engine = connect(&load_config(g, None)?).await?;
     let probe = ProbeImage::new();
     let state = probe.ensure(&engine).await?;
     println!(
@@ -261,13 +276,13 @@ async fn image_build(g: &crate::args::GlobalArgs) -> Result<i32, CliError> {
     Ok(exit::SUCCESS)
 }
 
-async fn version(g: &crate::args::GlobalArgs) -> Result<i32, CliError> {
+async fn version(g: &GlobalArgs) -> Result<i32, CliError> {
+    let cfg = load_config(g, None)?;
     let probe = ProbeImage::new();
     println!("dockhand {}", env!("CARGO_PKG_VERSION"));
     println!("probe    {} {}", probe.reference(), probe.expected_id());
-    let engine = connect(g).await?;
-    let info = engine.info().cloned();
-    if let Some(i) = info {
+    let engine = connect(&cfg).await?;
+    if let Some(i) = engine.info() {
         println!(
             "engine   {} {} ({}/{}), API {} (min {}), negotiated {}",
             i.name,
@@ -283,8 +298,8 @@ async fn version(g: &crate::args::GlobalArgs) -> Result<i32, CliError> {
     Ok(exit::SUCCESS)
 }
 
-async fn clean(g: &crate::args::GlobalArgs, all: bool) -> Result<i32, CliError> {
-    let engine = connect(g).await?;
+async fn clean(g: &GlobalArgs, all: bool) -> Result<i32, CliError> {
+    let engine = connect(&load_config(g, None)?).await?;
     let r = sweep(&engine, if all { SweepScope::All } else { SweepScope::Abandoned }).await?;
     println!(
         "removed {} containers, {} volumes, {} networks, {} images",
@@ -296,13 +311,6 @@ async fn clean(g: &crate::args::GlobalArgs, all: bool) -> Result<i32, CliError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("containers/*", "containers/lifecycle/start-stop-logs"));
-        assert!(glob_match("*/start-stop-logs", "containers/lifecycle/start-stop-logs"));
-        assert!(!glob_match("images/*", "containers/lifecycle/start-stop-logs"));
-    }
 
     #[test]
     fn run_ids_are_8_hex() {

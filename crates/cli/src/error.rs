@@ -1,21 +1,23 @@
 //! [`CliError`]: every failure the binary expects, each mapped to one exit code.
 
-use dockhand_engine::{EndpointParseError, EngineError};
-use dockhand_harness::exit;
+use dockhand_engine::EngineError;
+use dockhand_harness::{exit, ConfigError, JournalError, SelectError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// The engine could not be used at all.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// Bad configuration: file, environment or flags.
     #[error(transparent)]
-    Endpoint(#[from] EndpointParseError),
-    /// Bad arguments or configuration.
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// Bad arguments.
     #[error("{0}")]
     Usage(String),
-    /// The selection matched nothing.
-    #[error("{0}")]
-    NoMatch(String),
     /// Anything else that went wrong on the host (files, terminal).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -26,8 +28,8 @@ impl CliError {
         match self {
             CliError::Engine(e) if e.is_engine_down() => exit::ENGINE_DOWN,
             CliError::Engine(_) | CliError::Other(_) => exit::CHECK_FAILED,
-            CliError::Endpoint(_) | CliError::Usage(_) => exit::USAGE,
-            CliError::NoMatch(_) => exit::NO_MATCH,
+            CliError::Select(SelectError::NoMatch { .. }) => exit::NO_MATCH,
+            CliError::Config(_) | CliError::Select(_) | CliError::Journal(_) | CliError::Usage(_) => exit::USAGE,
         }
     }
 }

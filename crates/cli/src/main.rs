@@ -4,7 +4,6 @@
 mod args;
 mod commands;
 mod error;
-mod settings;
 
 use std::process::ExitCode;
 

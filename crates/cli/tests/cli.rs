@@ -101,12 +101,11 @@ fn human_output_has_one_line_per_check_and_a_summary() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.lines().any(|l| l
-            .trim_start()
-            .starts_with("PASS containers/lifecycle/start-stop-logs (")),
+        out.lines()
+            .any(|l| l.starts_with("PASS ") && l.ends_with("s  containers/lifecycle/start-stop-logs")),
         "{out}"
     );
-    assert!(out.contains("1 passed, 0 failed"), "{out}");
+    assert!(out.contains("1 case: 1 passed"), "{out}");
 }
 
 #[test]
@@ -190,4 +189,107 @@ fn version_names_both_sides() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(concat!("dockhand ", env!("CARGO_PKG_VERSION"))), "{out}");
     assert!(out.contains("negotiated 1.41"), "{out}");
+}
+
+#[test]
+fn a_killed_run_resumes_without_duplicates_or_leftovers() {
+    use std::io::{BufRead, BufReader};
+    let _engine = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let jdir = dir.path().join("journal");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+            "--repeat",
+            "12",
+            "containers/lifecycle/*",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut finished = 0;
+    let mut run_id = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if v["event"] == "run-started" {
+            run_id = v["run_id"].as_str().unwrap().to_string();
+        }
+        if v["event"] == "check-finished" {
+            finished += 1;
+            if finished == 3 {
+                child.kill().unwrap(); // SIGKILL: no cleanup, no final event
+                break;
+            }
+        }
+    }
+    child.wait().unwrap();
+    assert_eq!(finished, 3);
+
+    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "--resume"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ev = events(&o);
+    let started = ev.iter().find(|e| e["event"] == "run-started").unwrap();
+    assert_eq!(started["run_id"], run_id.as_str(), "the resumed run keeps its id");
+    let resumed: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["event"] == "check-finished")
+        .map(|e| e["case"]["iteration"].as_u64().unwrap())
+        .collect();
+    assert!(
+        resumed.len() >= 9 && resumed.len() <= 10,
+        "reran only what did not finish: {resumed:?}"
+    );
+    assert!(
+        !resumed.contains(&1),
+        "iteration 1 finished before the kill: {resumed:?}"
+    );
+    let last = ev.iter().rfind(|e| e["event"] == "run-finished").unwrap();
+    assert_eq!(last["counts"]["passed"], 12, "the summary is the union: {last}");
+
+    // The journal holds each iteration exactly once with a final outcome.
+    let journal = std::fs::read_to_string(jdir.join(format!("{run_id}.jsonl")))
+        .or_else(|_| std::fs::read_to_string(dir.path().join(".dockhand/journal").join(format!("{run_id}.jsonl"))))
+        .unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for l in journal.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        if v["event"] == "check-finished" && v["outcome"]["kind"] != "not-run" {
+            assert!(
+                seen.insert(v["case"]["iteration"].as_u64().unwrap()),
+                "duplicate in journal: {l}"
+            );
+        }
+    }
+    assert_eq!(seen.len(), 12);
+    let label = format!("dockhand.run={run_id}");
+    for kind in ["containers", "volumes", "networks"] {
+        assert_eq!(count(kind, &label), 0, "{kind} left by run {run_id}");
+    }
+}
+
+#[test]
+fn config_errors_name_the_file_line_and_valid_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dockhand.toml"), "timeout = \"5s\"\njbos = 3\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("jbos") && err.contains("dockhand.toml") && err.contains("line 2"),
+        "{err}"
+    );
+    assert!(err.contains("jobs"), "lists the valid keys: {err}");
 }

@@ -154,15 +154,24 @@ impl Ctx {
         Value::Object(m)
     }
 
-    /// A name unique to this run, check, variant and iteration:
-    /// `dh-<run>-<check>-<suffix>` with characters the engine accepts.
+    /// A name unique to this run, process, check, variant and iteration:
+    /// `dh-<run>-<pid>-<check>-<iteration>-<suffix>` with characters the
+    /// engine accepts. The pid keeps a resumed run clear of objects that the
+    /// engine finished creating for the killed process after it died.
     pub fn name(&self, suffix: &str) -> String {
         let mut case = self.inner.check_id.replace('/', "-");
         if let Some(v) = self.inner.variant {
             case.push('-');
             case.push_str(v);
         }
-        let raw = format!("dh-{}-{}-{}-{}", self.inner.run_id, case, self.inner.iteration, suffix);
+        let raw = format!(
+            "dh-{}-{:x}-{}-{}-{}",
+            self.inner.run_id,
+            std::process::id(),
+            case,
+            self.inner.iteration,
+            suffix
+        );
         raw.chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || "_.-".contains(c) {

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::check::{CheckCase, CheckError};
-use crate::context::{Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_RUN};
+use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
 use crate::probe::ProbeImage;
@@ -410,9 +410,16 @@ async fn cleanup_one(engine: &Engine, c: &Cleanup) -> Result<(), EngineError> {
     }
 }
 
-/// Finds and removes objects of a case still present after its cleanup.
+/// Finds and removes objects of a case still present after its cleanup. Only
+/// this process's objects count: a killed earlier segment of a resumed run
+/// may have objects with the same case label that the engine finished
+/// creating after it died; the resume's sweep handles those.
 async fn leaks(engine: &Engine, run_id: &str, case: &str) -> Result<Vec<String>, EngineError> {
-    let filter = label_filter(&[&format!("{LABEL_RUN}={run_id}"), &format!("{LABEL_CASE}={case}")]);
+    let filter = label_filter(&[
+        &format!("{LABEL_RUN}={run_id}"),
+        &format!("{LABEL_CASE}={case}"),
+        &format!("{LABEL_OWNER}={}", owner()),
+    ]);
     let mut found = Vec::new();
     for c in engine.container_list(true, Some(&filter)).await? {
         let id = c["Id"].as_str().unwrap_or_default().to_string();

@@ -19,7 +19,7 @@
 //! timeout = "30s"               # one engine call
 //! stream-idle-timeout = "30s"   # silence on a stream
 //! check-timeout = "120s"        # one check case, cleanup excluded
-//! watchdog-timeout = "5s"       # the ping that tells a slow check from a dead engine
+//! watchdog-timeout = "750ms"    # the ping that tells a slow check from a dead engine
 //! jobs = 2
 //! repeat = 1
 //! probe-image = "dockhand/probe:0.1.0"
@@ -307,7 +307,12 @@ impl EffectiveConfig {
                 None,
             )?,
             check_timeout: layers.get_or("check-timeout", o.check_timeout.as_ref(), secs(120), None)?,
-            watchdog_timeout: layers.get_or("watchdog-timeout", o.watchdog_timeout.as_ref(), secs(5), None)?,
+            watchdog_timeout: layers.get_or(
+                "watchdog-timeout",
+                o.watchdog_timeout.as_ref(),
+                Duration::from_millis(750),
+                None,
+            )?,
             jobs: layers.get_or("jobs", o.jobs.as_ref(), default_jobs(), Some("number of cores"))?,
             repeat: layers.get_or("repeat", o.repeat.as_ref(), 1, None)?,
             probe_image: layers.get_or(
@@ -733,7 +738,7 @@ lines = 10
             ("timeout = \"10s\"", "DOCKHAND_TIMEOUT"),
             ("stream-idle-timeout = \"30s\"", "default"),
             ("check-timeout = \"90s\"", "dockhand.toml line 1"),
-            ("watchdog-timeout = \"5s\"", "default"),
+            ("watchdog-timeout = \"750ms\"", "default"),
             ("jobs = 2", "DOCKHAND_JOBS"),
             ("repeat = 3", "--repeat"),
             (&probe, "default (the image dockhand carries)"),

@@ -1,0 +1,736 @@
+//! [`PrivateEngine`]: a throwaway dockerd with its own socket, data-root,
+//! exec-root, pidfile, containerd and network namespace.
+//!
+//! ## How it runs
+//! ```text
+//! ip netns add dockhand-<name>; ip -n dockhand-<name> link set lo up
+//! nsenter --net=/run/netns/dockhand-<name> -- containerd --config <dir>/containerd/config.toml
+//! nsenter --net=/run/netns/dockhand-<name> -- dockerd --config-file <dir>/daemon.json
+//!     --host unix://<dir>/docker.sock --data-root <dir>/data --exec-root <dir>/exec
+//!     --pidfile <dir>/docker.pid --containerd <dir>/containerd/containerd.sock [extra args]
+//! ```
+//! - `--config-file` names an empty `{}` file: otherwise dockerd reads
+//!   `/etc/docker/daemon.json`, and any `data-root`, `hosts` or `storage-driver`
+//!   there either clashes with our flags (dockerd refuses to start) or leaks the
+//!   system engine's settings into ours.
+//! - The default bridge stays on, with iptables: `docker0` and the NAT rules live
+//!   in the engine's own network namespace, so they collide with nothing, and
+//!   network checks get a real bridge. The namespace has no uplink: containers
+//!   reach each other and the engine's host side, not the internet.
+//! - **containerd: our own, always.** Left to itself, dockerd uses the system
+//!   containerd whenever `/run/containerd/containerd.sock` exists (docker-ce
+//!   hosts) and only otherwise starts a managed one (Debian's docker.io). Sharing
+//!   the system containerd would put our containers in its namespace `moby`, next
+//!   to the system engine's, and its state and shims out of our reach; namespacing
+//!   it (`--containerd-namespace`) would still leave a crashed run's containers in
+//!   the system containerd for someone else to find. So the engine starts its own
+//!   containerd with its own config (root, state and socket under `<dir>`, the CRI
+//!   plugin off) and hands it to dockerd with `--containerd`: the same behaviour on
+//!   every host, and everything it owns is under `<dir>`. It runs in the engine's
+//!   network namespace too, so shims, and containers with `--network host`, land
+//!   there rather than in the host's. Like a system containerd, it outlives a
+//!   killed dockerd: containers keep running, and [`PrivateEngine::restart`]
+//!   finds them again (with `--live-restore`) as a real host would.
+//! - Both processes are spawned with `PR_SET_PDEATHSIG = SIGKILL`: if the test
+//!   process dies without running destructors, the kernel kills them.
+//!
+//! ## Shims and containers
+//! containerd shims are double-forked and outlive both daemons on purpose. A
+//! graceful [`PrivateEngine::shutdown`] stops dockerd with SIGINT, and dockerd
+//! stops every container (unless `--live-restore`), after which containerd
+//! deletes the tasks and their shims exit. Whatever is still there afterwards,
+//! and everything after a kill or a drop, is removed by force: container inits
+//! (and with them their pid namespaces), then the shims that name our containerd
+//! socket, then any process in our network namespace. See [`crate::cleanup`].
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use dockhand_engine::{Deadlines, Endpoint, EndpointSource, Engine, MIN_API_VERSION};
+
+use crate::cleanup;
+use crate::error::DaemonError;
+use crate::lock::EngineLock;
+use crate::netns;
+use crate::process::{self, describe_status, Proc};
+
+/// How long a private dockerd gets to come up by default.
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long [`PrivateEngine::restart`] and [`PrivateEngine::shutdown`] let dockerd
+/// stop on its own: its default `--shutdown-timeout` (15 s) for containers, plus slack.
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(20);
+
+/// Lines of log an error quotes.
+const LOG_TAIL_LINES: usize = 20;
+
+/// Unix socket paths are limited to 107 bytes; containerd's ttrpc socket is the longest of ours.
+const LONGEST_SOCKET_SUFFIX: &str = "/containerd/containerd.sock.ttrpc";
+const MAX_SOCKET_PATH: usize = 107;
+
+/// The base of state directories when none is given:
+/// `$XDG_RUNTIME_DIR/dockhand/engines`, else `/tmp/dockhand/engines`.
+pub fn default_base_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d).join("dockhand").join("engines"),
+        _ => PathBuf::from("/tmp/dockhand/engines"),
+    }
+}
+
+/// How to start a [`PrivateEngine`].
+#[derive(Debug, Clone)]
+pub struct PrivateEngineOptions {
+    /// Names the state directory (`<base_dir>/<name>`) and the network namespace
+    /// (`dockhand-<name>`). Letters, digits, `-`, `_`, `.`; at most 48 characters.
+    pub name: String,
+    /// The directory holding the engine's state directory; [`default_base_dir`] when `None`.
+    pub base_dir: Option<PathBuf>,
+    /// Appended to dockerd's command line, e.g. `--live-restore`.
+    pub extra_args: Vec<String>,
+    /// How long containerd and dockerd each get to become ready.
+    pub start_timeout: Duration,
+    /// Keep the state directory (logs, data-root) after the engine is torn down.
+    pub keep_state: bool,
+}
+
+impl PrivateEngineOptions {
+    pub fn new(name: impl Into<String>) -> Self {
+        PrivateEngineOptions {
+            name: name.into(),
+            base_dir: None,
+            extra_args: Vec::new(),
+            start_timeout: DEFAULT_START_TIMEOUT,
+            keep_state: false,
+        }
+    }
+
+    pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// Adds one dockerd argument.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.extra_args.push(arg.into());
+        self
+    }
+
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
+    pub fn keep_state(mut self, keep: bool) -> Self {
+        self.keep_state = keep;
+        self
+    }
+}
+
+/// Checks a private engine name.
+pub fn validate_name(name: &str) -> Result<(), DaemonError> {
+    let bad = |reason: &str| {
+        Err(DaemonError::InvalidName {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    if name.is_empty() || name.len() > 48 {
+        return bad("use 1 to 48 characters");
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return bad("use only letters, digits, '-', '_' and '.'");
+    }
+    if name.starts_with(['-', '.']) {
+        return bad("start with a letter or digit");
+    }
+    Ok(())
+}
+
+/// Finds `program` in `PATH` (and the sbin directories, which a non-login root shell may lack).
+pub(crate) fn find_program(program: &'static str, hint: &'static str) -> Result<PathBuf, DaemonError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::env::split_paths(&path).chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from));
+    for d in dirs {
+        let p = d.join(program);
+        if fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            return Ok(p);
+        }
+    }
+    Err(DaemonError::NotInstalled { program, hint })
+}
+
+struct Programs {
+    nsenter: PathBuf,
+    dockerd: PathBuf,
+    containerd: PathBuf,
+}
+
+fn programs() -> Result<Programs, DaemonError> {
+    Ok(Programs {
+        dockerd: find_program("dockerd", "install docker.io (Debian, Ubuntu) or docker-ce")?,
+        containerd: find_program(
+            "containerd",
+            "install containerd (Debian, Ubuntu; docker.io pulls it in) or containerd.io",
+        )?,
+        nsenter: find_program("nsenter", "install util-linux")?,
+    })
+}
+
+/// A throwaway dockerd. Dropping it kills everything it started and removes
+/// its network namespace and (unless kept) its state directory; prefer
+/// [`PrivateEngine::shutdown`], which first lets dockerd stop its containers.
+#[derive(Debug)]
+pub struct PrivateEngine {
+    name: String,
+    dir: PathBuf,
+    lock: Option<EngineLock>,
+    containerd: Option<Proc>,
+    dockerd: Option<Proc>,
+    frozen: bool,
+    extra_args: Vec<String>,
+    start_timeout: Duration,
+    keep_state: bool,
+    last_exit: Option<ExitStatus>,
+    ready_after: Duration,
+    torn_down: bool,
+}
+
+impl PrivateEngine {
+    /// Creates the network namespace, starts containerd and dockerd in it, and
+    /// waits until `GET /_ping` answers 200 on the private socket.
+    ///
+    /// Leftovers of an earlier engine of the same name whose process died are
+    /// removed first. On failure, everything started so far is torn down.
+    pub async fn start(opts: PrivateEngineOptions) -> Result<PrivateEngine, DaemonError> {
+        validate_name(&opts.name)?;
+        // SAFETY: plain syscall.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err(DaemonError::NotRoot);
+        }
+        let progs = programs()?;
+        find_program("ip", "install iproute2")?;
+        let dir = opts.base_dir.clone().unwrap_or_else(default_base_dir).join(&opts.name);
+        if !dir.is_absolute() {
+            return Err(DaemonError::InvalidName {
+                name: opts.name,
+                reason: format!("the state directory {} must be absolute", dir.display()),
+            });
+        }
+        let longest = dir.as_os_str().len() + LONGEST_SOCKET_SUFFIX.len();
+        if longest > MAX_SOCKET_PATH {
+            return Err(DaemonError::InvalidName {
+                name: opts.name,
+                reason: format!(
+                    "socket paths under {} would be {longest} bytes, over the limit of {MAX_SOCKET_PATH}: use a shorter name or base directory",
+                    dir.display()
+                ),
+            });
+        }
+
+        if dir.exists() && !cleanup::is_engine_dir(&dir) {
+            return Err(DaemonError::InvalidName {
+                name: opts.name,
+                reason: format!(
+                    "{} exists and is not a dockhand engine directory (it has no {}): pick another name or base directory",
+                    dir.display(),
+                    cleanup::MARKER
+                ),
+            });
+        }
+        let mut lock = EngineLock::try_acquire(&opts.name)?.ok_or_else(|| DaemonError::NameInUse {
+            name: opts.name.clone(),
+            lock: crate::lock::lock_path(&opts.name),
+        })?;
+        // We hold the name's lock, so whatever is left under it belongs to a dead run.
+        let recorded = lock.recorded_dir();
+        for stale in recorded.iter().chain(Some(&dir)) {
+            if stale.exists() || netns::exists(&netns::netns_name(&opts.name)) {
+                tracing::info!(name = %opts.name, dir = %stale.display(), "removing leftovers of a dead private engine");
+                let problems = cleanup::teardown(&opts.name, Some(stale), false);
+                if !problems.is_empty() {
+                    return Err(DaemonError::Cleanup {
+                        name: opts.name,
+                        leftovers: problems.join(", "),
+                    });
+                }
+            }
+        }
+        lock.record_dir(&dir)?;
+
+        // From here on, Drop cleans up whatever fails.
+        let mut engine = PrivateEngine {
+            name: opts.name,
+            dir,
+            lock: Some(lock),
+            containerd: None,
+            dockerd: None,
+            frozen: false,
+            extra_args: opts.extra_args,
+            start_timeout: opts.start_timeout,
+            keep_state: opts.keep_state,
+            last_exit: None,
+            ready_after: Duration::ZERO,
+            torn_down: false,
+        };
+        engine.prepare_dir()?;
+        netns::create(&engine.netns())?;
+        engine.start_containerd(&progs).await?;
+        engine.start_dockerd(&progs).await?;
+        Ok(engine)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The state directory: `<base_dir>/<name>`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The network namespace's name, `dockhand-<name>`.
+    pub fn netns(&self) -> String {
+        netns::netns_name(&self.name)
+    }
+
+    pub fn socket_path(&self) -> PathBuf {
+        self.dir.join("docker.sock")
+    }
+
+    /// The engine's socket as an [`Endpoint`] (marked as coming from a flag).
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint::unix(self.socket_path(), EndpointSource::Flag)
+    }
+
+    pub fn data_root(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    pub fn exec_root(&self) -> PathBuf {
+        self.dir.join("exec")
+    }
+
+    /// dockerd's stdout and stderr, appended across restarts.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("dockerd.log")
+    }
+
+    pub fn containerd_log_path(&self) -> PathBuf {
+        self.dir.join("containerd.log")
+    }
+
+    /// The last `n` lines of dockerd's log.
+    pub fn log_tail(&self, n: usize) -> String {
+        tail_lines(&self.log_path(), n)
+    }
+
+    /// The pid of dockerd while it runs (also while frozen).
+    pub fn pid(&self) -> Option<u32> {
+        self.dockerd.as_ref().filter(|_| self.is_running()).map(Proc::pid)
+    }
+
+    /// The pid of the engine's containerd while it runs.
+    pub fn containerd_pid(&self) -> Option<u32> {
+        self.containerd
+            .as_ref()
+            .map(Proc::pid)
+            .filter(|p| process::is_alive(*p))
+    }
+
+    /// True while dockerd exists and has not exited (a frozen dockerd is running).
+    pub fn is_running(&self) -> bool {
+        self.dockerd.as_ref().is_some_and(|p| process::is_alive(p.pid()))
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen && self.is_running()
+    }
+
+    /// How long the last start or restart took, from spawning dockerd to the first 200 to `/_ping`.
+    pub fn ready_after(&self) -> Duration {
+        self.ready_after
+    }
+
+    /// How dockerd last exited, after [`stop`](Self::stop) or [`kill`](Self::kill).
+    pub fn last_exit(&self) -> Option<ExitStatus> {
+        self.last_exit
+    }
+
+    /// Stops dockerd: SIGINT, up to `grace` for it to exit (it stops its
+    /// containers first unless `--live-restore`), then SIGKILL. Reaps it.
+    /// containerd keeps running, as a system containerd would.
+    pub async fn stop(&mut self, grace: Duration) -> Result<ExitStatus, DaemonError> {
+        let Some(mut p) = self.dockerd.take() else {
+            return self.last_exit.ok_or_else(|| self.not_running());
+        };
+        if self.frozen {
+            let _ = p.signal(libc::SIGCONT);
+            self.frozen = false;
+        }
+        let _ = p.signal(libc::SIGINT);
+        let status = match p.wait_for(grace).await {
+            Some(s) => Some(s),
+            None => {
+                tracing::warn!(name = %self.name, ?grace, "dockerd did not stop within its grace period; killing it");
+                p.kill_and_reap().await
+            }
+        };
+        self.finish_exit(p.pid(), status)
+    }
+
+    /// SIGKILLs dockerd and reaps it. Its socket file stays behind, as after a
+    /// real crash; containers and containerd keep running.
+    pub async fn kill(&mut self) -> Result<ExitStatus, DaemonError> {
+        let Some(mut p) = self.dockerd.take() else {
+            return Err(self.not_running());
+        };
+        self.frozen = false;
+        let status = p.kill_and_reap().await;
+        self.finish_exit(p.pid(), status)
+    }
+
+    fn finish_exit(&mut self, pid: u32, status: Option<ExitStatus>) -> Result<ExitStatus, DaemonError> {
+        match status {
+            Some(s) => {
+                self.last_exit = Some(s);
+                Ok(s)
+            }
+            None => Err(DaemonError::Cleanup {
+                name: self.name.clone(),
+                leftovers: format!("dockerd pid {pid}, which did not die within 10s of SIGKILL"),
+            }),
+        }
+    }
+
+    /// SIGSTOPs dockerd, and returns once the kernel reports it stopped. Its
+    /// socket still accepts connections (the kernel queues them) but nothing answers.
+    pub fn freeze(&mut self) -> Result<(), DaemonError> {
+        let pid = self.pid().ok_or_else(|| self.not_running())?;
+        process::signal(pid, libc::SIGSTOP).map_err(|e| DaemonError::io(format!("cannot SIGSTOP dockerd {pid}"), e))?;
+        self.frozen = true;
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    }
+
+    /// SIGCONTs a frozen dockerd.
+    pub fn thaw(&mut self) -> Result<(), DaemonError> {
+        let pid = self.pid().ok_or_else(|| self.not_running())?;
+        process::signal(pid, libc::SIGCONT).map_err(|e| DaemonError::io(format!("cannot SIGCONT dockerd {pid}"), e))?;
+        self.frozen = false;
+        Ok(())
+    }
+
+    /// Stops dockerd (if it runs) and starts it again on the same data-root,
+    /// socket and network namespace, with `extra_args` replacing the earlier
+    /// extra arguments. Containers survive as they would on a real host: with
+    /// `--live-restore` they keep running, without it dockerd restores them by
+    /// its restart policies. containerd is started again only if it died.
+    pub async fn restart<I, S>(&mut self, extra_args: I) -> Result<(), DaemonError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if self.torn_down {
+            return Err(self.not_running());
+        }
+        if self.dockerd.is_some() {
+            self.stop(DEFAULT_STOP_GRACE).await?;
+        }
+        self.extra_args = extra_args.into_iter().map(Into::into).collect();
+        let progs = programs()?;
+        if self.containerd_pid().is_none() {
+            if let Some(mut old) = self.containerd.take() {
+                old.kill_and_reap().await;
+            }
+            self.start_containerd(&progs).await?;
+        }
+        self.start_dockerd(&progs).await
+    }
+
+    /// Stops the engine gracefully and removes everything it left: dockerd gets
+    /// SIGINT and [`DEFAULT_STOP_GRACE`] to stop its containers, containerd
+    /// SIGTERM and 10 s; then leftover shims and container processes are
+    /// killed, mounts undone, and the namespace and state directory removed.
+    ///
+    /// Graceful means as slow as the containers: one that ignores SIGTERM holds
+    /// dockerd for its stop timeout (10 s by default). A test that does not care
+    /// how its containers end can simply drop the engine, which kills at once.
+    pub async fn shutdown(mut self) -> Result<(), DaemonError> {
+        if self.dockerd.is_some() {
+            let _ = self.stop(DEFAULT_STOP_GRACE).await;
+        }
+        if let Some(mut c) = self.containerd.take() {
+            let _ = c.signal(libc::SIGTERM);
+            if c.wait_for(Duration::from_secs(10)).await.is_none() {
+                c.kill_and_reap().await;
+            }
+        }
+        self.teardown()
+    }
+
+    /// Kills what still runs and removes the engine's traces. Runs once.
+    fn teardown(&mut self) -> Result<(), DaemonError> {
+        if self.torn_down {
+            return Ok(());
+        }
+        self.torn_down = true;
+        // Dropping a Proc thaws, SIGKILLs and reaps it.
+        drop(self.dockerd.take());
+        drop(self.containerd.take());
+        let problems = cleanup::teardown(&self.name, Some(&self.dir), self.keep_state);
+        if let Some(lock) = self.lock.take() {
+            lock.release();
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(DaemonError::Cleanup {
+                name: self.name.clone(),
+                leftovers: problems.join(", "),
+            })
+        }
+    }
+
+    fn not_running(&self) -> DaemonError {
+        DaemonError::NotRunning {
+            name: self.name.clone(),
+        }
+    }
+
+    fn prepare_dir(&self) -> Result<(), DaemonError> {
+        let ctd = self.dir.join("containerd");
+        fs::create_dir_all(&ctd).map_err(|e| DaemonError::io(format!("cannot create {}", ctd.display()), e))?;
+        let write = |path: PathBuf, text: String| {
+            fs::write(&path, text).map_err(|e| DaemonError::io(format!("cannot write {}", path.display()), e))
+        };
+        write(
+            self.dir.join(cleanup::MARKER),
+            format!("state directory of dockhand private engine '{}'\n", self.name),
+        )?;
+        write(self.dir.join("daemon.json"), "{}\n".into())?;
+        let d = ctd.display();
+        write(
+            ctd.join("config.toml"),
+            format!(
+                r#"# containerd of dockhand private engine '{name}': everything under {d}
+version = 2
+root = "{d}/root"
+state = "{d}/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "{d}/containerd.sock"
+
+[debug]
+  address = ""
+  level = "info"
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{d}/opt"
+"#,
+                name = self.name
+            ),
+        )
+    }
+
+    fn open_log(&self, path: &Path, banner: &str) -> Result<fs::File, DaemonError> {
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| DaemonError::io(format!("cannot open {}", path.display()), e))?;
+        let _ = writeln!(f, "--- dockhand: {banner}");
+        Ok(f)
+    }
+
+    fn in_netns(&self, nsenter: &Path, program: &Path, args: &[String], log: fs::File) -> Result<Command, DaemonError> {
+        let err = log
+            .try_clone()
+            .map_err(|e| DaemonError::io("cannot duplicate a log file handle", e))?;
+        let mut cmd = Command::new(nsenter);
+        // nsenter without --fork execs the program: the child's pid is the daemon's.
+        cmd.arg(format!("--net={}", netns::netns_path(&self.netns()).display()))
+            .arg("--")
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .current_dir(&self.dir);
+        Ok(cmd)
+    }
+
+    async fn start_containerd(&mut self, progs: &Programs) -> Result<(), DaemonError> {
+        let config = self.dir.join("containerd").join("config.toml");
+        let args = vec!["--config".to_string(), config.display().to_string()];
+        let log = self.open_log(
+            &self.containerd_log_path(),
+            &format!("starting containerd {}", args.join(" ")),
+        )?;
+        let cmd = self.in_netns(&progs.nsenter, &progs.containerd, &args, log)?;
+        let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io("cannot start containerd", e))?;
+        self.containerd = Some(Proc::new(child, "containerd"));
+        let socket = cleanup::containerd_socket(&self.dir);
+        let started = Instant::now();
+        loop {
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                tracing::debug!(name = %self.name, elapsed = ?started.elapsed(), "containerd is ready");
+                return Ok(());
+            }
+            let p = self.containerd.as_mut().expect("containerd was just set");
+            if let Some(status) = p.try_status() {
+                return Err(DaemonError::ExitedEarly {
+                    program: "containerd",
+                    status: describe_status(status),
+                    log: self.containerd_log_path(),
+                    tail: tail_lines(&self.containerd_log_path(), LOG_TAIL_LINES),
+                });
+            }
+            if started.elapsed() >= self.start_timeout {
+                return Err(DaemonError::StartTimeout {
+                    program: "containerd",
+                    what: format!("its socket {} accepted no connection", socket.display()),
+                    waited: self.start_timeout,
+                    log: self.containerd_log_path(),
+                    tail: tail_lines(&self.containerd_log_path(), LOG_TAIL_LINES),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn dockerd_args(&self) -> Vec<String> {
+        let d = &self.dir;
+        let mut a: Vec<String> = vec![
+            "--config-file".into(),
+            d.join("daemon.json").display().to_string(),
+            "--host".into(),
+            format!("unix://{}", self.socket_path().display()),
+            "--data-root".into(),
+            self.data_root().display().to_string(),
+            "--exec-root".into(),
+            self.exec_root().display().to_string(),
+            "--pidfile".into(),
+            d.join("docker.pid").display().to_string(),
+            "--containerd".into(),
+            cleanup::containerd_socket(d).display().to_string(),
+        ];
+        a.extend(self.extra_args.iter().cloned());
+        a
+    }
+
+    async fn start_dockerd(&mut self, progs: &Programs) -> Result<(), DaemonError> {
+        let _ = fs::remove_file(self.dir.join("docker.pid"));
+        let args = self.dockerd_args();
+        let log = self.open_log(&self.log_path(), &format!("starting dockerd {}", args.join(" ")))?;
+        let cmd = self.in_netns(&progs.nsenter, &progs.dockerd, &args, log)?;
+        let started = Instant::now();
+        let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io("cannot start dockerd", e))?;
+        self.dockerd = Some(Proc::new(child, "dockerd"));
+        self.frozen = false;
+        let probe = Engine::with_version(
+            self.endpoint(),
+            Deadlines {
+                call: Duration::from_secs(2),
+                stream_idle: Duration::from_secs(2),
+            },
+            MIN_API_VERSION,
+        );
+        loop {
+            if let Ok(r) = probe.ping().await {
+                if r.status.as_u16() == 200 {
+                    self.ready_after = started.elapsed();
+                    tracing::info!(name = %self.name, pid = self.pid(), ready_after = ?self.ready_after, "private engine is ready");
+                    return Ok(());
+                }
+            }
+            let p = self.dockerd.as_mut().expect("dockerd was just set");
+            if let Some(status) = p.try_status() {
+                self.dockerd = None;
+                self.last_exit = Some(status);
+                return Err(DaemonError::ExitedEarly {
+                    program: "dockerd",
+                    status: describe_status(status),
+                    log: self.log_path(),
+                    tail: self.log_tail(LOG_TAIL_LINES),
+                });
+            }
+            if started.elapsed() >= self.start_timeout {
+                return Err(DaemonError::StartTimeout {
+                    program: "dockerd",
+                    what: format!("GET /_ping on {} never answered 200", self.socket_path().display()),
+                    waited: self.start_timeout,
+                    log: self.log_path(),
+                    tail: self.log_tail(LOG_TAIL_LINES),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for PrivateEngine {
+    fn drop(&mut self) {
+        if let Err(e) = self.teardown() {
+            // Drop cannot return it, and a test that panicked will not read it otherwise.
+            eprintln!("dockhand-daemon: {e}");
+        }
+    }
+}
+
+/// The last `n` lines of a file (reading at most its last 256 KiB).
+pub(crate) fn tail_lines(path: &Path, n: usize) -> String {
+    const WINDOW: u64 = 256 * 1024;
+    let Ok(mut f) = fs::File::open(path) else {
+        return format!("(no log at {})", path.display());
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(WINDOW)));
+    let mut buf = Vec::new();
+    let _ = f.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        assert!(validate_name("faults-1.a_b").is_ok());
+        for bad in ["", "-x", ".x", "a/b", "a b", &"x".repeat(49)] {
+            let e = validate_name(bad).unwrap_err().to_string();
+            assert!(e.contains("invalid private engine name"), "{e}");
+        }
+    }
+
+    #[test]
+    fn tails_keep_the_last_lines() {
+        let dir = std::env::temp_dir().join(format!("dockhand-daemon-tail-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("log");
+        fs::write(&p, "a\nb\nc\nd\n").unwrap();
+        assert_eq!(tail_lines(&p, 2), "c\nd");
+        assert_eq!(tail_lines(&p, 10), "a\nb\nc\nd");
+        assert!(tail_lines(&dir.join("missing"), 3).contains("no log"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

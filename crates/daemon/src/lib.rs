@@ -1,0 +1,36 @@
+//! dockhand-daemon: private, throwaway Docker engines.
+//!
+//! [`PrivateEngine`] runs a dockerd (with its own containerd) in its own network
+//! namespace and state directory, so a test can stop, kill, freeze, thaw and
+//! restart it without touching the machine's own engine. Everything it starts
+//! is removed when it is shut down or dropped, also when a test panics; what a
+//! crashed run leaves is removed by [`sweep_stale`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), dockhand_daemon::DaemonError> {
+//! use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+//! let mut engine = PrivateEngine::start(PrivateEngineOptions::new("demo")).await?;
+//! let endpoint = engine.endpoint(); // unix://<dir>/docker.sock
+//! engine.freeze()?;
+//! engine.thaw()?;
+//! engine.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Needs root, `dockerd`, `containerd`, `nsenter` and `ip`.
+
+mod cleanup;
+mod engine;
+mod error;
+mod lock;
+mod netns;
+mod process;
+mod sweep;
+
+pub use engine::{
+    default_base_dir, validate_name, PrivateEngine, PrivateEngineOptions, DEFAULT_START_TIMEOUT, DEFAULT_STOP_GRACE,
+};
+pub use error::DaemonError;
+pub use lock::LOCK_DIR;
+pub use netns::{netns_name, NETNS_DIR, NETNS_PREFIX};
+pub use sweep::{sweep_stale, sweep_stale_in, SweepReport};
