@@ -162,10 +162,15 @@ async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
             raw_rates.push(n as f64 / t.elapsed().as_secs_f64() / (1 << 20) as f64);
 
             let t = Instant::now();
-            let mut frames = engine
+            let resp = engine
                 .stream(Request::get(format!("/containers/{id}/logs")).query("stdout", 1))
-                .await?
-                .frames();
+                .await?;
+            if resp.status != 200 {
+                let status = resp.status;
+                let body = resp.collect().await?;
+                bail!("logs returned {status}: {}", body.message());
+            }
+            let mut frames = resp.frames();
             let mut payload = 0usize;
             while let Some(f) = frames.next().await? {
                 payload += f.payload.len();

@@ -142,6 +142,9 @@ impl Runner {
         let mut interrupted = false;
         let jobs = self.opts.jobs.max(1);
         let watchdog = watchdog_engine(&self.engine, self.opts.watchdog_timeout);
+        // Set once the engine is declared down: cases still in flight stop
+        // waiting on it instead of running out their own (longer) deadlines.
+        let (down_tx, down_rx) = watch::channel::<Option<String>>(None);
 
         loop {
             while stop_reason.is_none() && running.len() < jobs {
@@ -168,6 +171,7 @@ impl Runner {
                     self.opts.clone(),
                     pc,
                     interrupts.clone(),
+                    down_rx.clone(),
                 ));
             }
             if running.is_empty() {
@@ -186,7 +190,8 @@ impl Runner {
                         let diagnosis = e.to_string();
                         self.emit(Event::EngineDown { since: since.clone(), diagnosis: diagnosis.clone() });
                         stop_reason = Some(format!("engine not responding since {since}: {diagnosis}"));
-                        engine_down = Some(diagnosis);
+                        engine_down = Some(diagnosis.clone());
+                        let _ = down_tx.send(Some(diagnosis));
                     }
                     self.finish(&mut counts, r.planned, r.outcome, r.duration, r.transcript, r.cleanup_notes);
                 }
@@ -290,6 +295,7 @@ async fn run_case(
     opts: RunnerOptions,
     planned: PlannedCase,
     mut interrupts: watch::Receiver<u32>,
+    mut engine_down_rx: watch::Receiver<Option<String>>,
 ) -> CaseResult {
     let started = Instant::now();
     let transcript = Arc::new(Transcript::default());
@@ -311,6 +317,7 @@ async fn run_case(
     };
     let mut task = tokio::spawn((planned.case.check.run)(ctx.clone()));
     let mut suspect_engine = false;
+    let mut cut_off = false;
     let timeout = planned.timeout.unwrap_or(opts.check_timeout);
     let outcome = tokio::select! {
         joined = &mut task => match joined {
@@ -332,6 +339,16 @@ async fn run_case(
             task.abort();
             Outcome::NotRun { reason: "interrupted by Ctrl-C".into() }
         }
+        diagnosis = async {
+            loop {
+                if let Some(d) = engine_down_rx.borrow_and_update().clone() { break d }
+                if engine_down_rx.changed().await.is_err() { std::future::pending::<()>().await }
+            }
+        } => {
+            task.abort();
+            cut_off = true;
+            Outcome::Error { message: format!("cut off: the engine stopped answering while this check ran ({diagnosis})") }
+        }
     };
     let duration = started.elapsed();
 
@@ -350,7 +367,7 @@ async fn run_case(
     } else {
         None
     };
-    if engine_down.is_none() {
+    if engine_down.is_none() && !cut_off {
         let cleanups: Vec<Cleanup> = std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
         for c in cleanups.into_iter().rev() {
             if let Err(e) = cleanup_one(&engine, &c).await {

@@ -1,0 +1,113 @@
+//! `dockhand check` against a private dockerd that is frozen (SIGSTOP) before
+//! or during the run: exit 2 within the call deadline plus 1 s, naming the call
+//! that got no reply. The machine's own daemon is never touched; the private
+//! engine is killed and removed when the test ends, also on panic.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+
+const DEADLINE: Duration = Duration::from_secs(2);
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn start(rt: &tokio::runtime::Runtime, test: &str) -> PrivateEngine {
+    let name = format!("c{}-{test}", std::process::id());
+    rt.block_on(PrivateEngine::start(PrivateEngineOptions::new(&name)))
+        .unwrap_or_else(|e| panic!("these tests need root and dockerd and do not skip: {e}"))
+}
+
+fn host(pe: &PrivateEngine) -> String {
+    format!("unix://{}", pe.socket_path().display())
+}
+
+#[test]
+fn frozen_before_the_run_exits_2_within_deadline_plus_1s() {
+    let rt = runtime();
+    let mut pe = start(&rt, "before");
+    pe.freeze().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args(["--host", &host(&pe), "--timeout", "2s", "check"])
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    pe.thaw().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(took < DEADLINE + Duration::from_secs(1), "took {took:?}");
+    assert!(
+        err.contains("not responding") && err.contains("GET /version") && err.contains("2s"),
+        "{err}"
+    );
+    rt.block_on(pe.shutdown()).unwrap();
+}
+
+#[test]
+fn frozen_during_the_run_exits_2_within_deadline_plus_1s() {
+    let rt = runtime();
+    let mut pe = start(&rt, "during");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args([
+            "--host",
+            &host(&pe),
+            "--timeout",
+            "2s",
+            "check",
+            "--format",
+            "json",
+            "--repeat",
+            "40",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Freeze once the first case has finished: the next ones are mid-flight.
+    for l in lines.by_ref() {
+        if l.unwrap().contains("\"event\":\"check-finished\"") {
+            break;
+        }
+    }
+    pe.freeze().unwrap();
+    let frozen_at = Instant::now();
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    let took = frozen_at.elapsed();
+    pe.thaw().unwrap();
+    let all = rest.join("\n");
+    assert_eq!(status.code(), Some(2), "{all}");
+    assert!(
+        took < DEADLINE + Duration::from_secs(1),
+        "exit {took:?} after the freeze\n{all}"
+    );
+    let down = rest
+        .iter()
+        .find(|l| l.contains("\"event\":\"engine-down\""))
+        .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
+    assert!(
+        down.contains("not responding") || down.contains("went silent"),
+        "{down}"
+    );
+    assert!(
+        down.contains("/v1.41/") || down.contains("/_ping"),
+        "names the call: {down}"
+    );
+    assert!(
+        all.contains("\"kind\":\"not-run\""),
+        "the rest are marked not run:\n{all}"
+    );
+    rt.block_on(pe.shutdown()).unwrap();
+}
