@@ -133,7 +133,9 @@ fn raw_read_all(path: &std::path::Path, target: &str) -> anyhow::Result<usize> {
 async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
     let probe = ProbeImage::new();
     probe.ensure(engine).await?;
-    let labels = serde_json::json!({"dockhand.run": "bench", "dockhand.check": "bench/logs"});
+    // Full dockhand labels (owner, expiry): a concurrent run's sweep must see
+    // the container as owned by a live process, and a crashed bench's as not.
+    let labels = dockhand_harness::context::object_labels("bench", "bench/logs", "bench/logs#1");
     let cfg = serde_json::json!({
         "Image": probe.reference(),
         "Cmd": [format!("flood={}", mib << 20)],

@@ -95,12 +95,7 @@ struct PrintCalls;
 
 impl CallObserver for PrintCalls {
     fn record(&self, c: &CallRecord) {
-        let result = match (c.status, &c.error) {
-            (Some(s), _) => s.to_string(),
-            (None, Some(e)) => e.clone(),
-            (None, None) => "?".into(),
-        };
-        eprintln!("  {} {} -> {result} ({:.1} ms)", c.method, c.path, c.elapsed_ms);
+        eprintln!("  {}", dockhand_harness::report::call_line(c));
     }
 }
 

@@ -79,7 +79,7 @@ pub enum EngineError {
     },
 
     /// Connected, but no complete reply came within the deadline.
-    #[error("engine not responding: {method} {path} got no reply within {}; the daemon at {endpoint} may be frozen or overloaded: check it (e.g. `ps -o stat= -p $(pidof dockerd)` shows T when stopped), or raise the deadline with --timeout", fmt_duration(*waited))]
+    #[error("engine not responding: {method} {path} got no reply within {}; the daemon at {endpoint} may be frozen or overloaded: check its process (`ps -o pid,stat,cmd -C dockerd`: state T means stopped), or raise the deadline with --timeout", fmt_duration(*waited))]
     NotResponding {
         endpoint: Endpoint,
         method: Method,
@@ -170,7 +170,7 @@ pub fn fmt_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())

@@ -6,8 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use dockhand_engine::{ConnectOptions, Engine, EngineError, Method, Request, StatusCode, UnreachableReason};
-use support::{assert_took, connect, deadlines, private_engine, show, timed};
+use dockhand_engine::{ConnectOptions, Engine, EngineError, Method, Request, StatusCode};
+use support::{assert_refused, assert_took, connect, deadlines, private_engine, show, timed};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -169,18 +169,4 @@ async fn a_stream_from_a_killed_engine_is_lost_and_then_refused() {
         SECOND,
     );
     assert_refused(res.unwrap_err());
-}
-
-fn assert_refused(err: EngineError) {
-    show(&err);
-    assert!(
-        matches!(
-            &err,
-            EngineError::Unreachable {
-                reason: UnreachableReason::Refused,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
 }

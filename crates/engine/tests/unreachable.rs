@@ -9,7 +9,7 @@ use std::time::Duration;
 use dockhand_engine::{
     ApiVersion, ConnectOptions, Deadlines, Endpoint, EndpointSource, Engine, EngineError, UnreachableReason,
 };
-use support::{assert_took, show, timed};
+use support::{assert_refused, assert_took, show, timed};
 
 fn scratch(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("dockhand-engine-test-{tag}-{}", std::process::id()));
@@ -89,16 +89,7 @@ async fn a_socket_nobody_listens_on_is_refused() {
     );
     let err = res.unwrap_err();
     let msg = show(&err);
-    assert!(
-        matches!(
-            &err,
-            EngineError::Unreachable {
-                reason: UnreachableReason::Refused,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_refused(err);
     assert!(msg.contains(&format!("unix://{}", sock.display())), "{msg}");
     assert!(
         msg.contains("connection refused") && msg.contains("not listening"),

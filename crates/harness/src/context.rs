@@ -9,6 +9,7 @@ use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
 use serde_json::{json, Map, Value};
 
 use crate::check::{CheckError, Mismatch};
+use crate::objects::ObjectKind;
 use crate::probe::ProbeImage;
 
 /// The label every object dockhand creates carries: the run id.
@@ -33,6 +34,18 @@ pub enum Cleanup {
     Volume(String),
     Network(String),
     Image(String),
+}
+
+impl Cleanup {
+    /// What to remove: the kind, and the id (or volume name).
+    pub fn target(&self) -> (ObjectKind, &str) {
+        match self {
+            Cleanup::Container(id) => (ObjectKind::Container, id),
+            Cleanup::Volume(name) => (ObjectKind::Volume, name),
+            Cleanup::Network(id) => (ObjectKind::Network, id),
+            Cleanup::Image(id) => (ObjectKind::Image, id),
+        }
+    }
 }
 
 /// The calls a check made, in order.
@@ -102,10 +115,20 @@ pub fn case_label(check_id: &str, variant: Option<&str>, iteration: u32) -> Stri
     }
 }
 
+/// This host's name, read once.
+pub fn hostname() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    })
+}
+
 /// `<hostname>/<pid>` of this process.
 pub fn owner() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    format!("{}/{}", host.trim(), std::process::id())
+    format!("{}/{}", hostname(), std::process::id())
 }
 
 impl Ctx {

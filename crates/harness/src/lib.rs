@@ -12,6 +12,7 @@ pub mod events;
 pub mod exit;
 pub mod journal;
 pub mod known;
+pub mod objects;
 pub mod probe;
 pub mod report;
 pub mod runner;

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{label_filter, CallObserver, Deadlines, Engine, EngineError, Request};
+use dockhand_engine::{label_filter, CallObserver, Deadlines, Engine, EngineError};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -15,6 +15,7 @@ use crate::check::{CheckCase, CheckError};
 use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
+use crate::objects;
 use crate::probe::ProbeImage;
 
 /// Where events go.
@@ -370,7 +371,8 @@ async fn run_case(
     if engine_down.is_none() && !cut_off {
         let cleanups: Vec<Cleanup> = std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
         for c in cleanups.into_iter().rev() {
-            if let Err(e) = cleanup_one(&engine, &c).await {
+            let (kind, id) = c.target();
+            if let Err(e) = objects::remove(&engine, kind, id).await {
                 notes.push(format!("cleanup of {c:?} failed: {e}"));
             }
         }
@@ -408,25 +410,6 @@ fn classify(e: CheckError) -> (Outcome, bool) {
     }
 }
 
-async fn cleanup_one(engine: &Engine, c: &Cleanup) -> Result<(), EngineError> {
-    let resp = match c {
-        Cleanup::Container(id) => engine.container_remove(id, true, true).await?,
-        Cleanup::Volume(name) => {
-            engine
-                .send(Request::delete(format!("/volumes/{name}")).query("force", true))
-                .await?
-        }
-        Cleanup::Network(id) => engine.send(Request::delete(format!("/networks/{id}"))).await?,
-        Cleanup::Image(id) => engine.image_remove(id, true).await?,
-    };
-    // Already gone is fine: the check may have removed it itself.
-    if resp.status.is_success() || resp.status.as_u16() == 404 {
-        Ok(())
-    } else {
-        Err(resp.api_error())
-    }
-}
-
 /// Finds and removes objects of a case still present after its cleanup. Only
 /// this process's objects count: a killed earlier segment of a resumed run
 /// may have objects with the same case label that the engine finished
@@ -438,44 +421,9 @@ async fn leaks(engine: &Engine, run_id: &str, case: &str) -> Result<Vec<String>,
         &format!("{LABEL_OWNER}={}", owner()),
     ]);
     let mut found = Vec::new();
-    for c in engine.container_list(true, Some(&filter)).await? {
-        let id = c["Id"].as_str().unwrap_or_default().to_string();
-        let name = c["Names"][0]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string();
-        found.push(format!("container {name} ({})", &id[..id.len().min(12)]));
-        engine.container_remove(&id, true, true).await?;
-    }
-    let nets: Vec<Value> = engine
-        .send(Request::get("/networks").query("filters", &filter))
-        .await?
-        .ok()?
-        .json()?;
-    for n in nets {
-        found.push(format!("network {}", n["Name"].as_str().unwrap_or_default()));
-        cleanup_one(engine, &Cleanup::Network(n["Id"].as_str().unwrap_or_default().into())).await?;
-    }
-    let vols: Value = engine
-        .send(Request::get("/volumes").query("filters", &filter))
-        .await?
-        .ok()?
-        .json()?;
-    for v in vols["Volumes"].as_array().into_iter().flatten() {
-        let name = v["Name"].as_str().unwrap_or_default().to_string();
-        found.push(format!("volume {name}"));
-        cleanup_one(engine, &Cleanup::Volume(name)).await?;
-    }
-    let images: Vec<Value> = engine
-        .send(Request::get("/images/json").query("filters", &filter))
-        .await?
-        .ok()?
-        .json()?;
-    for i in images {
-        let id = i["Id"].as_str().unwrap_or_default().to_string();
-        found.push(format!("image {}", &id[..id.len().min(19)]));
-        cleanup_one(engine, &Cleanup::Image(id)).await?;
+    for o in objects::list(engine, &filter).await? {
+        objects::remove(engine, o.kind, &o.id).await?;
+        found.push(o.to_string());
     }
     Ok(found)
 }

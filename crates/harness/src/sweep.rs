@@ -7,10 +7,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use dockhand_engine::{label_filter, Engine, EngineError, Request};
+use dockhand_engine::{label_filter, Engine, EngineError};
 use serde_json::Value;
 
-use crate::context::{LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN};
+use crate::context::{hostname, LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN};
+use crate::objects::{self, ObjectKind};
 
 /// What a sweep removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -39,11 +40,10 @@ pub enum SweepScope<'a> {
 }
 
 fn owner_alive(owner: &str) -> bool {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let Some((h, pid)) = owner.rsplit_once('/') else {
         return false;
     };
-    if h != host.trim() {
+    if h != hostname() {
         // Another host: only the expiry can tell.
         return true;
     }
@@ -84,65 +84,17 @@ pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport
         _ => label_filter(&[LABEL_RUN]),
     };
     let mut report = SweepReport::default();
-
-    for c in engine.container_list(true, Some(&filter)).await? {
-        if in_scope(&scope, &c["Labels"]) {
-            let id = c["Id"].as_str().unwrap_or_default();
-            let r = engine.container_remove(id, true, true).await?;
-            if r.status.is_success() || r.status.as_u16() == 404 {
-                report.containers += 1;
-            } else {
-                return Err(r.api_error());
-            }
+    for o in objects::list(engine, &filter).await? {
+        if !in_scope(&scope, &o.labels) {
+            continue;
         }
-    }
-    let nets: Vec<Value> = engine
-        .send(Request::get("/networks").query("filters", &filter))
-        .await?
-        .ok()?
-        .json()?;
-    for n in nets {
-        if in_scope(&scope, &n["Labels"]) {
-            let id = n["Id"].as_str().unwrap_or_default();
-            let r = engine.send(Request::delete(format!("/networks/{id}"))).await?;
-            if r.status.is_success() || r.status.as_u16() == 404 {
-                report.networks += 1;
-            }
-        }
-    }
-    let vols: Value = engine
-        .send(Request::get("/volumes").query("filters", &filter))
-        .await?
-        .ok()?
-        .json()?;
-    for v in vols["Volumes"].as_array().into_iter().flatten() {
-        if in_scope(&scope, &v["Labels"]) {
-            let name = v["Name"].as_str().unwrap_or_default();
-            let r = engine
-                .send(Request::delete(format!("/volumes/{name}")).query("force", true))
-                .await?;
-            if r.status.is_success() || r.status.as_u16() == 404 {
-                report.volumes += 1;
-            }
-        }
-    }
-    let images: Vec<Value> = engine
-        .send(
-            Request::get("/images/json")
-                .query("all", true)
-                .query("filters", &filter),
-        )
-        .await?
-        .ok()?
-        .json()?;
-    for i in images {
-        if in_scope(&scope, &i["Labels"]) {
-            let id = i["Id"].as_str().unwrap_or_default();
-            let r = engine.image_remove(id, true).await?;
-            if r.status.is_success() || r.status.as_u16() == 404 {
-                report.images += 1;
-            }
-        }
+        objects::remove(engine, o.kind, &o.id).await?;
+        *match o.kind {
+            ObjectKind::Container => &mut report.containers,
+            ObjectKind::Network => &mut report.networks,
+            ObjectKind::Volume => &mut report.volumes,
+            ObjectKind::Image => &mut report.images,
+        } += 1;
     }
     Ok(report)
 }

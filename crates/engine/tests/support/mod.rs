@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
-use dockhand_engine::{CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineError};
+use dockhand_engine::{CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineError, UnreachableReason};
 
 /// Starts a private engine whose name is unique to the test and the process,
 /// so that parallel test threads and concurrent runs do not collide. Dropping
@@ -97,4 +97,19 @@ impl CallObserver for Recorder {
     fn record(&self, call: &CallRecord) {
         self.0.lock().unwrap().push(call.clone());
     }
+}
+
+/// Asserts an `Unreachable { reason: Refused }` and prints it.
+pub fn assert_refused(err: EngineError) {
+    show(&err);
+    assert!(
+        matches!(
+            &err,
+            EngineError::Unreachable {
+                reason: UnreachableReason::Refused,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
