@@ -217,11 +217,12 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
                 eprintln!("\naborted: containers, volumes and networks of this run may be left on the engine; then run:\n  {sweep_hint}");
                 std::process::exit(exit::INTERRUPTED);
             }
-            eprintln!("\ninterrupted: no new checks; cleaning up the running ones (Ctrl-C again to abort)");
+            eprintln!(
+                "\ninterrupted: no new checks; letting the running ones finish and clean up (Ctrl-C again to abort)"
+            );
             let _ = int_tx.send(n);
         }
     });
-    let after = engine.clone();
     let runner = Runner::new(
         engine,
         probe,
@@ -237,11 +238,6 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
     );
     let result = runner.run(plan, int_rx).await;
     drop(runner);
-    if result.engine_down.is_none() {
-        // A killed earlier process may have had a create in flight that the
-        // engine completed after the sweep at the start: sweep once more.
-        let _ = sweep(&after, SweepScope::Abandoned).await;
-    }
     let _ = relay.await;
     match reporter.await {
         Ok(Ok(())) => {}

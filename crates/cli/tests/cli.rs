@@ -293,3 +293,59 @@ fn config_errors_name_the_file_line_and_valid_keys() {
     );
     assert!(err.contains("jobs"), "lists the valid keys: {err}");
 }
+
+#[test]
+fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
+    use std::io::{BufRead, BufReader};
+    let _engine = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            "--repeat",
+            "30",
+            "containers/lifecycle/*",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut run_id = String::new();
+    for line in lines.by_ref() {
+        let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if v["event"] == "run-started" {
+            run_id = v["run_id"].as_str().unwrap().to_string();
+        }
+        if v["event"] == "check-finished" {
+            break;
+        }
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let rest: Vec<Value> = lines.map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(rest.iter().any(|e| e["event"] == "interrupted"), "{rest:?}");
+    let not_run = rest
+        .iter()
+        .filter(|e| e["event"] == "check-finished" && e["outcome"]["kind"] == "not-run")
+        .count();
+    assert!(not_run >= 20, "scheduling stopped: only {not_run} not run");
+    let finished = rest
+        .iter()
+        .rfind(|e| e["event"] == "run-finished")
+        .expect("a final event");
+    assert_eq!(finished["exit_code"], 130);
+    let label = format!("dockhand.run={run_id}");
+    for kind in ["containers", "volumes", "networks"] {
+        assert_eq!(count(kind, &label), 0, "{kind} left by the interrupted run {run_id}");
+    }
+}

@@ -17,6 +17,7 @@ use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
 use crate::objects;
 use crate::probe::ProbeImage;
+use crate::sweep::{sweep, SweepScope};
 
 /// Where events go.
 pub type EventSink = mpsc::UnboundedSender<Event>;
@@ -123,7 +124,9 @@ impl Runner {
     }
 
     /// Runs the plan. `interrupts` counts Ctrl-C presses; the first one stops
-    /// scheduling and lets running cases clean up.
+    /// scheduling, and the running cases finish (within their deadlines) and
+    /// clean up. They are not aborted mid-call: the engine would complete a
+    /// create whose reply nobody reads, and its object would escape cleanup.
     pub async fn run(&self, plan: Vec<PlannedCase>, mut interrupts: watch::Receiver<u32>) -> RunSummary {
         let started = Instant::now();
         self.emit(Event::RunStarted {
@@ -171,7 +174,6 @@ impl Runner {
                     self.probe.clone(),
                     self.opts.clone(),
                     pc,
-                    interrupts.clone(),
                     down_rx.clone(),
                 ));
             }
@@ -203,6 +205,21 @@ impl Runner {
                         stop_reason.get_or_insert_with(|| "interrupted by Ctrl-C".to_string());
                     }
                 }
+            }
+        }
+        // Anything of this run still on the engine is a leftover by now: an
+        // object the engine finished creating after its check was cut off, or
+        // one a killed earlier segment of a resumed run had in flight.
+        if engine_down.is_none() {
+            match sweep(&self.engine, SweepScope::Run(&self.opts.run_id)).await {
+                Ok(r) if r.total() > 0 => self.emit(Event::Swept {
+                    containers: r.containers,
+                    volumes: r.volumes,
+                    networks: r.networks,
+                    images: r.images,
+                }),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("the final sweep of run {} failed: {e}", self.opts.run_id),
             }
         }
         let reason = stop_reason.unwrap_or_else(|| "the run stopped".into());
@@ -295,7 +312,6 @@ async fn run_case(
     probe: Arc<ProbeImage>,
     opts: RunnerOptions,
     planned: PlannedCase,
-    mut interrupts: watch::Receiver<u32>,
     mut engine_down_rx: watch::Receiver<Option<String>>,
 ) -> CaseResult {
     let started = Instant::now();
@@ -335,10 +351,6 @@ async fn run_case(
             task.abort();
             suspect_engine = true;
             Outcome::Error { message: format!("the check did not finish within its deadline of {}; raise it with --check-timeout or in the check's configuration", dockhand_engine::fmt_duration(timeout)) }
-        }
-        _ = async { while interrupts.changed().await.is_ok() { if *interrupts.borrow() > 0 { break } } } => {
-            task.abort();
-            Outcome::NotRun { reason: "interrupted by Ctrl-C".into() }
         }
         diagnosis = async {
             loop {

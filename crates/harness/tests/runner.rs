@@ -1,0 +1,151 @@
+//! The runner against this machine's engine: cleanup runs whatever the check
+//! did (passed, panicked, timed out), and an object left behind fails its
+//! check by name and is removed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dockhand_engine::{label_filter, ApiVersion, ConnectOptions, Deadlines, Endpoint, Engine};
+use dockhand_harness::{
+    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, Outcome, PlannedCase, ProbeImage, Runner,
+    RunnerOptions,
+};
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+fn check(id: &'static str, run: fn(Ctx) -> dockhand_harness::CheckFuture) -> Check {
+    Check {
+        meta: CheckMeta {
+            id,
+            summary: "runner test",
+            area: "test",
+            tags: &[],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &[],
+        },
+        variants: &[],
+        run,
+    }
+}
+
+/// Creates a labelled probe container; registers its removal when `defer`.
+async fn make_container(ctx: &Ctx, defer: bool) -> Result<String, dockhand_harness::CheckError> {
+    let image = ctx.probe().await?;
+    let r = ctx
+        .engine()
+        .container_create(Some(&ctx.name("c")), &json!({"Image": image, "Labels": ctx.labels()}))
+        .await?
+        .ok()?;
+    let id = r.json::<serde_json::Value>()?["Id"].as_str().unwrap().to_string();
+    if defer {
+        ctx.defer(Cleanup::Container(id.clone()));
+    }
+    Ok(id)
+}
+
+async fn leaks(ctx: Ctx) -> CheckResult {
+    make_container(&ctx, false).await.map(|_| ())
+}
+
+async fn panics(ctx: Ctx) -> CheckResult {
+    make_container(&ctx, true).await?;
+    panic!("deliberate panic after creating a container");
+}
+
+async fn hangs(ctx: Ctx) -> CheckResult {
+    make_container(&ctx, true).await?;
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    Ok(())
+}
+
+async fn tidy(ctx: Ctx) -> CheckResult {
+    make_container(&ctx, true).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
+    let engine = Engine::connect(ConnectOptions {
+        endpoint: Endpoint::resolve(None).unwrap(),
+        deadlines: Deadlines::default(),
+        pinned_version: None,
+    })
+    .await
+    .expect("this test needs the machine's Docker engine");
+    let run_id = format!("t{:07x}", std::process::id());
+    let checks = [
+        check("test/leaks", |c| Box::pin(leaks(c))),
+        check("test/panics", |c| Box::pin(panics(c))),
+        check("test/hangs", |c| Box::pin(hangs(c))),
+        check("test/tidy", |c| Box::pin(tidy(c))),
+    ];
+    let plan: Vec<PlannedCase> = CheckCase::expand(&checks)
+        .into_iter()
+        .map(|case| PlannedCase {
+            case,
+            iteration: 1,
+            settings: json!({}),
+            timeout: None,
+            skip: None,
+            known_failure: None,
+        })
+        .collect();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let runner = Runner::new(
+        engine.clone(),
+        Arc::new(ProbeImage::new()),
+        RunnerOptions {
+            run_id: run_id.clone(),
+            jobs: 2,
+            check_timeout: Duration::from_secs(5),
+            watchdog_timeout: Duration::from_millis(750),
+            call_observer: None,
+            resumed_from: None,
+        },
+        tx,
+    );
+    let (_int_tx, int_rx) = watch::channel(0u32);
+    let summary = runner.run(plan, int_rx).await;
+    drop(runner);
+
+    let mut outcomes = std::collections::HashMap::new();
+    while let Some(e) = rx.recv().await {
+        if let Event::CheckFinished {
+            case,
+            outcome,
+            cleanup_notes,
+            ..
+        } = e
+        {
+            outcomes.insert(case.id, (outcome, cleanup_notes));
+        }
+    }
+    let (o, notes) = &outcomes["test/leaks"];
+    match o {
+        Outcome::Failed { message } => assert!(
+            message.contains("left behind") && message.contains(&format!("container dh-{run_id}-")),
+            "{message}"
+        ),
+        other => panic!("a leaking check must fail, got {other:?}"),
+    }
+    assert!(notes.iter().any(|n| n.contains("left behind")), "{notes:?}");
+    match &outcomes["test/panics"].0 {
+        Outcome::Error { message } => assert!(message.contains("deliberate panic"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    match &outcomes["test/hangs"].0 {
+        Outcome::Error { message } => assert!(message.contains("deadline of 5s"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(outcomes["test/tidy"].0, Outcome::Passed);
+    assert_eq!(outcomes["test/tidy"].1, Vec::<String>::new());
+    assert!(summary.engine_down.is_none(), "a slow check is not a dead engine");
+    assert_eq!(summary.exit_code, dockhand_harness::exit::CHECK_FAILED);
+
+    // Whatever happened, nothing of the run is left on the engine.
+    let left = engine
+        .container_list(true, Some(&label_filter(&[&format!("dockhand.run={run_id}")])))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
