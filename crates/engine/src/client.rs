@@ -407,11 +407,6 @@ impl Engine {
         self.shared.deadlines
     }
 
-    /// Forgets pooled connections, e.g. after the engine restarted.
-    pub fn reset_connections(&self) {
-        self.shared.pool.clear();
-    }
-
     fn build(&self, req: &Request) -> Result<(String, http::Request<Full<Bytes>>), EngineError> {
         let target = req.target(Some(self.shared.version));
         let mut b = http::Request::builder()

@@ -77,11 +77,6 @@ impl Pool {
             idle.push(p);
         }
     }
-
-    /// Drops every idle connection (after the engine restarted, say).
-    pub(crate) fn clear(&self) {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
 }
 
 pub(crate) trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
