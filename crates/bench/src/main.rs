@@ -206,6 +206,18 @@ fn main() -> anyhow::Result<()> {
             pinned_version: None,
         })
         .await?;
+        // For profiling one side alone (e.g. under strace -c or perf).
+        if let Ok(side) = std::env::var("DOCKHAND_BENCH_PING_ONLY") {
+            let path = socket_path(&engine)?;
+            let mut raw = tokio::io::BufReader::new(tokio::net::UnixStream::connect(&path).await?);
+            for _ in 0..2000 {
+                match side.as_str() {
+                    "client" => drop(engine.ping().await?.ok()?),
+                    _ => raw_ping_async(&mut raw).await?,
+                }
+            }
+            return Ok(());
+        }
         let mib = std::env::var("DOCKHAND_BENCH_LOG_MIB")
             .ok()
             .and_then(|v| v.parse().ok())
