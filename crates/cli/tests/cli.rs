@@ -312,6 +312,7 @@ fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
             "containers/lifecycle/*",
         ])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -348,4 +349,92 @@ fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
     for kind in ["containers", "volumes", "networks"] {
         assert_eq!(count(kind, &label), 0, "{kind} left by the interrupted run {run_id}");
     }
+}
+
+#[test]
+fn a_second_ctrl_c_aborts_and_says_how_to_sweep() {
+    use std::io::{BufRead, BufReader};
+    let _engine = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            "--repeat",
+            "30",
+            "containers/lifecycle/*",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("\"event\":\"check-started\"") {
+            break;
+        }
+    }
+    for _ in 0..2 {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(lines);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("aborted") && err.contains("dockhand check --resume"),
+        "{err}"
+    );
+    // What the abort may have left is swept by the command it names.
+    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "--resume"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let run_id = events(&o)
+        .iter()
+        .find(|e| e["event"] == "run-started")
+        .and_then(|e| e["run_id"].as_str().map(str::to_string))
+        .unwrap();
+    for kind in ["containers", "volumes", "networks"] {
+        assert_eq!(
+            count(kind, &format!("dockhand.run={run_id}")),
+            0,
+            "{kind} left by {run_id}"
+        );
+    }
+}
+
+#[test]
+fn a_listed_known_failure_that_passes_is_reported_fixed() {
+    let _engine = serial();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("known.toml"),
+        "[[known-failure]]\ncheck = \"containers/lifecycle/*\"\nengine = \"*\"\nversion = \"*\"\nreason = \"test: listed on purpose\"\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args(["check", "--known-failures", "known.toml", "containers/lifecycle/*"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FIXED") && l.contains("containers/lifecycle/start-stop-logs")),
+        "{out}"
+    );
+    assert!(out.contains("known.toml"), "the summary says which file to edit: {out}");
 }

@@ -63,6 +63,13 @@ async fn tidy(ctx: Ctx) -> CheckResult {
     make_container(&ctx, true).await.map(|_| ())
 }
 
+/// Each variant sees its own name; variant `fails` fails, the other passes.
+async fn variants(ctx: Ctx) -> CheckResult {
+    make_container(&ctx, true).await?;
+    dockhand_harness::ensure!(ctx.variant() != Some("fails"), "the variant", "not `fails`", "`fails`");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
     let engine = Engine::connect(ConnectOptions {
@@ -78,6 +85,10 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         check("test/panics", |c| Box::pin(panics(c))),
         check("test/hangs", |c| Box::pin(hangs(c))),
         check("test/tidy", |c| Box::pin(tidy(c))),
+        Check {
+            variants: &["passes", "fails"],
+            ..check("test/variants", |c| Box::pin(variants(c)))
+        },
     ];
     let plan: Vec<PlannedCase> = CheckCase::expand(&checks)
         .into_iter()
@@ -139,6 +150,17 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
     }
     assert_eq!(outcomes["test/tidy"].0, Outcome::Passed);
     assert_eq!(outcomes["test/tidy"].1, Vec::<String>::new());
+    // Sub-checks run and are reported each on its own, under `id:variant`.
+    assert_eq!(outcomes["test/variants:passes"].0, Outcome::Passed);
+    assert!(
+        matches!(&outcomes["test/variants:fails"].0, Outcome::Failed { message } if message.contains("the variant")),
+        "{:?}",
+        outcomes["test/variants:fails"]
+    );
+    assert!(
+        !outcomes.contains_key("test/variants"),
+        "the parent is not a case of its own"
+    );
     assert!(summary.engine_down.is_none(), "a slow check is not a dead engine");
     assert_eq!(summary.exit_code, dockhand_harness::exit::CHECK_FAILED);
 
