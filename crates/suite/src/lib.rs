@@ -3,15 +3,35 @@
 //!
 //! [`all`] is the registry the CLI selects from.
 
+pub mod archive;
+pub mod attach;
 pub mod containers;
+pub mod exec;
+pub mod faults;
+pub mod images;
+pub mod logs;
+pub mod networks;
 pub mod support;
+pub mod swarm;
+pub mod system;
+pub mod volumes;
 
 use dockhand_harness::Check;
 
 /// Every bundled check, in area order.
 pub fn all() -> Vec<Check> {
     let mut v = Vec::new();
+    v.extend(system::checks());
     v.extend(containers::checks());
+    v.extend(logs::checks());
+    v.extend(exec::checks());
+    v.extend(attach::checks());
+    v.extend(archive::checks());
+    v.extend(images::checks());
+    v.extend(volumes::checks());
+    v.extend(networks::checks());
+    v.extend(faults::checks());
+    v.extend(swarm::checks());
     v
 }
 

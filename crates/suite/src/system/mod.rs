@@ -1,0 +1,8 @@
+//! Area `system`.
+
+use dockhand_harness::Check;
+
+/// The checks of the area, registered in one place.
+pub fn checks() -> Vec<Check> {
+    vec![]
+}
