@@ -1,0 +1,233 @@
+//! Helpers the `containers` checks share: running a probe, waiting for its
+//! exit, reading its logs, and polling its state against a deadline.
+
+use std::time::Duration;
+
+use dockhand_engine::Request;
+use dockhand_harness::{CheckError, CheckMeta, Ctx};
+use serde_json::{json, Value};
+
+use crate::support::{create_probe, probe_config, stream_lines, StreamLines};
+
+/// How long a poll waits for a state the engine should reach quickly.
+pub const POLL_DEADLINE: Duration = Duration::from_secs(10);
+/// The interval between polls.
+pub const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// The label filter that scopes a list or prune to this case's own objects.
+pub fn case_filter(ctx: &Ctx) -> String {
+    format!("dockhand.case={}", ctx.case_label())
+}
+
+/// The metadata every check of the area shares, with its own id, summary,
+/// tags and reference sections.
+pub fn meta(
+    id: &'static str,
+    summary: &'static str,
+    tags: &'static [&'static str],
+    reference: &'static [&'static str],
+) -> CheckMeta {
+    CheckMeta {
+        id,
+        summary,
+        area: "containers",
+        tags,
+        min_api: dockhand_engine::ApiVersion::new(1, 25),
+        needs: &[],
+        reference,
+    }
+}
+
+/// The variant being run; a check registered with variants always has one.
+pub fn variant(ctx: &Ctx) -> Result<&'static str, CheckError> {
+    ctx.variant()
+        .ok_or_else(|| CheckError::Broken(format!("{} runs only as one of its variants", ctx.check_id())))
+}
+
+/// A variant the check's body does not know: a registration mistake.
+pub fn unknown_variant(ctx: &Ctx, v: &str) -> CheckError {
+    CheckError::Broken(format!("{} has no variant {v:?}", ctx.check_id()))
+}
+
+/// Creates (201) and starts (204) a probe container running `steps`.
+pub async fn run_probe(ctx: &Ctx, suffix: &str, steps: &[&str]) -> Result<String, CheckError> {
+    let image = ctx.probe().await?;
+    let id = create_probe(ctx, suffix, probe_config(ctx, &image, steps)).await?;
+    start(ctx, &id).await?;
+    Ok(id)
+}
+
+/// Creates a probe container from `config` merged over the usual body
+/// (image, labels), without starting it.
+pub async fn create_with(ctx: &Ctx, suffix: &str, steps: &[&str], extra: Value) -> Result<String, CheckError> {
+    let image = ctx.probe().await?;
+    let mut config = probe_config(ctx, &image, steps);
+    merge(&mut config, extra);
+    create_probe(ctx, suffix, config).await
+}
+
+/// Merges `extra` into `base`, objects key by key (so `HostConfig` fields add up).
+pub fn merge(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                match b.get_mut(&k) {
+                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, e) => *b = e,
+    }
+}
+
+/// Starts a container, expecting 204.
+pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
+    let r = ctx.engine().container_start(id).await?;
+    ctx.expect_status_ref(&r, 204, "start of a created container", "ContainerStart: 204 no error")
+}
+
+/// Inspects a container, expecting 200, and returns the body.
+pub async fn inspect(ctx: &Ctx, id: &str) -> Result<Value, CheckError> {
+    let r = ctx.engine().container_inspect(id).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "inspect of an existing container",
+        "ContainerInspect: 200 no error",
+    )?;
+    Ok(r.json()?)
+}
+
+/// `POST /containers/{id}/wait` with the default condition: the exit code.
+pub async fn wait_exit(ctx: &Ctx, id: &str) -> Result<i64, CheckError> {
+    let r = ctx.engine().container_wait(id, None, POLL_DEADLINE).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "wait for the container to stop",
+        "ContainerWait: 200 the container has exit",
+    )?;
+    status_code(&r.json()?)
+}
+
+/// The `StatusCode` of a wait reply, which the reference requires.
+pub fn status_code(v: &Value) -> Result<i64, CheckError> {
+    v["StatusCode"].as_i64().ok_or_else(|| {
+        CheckError::failed(
+            "StatusCode of the wait reply (ContainerWaitResponse, required)",
+            "an integer",
+            v.to_string(),
+        )
+    })
+}
+
+/// The container's logs, both streams, read whole (not a TTY container).
+pub async fn logs(ctx: &Ctx, id: &str) -> Result<StreamLines, CheckError> {
+    let r = ctx
+        .engine()
+        .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
+        .await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "logs of the container",
+        "ContainerLogs: 200 logs returned as a stream",
+    )?;
+    Ok(stream_lines(&r.frames()?))
+}
+
+/// Polls the logs until stdout holds `line` `n` times; returns the lines then.
+pub async fn wait_for_stdout(ctx: &Ctx, id: &str, line: &str, n: usize) -> Result<StreamLines, CheckError> {
+    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
+    loop {
+        let l = logs(ctx, id).await?;
+        if l.stdout.iter().filter(|s| *s == line).count() >= n {
+            return Ok(l);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(CheckError::failed(
+                format!("the probe's stdout within {}s", POLL_DEADLINE.as_secs()),
+                format!("{n} line(s) {line:?}"),
+                format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
+            ));
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+/// Polls inspect until `done` holds for the body; returns that body. `what`
+/// and `expected` describe the state for the failure message.
+pub async fn poll_inspect(
+    ctx: &Ctx,
+    id: &str,
+    what: &str,
+    expected: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Result<Value, CheckError> {
+    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
+    loop {
+        let v = inspect(ctx, id).await?;
+        if done(&v) {
+            return Ok(v);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(CheckError::failed(
+                format!("{what} within {}s", POLL_DEADLINE.as_secs()),
+                expected,
+                format!("State {}, RestartCount {}", v["State"], v["RestartCount"]),
+            ));
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+/// Ids of the listed containers that match `filters` (a JSON filter map; the
+/// case's own label is added), with `all=1`.
+pub async fn list_ids(ctx: &Ctx, mut filters: Value) -> Result<Vec<String>, CheckError> {
+    let labels = filters
+        .as_object_mut()
+        .ok_or_else(|| CheckError::Broken("list filters must be a JSON object".into()))?
+        .entry("label")
+        .or_insert_with(|| json!([]));
+    if let Value::Array(a) = labels {
+        a.push(json!(case_filter(ctx)));
+    }
+    let r = ctx
+        .engine()
+        .send(
+            Request::get("/containers/json")
+                .query("all", "1")
+                .query("filters", filters.to_string()),
+        )
+        .await?;
+    ctx.expect_status_ref(&r, 200, "list with filters", "ContainerList: 200 no error")?;
+    let v: Value = r.json()?;
+    let Some(items) = v.as_array() else {
+        return Err(CheckError::failed("list reply", "a JSON array", v.to_string()));
+    };
+    Ok(items
+        .iter()
+        .map(|c| c["Id"].as_str().unwrap_or_default().to_string())
+        .collect())
+}
+
+/// Whether an RFC 3339 timestamp is set (not Go's zero time).
+pub fn is_set_time(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| !s.is_empty() && !s.starts_with("0001-01-01") && s.contains('T'))
+}
+
+/// An RFC 3339 UTC time (`...T..Z`, any fraction) as a key that orders in
+/// time: the seconds part, then the fraction padded to nanoseconds.
+pub fn time_key(v: &Value) -> Option<(String, u32)> {
+    let s = v.as_str()?.strip_suffix('Z')?;
+    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = format!("{frac:0<9}").parse().ok()?;
+    Some((secs.to_string(), nanos))
+}

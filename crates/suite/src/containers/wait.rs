@@ -1,0 +1,229 @@
+//! `containers/wait/*`: the wait conditions (not-running, next-exit,
+//! removed), the exit codes they report, and an invalid condition.
+
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use serde_json::{json, Value};
+
+use super::common::{
+    create_with, inspect, list_ids, meta, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
+    POLL_DEADLINE,
+};
+
+/// Wait conditions arrived in API 1.30.
+fn wait_meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
+    CheckMeta {
+        min_api: ApiVersion::new(1, 30),
+        ..meta(id, summary, &["wait"], reference)
+    }
+}
+
+pub fn condition() -> Check {
+    Check {
+        meta: wait_meta(
+            "containers/wait/condition",
+            "wait returns when its condition is met: not-running, next-exit (after the next start), removed",
+            &["ContainerWait", "ContainerStart", "ContainerDelete", "ContainerInspect"],
+        ),
+        variants: &["not-running", "next-exit", "removed"],
+        run: |ctx| Box::pin(run_condition(ctx)),
+    }
+}
+
+/// Sends a wait with `condition` and returns once the engine has answered
+/// with its headers (since API 1.30 the engine sends them as soon as the wait
+/// is registered), so that what the check does next happens after it.
+async fn wait_registered(ctx: &Ctx, id: &str, condition: &str) -> Result<dockhand_engine::StreamResponse, CheckError> {
+    let mut resp = ctx
+        .engine()
+        .stream(Request::post(format!("/containers/{id}/wait")).query("condition", condition))
+        .await?;
+    ensure!(
+        resp.status.as_u16() == 200,
+        format!("wait with condition={condition}"),
+        "status 200 (ContainerWait: 200 the container has exit)",
+        format!("status {}", resp.status.as_u16())
+    );
+    resp.set_idle_deadline(POLL_DEADLINE);
+    Ok(resp)
+}
+
+async fn wait_body(resp: dockhand_engine::StreamResponse) -> Result<Value, CheckError> {
+    Ok(resp.collect().await?.json()?)
+}
+
+async fn run_condition(ctx: Ctx) -> CheckResult {
+    let e = ctx.engine().clone();
+    match variant(&ctx)? {
+        "not-running" => {
+            let id = run_probe(&ctx, "c", &["sleep=300", "exit=5"]).await?;
+            let r = e.container_wait(&id, Some("not-running"), POLL_DEADLINE).await?;
+            ctx.expect_status_ref(
+                &r,
+                200,
+                "wait with condition=not-running",
+                "ContainerWait: 200 the container has exit",
+            )?;
+            let code = status_code(&r.json()?)?;
+            ensure!(
+                code == 5,
+                "StatusCode of the wait (the probe exits 5)",
+                "5",
+                code.to_string()
+            );
+            let s = inspect(&ctx, &id).await?;
+            ensure!(
+                s["State"]["Running"] == false && s["State"]["ExitCode"] == 5,
+                "State once the wait returned",
+                "Running false, ExitCode 5",
+                s["State"].to_string()
+            );
+        }
+        "next-exit" => {
+            let id = run_probe(&ctx, "c", &["exit=4"]).await?;
+            let code = wait_exit(&ctx, &id).await?;
+            ensure!(code == 4, "exit code of the first run", "4", code.to_string());
+            let first = inspect(&ctx, &id).await?["State"]["StartedAt"].clone();
+            // The container is already stopped: next-exit waits for the next run.
+            let pending = wait_registered(&ctx, &id, "next-exit").await?;
+            start(&ctx, &id).await?;
+            let body = tokio::time::timeout(POLL_DEADLINE, wait_body(pending))
+                .await
+                .map_err(|_| CheckError::failed("wait next-exit after the restart", "a reply", "none within 10s"))??;
+            let code = status_code(&body)?;
+            ensure!(
+                code == 4,
+                "StatusCode of wait next-exit (the second run exits 4)",
+                "4",
+                code.to_string()
+            );
+            let second = inspect(&ctx, &id).await?["State"]["StartedAt"].clone();
+            ensure!(
+                time_key(&second) > time_key(&first),
+                "State.StartedAt after the second run",
+                format!("later than the first run's {first}"),
+                second.to_string()
+            );
+        }
+        "removed" => {
+            let id = create_with(&ctx, "c", &["idle"], json!({})).await?;
+            let pending = wait_registered(&ctx, &id, "removed").await?;
+            let r = e.container_remove(&id, false, false).await?;
+            ctx.expect_status_ref(
+                &r,
+                204,
+                "remove of the created container",
+                "ContainerDelete: 204 no error",
+            )?;
+            let body = tokio::time::timeout(POLL_DEADLINE, wait_body(pending))
+                .await
+                .map_err(|_| CheckError::failed("wait removed after the remove", "a reply", "none within 10s"))??;
+            let code = status_code(&body)?;
+            ensure!(
+                code == 0,
+                "StatusCode of wait removed (never started)",
+                "0",
+                code.to_string()
+            );
+            let r = e.container_inspect(&id).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "inspect after the remove",
+                "ContainerInspect: 404 no such container",
+            )?;
+        }
+        other => return Err(unknown_variant(&ctx, other)),
+    }
+    Ok(())
+}
+
+pub fn exit_code() -> Check {
+    Check {
+        meta: wait_meta(
+            "containers/wait/exit-code",
+            "wait, inspect and the exited filter report the probe's exit code",
+            &["ContainerWait", "ContainerInspect", "ContainerList"],
+        ),
+        variants: &["code-0", "code-1", "code-42", "code-255"],
+        run: |ctx| Box::pin(run_exit_code(ctx)),
+    }
+}
+
+async fn run_exit_code(ctx: Ctx) -> CheckResult {
+    let v = variant(&ctx)?;
+    let want: i64 = v
+        .strip_prefix("code-")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| unknown_variant(&ctx, v))?;
+    let step = format!("exit={want}");
+    let id = run_probe(&ctx, "c", &[&step]).await?;
+    let code = wait_exit(&ctx, &id).await?;
+    ensure!(
+        code == want,
+        format!("StatusCode of wait for {step}"),
+        want.to_string(),
+        code.to_string()
+    );
+    // Once stopped, a wait returns at once with the same code.
+    let r = ctx.engine().container_wait(&id, None, Duration::from_secs(2)).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "wait on the exited container",
+        "ContainerWait: 200 the container has exit",
+    )?;
+    let again = status_code(&r.json()?)?;
+    ensure!(
+        again == want,
+        "StatusCode of a second wait",
+        want.to_string(),
+        again.to_string()
+    );
+    let s = inspect(&ctx, &id).await?;
+    ensure!(
+        s["State"]["ExitCode"] == want && s["State"]["Status"] == "exited",
+        "State after the exit",
+        format!("ExitCode {want}, Status exited"),
+        s["State"].to_string()
+    );
+    let ids = list_ids(&ctx, json!({ "exited": [want.to_string()] })).await?;
+    ensure!(
+        ids == [id.clone()],
+        format!("list with exited={want}"),
+        format!("[{id:?}]"),
+        format!("{ids:?}")
+    );
+    Ok(())
+}
+
+pub fn invalid_condition() -> Check {
+    Check {
+        meta: wait_meta(
+            "containers/wait/invalid-condition",
+            "wait refuses a condition outside not-running, next-exit, removed with 400",
+            &["ContainerWait"],
+        ),
+        variants: &[],
+        run: |ctx| Box::pin(run_invalid_condition(ctx)),
+    }
+}
+
+async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
+    // An exited container, so that an engine that ignores the condition
+    // answers at once instead of blocking.
+    let id = run_probe(&ctx, "c", &["exit=0"]).await?;
+    wait_exit(&ctx, &id).await?;
+    let r = ctx
+        .engine()
+        .container_wait(&id, Some("no-such-condition"), Duration::from_secs(2))
+        .await?;
+    ctx.expect_status_ref(
+        &r,
+        400,
+        "wait with condition=no-such-condition",
+        "ContainerWait: condition enum [not-running, next-exit, removed]; 400 bad parameter",
+    )
+}
