@@ -21,7 +21,13 @@ pub fn list_filters() -> Check {
             &["list"],
             &["ContainerList", "ContainerCreate", "ContainerStart", "ContainerWait"],
         ),
-        variants: &["label", "name", "id", "status", "ancestor", "exited", "before-since", "running-only"],
+        // Each variant sets up its three containers once and asserts two filters.
+        variants: &[
+            "label-and-name",
+            "id-and-status",
+            "ancestor-and-exited",
+            "before-since-and-running-only",
+        ],
         run: |ctx| Box::pin(run_list(ctx)),
     }
 }
@@ -54,7 +60,18 @@ async fn run_list(ctx: Ctx) -> CheckResult {
     let code = wait_exit(&ctx, &b).await?;
     ensure!(code == 3, "exit code of container b", "3", code.to_string());
     let c = create_with(&ctx, "c", &["idle"], role("c")).await?;
-    match v {
+    for part in v.split("-and-") {
+        filter_part(&ctx, part, &a, &b, &c).await?;
+    }
+    Ok(())
+}
+
+/// Asserts one filter (or the list without `all`) over the three containers:
+/// `a` running, `b` exited with 3, `c` never started, created in that order.
+async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckResult {
+    let ctx = ctx.clone();
+    let (a, b, c) = (a.to_string(), b.to_string(), c.to_string());
+    match part {
         "label" => {
             expect_ids(&ctx, json!({ "label": ["dh.role=b"] }), &[&b]).await?;
             expect_ids(&ctx, json!({ "label": ["dh.role"] }), &[&a, &b, &c]).await?;

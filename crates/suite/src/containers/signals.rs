@@ -21,7 +21,7 @@ pub fn kill_signal() -> Check {
             &["ContainerKill", "ContainerLogs", "ContainerInspect", "ContainerWait"],
         ),
         variants: &[
-            "sigusr1", "sigusr2", "sighup", "sigwinch", "sigalrm", "sigurg", "sigquit", "number-10", "sigterm", "sigint",
+            "sigusr1", "sighup", "sigwinch", "sigurg", "sigquit", "number-10", "sigterm", "sigint",
         ],
         run: |ctx| Box::pin(run_kill_signal(ctx)),
     }
@@ -32,10 +32,8 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     // (the `signal` parameter, the name the probe reports, whether the probe exits on it)
     let (param, name, exits) = match v {
         "sigusr1" => ("SIGUSR1", "SIGUSR1", false),
-        "sigusr2" => ("SIGUSR2", "SIGUSR2", false),
         "sighup" => ("SIGHUP", "SIGHUP", false),
         "sigwinch" => ("SIGWINCH", "SIGWINCH", false),
-        "sigalrm" => ("SIGALRM", "SIGALRM", false),
         "sigurg" => ("SIGURG", "SIGURG", false),
         "sigquit" => ("SIGQUIT", "SIGQUIT", false),
         // The reference: "Signal to send to the container as an integer or string".
