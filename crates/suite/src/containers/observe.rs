@@ -30,6 +30,8 @@ async fn run_top(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match v {
         "running" | "ps-args" => {
+            // Once the probe has printed, it runs its steps: ps sees its command line.
+            wait_for_stdout(&ctx, &id, "ready", 1).await?;
             let mut req = Request::get(format!("/containers/{id}/top"));
             if v == "ps-args" {
                 req = req.query("ps_args", "-o pid,comm");
