@@ -37,7 +37,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-async fn expect_ids(ctx: &Ctx, filters: Value, want: &[&String]) -> CheckResult {
+async fn expect_ids(ctx: &Ctx, filters: Value, want: &[&str]) -> CheckResult {
     let got = sorted(list_ids(ctx, filters.clone()).await?);
     let want = sorted(want.iter().map(|s| s.to_string()).collect());
     ensure!(
@@ -69,24 +69,22 @@ async fn run_list(ctx: Ctx) -> CheckResult {
 /// Asserts one filter (or the list without `all`) over the three containers:
 /// `a` running, `b` exited with 3, `c` never started, created in that order.
 async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckResult {
-    let ctx = ctx.clone();
-    let (a, b, c) = (a.to_string(), b.to_string(), c.to_string());
     match part {
         "label" => {
-            expect_ids(&ctx, json!({ "label": ["dh.role=b"] }), &[&b]).await?;
-            expect_ids(&ctx, json!({ "label": ["dh.role"] }), &[&a, &b, &c]).await?;
-            expect_ids(&ctx, json!({ "label": ["dh.role=none"] }), &[]).await?;
+            expect_ids(ctx, json!({ "label": ["dh.role=b"] }), &[b]).await?;
+            expect_ids(ctx, json!({ "label": ["dh.role"] }), &[a, b, c]).await?;
+            expect_ids(ctx, json!({ "label": ["dh.role=none"] }), &[]).await?;
         }
         "name" => {
-            expect_ids(&ctx, json!({ "name": [ctx.name("a")] }), &[&a]).await?;
-            expect_ids(&ctx, json!({ "name": [ctx.name("c")] }), &[&c]).await?;
+            expect_ids(ctx, json!({ "name": [ctx.name("a")] }), &[a]).await?;
+            expect_ids(ctx, json!({ "name": [ctx.name("c")] }), &[c]).await?;
             // The summary of a, as the reference's ContainerSummary describes it.
             let r = ctx
                 .engine()
-                .send(Request::get("/containers/json").query(
-                    "filters",
-                    json!({ "id": [a], "label": [case_filter(&ctx)] }).to_string(),
-                ))
+                .send(
+                    Request::get("/containers/json")
+                        .query("filters", json!({ "id": [a], "label": [case_filter(ctx)] }).to_string()),
+                )
                 .await?;
             ctx.expect_status_ref(&r, 200, "list filtered by id", "ContainerList: 200 no error")?;
             let items: Vec<Value> = r.json()?;
@@ -145,31 +143,31 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
             );
         }
         "id" => {
-            expect_ids(&ctx, json!({ "id": [b] }), &[&b]).await?;
-            expect_ids(&ctx, json!({ "id": [&c[..12]] }), &[&c]).await?;
+            expect_ids(ctx, json!({ "id": [b] }), &[b]).await?;
+            expect_ids(ctx, json!({ "id": [&c[..12]] }), &[c]).await?;
         }
         "status" => {
-            expect_ids(&ctx, json!({ "status": ["running"] }), &[&a]).await?;
-            expect_ids(&ctx, json!({ "status": ["exited"] }), &[&b]).await?;
-            expect_ids(&ctx, json!({ "status": ["created"] }), &[&c]).await?;
-            expect_ids(&ctx, json!({ "status": ["created", "exited"] }), &[&b, &c]).await?;
-            expect_ids(&ctx, json!({ "status": ["paused"] }), &[]).await?;
+            expect_ids(ctx, json!({ "status": ["running"] }), &[a]).await?;
+            expect_ids(ctx, json!({ "status": ["exited"] }), &[b]).await?;
+            expect_ids(ctx, json!({ "status": ["created"] }), &[c]).await?;
+            expect_ids(ctx, json!({ "status": ["created", "exited"] }), &[b, c]).await?;
+            expect_ids(ctx, json!({ "status": ["paused"] }), &[]).await?;
         }
         "ancestor" => {
             let image = ctx.probe().await?;
-            let ins = inspect(&ctx, &a).await?;
+            let ins = inspect(ctx, a).await?;
             let image_id = ins["Image"].as_str().unwrap_or_default().to_string();
-            expect_ids(&ctx, json!({ "ancestor": [image] }), &[&a, &b, &c]).await?;
-            expect_ids(&ctx, json!({ "ancestor": [image_id] }), &[&a, &b, &c]).await?;
+            expect_ids(ctx, json!({ "ancestor": [image] }), &[a, b, c]).await?;
+            expect_ids(ctx, json!({ "ancestor": [image_id] }), &[a, b, c]).await?;
         }
         "exited" => {
-            expect_ids(&ctx, json!({ "exited": ["3"] }), &[&b]).await?;
-            expect_ids(&ctx, json!({ "exited": ["0"] }), &[]).await?;
+            expect_ids(ctx, json!({ "exited": ["3"] }), &[b]).await?;
+            expect_ids(ctx, json!({ "exited": ["0"] }), &[]).await?;
         }
         "before-since" => {
-            expect_ids(&ctx, json!({ "before": [c] }), &[&a, &b]).await?;
-            expect_ids(&ctx, json!({ "since": [a] }), &[&b, &c]).await?;
-            expect_ids(&ctx, json!({ "since": [a], "before": [c] }), &[&b]).await?;
+            expect_ids(ctx, json!({ "before": [c] }), &[a, b]).await?;
+            expect_ids(ctx, json!({ "since": [a] }), &[b, c]).await?;
+            expect_ids(ctx, json!({ "since": [a], "before": [c] }), &[b]).await?;
         }
         "running-only" => {
             // Without `all`, only running containers are listed.
@@ -177,14 +175,14 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
                 .engine()
                 .send(
                     Request::get("/containers/json")
-                        .query("filters", json!({ "label": [case_filter(&ctx)] }).to_string()),
+                        .query("filters", json!({ "label": [case_filter(ctx)] }).to_string()),
                 )
                 .await?;
             ctx.expect_status_ref(&r, 200, "list without all", "ContainerList: 200 no error")?;
             let items: Vec<Value> = r.json()?;
             let ids: Vec<&str> = items.iter().filter_map(|i| i["Id"].as_str()).collect();
             ensure!(
-                ids == [a.as_str()],
+                ids == [a],
                 "list without all (ContainerList: all: by default, only running containers are shown)",
                 format!("only the running one, [{a:?}]"),
                 format!("{ids:?}")
@@ -195,20 +193,20 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
                 .send(
                     Request::get("/containers/json")
                         .query("limit", "2")
-                        .query("filters", json!({ "label": [case_filter(&ctx)] }).to_string()),
+                        .query("filters", json!({ "label": [case_filter(ctx)] }).to_string()),
                 )
                 .await?;
             ctx.expect_status_ref(&r, 200, "list with limit=2", "ContainerList: 200 no error")?;
             let items: Vec<Value> = r.json()?;
             let ids: Vec<&str> = items.iter().filter_map(|i| i["Id"].as_str()).collect();
             ensure!(
-                ids == [c.as_str(), b.as_str()],
+                ids == [c, b],
                 "list with limit=2 (the most recently created, non-running ones included), newest first",
                 format!("[{c:?}, {b:?}]"),
                 format!("{ids:?}")
             );
         }
-        other => return Err(unknown_variant(&ctx, other)),
+        other => return Err(unknown_variant(ctx, other)),
     }
     Ok(())
 }

@@ -183,76 +183,76 @@ async fn run_policy(ctx: Ctx) -> CheckResult {
     let extra = json!({ "HostConfig": { "RestartPolicy": policy } });
     let id = create_with(&ctx, "c", &["stdout=run", &step], extra).await?;
     start(&ctx, &id).await?;
-    match v {
-        "on-failure" | "on-failure-success" => {
-            let runs = if code == 0 { 1 } else { 3 };
-            // While the policy restarts it, the status is "restarting" or
-            // "running"; "exited" only once the engine gives up.
-            let s = poll_inspect(&ctx, &id, "the container's final stop", "Status exited", |s| {
-                s["State"]["Status"] == "exited"
-            })
-            .await?;
-            ensure!(
-                s["RestartCount"] == runs - 1 && s["State"]["ExitCode"] == code && s["State"]["Restarting"] == false,
-                format!("RestartCount and State once exited (on-failure:2, the probe exits {code})"),
-                format!("RestartCount {}, ExitCode {code}, Restarting false", runs - 1),
-                format!("RestartCount {}, State {}", s["RestartCount"], s["State"])
-            );
-            ensure!(
-                s["HostConfig"]["RestartPolicy"] == policy,
-                "HostConfig.RestartPolicy",
-                policy.to_string(),
-                s["HostConfig"]["RestartPolicy"].to_string()
-            );
-            let l = logs(&ctx, &id).await?;
-            ensure!(
-                l.stdout.iter().filter(|s| *s == "run").count() == runs as usize,
-                "runs of the probe in the logs",
-                format!("{runs} \"run\" lines"),
-                format!("{:?}", l.stdout)
-            );
-            let again = inspect(&ctx, &id).await?;
-            ensure!(
-                again["State"]["Status"] == "exited" && again["RestartCount"] == s["RestartCount"],
-                "the container after its final stop (it stays exited)",
-                format!("Status exited, RestartCount {}", s["RestartCount"]),
-                format!("State {}, RestartCount {}", again["State"], again["RestartCount"])
-            );
-        }
-        "always-then-stop" => {
-            // The probe exits 0 at once; "always" restarts it anyway.
-            poll_inspect(
-                &ctx,
-                &id,
-                "a restart under the always policy",
-                "RestartCount at least 1",
-                |s| s["RestartCount"].as_i64().is_some_and(|n| n >= 1),
-            )
-            .await?;
-            let r = ctx.engine().container_stop(&id, Some(5)).await?;
-            ensure!(
-                r.status.as_u16() == 204 || r.status.as_u16() == 304,
-                "stop of the container the policy keeps restarting",
-                "204 (ContainerStop: 204 no error), or 304 between two runs",
-                format!("status {} {:?}", r.status.as_u16(), r.message())
-            );
-            let s = poll_inspect(&ctx, &id, "the stop of an always container", "Status exited", |s| {
-                s["State"]["Status"] == "exited"
-            })
-            .await?;
-            let count = s["RestartCount"].clone();
-            let code = wait_exit(&ctx, &id).await?;
-            ensure!(code == 0, "exit code after the stop", "0", code.to_string());
-            let again = inspect(&ctx, &id).await?;
-            ensure!(
-                again["State"]["Status"] == "exited" && again["RestartCount"] == count,
-                "the stopped container (a stop ends the always policy's restarts)",
-                format!("Status exited, RestartCount {count}"),
-                format!("State {}, RestartCount {}", again["State"], again["RestartCount"])
-            );
-        }
-        _ => unreachable!("matched above"),
+    if v == "always-then-stop" {
+        return always_then_stop(&ctx, &id).await;
     }
+    let runs = if code == 0 { 1 } else { 3 };
+    // While the policy restarts it, the status is "restarting" or "running";
+    // "exited" only once the engine gives up.
+    let s = poll_inspect(&ctx, &id, "the container's final stop", "Status exited", |s| {
+        s["State"]["Status"] == "exited"
+    })
+    .await?;
+    ensure!(
+        s["RestartCount"] == runs - 1 && s["State"]["ExitCode"] == code && s["State"]["Restarting"] == false,
+        format!("RestartCount and State once exited (on-failure:2, the probe exits {code})"),
+        format!("RestartCount {}, ExitCode {code}, Restarting false", runs - 1),
+        format!("RestartCount {}, State {}", s["RestartCount"], s["State"])
+    );
+    ensure!(
+        s["HostConfig"]["RestartPolicy"] == policy,
+        "HostConfig.RestartPolicy",
+        policy.to_string(),
+        s["HostConfig"]["RestartPolicy"].to_string()
+    );
+    let l = logs(&ctx, &id).await?;
+    ensure!(
+        l.stdout.iter().filter(|s| *s == "run").count() == runs as usize,
+        "runs of the probe in the logs",
+        format!("{runs} \"run\" lines"),
+        format!("{:?}", l.stdout)
+    );
+    let again = inspect(&ctx, &id).await?;
+    ensure!(
+        again["State"]["Status"] == "exited" && again["RestartCount"] == s["RestartCount"],
+        "the container after its final stop (it stays exited)",
+        format!("Status exited, RestartCount {}", s["RestartCount"]),
+        format!("State {}, RestartCount {}", again["State"], again["RestartCount"])
+    );
+    Ok(())
+}
+
+/// Under "always" the probe, which exits 0 at once, is restarted until a stop.
+async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
+    poll_inspect(
+        ctx,
+        id,
+        "a restart under the always policy",
+        "RestartCount at least 1",
+        |s| s["RestartCount"].as_i64().is_some_and(|n| n >= 1),
+    )
+    .await?;
+    let r = ctx.engine().container_stop(id, Some(5)).await?;
+    ensure!(
+        r.status.as_u16() == 204 || r.status.as_u16() == 304,
+        "stop of the container the policy keeps restarting",
+        "204 (ContainerStop: 204 no error), or 304 between two runs",
+        format!("status {} {:?}", r.status.as_u16(), r.message())
+    );
+    let s = poll_inspect(ctx, id, "the stop of an always container", "Status exited", |s| {
+        s["State"]["Status"] == "exited"
+    })
+    .await?;
+    let count = s["RestartCount"].clone();
+    let code = wait_exit(ctx, id).await?;
+    ensure!(code == 0, "exit code after the stop", "0", code.to_string());
+    let again = inspect(ctx, id).await?;
+    ensure!(
+        again["State"]["Status"] == "exited" && again["RestartCount"] == count,
+        "the stopped container (a stop ends the always policy's restarts)",
+        format!("Status exited, RestartCount {count}"),
+        format!("State {}, RestartCount {}", again["State"], again["RestartCount"])
+    );
     Ok(())
 }
 
