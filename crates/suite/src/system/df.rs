@@ -1,7 +1,9 @@
 //! `system/df/*`: `GET /system/df` lists the images, containers and volumes
 //! in use, with their sizes.
 
-use dockhand_engine::{ApiVersion, Request};
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request, Response};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
@@ -36,6 +38,22 @@ fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value
     })
 }
 
+/// `GET /system/df`, retried while the engine says another one is running:
+/// moby 20.10 runs one at a time and answers the others 500 "a disk usage
+/// operation is already running" (later engines share the running one's
+/// result), which concurrent checks or other clients can trigger.
+async fn data_usage(ctx: &Ctx) -> Result<Response, CheckError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = send(ctx, Request::get("/system/df")).await?;
+        let busy = r.status.as_u16() == 500 && r.message().contains("disk usage operation is already running");
+        if !busy || tokio::time::Instant::now() > deadline {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -60,7 +78,7 @@ async fn run(ctx: Ctx) -> CheckResult {
         .unwrap_or_default()
         .to_string();
 
-    let r = send(&ctx, Request::get("/system/df")).await?;
+    let r = data_usage(&ctx).await?;
     ctx.expect_status_ref(&r, 200, "GET /system/df", "SystemDataUsage: 200 no error")?;
     let v: Value = r.json()?;
 
