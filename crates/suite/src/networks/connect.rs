@@ -1,0 +1,205 @@
+//! `networks/connect/*`: connect and disconnect a running container, with
+//! aliases, as both inspects show it; the error paths.
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use serde_json::{json, Value};
+
+use super::{create_network, endpoint, inspect_network, Ipam};
+use crate::support::{create_probe, probe_config, send, start_container};
+
+pub fn aliases() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "networks/connect/aliases",
+            summary: "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
+            area: "networks",
+            tags: &["networks", "smoke"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_aliases(ctx)),
+    }
+}
+
+pub fn errors() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "networks/connect/errors",
+            summary: "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",
+            area: "networks",
+            tags: &["networks", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["NetworkConnect", "NetworkDisconnect"],
+        },
+        variants: &[
+            "connect-missing-network",
+            "connect-missing-container",
+            "connect-twice",
+            "connect-bad-body",
+            "disconnect-missing-network",
+            "disconnect-missing-container",
+        ],
+        run: |ctx| Box::pin(run_errors(ctx)),
+    }
+}
+
+/// A running probe on the default network; its id.
+async fn running(ctx: &Ctx, image: &str) -> Result<String, CheckError> {
+    let id = create_probe(ctx, "c", probe_config(ctx, image, &["idle"])).await?;
+    start_container(ctx, &id).await?;
+    Ok(id)
+}
+
+async fn connect(ctx: &Ctx, network: &str, body: &Value) -> Result<dockhand_engine::Response, CheckError> {
+    send(ctx, Request::post(format!("/networks/{network}/connect")).json(body)).await
+}
+
+async fn run_aliases(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
+    let cid = running(&ctx, &image).await?;
+    let cname = ctx.name("c");
+    let alias = ctx.name("alias");
+    let base = net
+        .subnet
+        .as_deref()
+        .unwrap_or_default()
+        .trim_end_matches("0/24")
+        .to_string();
+
+    let body = json!({ "Container": cid, "EndpointConfig": { "Aliases": [alias] } });
+    let r = connect(&ctx, &net.id, &body).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "connect of a running container with an alias",
+        "NetworkConnect: 200 No error",
+    )?;
+
+    let v = inspect_network(&ctx, &net.id).await?;
+    let entry = &v["Containers"][&cid];
+    let v4 = entry["IPv4Address"].as_str().unwrap_or("");
+    ensure!(
+        entry["Name"] == cname.as_str()
+            && entry["EndpointID"].as_str().is_some_and(|s| !s.is_empty())
+            && entry["MacAddress"].as_str().is_some_and(|s| !s.is_empty())
+            && v4.starts_with(&base)
+            && v4.ends_with("/24"),
+        "GET /networks/{id}: Containers.<container id> after connect (NetworkContainer: Name, EndpointID, MacAddress, IPv4Address)",
+        format!("Name {cname}, an EndpointID, a MacAddress, an IPv4Address {base}N/24"),
+        v["Containers"].to_string()
+    );
+    let ep = endpoint(&ctx, &cid, &net.name).await?;
+    let has_alias = ep["Aliases"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x == alias.as_str()));
+    ensure!(
+        has_alias
+            && ep["NetworkID"] == net.id.as_str()
+            && ep["EndpointID"] == entry["EndpointID"]
+            && Some(format!("{}/24", ep["IPAddress"].as_str().unwrap_or(""))).as_deref() == Some(v4),
+        "the container's NetworkSettings.Networks.<network> after connect (EndpointSettings)",
+        format!(
+            "Aliases with {alias}, NetworkID {}, the same EndpointID and address as the network shows",
+            net.id
+        ),
+        ep.to_string()
+    );
+
+    let r = send(
+        &ctx,
+        Request::post(format!("/networks/{}/disconnect", net.id)).json(&json!({ "Container": cid })),
+    )
+    .await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "disconnect of the container",
+        "NetworkDisconnect: 200 No error",
+    )?;
+    let v = inspect_network(&ctx, &net.id).await?;
+    ensure!(
+        v["Containers"].get(&cid).is_none(),
+        "GET /networks/{id}: Containers after disconnect",
+        "no entry for the container",
+        v["Containers"].to_string()
+    );
+    let ep = endpoint(&ctx, &cid, &net.name).await?;
+    ensure!(
+        ep.is_null(),
+        "the container's NetworkSettings.Networks after disconnect",
+        format!("no entry for {}", net.name),
+        ep.to_string()
+    );
+    Ok(())
+}
+
+async fn run_errors(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
+    let cid = running(&ctx, &image).await?;
+    let missing = ctx.name("never-created");
+    let variant = ctx.variant().unwrap_or("connect-twice");
+    let disconnect = |network: &str, container: &str| {
+        Request::post(format!("/networks/{network}/disconnect")).json(&json!({ "Container": container }))
+    };
+    let (r, status, what, reference) = match variant {
+        "connect-missing-network" => (
+            connect(&ctx, &missing, &json!({ "Container": cid })).await?,
+            404,
+            "connect to a network that does not exist",
+            "NetworkConnect: 404 Network or container not found",
+        ),
+        "connect-missing-container" => (
+            connect(&ctx, &net.id, &json!({ "Container": missing })).await?,
+            404,
+            "connect of a container that does not exist",
+            "NetworkConnect: 404 Network or container not found",
+        ),
+        "connect-twice" => {
+            let r = connect(&ctx, &net.id, &json!({ "Container": cid })).await?;
+            ctx.expect_status_ref(&r, 200, "first connect", "NetworkConnect: 200 No error")?;
+            (
+                connect(&ctx, &net.id, &json!({ "Container": cid })).await?,
+                403,
+                "second connect of a container already on the network",
+                "NetworkConnect: 403 (the only documented refusal besides 404)",
+            )
+        }
+        "connect-bad-body" => (
+            send(
+                &ctx,
+                Request::post(format!("/networks/{}/connect", net.id)).body("{\"Container\":", "application/json"),
+            )
+            .await?,
+            400,
+            "connect with a truncated JSON body",
+            "API description, Errors: standard HTTP status codes; a malformed request body is 400 Bad Request",
+        ),
+        "disconnect-missing-network" => (
+            send(&ctx, disconnect(&missing, &cid)).await?,
+            404,
+            "disconnect from a network that does not exist",
+            "NetworkDisconnect: 404 Network or container not found",
+        ),
+        _ => (
+            send(&ctx, disconnect(&net.id, &missing)).await?,
+            404,
+            "disconnect of a container that does not exist",
+            "NetworkDisconnect: 404 Network or container not found",
+        ),
+    };
+    ctx.expect_status_ref(&r, status, what, reference)?;
+    let v: Value = r.json()?;
+    ensure!(
+        v["message"].as_str().is_some_and(|m| !m.is_empty()),
+        format!("the body of the {status} to {what} (ErrorResponse)"),
+        "{\"message\": ...}",
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
+}

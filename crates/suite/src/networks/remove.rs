@@ -1,0 +1,219 @@
+//! `networks/remove/*`: 404 for a network that does not exist, the refusal
+//! for one in use, and pruning the check's unused networks.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use serde_json::{json, Value};
+
+use super::{create_network, inspect_network, Ipam};
+use crate::support::{case_filter, create_probe, probe_config, send, start_container};
+
+pub fn missing() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "networks/remove/missing",
+            summary: "inspect and delete of a network that does not exist get 404 with a message",
+            area: "networks",
+            tags: &["networks", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["NetworkInspect", "NetworkDelete"],
+        },
+        variants: &["inspect", "delete"],
+        run: |ctx| Box::pin(run_missing(ctx)),
+    }
+}
+
+pub fn in_use() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "networks/remove/in-use",
+            summary: "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
+            area: "networks",
+            tags: &["networks", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["NetworkDelete", "NetworkInspect", "NetworkDisconnect"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_in_use(ctx)),
+    }
+}
+
+pub fn prune() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "networks/remove/prune",
+            summary: "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",
+            area: "networks",
+            tags: &["networks", "prune"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["NetworkPrune", "NetworkInspect"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_prune(ctx)),
+    }
+}
+
+async fn run_missing(ctx: Ctx) -> CheckResult {
+    let name = ctx.name("never-created");
+    let (r, what, reference) = if ctx.variant() == Some("inspect") {
+        (
+            send(&ctx, Request::get(format!("/networks/{name}"))).await?,
+            "inspect of a network that does not exist",
+            "NetworkInspect: 404 Network not found",
+        )
+    } else {
+        (
+            send(&ctx, Request::delete(format!("/networks/{name}"))).await?,
+            "delete of a network that does not exist",
+            "NetworkDelete: 404 no such network",
+        )
+    };
+    ctx.expect_status_ref(&r, 404, what, reference)?;
+    let v: Value = r.json()?;
+    ensure!(
+        v["message"].as_str().is_some_and(|m| !m.is_empty()),
+        format!("the body of the 404 to {what} (ErrorResponse)"),
+        "{\"message\": ...}",
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
+}
+
+/// A running probe attached to `network`; its id.
+async fn attached(ctx: &Ctx, image: &str, suffix: &str, network: &str) -> Result<String, CheckError> {
+    let mut config = probe_config(ctx, image, &["idle"]);
+    config["HostConfig"]["NetworkMode"] = json!(network);
+    let id = create_probe(ctx, suffix, config).await?;
+    start_container(ctx, &id).await?;
+    Ok(id)
+}
+
+async fn run_in_use(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
+    let cid = attached(&ctx, &image, "c", &net.name).await?;
+
+    let r = send(&ctx, Request::delete(format!("/networks/{}", net.id))).await?;
+    // v1.41 documents 403 as the refusal of NetworkDelete (besides 404 and
+    // the 500 of a server error); moby refuses active endpoints with it.
+    ctx.expect_status_ref(
+        &r,
+        403,
+        "delete of a network a running container is attached to",
+        "NetworkDelete: 403 (the documented refusal; 500 is a server error)",
+    )?;
+    ensure!(
+        !r.message().is_empty(),
+        "the message of the refusal",
+        "a message saying the network is in use",
+        String::from_utf8_lossy(&r.body)
+    );
+    let v = inspect_network(&ctx, &net.id).await?;
+    ensure!(
+        v["Containers"].get(&cid).is_some(),
+        "GET /networks/{id}: Containers after the refused delete",
+        format!("the attached container {cid}"),
+        v["Containers"].to_string()
+    );
+
+    let r = send(
+        &ctx,
+        Request::post(format!("/networks/{}/disconnect", net.id)).json(&json!({ "Container": cid })),
+    )
+    .await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "disconnect of the container",
+        "NetworkDisconnect: 200 No error",
+    )?;
+    let r = send(&ctx, Request::delete(format!("/networks/{}", net.id))).await?;
+    ctx.expect_status_ref(
+        &r,
+        204,
+        "delete of the network once nothing is attached",
+        "NetworkDelete: 204 No error",
+    )?;
+    let r = send(&ctx, Request::get(format!("/networks/{}", net.id))).await?;
+    ctx.expect_status_ref(
+        &r,
+        404,
+        "inspect of the removed network",
+        "NetworkInspect: 404 Network not found",
+    )?;
+    Ok(())
+}
+
+/// `POST /networks/prune?filters=`, retried while the engine says another
+/// prune is running (engines run one container or network prune at a time
+/// and answer 409 to the rest; other checks may be pruning meanwhile).
+async fn prune_networks(ctx: &Ctx, filters: &Value) -> Result<Response, CheckError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = send(
+            ctx,
+            Request::post("/networks/prune").query("filters", filters.to_string()),
+        )
+        .await?;
+        let busy = r.status.as_u16() == 409 && r.message().contains("prune operation is already running");
+        if !busy || tokio::time::Instant::now() > deadline {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn run_prune(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let unused1 = create_network(&ctx, "unused1", json!({}), Ipam::Auto).await?;
+    let unused2 = create_network(&ctx, "unused2", json!({}), Ipam::Auto).await?;
+    let kept = create_network(&ctx, "kept", json!({}), Ipam::Auto).await?;
+    attached(&ctx, &image, "c", &kept.name).await?;
+
+    let filters = case_filter(&ctx);
+    let r = prune_networks(&ctx, &filters).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        &format!("POST /networks/prune?filters={filters}"),
+        "NetworkPrune: 200 No error",
+    )?;
+    let v: Value = r.json()?;
+    // "Networks that were deleted": by name or by id.
+    let deleted: BTreeSet<String> = v["NetworksDeleted"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|s| {
+                    [&unused1, &unused2, &kept]
+                        .iter()
+                        .find(|n| n.id == s)
+                        .map_or(s.to_string(), |n| n.name.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let want: BTreeSet<String> = [unused1.name.clone(), unused2.name.clone()].into_iter().collect();
+    ensure!(
+        deleted == want,
+        "NetworkPrune: NetworksDeleted, for the check's two unused networks and one in use",
+        format!("{want:?} (names or ids)"),
+        v["NetworksDeleted"].to_string()
+    );
+    for (n, status, reference) in [
+        (&unused1, 404, "NetworkInspect: 404 Network not found"),
+        (&unused2, 404, "NetworkInspect: 404 Network not found"),
+        (&kept, 200, "NetworkInspect: 200 No error"),
+    ] {
+        let r = send(&ctx, Request::get(format!("/networks/{}", n.id))).await?;
+        ctx.expect_status_ref(&r, status, &format!("inspect of {} after the prune", n.name), reference)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! `system/df/*`: `GET /system/df` lists the images, containers and volumes
+//! in use, with their sizes.
+
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use serde_json::{json, Value};
+
+use crate::support::{create_probe, probe_config, send};
+
+pub fn usage() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "system/df/usage",
+            summary: "GET /system/df has LayersSize, the probe image, the check's container and its volume with UsageData, and BuildCache",
+            area: "system",
+            tags: &["df"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["SystemDataUsage", "VolumeCreate", "ContainerCreate"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run(ctx)),
+    }
+}
+
+fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value, CheckError> {
+    let items = v[list]
+        .as_array()
+        .ok_or_else(|| CheckError::failed(format!("GET /system/df: {list}"), "an array", v[list].to_string()))?;
+    items.iter().find(|i| i[key] == want).ok_or_else(|| {
+        CheckError::failed(
+            format!("GET /system/df: {list}"),
+            format!("an entry with {key} {want}"),
+            format!("{} entries without it", items.len()),
+        )
+    })
+}
+
+/// `GET /system/df`, retried while the engine says another one is running:
+/// moby 20.10 runs one at a time and answers the others 500 "a disk usage
+/// operation is already running" (later engines share the running one's
+/// result), which concurrent checks or other clients can trigger.
+async fn data_usage(ctx: &Ctx) -> Result<Response, CheckError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = send(ctx, Request::get("/system/df")).await?;
+        let busy = r.status.as_u16() == 500 && r.message().contains("disk usage operation is already running");
+        if !busy || tokio::time::Instant::now() > deadline {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn run(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let e = ctx.engine().clone();
+    let vname = ctx.name("vol");
+    let r = send(
+        &ctx,
+        Request::post("/volumes/create").json(&json!({ "Name": vname, "Labels": ctx.labels() })),
+    )
+    .await?;
+    ctx.expect_status_ref(
+        &r,
+        201,
+        "create of a volume",
+        "VolumeCreate: 201 the volume was created successfully",
+    )?;
+    ctx.defer(Cleanup::Volume(vname.clone()));
+    let mut config = probe_config(&ctx, &image, &["idle"]);
+    config["HostConfig"]["Binds"] = json!([format!("{vname}:/data")]);
+    let cid = create_probe(&ctx, "c", config).await?;
+    let image_id = e.container_inspect(&cid).await?.ok()?.json::<Value>()?["Image"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let r = data_usage(&ctx).await?;
+    ctx.expect_status_ref(&r, 200, "GET /system/df", "SystemDataUsage: 200 no error")?;
+    let v: Value = r.json()?;
+
+    ensure!(
+        v["LayersSize"].as_i64().is_some_and(|n| n > 0),
+        "GET /system/df: LayersSize, with the probe image's layer stored",
+        "an integer above 0",
+        v["LayersSize"].to_string()
+    );
+    let img = find(&v, "Images", "Id", &image_id)?;
+    ensure!(
+        img["Size"].as_i64().is_some_and(|n| n > 0)
+            && img["Containers"].as_i64().is_some_and(|n| n >= 1)
+            && img["RepoTags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == image.as_str())),
+        "GET /system/df: the probe image's entry (ImageSummary: Size, Containers, RepoTags)",
+        format!("Size > 0, Containers >= 1 (the check's container uses it), RepoTags with {image}"),
+        img.to_string()
+    );
+    let c = find(&v, "Containers", "Id", &cid)?;
+    ensure!(
+        c["Image"] == image.as_str() && c["ImageID"] == image_id.as_str() && c["State"] == "created",
+        "GET /system/df: the check's container (ContainerSummary: Image, ImageID, State)",
+        format!("Image {image}, ImageID {image_id}, State created"),
+        c.to_string()
+    );
+    ensure!(
+        c["SizeRootFs"].as_i64().is_some_and(|n| n > 0),
+        "GET /system/df: the check's container's SizeRootFs",
+        "an integer above 0 (the probe image's files)",
+        c["SizeRootFs"].to_string()
+    );
+    let vol = find(&v, "Volumes", "Name", &vname)?;
+    let usage = &vol["UsageData"];
+    ensure!(
+        vol["Driver"] == "local"
+            && usage["RefCount"].as_i64() == Some(1)
+            && usage["Size"].as_i64().is_some_and(|n| n >= 0),
+        "GET /system/df: the check's volume (Volume.UsageData: Size, RefCount, \"used by the GET /system/df endpoint\")",
+        "Driver local, UsageData.RefCount 1 (one container), UsageData.Size >= 0 (a local volume's size is known)",
+        vol.to_string()
+    );
+    // The reference does not mark BuildCache nullable-false, and engines
+    // without a build cache send null.
+    ensure!(
+        v["BuildCache"].is_array() || v["BuildCache"].is_null(),
+        "GET /system/df: BuildCache",
+        "an array of BuildCache records (null when there is none)",
+        v["BuildCache"].to_string()
+    );
+    if let Some(records) = v["BuildCache"].as_array() {
+        for b in records {
+            ensure!(
+                b["ID"].is_string() && b["Size"].is_i64() && b["InUse"].is_boolean(),
+                "GET /system/df: each BuildCache record (ID, Size, InUse)",
+                "a string, an integer, a boolean",
+                b.to_string()
+            );
+        }
+    }
+    Ok(())
+}

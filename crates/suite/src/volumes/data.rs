@@ -1,0 +1,170 @@
+//! `volumes/data/*`: what one container writes into a named volume another
+//! reads; pruning the check's unused volumes reclaims their space.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use serde_json::{json, Value};
+
+use super::create_volume;
+use crate::support::{case_filter, create_probe, probe_config, run_probe, send};
+
+pub fn persists() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "volumes/data/persists",
+            summary: "a file one container writes into a named volume is read back by another container mounting it elsewhere",
+            area: "volumes",
+            tags: &["volumes", "containers"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["VolumeCreate", "ContainerCreate", "ContainerStart", "ContainerDelete"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_persists(ctx)),
+    }
+}
+
+pub fn prune() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "volumes/data/prune",
+            summary: "POST /volumes/prune with the check's label removes its unused volumes, reports them in VolumesDeleted with SpaceReclaimed, and keeps the one in use",
+            area: "volumes",
+            tags: &["volumes", "prune"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["VolumePrune", "VolumeInspect"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_prune(ctx)),
+    }
+}
+
+/// Runs a probe with the volume bound at `target`, expecting exit 0.
+async fn with_volume(
+    ctx: &Ctx,
+    image: &str,
+    suffix: &str,
+    volume: &str,
+    target: &str,
+    steps: &[&str],
+) -> Result<Vec<String>, CheckError> {
+    let mut config = probe_config(ctx, image, steps);
+    config["HostConfig"]["Binds"] = json!([format!("{volume}:{target}")]);
+    let run = run_probe(ctx, suffix, config).await?;
+    ensure!(
+        run.exit_code == 0,
+        format!("the probe {steps:?} with the volume at {target}"),
+        "exit code 0",
+        run.output()
+    );
+    let r = ctx.engine().container_remove(&run.id, false, false).await?;
+    ctx.expect_status_ref(&r, 204, "remove of the exited probe", "ContainerDelete: 204 no error")?;
+    Ok(run.lines.stdout)
+}
+
+async fn run_persists(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let name = ctx.name("v");
+    create_volume(&ctx, json!({ "Name": name })).await?;
+    let token = format!("kept by {name}");
+    with_volume(
+        &ctx,
+        &image,
+        "writer",
+        &name,
+        "/data",
+        &[&format!("write=/data/note:{token}")],
+    )
+    .await?;
+    let out = with_volume(&ctx, &image, "reader", &name, "/elsewhere", &["cat=/elsewhere/note"]).await?;
+    ensure!(
+        out == [token.clone()],
+        "what a second container reads from the volume the first wrote to (the writer already removed)",
+        format!("[{token:?}]"),
+        format!("{out:?}")
+    );
+    Ok(())
+}
+
+/// `POST /volumes/prune?filters=`, retried while the engine says another
+/// prune is running: engines run one prune at a time and answer 409 to the
+/// rest, which other checks running at the same time may trigger.
+async fn prune_volumes(ctx: &Ctx, filters: &Value) -> Result<Response, CheckError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = send(
+            ctx,
+            Request::post("/volumes/prune").query("filters", filters.to_string()),
+        )
+        .await?;
+        let busy = r.status.as_u16() == 409 && r.message().contains("prune operation is already running");
+        if !busy || tokio::time::Instant::now() > deadline {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn run_prune(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let full = ctx.name("full");
+    let empty = ctx.name("empty");
+    let kept = ctx.name("kept");
+    for n in [&full, &empty, &kept] {
+        create_volume(&ctx, json!({ "Name": n })).await?;
+    }
+    let data = "x".repeat(4096);
+    with_volume(
+        &ctx,
+        &image,
+        "writer",
+        &full,
+        "/data",
+        &[&format!("write=/data/f:{data}")],
+    )
+    .await?;
+    let mut config = probe_config(&ctx, &image, &["idle"]);
+    config["HostConfig"]["Binds"] = json!([format!("{kept}:/data")]);
+    create_probe(&ctx, "user", config).await?;
+
+    let filters = case_filter(&ctx);
+    let r = prune_volumes(&ctx, &filters).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        &format!("POST /volumes/prune?filters={filters}"),
+        "VolumePrune: 200 No error",
+    )?;
+    let v: Value = r.json()?;
+    let deleted: BTreeSet<String> = v["VolumesDeleted"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let want: BTreeSet<String> = [full.clone(), empty.clone()].into_iter().collect();
+    ensure!(
+        v["VolumesDeleted"].is_array() && deleted == want,
+        "VolumePrune: VolumesDeleted, for the check's two unused volumes and one in use",
+        format!("{want:?}"),
+        v["VolumesDeleted"].to_string()
+    );
+    let reclaimed = v["SpaceReclaimed"].as_u64();
+    ensure!(
+        reclaimed.is_some_and(|n| n >= data.len() as u64 && n < 1 << 20),
+        "VolumePrune: SpaceReclaimed (\"disk space reclaimed in bytes\") after pruning a volume holding a 4096-byte file",
+        "at least 4096 and less than 1 MiB",
+        v["SpaceReclaimed"].to_string()
+    );
+    for (n, status, reference) in [
+        (&full, 404, "VolumeInspect: 404 No such volume"),
+        (&empty, 404, "VolumeInspect: 404 No such volume"),
+        (&kept, 200, "VolumeInspect: 200 no error"),
+    ] {
+        let r = send(&ctx, Request::get(format!("/volumes/{n}"))).await?;
+        ctx.expect_status_ref(&r, status, &format!("inspect of {n} after the prune"), reference)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! `volumes/list/*`: `GET /volumes` and its filters over the check's own
+//! volumes; the reply's schema.
+
+use std::collections::BTreeSet;
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use serde_json::{json, Value};
+
+use super::create_volume;
+use crate::support::{case_label_kv, create_probe, probe_config, send};
+
+pub fn filters() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "volumes/list/filters",
+            summary: "GET /volumes with the label (key, key=value), name, dangling and driver filters returns exactly the matching volumes",
+            area: "volumes",
+            tags: &["volumes", "list"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["VolumeList", "VolumeCreate"],
+        },
+        variants: &["label", "label-value", "name", "dangling-true", "dangling-false", "driver"],
+        run: |ctx| Box::pin(run_filters(ctx)),
+    }
+}
+
+pub fn schema() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "volumes/list/schema",
+            summary: "GET /volumes answers the required Volumes and Warnings as arrays (both x-nullable: false), each volume with the required fields",
+            area: "volumes",
+            tags: &["volumes", "list"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["VolumeList"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_schema(ctx)),
+    }
+}
+
+async fn list(ctx: &Ctx, filters: &Value) -> Result<Value, dockhand_harness::CheckError> {
+    let r = send(ctx, Request::get("/volumes").query("filters", filters.to_string())).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        &format!("GET /volumes?filters={filters}"),
+        "VolumeList: 200 Summary volume data that matches the query",
+    )?;
+    Ok(r.json()?)
+}
+
+fn names(v: &Value) -> BTreeSet<String> {
+    v["Volumes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v["Name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn run_filters(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let a = ctx.name("va");
+    let b = ctx.name("vb");
+    create_volume(
+        &ctx,
+        json!({ "Name": a, "Labels": ctx.labels_with(&[("dockhand.vol", "a")]) }),
+    )
+    .await?;
+    create_volume(
+        &ctx,
+        json!({ "Name": b, "Labels": ctx.labels_with(&[("dockhand.vol", "b")]) }),
+    )
+    .await?;
+    // Volume a is in use by a (created) container; b is dangling.
+    let mut config = probe_config(&ctx, &image, &["idle"]);
+    config["HostConfig"]["Binds"] = json!([format!("{a}:/data")]);
+    create_probe(&ctx, "c", config).await?;
+
+    let case = case_label_kv(&ctx);
+    // "Matches all or part of a volume name": a's name without its first
+    // three characters is a part only a's name has.
+    let part = &a[3..];
+    let (filters, want): (Value, Vec<&str>) = match ctx.variant() {
+        Some("label") => (json!({ "label": [case, "dockhand.vol"] }), vec![&a, &b]),
+        Some("label-value") => (json!({ "label": [case, "dockhand.vol=a"] }), vec![&a]),
+        Some("name") => (json!({ "name": [part] }), vec![&a]),
+        Some("dangling-true") => (json!({ "dangling": ["true"], "label": [case] }), vec![&b]),
+        Some("dangling-false") => (json!({ "dangling": ["false"], "label": [case] }), vec![&a]),
+        _ => (json!({ "driver": ["local"], "label": [case] }), vec![&a, &b]),
+    };
+    let v = list(&ctx, &filters).await?;
+    let got = names(&v);
+    let want: BTreeSet<String> = want.into_iter().map(str::to_string).collect();
+    ensure!(
+        got == want,
+        format!("the volumes GET /volumes?filters={filters} returns (a labelled dockhand.vol=a and in use, b labelled dockhand.vol=b and dangling)"),
+        format!("{want:?}"),
+        format!("{got:?}")
+    );
+    Ok(())
+}
+
+async fn run_schema(ctx: Ctx) -> CheckResult {
+    let name = ctx.name("v");
+    create_volume(&ctx, json!({ "Name": name })).await?;
+    let r = send(&ctx, Request::get("/volumes")).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "GET /volumes",
+        "VolumeList: 200 Summary volume data that matches the query",
+    )?;
+    let v: Value = r.json()?;
+    let vols = v["Volumes"].as_array();
+    ensure!(
+        vols.is_some_and(|a| a.iter().any(|x| x["Name"] == name.as_str())),
+        "GET /volumes: Volumes (required, x-nullable: false)",
+        format!("an array with the check's volume {name}"),
+        format!("{} entries", vols.map_or(0, Vec::len))
+    );
+    for x in vols.into_iter().flatten() {
+        ensure!(
+            x["Name"].is_string() && x["Driver"].is_string() && x["Mountpoint"].is_string() && x["Scope"].is_string(),
+            "GET /volumes: each Volume (Name, Driver, Mountpoint, Scope required)",
+            "strings",
+            x.to_string()
+        );
+    }
+    ensure!(
+        v["Warnings"].is_array(),
+        "GET /volumes: Warnings (VolumeListResponse: required, x-nullable: false, type array)",
+        "an array, empty when there are no warnings",
+        v["Warnings"].to_string()
+    );
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! `volumes/remove/*`: 404 for a volume that does not exist, 409 for one in
+//! use, 204 and gone once it is free.
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use serde_json::{json, Value};
+
+use super::create_volume;
+use crate::support::{create_probe, probe_config, send};
+
+pub fn missing() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "volumes/remove/missing",
+            summary: "inspect and delete of a volume that does not exist get 404 with a message",
+            area: "volumes",
+            tags: &["volumes", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["VolumeInspect", "VolumeDelete"],
+        },
+        variants: &["inspect", "delete"],
+        run: |ctx| Box::pin(run_missing(ctx)),
+    }
+}
+
+pub fn in_use() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "volumes/remove/in-use",
+            summary: "delete of a volume a container uses gets 409 (force too) and keeps it; once the container is gone, 204 and inspect gets 404",
+            area: "volumes",
+            tags: &["volumes", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["VolumeDelete", "VolumeInspect", "ContainerDelete"],
+        },
+        variants: &["plain", "force"],
+        run: |ctx| Box::pin(run_in_use(ctx)),
+    }
+}
+
+async fn run_missing(ctx: Ctx) -> CheckResult {
+    let name = ctx.name("never-created");
+    let (r, what, reference) = if ctx.variant() == Some("inspect") {
+        (
+            send(&ctx, Request::get(format!("/volumes/{name}"))).await?,
+            "inspect of a volume that does not exist",
+            "VolumeInspect: 404 No such volume",
+        )
+    } else {
+        (
+            send(&ctx, Request::delete(format!("/volumes/{name}"))).await?,
+            "delete of a volume that does not exist",
+            "VolumeDelete: 404 No such volume or volume driver",
+        )
+    };
+    ctx.expect_status_ref(&r, 404, what, reference)?;
+    let v: Value = r.json()?;
+    ensure!(
+        v["message"].as_str().is_some_and(|m| !m.is_empty()),
+        format!("the body of the 404 to {what} (ErrorResponse)"),
+        "{\"message\": ...}",
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
+}
+
+async fn run_in_use(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    let force = ctx.variant() == Some("force");
+    let name = ctx.name("v");
+    create_volume(&ctx, json!({ "Name": name })).await?;
+    // A created container holds a reference, running or not.
+    let mut config = probe_config(&ctx, &image, &["idle"]);
+    config["HostConfig"]["Binds"] = json!([format!("{name}:/data")]);
+    let cid = create_probe(&ctx, "c", config).await?;
+
+    let r = send(&ctx, Request::delete(format!("/volumes/{name}")).query("force", force)).await?;
+    ctx.expect_status_ref(
+        &r,
+        409,
+        &format!("delete (force={force}) of a volume a container uses"),
+        "VolumeDelete: 409 Volume is in use and cannot be removed",
+    )?;
+    let r = send(&ctx, Request::get(format!("/volumes/{name}"))).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "inspect of the volume after the refused delete",
+        "VolumeInspect: 200 no error",
+    )?;
+
+    let r = ctx.engine().container_remove(&cid, false, false).await?;
+    ctx.expect_status_ref(&r, 204, "remove of the container", "ContainerDelete: 204 no error")?;
+    let r = send(&ctx, Request::delete(format!("/volumes/{name}")).query("force", force)).await?;
+    ctx.expect_status_ref(
+        &r,
+        204,
+        "delete of the volume no container uses any more",
+        "VolumeDelete: 204 The volume was removed",
+    )?;
+    let r = send(&ctx, Request::get(format!("/volumes/{name}"))).await?;
+    ctx.expect_status_ref(
+        &r,
+        404,
+        "inspect of the removed volume",
+        "VolumeInspect: 404 No such volume",
+    )?;
+    Ok(())
+}
