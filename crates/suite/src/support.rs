@@ -95,7 +95,12 @@ pub struct Hijack {
 
 /// Sends `req` with the upgrade headers (`Connection: Upgrade`, `Upgrade:
 /// tcp`) and expects `101 Switching Protocols`, citing `reference` otherwise.
-pub async fn hijack(ctx: &Ctx, req: dockhand_engine::Request, what: &str, reference: &str) -> Result<Hijack, CheckError> {
+pub async fn hijack(
+    ctx: &Ctx,
+    req: dockhand_engine::Request,
+    what: &str,
+    reference: &str,
+) -> Result<Hijack, CheckError> {
     match ctx.engine().upgrade(req).await? {
         dockhand_engine::Upgrade::Switched { headers, io, .. } => Ok(Hijack {
             headers,
@@ -131,11 +136,13 @@ impl Hijack {
     /// Writes bytes (the attached stdin) and flushes.
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), CheckError> {
         use tokio::io::AsyncWriteExt;
-        self.io
-            .write_all(bytes)
-            .await
-            .and(self.io.flush().await)
-            .map_err(|e| CheckError::failed(format!("write to the stdin of {}", self.what), "the write accepted", e.to_string()))
+        self.io.write_all(bytes).await.and(self.io.flush().await).map_err(|e| {
+            CheckError::failed(
+                format!("write to the stdin of {}", self.what),
+                "the write accepted",
+                e.to_string(),
+            )
+        })
     }
 
     /// Half-closes the connection: the engine sees the end of stdin, and the
@@ -143,7 +150,11 @@ impl Hijack {
     pub async fn close_stdin(&mut self) -> Result<(), CheckError> {
         use tokio::io::AsyncWriteExt;
         self.io.shutdown().await.map_err(|e| {
-            CheckError::failed(format!("half-close of {}", self.what), "the write side closed", e.to_string())
+            CheckError::failed(
+                format!("half-close of {}", self.what),
+                "the write side closed",
+                e.to_string(),
+            )
         })
     }
 
@@ -211,7 +222,10 @@ impl Hijack {
 
     /// Reads frames to the end of the stream, which must come within `within`.
     pub async fn read_frames_to_end(&mut self, within: std::time::Duration) -> Result<Vec<Frame>, CheckError> {
-        Ok(self.read_frames_until(within, "the end of the stream", |_| false).await?.0)
+        Ok(self
+            .read_frames_until(within, "the end of the stream", |_| false)
+            .await?
+            .0)
     }
 
     /// Reads raw (unframed) bytes until `done(bytes so far)` holds or the stream
@@ -306,7 +320,12 @@ impl Fnv1a64 {
 /// returns its `StatusCode`.
 pub async fn wait_exit(ctx: &Ctx, id: &str, within: std::time::Duration) -> Result<i64, CheckError> {
     let r = ctx.engine().container_wait(id, None, within).await?;
-    ctx.expect_status_ref(&r, 200, "wait for the probe to exit", "ContainerWait: 200 the container has exit")?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "wait for the probe to exit",
+        "ContainerWait: 200 the container has exit",
+    )?;
     let v: Value = r.json()?;
     v["StatusCode"]
         .as_i64()

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, CheckError, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::logged_probe;

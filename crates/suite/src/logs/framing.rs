@@ -37,7 +37,10 @@ async fn run_streams(ctx: Ctx) -> CheckResult {
         Some("stderr") => (false, true),
         _ => (true, true),
     };
-    let q = [("stdout", if out { "1" } else { "0" }), ("stderr", if err { "1" } else { "0" })];
+    let q = [
+        ("stdout", if out { "1" } else { "0" }),
+        ("stderr", if err { "1" } else { "0" }),
+    ];
     let r = ctx.engine().container_logs(&id, &q).await?;
     ctx.expect_status_ref(&r, 200, "logs of the exited probe", LOGS_200)?;
     ensure!(
@@ -98,7 +101,10 @@ pub fn tty_raw() -> Check {
 
 async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     let id = run_to_exit(&ctx, &["stdout=out one", "stderr=err one"], true).await?;
-    let r = ctx.engine().container_logs(&id, &[("stdout", "1"), ("stderr", "1")]).await?;
+    let r = ctx
+        .engine()
+        .container_logs(&id, &[("stdout", "1"), ("stderr", "1")])
+        .await?;
     ctx.expect_status_ref(&r, 200, "logs of the exited TTY probe", LOGS_200)?;
     ensure!(
         r.headers.get("content-type").is_none(),
@@ -138,9 +144,9 @@ pub fn timestamps() -> Check {
 pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), String> {
     let (ts, text) = line.split_once(' ').ok_or("no space after a timestamp")?;
     let t = OffsetDateTime::parse(ts, &Rfc3339).map_err(|e| format!("{ts:?} is not RFC 3339: {e}"))?;
-    let frac = ts.split_once('.').map(|(_, rest)| {
-        rest.bytes().take_while(u8::is_ascii_digit).count()
-    });
+    let frac = ts
+        .split_once('.')
+        .map(|(_, rest)| rest.bytes().take_while(u8::is_ascii_digit).count());
     match frac {
         Some(1..=9) => Ok((t, text)),
         _ => Err(format!("{ts:?} has no fractional second (1 to 9 digits)")),
@@ -149,7 +155,14 @@ pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), Stri
 
 async fn run_timestamps(ctx: Ctx) -> CheckResult {
     let steps = [
-        "stdout=a1", "stdout=a2", "stderr=b1", "sleep=20", "stdout=a3", "stderr=b2", "stdout=a4", "stderr=b3",
+        "stdout=a1",
+        "stdout=a2",
+        "stderr=b1",
+        "sleep=20",
+        "stdout=a3",
+        "stderr=b2",
+        "stdout=a4",
+        "stderr=b3",
     ];
     let id = run_to_exit(&ctx, &steps, false).await?;
     let v: Value = ctx.engine().container_inspect(&id).await?.ok()?.json()?;

@@ -26,7 +26,13 @@ pub fn tail() -> Check {
 }
 
 async fn run_tail(ctx: Ctx) -> CheckResult {
-    let steps = ["stdout=line 1", "stdout=line 2", "stdout=line 3", "stdout=line 4", "stdout=line 5"];
+    let steps = [
+        "stdout=line 1",
+        "stdout=line 2",
+        "stdout=line 3",
+        "stdout=line 4",
+        "stdout=line 5",
+    ];
     let id = run_to_exit(&ctx, &steps, false).await?;
     let (tail, want): (&str, &[&str]) = match ctx.variant() {
         Some("two") => ("2", &["line 4", "line 5"]),
@@ -52,7 +58,8 @@ pub fn since_until() -> Check {
     Check {
         meta: CheckMeta {
             id: "logs/select/since-until",
-            summary: "since and until, as UNIX timestamps in seconds, cut the logs between two lines written 1.1 s apart",
+            summary:
+                "since and until, as UNIX timestamps in seconds, cut the logs between two lines written 1.1 s apart",
             area: "logs",
             tags: &["logs", "timestamps"],
             min_api: ApiVersion::new(1, 35),
@@ -95,7 +102,11 @@ async fn run_since_until(ctx: Ctx) -> CheckResult {
             vec!["before"],
             "until: \"Only return logs before this time, as a UNIX timestamp\"",
         ),
-        (vec![("since", cut_s.as_str()), ("until", cut_s.as_str())], vec![], "since and until together"),
+        (
+            vec![("since", cut_s.as_str()), ("until", cut_s.as_str())],
+            vec![],
+            "since and until together",
+        ),
     ] {
         let mut q = vec![("stdout", "1"), ("stderr", "1")];
         q.extend(query.iter().copied());
