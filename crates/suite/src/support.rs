@@ -71,6 +71,276 @@ pub fn is_full_id(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+// ---- Streams: hijacked connections, FNV-1a, archive stat (logs, exec, attach, archive) ----
+
+/// Anything that reads and writes bytes both ways, as a hijacked connection does.
+pub trait Duplex: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Duplex for T {}
+
+/// A connection the engine switched to a raw stream (`101`), with the reply's
+/// headers, and readers that keep their place between calls. Whether the
+/// stream is framed is the caller's choice (from the `Tty` setting), never
+/// guessed from the bytes.
+pub struct Hijack {
+    /// The `101` reply's headers.
+    pub headers: dockhand_engine::HeaderMap,
+    io: Box<dyn Duplex>,
+    /// What the connection is, for messages: e.g. `attach to the container`.
+    what: String,
+    decoder: dockhand_engine::FrameDecoder,
+    /// Raw bytes read and not yet returned by [`Hijack::read_raw_until`].
+    raw: Vec<u8>,
+    eof: bool,
+}
+
+/// Sends `req` with the upgrade headers (`Connection: Upgrade`, `Upgrade:
+/// tcp`) and expects `101 Switching Protocols`, citing `reference` otherwise.
+pub async fn hijack(
+    ctx: &Ctx,
+    req: dockhand_engine::Request,
+    what: &str,
+    reference: &str,
+) -> Result<Hijack, CheckError> {
+    match ctx.engine().upgrade(req).await? {
+        dockhand_engine::Upgrade::Switched { headers, io, .. } => Ok(Hijack {
+            headers,
+            io: Box::new(io),
+            what: what.to_string(),
+            decoder: dockhand_engine::FrameDecoder::new(),
+            raw: Vec::new(),
+            eof: false,
+        }),
+        dockhand_engine::Upgrade::Refused(resp) => {
+            ctx.expect_status_ref(&resp, 101, what, reference)?;
+            unreachable!("expect_status_ref fails on any status but 101")
+        }
+    }
+}
+
+/// The first `n` bytes of `b`, lossily, for messages.
+pub fn preview_bytes(b: &[u8], n: usize) -> String {
+    let s = format!("{:?}", String::from_utf8_lossy(&b[..b.len().min(n)]));
+    if b.len() > n {
+        format!("{s}... ({} bytes)", b.len())
+    } else {
+        s
+    }
+}
+
+impl Hijack {
+    /// A header of the `101` reply, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Writes bytes (the attached stdin) and flushes.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), CheckError> {
+        use tokio::io::AsyncWriteExt;
+        self.io.write_all(bytes).await.and(self.io.flush().await).map_err(|e| {
+            CheckError::failed(
+                format!("write to the stdin of {}", self.what),
+                "the write accepted",
+                e.to_string(),
+            )
+        })
+    }
+
+    /// Half-closes the connection: the engine sees the end of stdin, and the
+    /// output keeps flowing.
+    pub async fn close_stdin(&mut self) -> Result<(), CheckError> {
+        use tokio::io::AsyncWriteExt;
+        self.io.shutdown().await.map_err(|e| {
+            CheckError::failed(
+                format!("half-close of {}", self.what),
+                "the write side closed",
+                e.to_string(),
+            )
+        })
+    }
+
+    /// Reads one chunk within the remaining time; `false` at the end of the stream.
+    async fn fill(&mut self, deadline: tokio::time::Instant, waiting_for: &str) -> Result<Option<Vec<u8>>, CheckError> {
+        use tokio::io::AsyncReadExt;
+        if self.eof {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        match tokio::time::timeout_at(deadline, self.io.read(&mut buf)).await {
+            Err(_) => Err(CheckError::failed(
+                format!("the stream of {}", self.what),
+                waiting_for.to_string(),
+                "nothing more before the deadline".to_string(),
+            )),
+            Ok(Err(e)) => Err(CheckError::failed(
+                format!("the stream of {}", self.what),
+                waiting_for.to_string(),
+                format!("a read error: {e}"),
+            )),
+            Ok(Ok(0)) => {
+                self.eof = true;
+                Ok(None)
+            }
+            Ok(Ok(n)) => {
+                buf.truncate(n);
+                Ok(Some(buf))
+            }
+        }
+    }
+
+    /// Reads frames until `done(frames so far)` holds or the stream ends,
+    /// within `within`. Returns the frames and whether the stream ended. A
+    /// frame that breaks the framing, or a stream that ends inside one, fails.
+    pub async fn read_frames_until(
+        &mut self,
+        within: std::time::Duration,
+        waiting_for: &str,
+        done: impl Fn(&[Frame]) -> bool,
+    ) -> Result<(Vec<Frame>, bool), CheckError> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut frames = Vec::new();
+        loop {
+            while let Some(f) = self.decoder.next_frame().map_err(|e| self.framing(e))? {
+                frames.push(f);
+            }
+            if done(&frames) {
+                return Ok((frames, self.eof));
+            }
+            match self.fill(deadline, waiting_for).await {
+                Ok(Some(chunk)) => self.decoder.push(&chunk),
+                Ok(None) => {
+                    self.decoder.finish().map_err(|e| self.framing(e))?;
+                    return Ok((frames, true));
+                }
+                Err(CheckError::Failed(mut m)) => {
+                    m.actual = format!("{} (frames so far: {})", m.actual, frames_preview(&frames));
+                    return Err(CheckError::Failed(m));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads frames to the end of the stream, which must come within `within`.
+    pub async fn read_frames_to_end(&mut self, within: std::time::Duration) -> Result<Vec<Frame>, CheckError> {
+        Ok(self
+            .read_frames_until(within, "the end of the stream", |_| false)
+            .await?
+            .0)
+    }
+
+    /// Reads raw (unframed) bytes until `done(bytes so far)` holds or the stream
+    /// ends, within `within`; returns the bytes and whether the stream ended.
+    pub async fn read_raw_until(
+        &mut self,
+        within: std::time::Duration,
+        waiting_for: &str,
+        done: impl Fn(&[u8]) -> bool,
+    ) -> Result<(Vec<u8>, bool), CheckError> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if done(&self.raw) {
+                return Ok((std::mem::take(&mut self.raw), self.eof));
+            }
+            match self.fill(deadline, waiting_for).await {
+                Ok(Some(chunk)) => self.raw.extend_from_slice(&chunk),
+                Ok(None) => return Ok((std::mem::take(&mut self.raw), true)),
+                Err(CheckError::Failed(mut m)) => {
+                    m.actual = format!("{} (bytes so far: {})", m.actual, preview_bytes(&self.raw, 300));
+                    return Err(CheckError::Failed(m));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads raw bytes to the end of the stream, which must come within `within`.
+    pub async fn read_raw_to_end(&mut self, within: std::time::Duration) -> Result<Vec<u8>, CheckError> {
+        Ok(self.read_raw_until(within, "the end of the stream", |_| false).await?.0)
+    }
+
+    fn framing(&self, e: dockhand_engine::DecodeError) -> CheckError {
+        CheckError::failed(
+            format!("the multiplexed stream of {}", self.what),
+            "well-formed frames [type, 0, 0, 0, size_be32] with type 0, 1 or 2",
+            e.to_string(),
+        )
+    }
+}
+
+/// Frames as `stdout:"text"` items, for messages.
+pub fn frames_preview(frames: &[Frame]) -> String {
+    let items: Vec<String> = frames
+        .iter()
+        .take(20)
+        .map(|f| format!("{:?}:{}", f.stream, preview_bytes(&f.payload, 80)))
+        .collect();
+    let more = if frames.len() > 20 {
+        format!(" and {} more", frames.len() - 20)
+    } else {
+        String::new()
+    };
+    format!("[{}]{more}", items.join(", "))
+}
+
+/// The concatenated payload of the frames of one stream.
+pub fn stream_bytes(frames: &[Frame], kind: StreamKind) -> Vec<u8> {
+    frames
+        .iter()
+        .filter(|f| f.stream == kind)
+        .flat_map(|f| f.payload.iter().copied())
+        .collect()
+}
+
+/// FNV-1a 64, incrementally: the hash the probe's `flood=` step reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv1a64(u64);
+
+impl Default for Fnv1a64 {
+    fn default() -> Self {
+        Fnv1a64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a64 {
+    pub fn update(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    pub fn value(self) -> u64 {
+        self.0
+    }
+}
+
+/// Waits for the container to stop (`POST /wait`, at most `within`) and
+/// returns its `StatusCode`.
+pub async fn wait_exit(ctx: &Ctx, id: &str, within: std::time::Duration) -> Result<i64, CheckError> {
+    let r = ctx.engine().container_wait(id, None, within).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "wait for the probe to exit",
+        "ContainerWait: 200 the container has exit",
+    )?;
+    let v: Value = r.json()?;
+    v["StatusCode"]
+        .as_i64()
+        .ok_or_else(|| CheckError::failed("the wait reply's StatusCode", "an integer", v.to_string()))
+}
+
+/// Starts a container, expecting 204.
+pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
+    let r = ctx.engine().container_start(id).await?;
+    ctx.expect_status_ref(&r, 204, "start of the probe container", "ContainerStart: 204 no error")
+}
+
+/// An id no engine object has: 64 hex characters unlikely to exist.
+pub const MISSING_ID: &str = "dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +361,22 @@ mod tests {
         assert!(is_full_id(&"a".repeat(64)));
         assert!(!is_full_id(&"A".repeat(64)));
         assert!(!is_full_id(&"a".repeat(63)));
+    }
+
+    #[test]
+    fn fnv1a64_matches_the_published_vectors() {
+        let h = |b: &[u8]| {
+            let mut f = Fnv1a64::default();
+            f.update(b);
+            f.value()
+        };
+        assert_eq!(h(b""), 0xcbf29ce484222325);
+        assert_eq!(h(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(h(b"foobar"), 0x85944171f73967e8);
+        let mut split = Fnv1a64::default();
+        split.update(b"foo");
+        split.update(b"bar");
+        assert_eq!(split.value(), h(b"foobar"));
     }
 }
 

@@ -1,8 +1,36 @@
-//! Area `attach`.
+//! Area `attach`: `POST /containers/{id}/attach`: the HTTP upgrade, stdin
+//! through to the probe and back, the stream format with and without a TTY,
+//! the replay of earlier output (`logs=1`), and the error path.
 
-use dockhand_harness::Check;
+mod errors;
+mod framing;
+mod replay;
+mod stdin;
+
+use dockhand_engine::Request;
+use dockhand_harness::{Check, CheckError, Ctx};
+
+use crate::support::{hijack, Hijack};
 
 /// The checks of the area, registered in one place.
 pub fn checks() -> Vec<Check> {
-    vec![]
+    vec![stdin::echo(), framing::streams(), replay::logs(), errors::missing()]
+}
+
+/// `POST /containers/{id}/attach` with the given query, through the upgrade;
+/// expects `101` and the headers the reference shows.
+pub(crate) async fn attach(ctx: &Ctx, id: &str, query: &[(&str, &str)]) -> Result<Hijack, CheckError> {
+    let mut req = Request::post(format!("/containers/{id}/attach"));
+    for (k, v) in query {
+        req = req.query(k, v);
+    }
+    let h = hijack(
+        ctx,
+        req,
+        &format!("attach with {query:?} and the upgrade headers"),
+        "ContainerAttach: 101 no error, hints proxy about hijacking",
+    )
+    .await?;
+    crate::exec::expect_upgrade_headers(&h, "ContainerAttach")?;
+    Ok(h)
 }

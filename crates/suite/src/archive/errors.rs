@@ -1,0 +1,170 @@
+//! `archive/errors/*`: missing paths, a missing container, a missing `path`
+//! parameter, a PUT onto a file, a read-only root file system, and
+//! `noOverwriteDirNonDir`.
+
+use dockhand_engine::ApiVersion;
+use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use serde_json::json;
+
+use super::roundtrip::path_stat;
+use super::{container_with_sample, fetch, put, sample_tar};
+use crate::support::{create_probe, MISSING_ID};
+
+pub fn status() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "archive/errors/status",
+            summary: "archive endpoints: 404 for a missing path or container, 400 without path or when PUT targets a file, 403 on a read-only rootfs, noOverwriteDirNonDir refuses",
+            area: "archive",
+            tags: &["archive", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ContainerArchiveInfo", "ContainerArchive", "PutContainerArchive"],
+        },
+        variants: &[
+            "missing-path",
+            "missing-container",
+            "missing-path-parameter",
+            "put-to-file",
+            "read-only-rootfs",
+            "no-overwrite-dir-non-dir",
+        ],
+        run: |ctx| Box::pin(run(ctx)),
+    }
+}
+
+async fn run(ctx: Ctx) -> CheckResult {
+    match ctx.variant().unwrap_or_default() {
+        "missing-path" => {
+            let id = container_with_sample(&ctx, &["idle"]).await?;
+            let r = fetch(&ctx, true, &id, Some("/tmp/dh/missing")).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "HEAD of a missing path",
+                "ContainerArchiveInfo: 404 Container or path does not exist",
+            )?;
+            let r = fetch(&ctx, false, &id, Some("/tmp/dh/missing")).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "GET of a missing path",
+                "ContainerArchive: 404 Container or path does not exist",
+            )?;
+            let r = put(&ctx, &id, Some("/tmp/missing-dir"), sample_tar(), &[]).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "PUT into a missing directory",
+                "PutContainerArchive: 404 No such container or path does not exist inside the container",
+            )
+        }
+        "missing-container" => {
+            let r = fetch(&ctx, true, MISSING_ID, Some("/tmp")).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "HEAD on a missing container",
+                "ContainerArchiveInfo: 404 Container or path does not exist",
+            )?;
+            let r = fetch(&ctx, false, MISSING_ID, Some("/tmp")).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "GET on a missing container",
+                "ContainerArchive: 404 Container or path does not exist",
+            )?;
+            let r = put(&ctx, MISSING_ID, Some("/tmp"), sample_tar(), &[]).await?;
+            ctx.expect_status_ref(
+                &r,
+                404,
+                "PUT into a missing container",
+                "PutContainerArchive: 404 No such container or path does not exist inside the container",
+            )
+        }
+        "missing-path-parameter" => {
+            let id = container_with_sample(&ctx, &["idle"]).await?;
+            let r = fetch(&ctx, true, &id, None).await?;
+            ctx.expect_status_ref(
+                &r,
+                400,
+                "HEAD without the required path parameter",
+                "ContainerArchiveInfo: 400 Bad parameter",
+            )?;
+            let r = fetch(&ctx, false, &id, None).await?;
+            ctx.expect_status_ref(
+                &r,
+                400,
+                "GET without the required path parameter",
+                "ContainerArchive: 400 Bad parameter",
+            )?;
+            let r = put(&ctx, &id, None, sample_tar(), &[]).await?;
+            ctx.expect_status_ref(
+                &r,
+                400,
+                "PUT without the required path parameter",
+                "PutContainerArchive: 400 Bad parameter",
+            )
+        }
+        "put-to-file" => {
+            let id = container_with_sample(&ctx, &["idle"]).await?;
+            let r = put(&ctx, &id, Some("/tmp/dh/hello.txt"), sample_tar(), &[]).await?;
+            ctx.expect_status_ref(
+                &r,
+                400,
+                "PUT with path naming a file",
+                "PutContainerArchive: \"path parameter is asserted to be a directory. If it exists as a file, 400 error will be returned with message \\\"not a directory\\\"\"",
+            )
+        }
+        "read-only-rootfs" => {
+            let image = ctx.probe().await?;
+            let config = json!({
+                "Image": image,
+                "Cmd": ["idle"],
+                "Labels": ctx.labels(),
+                "HostConfig": { "ReadonlyRootfs": true },
+            });
+            let id = create_probe(&ctx, "c", config).await?;
+            let r = put(&ctx, &id, Some("/tmp"), sample_tar(), &[]).await?;
+            ctx.expect_status_ref(
+                &r,
+                403,
+                "PUT into a container whose rootfs is read-only",
+                "PutContainerArchive: 403 Permission denied, the volume or container rootfs is marked as read-only.",
+            )
+        }
+        _ => {
+            let id = container_with_sample(&ctx, &["idle"]).await?;
+            // A file named `dh` where the directory /tmp/dh is.
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_ustar();
+            h.set_mode(0o644);
+            h.set_size(2);
+            b.append_data(&mut h, "dh", &b"x\n"[..])
+                .expect("a tar in memory cannot fail");
+            let tar = b.into_inner().expect("a tar in memory cannot fail");
+            let r = put(&ctx, &id, Some("/tmp"), tar, &[("noOverwriteDirNonDir", "1")]).await?;
+            ensure!(
+                !r.status.is_success(),
+                format!("{} {} replacing the directory /tmp/dh with a file", r.method, r.path),
+                "an error (noOverwriteDirNonDir: \"it will be an error if unpacking the given content would cause an existing directory to be replaced with a non-directory\")",
+                format!("status {}", r.status.as_u16())
+            );
+            let r = fetch(&ctx, true, &id, Some("/tmp/dh")).await?;
+            ctx.expect_status_ref(
+                &r,
+                200,
+                "HEAD of /tmp/dh after the refused PUT",
+                "ContainerArchiveInfo: 200 no error",
+            )?;
+            let s = path_stat(&r)?;
+            ensure!(
+                s["mode"].as_u64().is_some_and(|m| m & (1 << 31) != 0),
+                "/tmp/dh after the refused PUT",
+                "still a directory",
+                s.to_string()
+            );
+            Ok(())
+        }
+    }
+}

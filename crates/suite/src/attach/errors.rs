@@ -1,0 +1,52 @@
+//! `attach/errors/*`: attaching to a container that does not exist.
+
+use dockhand_engine::{ApiVersion, Request, Upgrade};
+use dockhand_harness::{Check, CheckError, CheckMeta, CheckResult, Ctx};
+
+use crate::support::MISSING_ID;
+
+pub fn missing() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "attach/errors/missing-container",
+            summary: "attach to a container that does not exist is 404, with the upgrade headers or without",
+            area: "attach",
+            tags: &["attach", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ContainerAttach"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run(ctx)),
+    }
+}
+
+async fn run(ctx: Ctx) -> CheckResult {
+    let req = || {
+        Request::post(format!("/containers/{MISSING_ID}/attach"))
+            .query("stream", "1")
+            .query("stdout", "1")
+    };
+    match ctx.engine().upgrade(req()).await? {
+        Upgrade::Refused(r) => ctx.expect_status_ref(
+            &r,
+            404,
+            "attach (upgrade) to a container that does not exist",
+            "ContainerAttach: 404 no such container",
+        )?,
+        Upgrade::Switched { .. } => {
+            return Err(CheckError::failed(
+                "attach (upgrade) to a container that does not exist",
+                "status 404 [reference: ContainerAttach: 404 no such container]",
+                "status 101 and a hijacked connection",
+            ))
+        }
+    }
+    let r = ctx.engine().send(req()).await?;
+    ctx.expect_status_ref(
+        &r,
+        404,
+        "attach (no upgrade) to a container that does not exist",
+        "ContainerAttach: 404 no such container",
+    )
+}

@@ -1,0 +1,65 @@
+//! `exec/resize/*`: resizing the TTY of a running exec reaches the process.
+
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use serde_json::json;
+
+use super::{exec_create_ok, exec_start_attached, idle_container, probe_cmd};
+
+const WITHIN: Duration = Duration::from_secs(10);
+
+pub fn tty() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "exec/resize/tty",
+            summary: "ExecResize of a running TTY exec answers 200 and the process receives SIGWINCH",
+            area: "exec",
+            tags: &["exec", "tty"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ExecCreate", "ExecStart", "ExecResize"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run(ctx)),
+    }
+}
+
+async fn run(ctx: Ctx) -> CheckResult {
+    let c = idle_container(&ctx).await?;
+    // The probe sleeps long enough to be resized; the container's removal ends it.
+    let cmd = probe_cmd(&ctx, &["stdout=ready", "sleep=8000"]).await?;
+    let exec = exec_create_ok(
+        &ctx,
+        &c,
+        &json!({ "AttachStdout": true, "AttachStderr": true, "Tty": true, "Cmd": cmd }),
+    )
+    .await?;
+    let mut h = exec_start_attached(&ctx, &exec, true).await?;
+    h.read_raw_until(WITHIN, "the probe's \"ready\" line", |b| {
+        String::from_utf8_lossy(b).contains("ready")
+    })
+    .await?;
+    let r = ctx
+        .engine()
+        .send(
+            Request::post(format!("/exec/{exec}/resize"))
+                .query("h", 37)
+                .query("w", 101),
+        )
+        .await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "resize of the running TTY exec to 37x101",
+        "ExecResize: 200 No error",
+    )?;
+    h.read_raw_until(
+        WITHIN,
+        "\"probe: received SIGWINCH\" (the kernel signals a terminal's size change to its foreground process)",
+        |b| String::from_utf8_lossy(b).contains("probe: received SIGWINCH"),
+    )
+    .await?;
+    Ok(())
+}

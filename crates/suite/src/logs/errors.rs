@@ -1,0 +1,51 @@
+//! `logs/errors/*`: a request that chooses no stream, and a missing container.
+
+use dockhand_engine::ApiVersion;
+use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+
+use super::logged_probe;
+use crate::support::{create_probe, MISSING_ID};
+
+pub fn bad_requests() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "logs/errors/status",
+            summary: "logs with neither stdout nor stderr is 400; logs of a missing container is 404",
+            area: "logs",
+            tags: &["logs", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ContainerLogs"],
+        },
+        variants: &["no-stream", "missing-container"],
+        run: |ctx| Box::pin(run(ctx)),
+    }
+}
+
+async fn run(ctx: Ctx) -> CheckResult {
+    if ctx.variant() == Some("missing-container") {
+        let r = ctx
+            .engine()
+            .container_logs(MISSING_ID, &[("stdout", "1"), ("stderr", "1")])
+            .await?;
+        return ctx.expect_status_ref(
+            &r,
+            404,
+            "logs of a container that does not exist",
+            "ContainerLogs: 404 no such container",
+        );
+    }
+    let image = ctx.probe().await?;
+    let id = create_probe(&ctx, "c", logged_probe(&ctx, &image, &["exit=0"], false)).await?;
+    for q in [&[][..], &[("stdout", "0"), ("stderr", "0")][..]] {
+        let r = ctx.engine().container_logs(&id, q).await?;
+        ctx.expect_status_ref(
+            &r,
+            400,
+            &format!("logs with no stream chosen ({q:?}; both default to false)"),
+            "ContainerLogs: stdout and stderr \"default: false\"; a request for no stream is a bad parameter (400, \
+             as ContainerAttach and the other endpoints list it; ContainerLogs lists only 200, 404 and 500)",
+        )?;
+    }
+    Ok(())
+}
