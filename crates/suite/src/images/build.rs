@@ -5,7 +5,7 @@ use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
 use serde_json::Value;
 
-use super::support::{build, inspect, run_to_end, stream_error, tar_of};
+use super::support::{build, inspect, run_to_end, stream_error};
 use crate::support::is_full_id;
 
 pub fn dockerfile() -> Check {
@@ -27,7 +27,8 @@ pub fn dockerfile() -> Check {
 /// Each metadata step costs a commit, and a commit on a naive-diff storage
 /// driver (fuse-overlayfs, vfs) lasts until the next whole second, so the
 /// Dockerfile has as few steps as the assertions allow: the build arg is
-/// used by `FROM` (an `ARG` before `FROM` commits nothing).
+/// used by `FROM` (an `ARG` before `FROM` commits nothing). `build` appends
+/// the case's `LABEL`.
 const DOCKERFILE: &str = "ARG BASE=no-base-given\n\
 FROM ${BASE}\n\
 COPY greeting.txt /greeting.txt\n\
@@ -41,13 +42,15 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     let greeting = format!("hello from {}\n", ctx.name("build"));
     let mark = ctx.name("mark");
     let dockerfile = DOCKERFILE.replace("__MARK__", &mark);
-    let context = tar_of(&[
-        ("Dockerfile", dockerfile.as_bytes()),
-        ("greeting.txt", greeting.as_bytes()),
-    ]);
     let tag = format!("{}:built", ctx.name("img"));
     let buildargs = serde_json::json!({ "BASE": probe }).to_string();
-    let b = build(&ctx, context, &[("t", tag.clone()), ("buildargs", buildargs)]).await?;
+    let b = build(
+        &ctx,
+        &dockerfile,
+        &[("greeting.txt", greeting.as_bytes())],
+        &[("t", tag.clone()), ("buildargs", buildargs)],
+    )
+    .await?;
     if let Some(id) = b.aux_id() {
         ctx.defer(Cleanup::Image(id.to_string()));
     }
@@ -100,7 +103,7 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     for (k, v) in b.labels.as_object().into_iter().flatten() {
         ensure!(
             cfg["Labels"][k] == *v,
-            format!("Config.Labels[{k}] of the built image (the labels query parameter)"),
+            format!("Config.Labels[{k}] of the built image (LABEL, and the labels query parameter)"),
             v.to_string(),
             cfg["Labels"][k].to_string()
         );
@@ -153,7 +156,7 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
         .iter()
         .map(|h| h["CreatedBy"].as_str().unwrap_or_default())
         .collect();
-    let order = ["LABEL", "ENTRYPOINT", "ENV", "COPY"];
+    let order = ["LABEL", "LABEL", "ENTRYPOINT", "ENV", "COPY"];
     let mut at = 0;
     for step in order {
         match created_by[at..].iter().position(|c| c.contains(step)) {
@@ -223,12 +226,7 @@ async fn run_failure(ctx: Ctx) -> CheckResult {
         other => return Err(CheckError::Broken(format!("unknown variant {other}"))),
     };
     let tag = format!("{}:never", ctx.name("img"));
-    let b = build(
-        &ctx,
-        tar_of(&[("Dockerfile", dockerfile.as_bytes())]),
-        &[("t", tag.clone())],
-    )
-    .await?;
+    let b = build(&ctx, &dockerfile, &[], &[("t", tag.clone())]).await?;
     if let Some(id) = b.aux_id() {
         ctx.defer(Cleanup::Image(id.to_string()));
     }
