@@ -1,0 +1,189 @@
+//! `images/commit/*`: `POST /commit` of a container that wrote a file, with
+//! `changes`, and what the new image holds.
+
+use std::time::Duration;
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Cleanup, Ctx};
+use serde_json::{json, Value};
+
+use super::support::{inspect, run_to_end};
+use crate::support::{create_probe, is_full_id, probe_config};
+
+pub fn changes() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "images/commit/changes",
+            summary: "commit a container that wrote a file, with repo, tag, comment, author and changes (ENV, LABEL, CMD): 201 with the id; inspect shows them and a container of the image prints the file",
+            area: "images",
+            tags: &["commit"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ImageCommit", "ImageInspect", "ContainerCreate", "ContainerStart", "ContainerWait"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_changes(ctx)),
+    }
+}
+
+async fn run_changes(ctx: Ctx) -> CheckResult {
+    let probe = ctx.probe().await?;
+    let probe_id = inspect(&ctx, &probe).await?["Id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let token = ctx.name("token");
+    let write = format!("write=/committed.txt:{token}");
+    let cid = create_probe(&ctx, "src", probe_config(&ctx, &probe, &[&write])).await?;
+    let e = ctx.engine();
+    e.container_start(&cid).await?.expect_status(&[204])?;
+    e.container_wait(&cid, None, Duration::from_secs(10))
+        .await?
+        .expect_status(&[200])?;
+
+    let repo = ctx.name("committed");
+    let mut body = ctx.labels();
+    body["dh.body"] = json!("from the body");
+    let labels = body.clone();
+    let r = e
+        .send(
+            Request::post("/commit")
+                .query("container", &cid)
+                .query("repo", &repo)
+                .query("tag", "c1")
+                .query("comment", "committed by dockhand")
+                .query("author", "dockhand <dockhand@example.invalid>")
+                .query("changes", "ENV COMMITTED=1")
+                .query("changes", "LABEL dh.change=yes")
+                .query("changes", "CMD [\"cat=/committed.txt\"]")
+                .json(&json!({ "Labels": body })),
+        )
+        .await?;
+    if let Ok(v) = r.json::<Value>() {
+        if let Some(id) = v["Id"].as_str() {
+            ctx.defer(Cleanup::Image(id.to_string()));
+        }
+    }
+    ctx.expect_status_ref(&r, 201, "commit of an exited container", "ImageCommit: 201 no error")?;
+    let v: Value = r.json()?;
+    let id = v["Id"].as_str().unwrap_or_default().to_string();
+    ensure!(
+        id.strip_prefix("sha256:").is_some_and(is_full_id),
+        "Id of the commit reply (IdResponse)",
+        "sha256: and 64 hex characters",
+        v.to_string()
+    );
+
+    let tag = format!("{repo}:c1");
+    let img = inspect(&ctx, &tag).await?;
+    ensure!(
+        img["Id"] == id.as_str(),
+        "Id of the committed tag",
+        id.clone(),
+        img["Id"].to_string()
+    );
+    ensure!(
+        img["Parent"] == probe_id.as_str() && img["Container"] == cid.as_str(),
+        "Parent and Container of the committed image",
+        format!("Parent {probe_id}, Container {cid}"),
+        format!("Parent {}, Container {}", img["Parent"], img["Container"])
+    );
+    ensure!(
+        img["Comment"] == "committed by dockhand" && img["Author"] == "dockhand <dockhand@example.invalid>",
+        "Comment and Author (comment, author query)",
+        "the values sent",
+        format!("Comment {}, Author {}", img["Comment"], img["Author"])
+    );
+    let cfg = &img["Config"];
+    let env: Vec<&str> = cfg["Env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    ensure!(
+        env.contains(&"COMMITTED=1") && env.contains(&"PATH=/"),
+        "Config.Env (changes ENV, and the container's own)",
+        "COMMITTED=1 and PATH=/",
+        format!("{env:?}")
+    );
+    ensure!(
+        cfg["Cmd"] == json!(["cat=/committed.txt"]) && cfg["Entrypoint"] == json!(["/probe"]),
+        "Config.Cmd (changes CMD) and Entrypoint (kept)",
+        "Cmd [\"cat=/committed.txt\"], Entrypoint [\"/probe\"]",
+        format!("Cmd {}, Entrypoint {}", cfg["Cmd"], cfg["Entrypoint"])
+    );
+    ensure!(
+        cfg["Labels"]["dh.change"] == "yes",
+        "Config.Labels (changes LABEL)",
+        "dh.change=yes",
+        cfg["Labels"].to_string()
+    );
+    for (k, want) in labels.as_object().into_iter().flatten() {
+        ensure!(
+            cfg["Labels"][k] == *want,
+            format!("Config.Labels[{k}] (the body's Labels)"),
+            want.to_string(),
+            cfg["Labels"][k].to_string()
+        );
+    }
+
+    let out = run_to_end(&ctx, "run", &tag, None).await?;
+    ensure!(
+        out == [token.clone()],
+        "stdout of a container of the committed image (its CMD cats the committed file)",
+        format!("[{token:?}]"),
+        format!("{out:?}")
+    );
+    Ok(())
+}
+
+pub fn missing() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "images/commit/missing-container",
+            summary: "commit of a container that does not exist is 404",
+            area: "images",
+            tags: &["commit", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ImageCommit"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_missing(ctx)),
+    }
+}
+
+async fn run_missing(ctx: Ctx) -> CheckResult {
+    let name = ctx.name("missing");
+    let r = ctx
+        .engine()
+        .send(
+            Request::post("/commit")
+                .query("container", &name)
+                .query("repo", ctx.name("never")),
+        )
+        .await?;
+    if r.status.is_success() {
+        if let Some(id) = r
+            .json::<Value>()
+            .ok()
+            .and_then(|v| v["Id"].as_str().map(str::to_string))
+        {
+            ctx.defer(Cleanup::Image(id));
+        }
+    }
+    ctx.expect_status_ref(
+        &r,
+        404,
+        "commit of a missing container",
+        "ImageCommit: 404 no such container",
+    )?;
+    ensure!(
+        r.message().contains(&name),
+        "the 404 reply's message",
+        format!("a message naming {name}"),
+        r.message()
+    );
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! `images/delete/*`: `DELETE /images/{name}`: conflicts with containers and
+//! other tags, `force`, untagging, and the pruning of untagged parents.
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use serde_json::{json, Value};
+
+use super::support::{delete, delete_items, import};
+use crate::support::create_probe;
+
+pub fn in_use() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "images/delete/in-use",
+            summary: "deleting an image a stopped container uses is 409 by tag and by id; force untags and deletes it (200), the container stays; deleting it again is 404",
+            area: "images",
+            tags: &["delete", "errors"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ImageDelete", "ImageInspect", "ContainerCreate", "ContainerInspect"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_in_use(ctx)),
+    }
+}
+
+async fn run_in_use(ctx: Ctx) -> CheckResult {
+    let repo = ctx.name("used");
+    let tag = format!("{repo}:t");
+    let img = import(&ctx, &[("f", b"f")], Some((&repo, "t")), &[]).await?;
+    let cid = create_probe(
+        &ctx,
+        "user",
+        json!({ "Image": tag, "Labels": ctx.labels(), "HostConfig": {} }),
+    )
+    .await?;
+    for name in [&tag, &img.id] {
+        let r = delete(&ctx, name, false, false).await?;
+        ctx.expect_status_ref(
+            &r,
+            409,
+            &format!("delete of {name}, used by a stopped container"),
+            "ImageDelete: 409 conflict (force removes an image used by stopped containers)",
+        )?;
+        ensure!(
+            !r.message().is_empty(),
+            "the 409 reply's message",
+            "a non-empty message",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let r = delete(&ctx, &tag, true, false).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "forced delete of the used image",
+        "ImageDelete: 200 the image was deleted",
+    )?;
+    let (untagged, deleted) = delete_items(&r.json()?);
+    ensure!(
+        untagged == [tag.clone()] && deleted.first() == Some(&img.id),
+        "the forced delete's reply",
+        format!("Untagged [{tag}], then Deleted {} first", img.id),
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = ctx.engine().image_inspect(&img.id).await?;
+    ctx.expect_status_ref(
+        &r,
+        404,
+        "inspect of the deleted image",
+        "ImageInspect: 404 no such image",
+    )?;
+    let r = ctx.engine().container_inspect(&cid).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "inspect of the container whose image was force-deleted",
+        "ContainerInspect: 200 no error",
+    )?;
+    let r = delete(&ctx, &img.id, false, false).await?;
+    ctx.expect_status_ref(&r, 404, "delete of a deleted image", "ImageDelete: 404 no such image")?;
+    Ok(())
+}
+
+pub fn tags() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "images/delete/tags",
+            summary: "an image with two tags: delete by id is 409, delete by one tag only untags it, delete by the last tag untags and deletes",
+            area: "images",
+            tags: &["delete", "tag"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ImageDelete", "ImageTag", "ImageInspect"],
+        },
+        variants: &[],
+        run: |ctx| Box::pin(run_tags(ctx)),
+    }
+}
+
+async fn run_tags(ctx: Ctx) -> CheckResult {
+    let repo = ctx.name("twice");
+    let (one, two) = (format!("{repo}:one"), format!("{repo}:two"));
+    let img = import(&ctx, &[("f", b"f")], Some((&repo, "one")), &[]).await?;
+    let r = ctx
+        .engine()
+        .send(
+            Request::post(format!("/images/{one}/tag"))
+                .query("repo", &repo)
+                .query("tag", "two"),
+        )
+        .await?;
+    ctx.expect_status_ref(&r, 201, "a second tag", "ImageTag: 201 no error")?;
+
+    let r = delete(&ctx, &img.id, false, false).await?;
+    ctx.expect_status_ref(
+        &r,
+        409,
+        "delete by id of an image with two tags",
+        "ImageDelete: 409 conflict (force removes an image that has other tags)",
+    )?;
+    let r = delete(&ctx, &one, false, false).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "delete by one of two tags",
+        "ImageDelete: 200 the image was deleted",
+    )?;
+    let (untagged, deleted) = delete_items(&r.json()?);
+    ensure!(
+        untagged == [one.clone()] && deleted.is_empty(),
+        "the reply of a delete by one of two tags",
+        format!("Untagged [{one}] and nothing Deleted"),
+        String::from_utf8_lossy(&r.body)
+    );
+    let v: Value = ctx.engine().image_inspect(&img.id).await?.ok()?.json()?;
+    ensure!(
+        v["RepoTags"] == json!([two.clone()]),
+        "RepoTags after untagging one",
+        format!("[{two:?}]"),
+        v["RepoTags"].to_string()
+    );
+    let r = delete(&ctx, &two, false, false).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "delete by the last tag",
+        "ImageDelete: 200 the image was deleted",
+    )?;
+    let (untagged, deleted) = delete_items(&r.json()?);
+    ensure!(
+        untagged == [two.clone()] && deleted.first() == Some(&img.id),
+        "the reply of a delete by the last tag",
+        format!("Untagged [{two}], then Deleted {} first", img.id),
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
+}
+
+pub fn parents() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "images/delete/parents",
+            summary: "deleting a committed image also deletes its untagged parent, unless noprune=1",
+            area: "images",
+            tags: &["delete", "commit"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ImageDelete", "ImageCommit", "ImageInspect", "ContainerDelete"],
+        },
+        variants: &["prune", "noprune"],
+        run: |ctx| Box::pin(run_parents(ctx)),
+    }
+}
+
+async fn run_parents(ctx: Ctx) -> CheckResult {
+    let noprune = match ctx.variant().unwrap_or_default() {
+        "prune" => false,
+        "noprune" => true,
+        other => return Err(CheckError::Broken(format!("unknown variant {other}"))),
+    };
+    // An untagged parent: an import without repo, then a commit of a container of it.
+    let parent = import(&ctx, &[("p", b"parent")], None, &[]).await?;
+    let cid = create_probe(
+        &ctx,
+        "c",
+        json!({ "Image": parent.id, "Labels": ctx.labels(), "HostConfig": {} }),
+    )
+    .await?;
+    let repo = ctx.name("child");
+    let r = ctx
+        .engine()
+        .send(
+            Request::post("/commit")
+                .query("container", &cid)
+                .query("repo", &repo)
+                .query("tag", "c")
+                .json(&json!({ "Labels": ctx.labels() })),
+        )
+        .await?;
+    let child = r
+        .json::<Value>()
+        .ok()
+        .and_then(|v| v["Id"].as_str().map(str::to_string));
+    if let Some(id) = &child {
+        ctx.defer(Cleanup::Image(id.clone()));
+    }
+    ctx.expect_status_ref(
+        &r,
+        201,
+        "commit of a container of the parent",
+        "ImageCommit: 201 no error",
+    )?;
+    let child = child.unwrap_or_default();
+    let v: Value = ctx.engine().image_inspect(&child).await?.ok()?.json()?;
+    ensure!(
+        v["Parent"] == parent.id.as_str(),
+        "Parent of the committed image",
+        parent.id.clone(),
+        v["Parent"].to_string()
+    );
+    let r = ctx.engine().container_remove(&cid, false, false).await?;
+    ctx.expect_status(&r, 204, "remove of the committed container")?;
+
+    let r = delete(&ctx, &format!("{repo}:c"), false, noprune).await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        &format!("delete of the child with noprune={noprune}"),
+        "ImageDelete: 200 the image was deleted",
+    )?;
+    let (_, deleted) = delete_items(&r.json()?);
+    ensure!(
+        deleted.first() == Some(&child),
+        "the first Deleted entry",
+        child.clone(),
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = ctx.engine().image_inspect(&parent.id).await?;
+    if noprune {
+        ensure!(
+            !deleted.contains(&parent.id),
+            "the Deleted entries with noprune=1",
+            format!("not the untagged parent {}", parent.id),
+            format!("{deleted:?}")
+        );
+        ctx.expect_status_ref(
+            &r,
+            200,
+            "inspect of the untagged parent after a delete with noprune=1",
+            "ImageDelete: noprune, do not delete untagged parent images",
+        )?;
+    } else {
+        ensure!(
+            deleted.contains(&parent.id),
+            "the Deleted entries without noprune",
+            format!("to include the untagged parent {}", parent.id),
+            format!("{deleted:?}")
+        );
+        ctx.expect_status_ref(
+            &r,
+            404,
+            "inspect of the untagged parent after the child's delete",
+            "ImageDelete: removes an image along with any untagged parent images",
+        )?;
+    }
+    Ok(())
+}

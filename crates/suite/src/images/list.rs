@@ -1,0 +1,176 @@
+//! `images/list/filters`: `GET /images/json` with each documented filter,
+//! always together with the case's label so only its own images count.
+
+use dockhand_engine::{ApiVersion, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use serde_json::Value;
+
+use super::support::{case_filter, import, list_ids, FieldCheck};
+
+pub fn filters() -> Check {
+    Check {
+        meta: CheckMeta {
+            id: "images/list/filters",
+            summary: "list images with the label, reference, dangling and before/since filters; each returns exactly the case's matching images with the summary fields",
+            area: "images",
+            tags: &["list"],
+            min_api: ApiVersion::new(1, 25),
+            needs: &[],
+            reference: &["ImageList"],
+        },
+        variants: &["label", "reference", "dangling", "before-since"],
+        run: |ctx| Box::pin(run(ctx)),
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn expect_ids(what: &str, got: Vec<String>, want: &[&String]) -> CheckResult {
+    let got = sorted(got);
+    let want = sorted(want.iter().map(|s| s.to_string()).collect());
+    ensure!(got == want, what, format!("{want:?}"), format!("{got:?}"));
+    Ok(())
+}
+
+async fn run(ctx: Ctx) -> CheckResult {
+    match ctx.variant().unwrap_or_default() {
+        "label" => label(&ctx).await,
+        "reference" => reference(&ctx).await,
+        "dangling" => dangling(&ctx).await,
+        "before-since" => before_since(&ctx).await,
+        other => Err(CheckError::Broken(format!("unknown variant {other}"))),
+    }
+}
+
+async fn label(ctx: &Ctx) -> CheckResult {
+    let repo = ctx.name("listed");
+    let a = import(
+        ctx,
+        &[("a", b"a")],
+        Some((&repo, "a")),
+        &[("changes", "LABEL dh.color=red")],
+    )
+    .await?;
+    let b = import(
+        ctx,
+        &[("b", b"b")],
+        Some((&repo, "b")),
+        &[("changes", "LABEL dh.color=blue")],
+    )
+    .await?;
+    expect_ids(
+        "list by the case label",
+        list_ids(ctx, &[], false).await?,
+        &[&a.id, &b.id],
+    )?;
+    expect_ids(
+        "list by label=dh.color=red",
+        list_ids(ctx, &[("label", "dh.color=red")], false).await?,
+        &[&a.id],
+    )?;
+    expect_ids(
+        "list by label=dh.color (key only)",
+        list_ids(ctx, &[("label", "dh.color")], false).await?,
+        &[&a.id, &b.id],
+    )?;
+
+    // The summary fields of one image. Go engines send `null` for an empty
+    // list; the required key is there either way, so null passes for lists.
+    let r = ctx
+        .engine()
+        .send(Request::get("/images/json").query("filters", case_filter(ctx, &[("label", "dh.color=red")])))
+        .await?;
+    let v: Vec<Value> = r.json()?;
+    let s = &v[0];
+    let fields: [(&str, FieldCheck); 10] = [
+        ("Id", |x| x.is_string()),
+        ("ParentId", |x| x.is_string()),
+        ("RepoTags", |x| x.is_array() || x.is_null()),
+        ("RepoDigests", |x| x.is_array() || x.is_null()),
+        ("Created", |x| x.is_i64()),
+        ("Size", |x| x.is_i64()),
+        ("SharedSize", |x| x.is_i64()),
+        ("VirtualSize", |x| x.is_i64()),
+        ("Labels", |x| x.is_object()),
+        ("Containers", |x| x.is_i64()),
+    ];
+    for (f, ok) in fields {
+        ensure!(
+            s.get(f).is_some() && ok(&s[f]),
+            format!("ImageSummary field {f}"),
+            "present with the documented type",
+            s[f].to_string()
+        );
+    }
+    ensure!(
+        s["RepoTags"] == serde_json::json!([format!("{repo}:a")]) && s["Labels"]["dh.color"] == "red",
+        "RepoTags and Labels of the listed image",
+        format!("[\"{repo}:a\"] and dh.color=red"),
+        format!("{} and {}", s["RepoTags"], s["Labels"])
+    );
+    Ok(())
+}
+
+async fn reference(ctx: &Ctx) -> CheckResult {
+    let one = ctx.name("ref-one");
+    let two = ctx.name("ref-two");
+    let a = import(ctx, &[("a", b"a")], Some((&one, "x")), &[]).await?;
+    let b = import(ctx, &[("b", b"b")], Some((&two, "x")), &[]).await?;
+    let c = import(ctx, &[("c", b"c")], Some((&two, "y")), &[]).await?;
+    expect_ids(
+        "list by reference=<repo> (any tag)",
+        list_ids(ctx, &[("reference", &two)], false).await?,
+        &[&b.id, &c.id],
+    )?;
+    expect_ids(
+        "list by reference=<repo>:<tag>",
+        list_ids(ctx, &[("reference", &format!("{two}:y"))], false).await?,
+        &[&c.id],
+    )?;
+    let pattern = format!("{}*:x", ctx.name("ref-"));
+    expect_ids(
+        &format!("list by the pattern reference={pattern}"),
+        list_ids(ctx, &[("reference", &pattern)], false).await?,
+        &[&a.id, &b.id],
+    )
+}
+
+async fn dangling(ctx: &Ctx) -> CheckResult {
+    let tagged = import(ctx, &[("t", b"t")], Some((&ctx.name("kept"), "t")), &[]).await?;
+    let untagged = import(ctx, &[("u", b"u")], None, &[]).await?;
+    expect_ids(
+        "list by dangling=true",
+        list_ids(ctx, &[("dangling", "true")], false).await?,
+        &[&untagged.id],
+    )?;
+    expect_ids(
+        "list by dangling=false",
+        list_ids(ctx, &[("dangling", "false")], false).await?,
+        &[&tagged.id],
+    )
+}
+
+async fn before_since(ctx: &Ctx) -> CheckResult {
+    let repo = ctx.name("aged");
+    let first = import(ctx, &[("1", b"1")], Some((&repo, "first")), &[]).await?;
+    let second = import(ctx, &[("2", b"2")], Some((&repo, "second")), &[]).await?;
+    let third = import(ctx, &[("3", b"3")], Some((&repo, "third")), &[]).await?;
+    expect_ids(
+        "list by since=<first, by id>",
+        list_ids(ctx, &[("since", &first.id)], false).await?,
+        &[&second.id, &third.id],
+    )?;
+    expect_ids(
+        "list by before=<third, by name:tag>",
+        list_ids(ctx, &[("before", &format!("{repo}:third"))], false).await?,
+        &[&first.id, &second.id],
+    )?;
+    expect_ids(
+        "list by since=<first> and before=<third>",
+        list_ids(ctx, &[("since", &first.id), ("before", &third.id)], false).await?,
+        &[&second.id],
+    )
+}
