@@ -239,7 +239,7 @@ fn an_engine_whose_process_died_is_listed_stale_and_stop_removes_it() {
 fn bad_engine_names_are_usage_errors() {
     for args in [
         vec!["engine", "start", "a/b"],
-        vec!["engine", "stop", "-x"],
+        vec!["engine", "stop", ".x"],
         vec!["engine", "logs", "a b"],
     ] {
         let o = dockhand(&args);
