@@ -55,6 +55,10 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Start, stop and list private engines: throwaway dockerd instances in
+    /// their own network namespace and state directory.
+    #[command(subcommand)]
+    Engine(EngineCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +104,11 @@ pub struct CheckArgs {
     /// Finish an interrupted run: the latest journal, or the one given.
     #[arg(long, value_name = "JOURNAL", num_args = 0..=1)]
     pub resume: Option<Option<PathBuf>>,
+    /// Run on a throwaway private engine (a dockerd of its own, removed after
+    /// the run), which also enables the checks that need one (`faults/*`).
+    /// Needs root and dockerd.
+    #[arg(long, conflicts_with = "resume")]
+    pub private_engine: bool,
 }
 
 #[derive(Debug, Args)]
@@ -127,4 +136,45 @@ pub struct CleanArgs {
     /// Remove every dockhand object, also those of runs that may still be alive.
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EngineCommand {
+    /// Start a private engine that keeps running after dockhand exits.
+    Start(EngineStartArgs),
+    /// Stop a private engine and remove its network namespace and state
+    /// directory (also the leftovers of one whose process died).
+    Stop(EngineNameArg),
+    /// List private engines started with `dockhand engine start`.
+    Ls,
+    /// Print the end of a private engine's dockerd log.
+    Logs(EngineLogsArgs),
+    /// Runs and owns a private engine until SIGTERM (what `engine start` spawns).
+    #[command(hide = true)]
+    Serve(EngineStartArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct EngineStartArgs {
+    /// The engine's name: letters, digits, '-', '_', '.'.
+    pub name: String,
+    /// One more dockerd argument (repeatable), e.g. --arg=--debug.
+    #[arg(long = "arg", value_name = "DOCKERD_ARG", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Start dockerd with --live-restore: containers keep running while it is down.
+    #[arg(long)]
+    pub live_restore: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EngineNameArg {
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EngineLogsArgs {
+    pub name: String,
+    /// Only the last N lines (default: the whole log).
+    #[arg(short = 'n', long = "lines", value_name = "N")]
+    pub lines: Option<usize>,
 }

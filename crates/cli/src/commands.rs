@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
 use dockhand_engine::{CallObserver, CallRecord, Engine};
 use dockhand_harness::report::consume;
 use dockhand_harness::runner::engine_summary;
@@ -16,7 +17,10 @@ use dockhand_harness::{
 };
 use tokio::sync::{mpsc, watch};
 
-use crate::args::{CheckArgs, Cli, Command, ConfigCommand, Format, GlobalArgs, ImageCommand, ListArgs, SelectArgs};
+use crate::args::{
+    CheckArgs, Cli, Command, ConfigCommand, EngineCommand, Format, GlobalArgs, ImageCommand, ListArgs, SelectArgs,
+};
+use crate::engines;
 use crate::error::CliError;
 
 pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
@@ -30,6 +34,11 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());
             Ok(exit::SUCCESS)
         }
+        Command::Engine(EngineCommand::Start(a)) => engines::start(a).await,
+        Command::Engine(EngineCommand::Serve(a)) => engines::serve(a).await,
+        Command::Engine(EngineCommand::Stop(a)) => engines::stop(&a.name).await,
+        Command::Engine(EngineCommand::Ls) => engines::ls(),
+        Command::Engine(EngineCommand::Logs(a)) => engines::logs(&a.name, a.lines),
     }
 }
 
@@ -99,9 +108,74 @@ impl CallObserver for PrintCalls {
     }
 }
 
+/// The private engine of a `check --private-engine` run. The slot is emptied
+/// by whoever removes it: the end of the run, or a second Ctrl-C.
+type EngineSlot = Arc<std::sync::Mutex<Option<PrivateEngine>>>;
+
 async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
+    if !a.private_engine {
+        return run_checks(g, a, None).await;
+    }
+    if g.host.is_some() {
+        return Err(CliError::Usage(
+            "--private-engine runs the checks on an engine of its own: drop --host, or drop --private-engine to test the engine at --host".into(),
+        ));
+    }
+    // Crashed runs' engines first (their owners are gone; live ones are left alone).
+    for p in dockhand_daemon::sweep_stale().problems {
+        eprintln!("warning: leftovers of a dead private engine: {p}");
+    }
+    let name = format!("check-{}", std::process::id());
+    eprintln!("starting private engine '{name}' (dockerd in network namespace dockhand-{name})");
+    let started = std::time::Instant::now();
+    let pe = tokio::select! {
+        r = PrivateEngine::start(PrivateEngineOptions::new(&name)) => r?,
+        // Dropping the start removes whatever it had started.
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\ninterrupted while starting the private engine; it was removed");
+            return Ok(exit::INTERRUPTED);
+        }
+    };
+    eprintln!(
+        "private engine '{name}' ready in {:.1}s at unix://{}",
+        started.elapsed().as_secs_f64(),
+        pe.socket_path().display()
+    );
+    let slot: EngineSlot = Arc::new(std::sync::Mutex::new(Some(pe)));
+    let result = run_checks(g, a, Some(slot.clone())).await;
+    let pe = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(pe) = pe {
+        match tokio::task::spawn_blocking(move || pe.destroy()).await {
+            Ok(Ok(())) => eprintln!("removed private engine '{name}'"),
+            Ok(Err(e)) => eprintln!("warning: {e}"),
+            Err(e) => eprintln!("warning: removing private engine '{name}' failed: {e}"),
+        }
+    }
+    result
+}
+
+/// Removes the run's private engine, if it has one, before the process exits.
+fn remove_now(slot: &Option<EngineSlot>) {
+    let taken = slot
+        .as_ref()
+        .and_then(|s| s.lock().unwrap_or_else(|p| p.into_inner()).take());
+    if let Some(pe) = taken {
+        let name = pe.name().to_string();
+        match pe.destroy() {
+            Ok(()) => eprintln!("removed private engine '{name}'"),
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    }
+}
+
+async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -> Result<i32, CliError> {
     let checks = dockhand_suite::all();
-    let cfg = load_config(g, Some(&a))?;
+    let mut cfg = load_config(g, Some(&a))?;
+    if let Some(slot) = &private {
+        if let Some(pe) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            cfg.host.value = pe.endpoint();
+        }
+    }
     let known = match &cfg.known_failures {
         Some(s) => KnownFailures::load(&s.value).map_err(|e| CliError::Config(e.into()))?,
         None => KnownFailures::default(),
@@ -134,7 +208,7 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
     let summary = engine_summary(&engine);
     let caps = EngineCaps {
         api_version: engine.api_version(),
-        private_engine: false,
+        private_engine: private.is_some(),
         swarm: false,
         cluster: false,
         docker_cli: which("docker"),
@@ -209,11 +283,17 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
     let sweep_hint = format!(
         "dockhand check --resume   # sweeps what run {run_id} left and finishes it\n  dockhand clean            # only sweeps"
     );
+    let abort_slot = private.clone();
     tokio::spawn(async move {
         let mut n = 0;
         while tokio::signal::ctrl_c().await.is_ok() {
             n += 1;
             if n >= 2 {
+                if abort_slot.is_some() {
+                    eprintln!("\naborted");
+                    remove_now(&abort_slot);
+                    std::process::exit(exit::INTERRUPTED);
+                }
                 eprintln!("\naborted: containers, volumes and networks of this run may be left on the engine; then run:\n  {sweep_hint}");
                 std::process::exit(exit::INTERRUPTED);
             }

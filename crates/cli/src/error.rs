@@ -1,5 +1,6 @@
 //! [`CliError`]: every failure the binary expects, each mapped to one exit code.
 
+use dockhand_daemon::DaemonError;
 use dockhand_engine::EngineError;
 use dockhand_harness::{exit, ConfigError, JournalError, SelectError};
 
@@ -15,9 +16,15 @@ pub enum CliError {
     Select(#[from] SelectError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// A private engine could not be started, stopped or cleaned up.
+    #[error("private engine: {0}")]
+    Daemon(#[from] DaemonError),
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
+    /// A failure another dockhand process reported, with its exit code.
+    #[error("{message}")]
+    Reported { message: String, code: i32 },
     /// Anything else that went wrong on the host (files, terminal).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -26,8 +33,17 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
+            CliError::Reported { code, .. } => *code,
             CliError::Engine(e) if e.is_engine_down() => exit::ENGINE_DOWN,
             CliError::Engine(_) | CliError::Other(_) => exit::CHECK_FAILED,
+            // What the user must fix: the host (root, programs) or the name.
+            CliError::Daemon(e) => match e.root() {
+                DaemonError::NotRoot
+                | DaemonError::NotInstalled { .. }
+                | DaemonError::InvalidName { .. }
+                | DaemonError::NameInUse { .. } => exit::USAGE,
+                _ => exit::ENGINE_DOWN,
+            },
             CliError::Select(SelectError::NoMatch { .. }) => exit::NO_MATCH,
             CliError::Config(_) | CliError::Select(_) | CliError::Journal(_) | CliError::Usage(_) => exit::USAGE,
         }
@@ -38,6 +54,18 @@ impl CliError {
 pub fn render(e: &CliError) -> String {
     match e {
         CliError::Other(a) => format!("{a:#}"),
+        CliError::Engine(EngineError::Unreachable { .. }) if dockerd_installed() => format!(
+            "{e}\n  dockerd is installed here: `dockhand check --private-engine` runs the checks on a throwaway engine of their own (needs root), or `dockhand engine start NAME` starts one to point DOCKER_HOST at"
+        ),
         other => other.to_string(),
     }
+}
+
+/// Whether `dockerd` is on PATH or in the sbin directories (a non-login root
+/// shell may lack them in PATH), where dockhand-daemon looks for it.
+pub fn dockerd_installed() -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(Into::into))
+        .any(|d| d.join("dockerd").is_file())
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod engines;
 mod error;
 
 use std::process::ExitCode;

@@ -349,6 +349,11 @@ impl PrivateEngine {
         self.frozen && self.is_running()
     }
 
+    /// The extra dockerd arguments of the current (or last) dockerd.
+    pub fn extra_args(&self) -> &[String] {
+        &self.extra_args
+    }
+
     /// How long the last start or restart took, from spawning dockerd to the first 200 to `/_ping`.
     pub fn ready_after(&self) -> Duration {
         self.ready_after
@@ -363,6 +368,11 @@ impl PrivateEngine {
     /// containers first unless `--live-restore`), then SIGKILL. Reaps it.
     /// containerd keeps running, as a system containerd would.
     pub async fn stop(&mut self, grace: Duration) -> Result<ExitStatus, DaemonError> {
+        let r = self.stop_inner(grace).await;
+        r.map_err(|e| self.with_log(e))
+    }
+
+    async fn stop_inner(&mut self, grace: Duration) -> Result<ExitStatus, DaemonError> {
         let Some(mut p) = self.dockerd.take() else {
             return self.last_exit.ok_or_else(|| self.not_running());
         };
@@ -384,6 +394,11 @@ impl PrivateEngine {
     /// SIGKILLs dockerd and reaps it. Its socket file stays behind, as after a
     /// real crash; containers and containerd keep running.
     pub async fn kill(&mut self) -> Result<ExitStatus, DaemonError> {
+        let r = self.kill_inner().await;
+        r.map_err(|e| self.with_log(e))
+    }
+
+    async fn kill_inner(&mut self) -> Result<ExitStatus, DaemonError> {
         let Some(mut p) = self.dockerd.take() else {
             return Err(self.not_running());
         };
@@ -408,6 +423,10 @@ impl PrivateEngine {
     /// SIGSTOPs dockerd, and returns once the kernel reports it stopped. Its
     /// socket still accepts connections (the kernel queues them) but nothing answers.
     pub fn freeze(&mut self) -> Result<(), DaemonError> {
+        self.freeze_inner().map_err(|e| self.with_log(e))
+    }
+
+    fn freeze_inner(&mut self) -> Result<(), DaemonError> {
         let pid = self.pid().ok_or_else(|| self.not_running())?;
         process::signal(pid, libc::SIGSTOP).map_err(|e| DaemonError::io(format!("cannot SIGSTOP dockerd {pid}"), e))?;
         self.frozen = true;
@@ -427,6 +446,10 @@ impl PrivateEngine {
 
     /// SIGCONTs a frozen dockerd.
     pub fn thaw(&mut self) -> Result<(), DaemonError> {
+        self.thaw_inner().map_err(|e| self.with_log(e))
+    }
+
+    fn thaw_inner(&mut self) -> Result<(), DaemonError> {
         let pid = self.pid().ok_or_else(|| self.not_running())?;
         process::signal(pid, libc::SIGCONT).map_err(|e| DaemonError::io(format!("cannot SIGCONT dockerd {pid}"), e))?;
         self.frozen = false;
@@ -435,21 +458,36 @@ impl PrivateEngine {
 
     /// Stops dockerd (if it runs) and starts it again on the same data-root,
     /// socket and network namespace, with `extra_args` replacing the earlier
-    /// extra arguments. Containers survive as they would on a real host: with
-    /// `--live-restore` they keep running, without it dockerd restores them by
-    /// its restart policies. containerd is started again only if it died.
+    /// extra arguments (`--live-restore`, `--shutdown-timeout=2`, ...; pass
+    /// [`extra_args`](Self::extra_args) to keep them). Containers fare as on a
+    /// real host, because it is the same dockerd code doing it:
+    /// - with `--live-restore` in the *old* dockerd, a stop leaves them running;
+    ///   without it, dockerd stops them on its way out. A kill leaves them
+    ///   running either way (containerd and the shims live on).
+    /// - the *new* dockerd, with `--live-restore`, adopts the ones still running;
+    ///   without it, it stops them; then it starts those whose restart policy
+    ///   says so (`always`, and `unless-stopped` unless stopped by hand).
+    ///
+    /// containerd is started again only if it died. The suite's
+    /// `faults/restart/*` checks assert this matrix against the documentation.
     pub async fn restart<I, S>(&mut self, extra_args: I) -> Result<(), DaemonError>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        let args: Vec<String> = extra_args.into_iter().map(Into::into).collect();
+        let r = self.restart_inner(args).await;
+        r.map_err(|e| self.with_log(e))
+    }
+
+    async fn restart_inner(&mut self, extra_args: Vec<String>) -> Result<(), DaemonError> {
         if self.torn_down {
             return Err(self.not_running());
         }
         if self.dockerd.is_some() {
             self.stop(DEFAULT_STOP_GRACE).await?;
         }
-        self.extra_args = extra_args.into_iter().map(Into::into).collect();
+        self.extra_args = extra_args;
         let progs = programs()?;
         if self.containerd_pid().is_none() {
             if let Some(mut old) = self.containerd.take() {
@@ -481,6 +519,13 @@ impl PrivateEngine {
         self.teardown()
     }
 
+    /// Kills everything at once (no grace for containers) and removes the
+    /// engine's traces, returning what could not be removed. What `Drop`
+    /// does, for callers that want the error rather than a line on stderr.
+    pub fn destroy(mut self) -> Result<(), DaemonError> {
+        self.teardown()
+    }
+
     /// Kills what still runs and removes the engine's traces. Runs once.
     fn teardown(&mut self) -> Result<(), DaemonError> {
         if self.torn_down {
@@ -501,6 +546,18 @@ impl PrivateEngine {
                 name: self.name.clone(),
                 leftovers: problems.join(", "),
             })
+        }
+    }
+
+    /// Adds dockerd's log tail to an error that does not quote a log yet.
+    fn with_log(&self, e: DaemonError) -> DaemonError {
+        if e.has_log_tail() || !self.log_path().exists() {
+            return e;
+        }
+        DaemonError::WithLog {
+            source: Box::new(e),
+            log: self.log_path(),
+            tail: self.log_tail(LOG_TAIL_LINES),
         }
     }
 

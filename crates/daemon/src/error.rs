@@ -64,6 +64,16 @@ pub enum DaemonError {
     #[error("dockerd of private engine '{name}' is not running: start it again with `restart`")]
     NotRunning { name: String },
 
+    /// An operation on a started engine failed; the daemon's log tail says why
+    /// (a dockerd that died, refused a signal, or would not stop).
+    #[error("{source}; dockerd's log {} ends with:\n{tail}", log.display())]
+    WithLog {
+        #[source]
+        source: Box<DaemonError>,
+        log: PathBuf,
+        tail: String,
+    },
+
     /// Tearing the engine down left something behind.
     #[error(
         "cleanup of private engine '{name}' left {leftovers}; remove it by hand or call dockhand_daemon::sweep_stale()"
@@ -72,6 +82,22 @@ pub enum DaemonError {
 }
 
 impl DaemonError {
+    /// The error itself, without the log tail of [`DaemonError::WithLog`].
+    pub fn root(&self) -> &DaemonError {
+        match self {
+            DaemonError::WithLog { source, .. } => source.root(),
+            other => other,
+        }
+    }
+
+    /// True when the error already quotes a daemon log.
+    pub fn has_log_tail(&self) -> bool {
+        matches!(
+            self,
+            DaemonError::WithLog { .. } | DaemonError::ExitedEarly { .. } | DaemonError::StartTimeout { .. }
+        )
+    }
+
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
         DaemonError::Io {
             what: what.into(),

@@ -33,4 +33,4 @@ pub use engine::{
 pub use error::DaemonError;
 pub use lock::LOCK_DIR;
 pub use netns::{netns_name, NETNS_DIR, NETNS_PREFIX};
-pub use sweep::{sweep_stale, sweep_stale_in, SweepReport};
+pub use sweep::{is_alive, sweep_one, sweep_stale, sweep_stale_in, SweepReport};

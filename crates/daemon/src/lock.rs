@@ -21,6 +21,22 @@ pub(crate) fn lock_path(name: &str) -> PathBuf {
     Path::new(LOCK_DIR).join(format!("{name}.lock"))
 }
 
+/// True when someone holds the lock of `name`: probes with a shared lock and
+/// lets go at once, without creating or removing the file.
+pub(crate) fn is_held(name: &str) -> bool {
+    let Ok(file) = File::open(lock_path(name)) else {
+        return false;
+    };
+    // SAFETY: plain syscalls on an fd we own.
+    unsafe {
+        if libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) != 0 {
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
+        }
+        libc::flock(file.as_raw_fd(), libc::LOCK_UN);
+    }
+    false
+}
+
 #[derive(Debug)]
 pub(crate) struct EngineLock {
     file: File,

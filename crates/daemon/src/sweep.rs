@@ -54,43 +54,62 @@ pub fn sweep_stale_in(base_dirs: &[PathBuf]) -> SweepReport {
         );
     }
     for name in names {
-        if validate_name(&name).is_err() {
-            continue;
-        }
-        let mut lock = match EngineLock::try_acquire(&name) {
-            Ok(Some(l)) => l,
-            Ok(None) => {
-                report.alive.push(name);
-                continue;
-            }
-            Err(e) => {
-                report.problems.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        let mut dirs: Vec<PathBuf> = lock.recorded_dir().into_iter().collect();
-        dirs.extend(
-            base_dirs
-                .iter()
-                .map(|b| b.join(&name))
-                .filter(|d| cleanup::is_engine_dir(d)),
-        );
-        dirs.dedup();
-        let mut problems = Vec::new();
-        if dirs.is_empty() {
-            problems.extend(cleanup::teardown(&name, None, false));
-        }
-        for d in &dirs {
-            problems.extend(cleanup::teardown(&name, Some(d), false));
-        }
-        tracing::info!(%name, dirs = ?dirs, lock = %lock.path().display(), "swept a dead private engine");
-        lock.release();
-        report
-            .problems
-            .extend(problems.into_iter().map(|p| format!("{name}: {p}")));
-        report.removed.push(name);
+        sweep_name(&name, base_dirs, &mut report);
     }
     report
+}
+
+/// [`sweep_stale_in`] for one engine name: removes its leftovers if its owner
+/// is gone, and leaves it alone (listing it in `alive`) while its lock is held.
+pub fn sweep_one(name: &str, base_dirs: &[PathBuf]) -> SweepReport {
+    let mut report = SweepReport::default();
+    sweep_name(name, base_dirs, &mut report);
+    report
+}
+
+/// True while a live process holds the lock of the private engine `name`
+/// (its owner, in this or another process). Does not disturb the holder.
+pub fn is_alive(name: &str) -> bool {
+    crate::lock::is_held(name)
+}
+
+fn sweep_name(name: &str, base_dirs: &[PathBuf], report: &mut SweepReport) {
+    if validate_name(name).is_err() {
+        return;
+    }
+    let name = name.to_string();
+    let mut lock = match EngineLock::try_acquire(&name) {
+        Ok(Some(l)) => l,
+        Ok(None) => {
+            report.alive.push(name);
+            return;
+        }
+        Err(e) => {
+            report.problems.push(format!("{name}: {e}"));
+            return;
+        }
+    };
+    let mut dirs: Vec<PathBuf> = lock.recorded_dir().into_iter().collect();
+    dirs.extend(
+        base_dirs
+            .iter()
+            .map(|b| b.join(&name))
+            .filter(|d| cleanup::is_engine_dir(d)),
+    );
+    dirs.dedup();
+    let mut problems = Vec::new();
+    if dirs.is_empty() {
+        problems.extend(cleanup::teardown(&name, None, false));
+    }
+    for d in &dirs {
+        problems.extend(cleanup::teardown(&name, Some(d), false));
+    }
+    tracing::info!(%name, dirs = ?dirs, lock = %lock.path().display(), "swept a dead private engine");
+    lock.release();
+    report
+        .problems
+        .extend(problems.into_iter().map(|p| format!("{name}: {p}")));
+    report.removed.push(name);
 }
 
 fn dir_names(dir: &Path) -> Vec<String> {

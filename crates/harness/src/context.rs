@@ -260,6 +260,12 @@ impl Ctx {
         })
     }
 
+    /// The check's transcript as a call observer, for engine handles the check
+    /// opens itself (e.g. on a private engine), so their calls show in its report.
+    pub fn observer(&self) -> Arc<dyn CallObserver> {
+        self.inner.transcript.clone()
+    }
+
     /// The calls made so far.
     pub fn transcript(&self) -> Vec<CallRecord> {
         self.inner.transcript.calls()
