@@ -265,17 +265,24 @@ async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -
     let (union_tx, union_rx) = mpsc::unbounded_channel();
     let resumed_path = resumed.as_ref().map(|j| j.path().display().to_string());
     let journal_view = resumed;
+    // Returns the exit code the (union) run-finished event reports, which is
+    // what dockhand exits with: a resumed run answers for the whole run.
     let relay = tokio::spawn(async move {
         let mut rx = rx;
+        let mut exit_code = None;
         while let Some(e) = rx.recv().await {
             let e = match &journal_view {
                 Some(j) => j.union_event(e),
                 None => e,
             };
+            if let Event::RunFinished { exit_code: code, .. } = &e {
+                exit_code = Some(*code);
+            }
             if union_tx.send(e).is_err() {
                 break;
             }
         }
+        exit_code
     });
     let reporter = tokio::spawn(async move { consume(union_rx, &mut fanout).await });
 
@@ -318,13 +325,13 @@ async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -
     );
     let result = runner.run(plan, int_rx).await;
     drop(runner);
-    let _ = relay.await;
+    let exit_code = relay.await.ok().flatten().unwrap_or(result.exit_code);
     match reporter.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => eprintln!("warning: a report could not be written: {e}"),
         Err(e) => eprintln!("warning: the reporter failed: {e}"),
     }
-    Ok(result.exit_code)
+    Ok(exit_code)
 }
 
 fn which(tool: &str) -> bool {

@@ -96,7 +96,8 @@ pub enum EngineError {
         idle: Duration,
     },
 
-    /// The connection broke before the reply was complete.
+    /// The connection broke before the reply was complete: closed inside the
+    /// head or the body (also mid-frame in a stream), or reset.
     #[error(
         "engine connection lost: {method} {path}: {detail}; the daemon at {endpoint} may have exited or restarted"
     )]
@@ -117,7 +118,9 @@ pub enum EngineError {
         message: String,
     },
 
-    /// The reply broke the protocol: bad framing, bad JSON, a truncated stream.
+    /// The reply broke the protocol: not HTTP, broken chunked encoding, bad
+    /// stream framing, bad JSON, or a payload that ends inside a frame or a
+    /// JSON message although its HTTP body ended properly.
     #[error("engine protocol error: {method} {path}: {detail}")]
     Protocol {
         method: Method,

@@ -66,6 +66,9 @@ pub struct FrameDecoder {
 
 const HEADER: usize = 8;
 
+/// The most a frame header can make the decoder reserve ahead of the payload.
+const MAX_RESERVE: usize = 1 << 20;
+
 impl FrameDecoder {
     pub fn new() -> Self {
         Self::default()
@@ -101,7 +104,9 @@ impl FrameDecoder {
         }
         let size = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
         if self.buf.len() < HEADER + size {
-            self.buf.reserve(HEADER + size - self.buf.len());
+            // Grow with the bytes that arrive, not with what the header claims:
+            // a garbage header may declare up to 4 GiB.
+            self.buf.reserve((HEADER + size - self.buf.len()).min(MAX_RESERVE));
             return Ok(None);
         }
         self.buf.advance(HEADER);
@@ -356,7 +361,277 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn every_stream_type_above_2_is_an_error_at_its_offset() {
+        let good = encode_frame(StreamKind::Stdout, b"ok");
+        for byte in 3..=255u8 {
+            let mut body = good.clone();
+            let mut bad = encode_frame(StreamKind::Stderr, b"x");
+            bad[0] = byte;
+            body.extend(bad);
+            assert_eq!(
+                FrameDecoder::decode_all(&body).unwrap_err(),
+                DecodeError::BadStreamType { offset: 10, byte },
+                "type byte {byte}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_padding_names_the_bytes_and_offset() {
+        let mut body = encode_frame(StreamKind::Stdout, b"");
+        let mut bad = encode_frame(StreamKind::Stdout, b"abc");
+        bad[1..4].copy_from_slice(&[0, 0, 1]);
+        body.extend(bad);
+        assert_eq!(
+            FrameDecoder::decode_all(&body).unwrap_err(),
+            DecodeError::BadPadding {
+                offset: 8,
+                padding: [0, 0, 1]
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_header_after_frames_fed_one_byte_at_a_time() {
+        let mut body = encode_frame(StreamKind::Stderr, b"hello");
+        body.extend(&encode_frame(StreamKind::Stdout, b"world")[..7]);
+        let singles: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(
+            frames_from_chunks(&singles).unwrap_err(),
+            DecodeError::TruncatedHeader { offset: 13, have: 7 }
+        );
+    }
+
+    #[test]
+    fn truncated_payload_at_eof_after_frames_in_chunks() {
+        let mut body = encode_frame(StreamKind::Stdout, b"first");
+        body.extend(&encode_frame(StreamKind::Stderr, b"second frame")[..8 + 4]);
+        let chunks: Vec<&[u8]> = body.chunks(3).collect();
+        assert_eq!(
+            frames_from_chunks(&chunks).unwrap_err(),
+            DecodeError::TruncatedPayload {
+                offset: 13,
+                declared: 12,
+                have: 4
+            }
+        );
+        // A header with no payload at all is truncated too, not an empty frame.
+        let header_only = &encode_frame(StreamKind::Stdout, b"abc")[..8];
+        assert!(matches!(
+            FrameDecoder::decode_all(header_only),
+            Err(DecodeError::TruncatedPayload {
+                declared: 3,
+                have: 0,
+                ..
+            })
+        ));
+    }
+
+    /// There is no frame size limit in the reference (moby's stdcopy grows its
+    /// buffer to any declared size), so the decoder has none either; but a
+    /// garbage header must not make it allocate what it declares up front.
+    #[test]
+    fn a_header_declaring_4_gib_allocates_only_what_arrived() {
+        let mut d = FrameDecoder::new();
+        d.push(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        d.push(&[7u8; 100]);
+        assert_eq!(d.next_frame().unwrap(), None);
+        assert!(
+            d.buf.capacity() <= MAX_RESERVE + 1024,
+            "reserved {} bytes for a 4 GiB header",
+            d.buf.capacity()
+        );
+        assert_eq!(
+            d.finish().unwrap_err(),
+            DecodeError::TruncatedPayload {
+                offset: 0,
+                declared: u32::MAX,
+                have: 100
+            }
+        );
+    }
+
+    #[test]
+    fn json_lines_errors_name_the_line_offset() {
+        // Invalid UTF-8, a second value on the line, a bare word.
+        for (body, offset) in [
+            (&b"{\"a\":1}\n{\"b\":\"\xff\"}\n"[..], 8),
+            (b"{\"a\":1} {\"b\":2}\n", 0),
+            (b"\n\n{\"a\":1}\r\nnull\nnope\n", 16),
+        ] {
+            match JsonLinesDecoder::decode_all(body) {
+                Err(DecodeError::BadJson { offset: o, .. }) => assert_eq!(o, offset, "{body:?}"),
+                other => panic!("{body:?}: expected BadJson, got {other:?}"),
+            }
+        }
+        // Blank lines and whitespace alone are no messages and no error.
+        assert!(JsonLinesDecoder::decode_all(b"\n \r\n\t\n  ").unwrap().is_empty());
+        // A truncated last message says where it began.
+        assert_eq!(
+            JsonLinesDecoder::decode_all(b"{\"a\":1}\n{\"status\":\"Load").unwrap_err(),
+            DecodeError::TruncatedJson {
+                offset: 8,
+                snippet: "{\"status\":\"Load".into()
+            }
+        );
+    }
+
+    fn json_from_chunks(chunks: &[&[u8]]) -> Result<Vec<serde_json::Value>, DecodeError> {
+        let mut d = JsonLinesDecoder::new();
+        let mut out = vec![];
+        for c in chunks {
+            d.push(c);
+            while let Some(m) = d.next_message()? {
+                out.push(m);
+            }
+        }
+        out.extend(d.finish()?);
+        Ok(out)
+    }
+
+    /// Cuts `data` into pieces of the given sizes (cycling), the way reads may.
+    fn chunked<'a>(data: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
+        let mut out = vec![];
+        let mut rest = data;
+        let mut i = 0;
+        while !rest.is_empty() {
+            let n = sizes[i % sizes.len()].min(rest.len());
+            let (a, b) = rest.split_at(n);
+            out.push(a);
+            rest = b;
+            i += 1;
+        }
+        out
+    }
+
+    fn json_object() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[ -~\\n\\t\u{e9}\u{1f600}]{0,20}".prop_map(serde_json::Value::from),
+        ];
+        let value = leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        });
+        proptest::collection::btree_map("[a-zA-Z]{1,8}", value, 0..5)
+            .prop_map(|m| serde_json::Value::Object(m.into_iter().collect()))
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Fuzz-style: arbitrary bytes in arbitrary reads never panic, and the
+        /// verdict does not depend on how the bytes were split. A success is
+        /// lossless (re-encoding the frames gives the input back, so nothing
+        /// was skipped); anything else is a DecodeError whose offset lies in
+        /// the input.
+        #[test]
+        fn frame_decoder_arbitrary_bytes_any_chunking(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..4096),
+            sizes in proptest::collection::vec(1usize..700, 1..16),
+        ) {
+            let whole = FrameDecoder::decode_all(&data);
+            let split = frames_from_chunks(&chunked(&data, &sizes));
+            proptest::prop_assert_eq!(&whole, &split);
+            match whole {
+                Ok(frames) => {
+                    let again: Vec<u8> = frames.iter().flat_map(|f| encode_frame(f.stream, &f.payload)).collect();
+                    proptest::prop_assert_eq!(again, data);
+                }
+                Err(e) => {
+                    let offset = match e {
+                        DecodeError::BadStreamType { offset, .. }
+                        | DecodeError::BadPadding { offset, .. }
+                        | DecodeError::TruncatedHeader { offset, .. }
+                        | DecodeError::TruncatedPayload { offset, .. } => offset,
+                        other => return Err(proptest::test_runner::TestCaseError::fail(format!("a JSON error from the frame decoder: {other}"))),
+                    };
+                    proptest::prop_assert!(offset < data.len() as u64);
+                }
+            }
+        }
+
+        /// Valid frames with one corrupted header byte: the error is at that
+        /// frame's offset, however the stream was split.
+        #[test]
+        fn a_corrupted_header_is_found_at_its_offset(
+            payloads in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..200), 1..12),
+            which in 0usize..12,
+            bad in 3u8..=255,
+            sizes in proptest::collection::vec(1usize..300, 1..8),
+        ) {
+            let which = which % payloads.len();
+            let mut body = vec![];
+            let mut offset = 0;
+            for (i, p) in payloads.iter().enumerate() {
+                let mut f = encode_frame(StreamKind::Stdout, p);
+                if i == which {
+                    offset = body.len() as u64;
+                    f[0] = bad;
+                }
+                body.extend(f);
+            }
+            proptest::prop_assert_eq!(
+                frames_from_chunks(&chunked(&body, &sizes)),
+                Err(DecodeError::BadStreamType { offset, byte: bad })
+            );
+        }
+
+        /// Fuzz-style for JSON lines: arbitrary bytes in arbitrary reads never
+        /// panic, and split or whole give the same verdict.
+        #[test]
+        fn json_decoder_arbitrary_bytes_any_chunking(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..2048),
+            sizes in proptest::collection::vec(1usize..300, 1..16),
+        ) {
+            let whole = JsonLinesDecoder::decode_all(&data);
+            let split = json_from_chunks(&chunked(&data, &sizes));
+            proptest::prop_assert_eq!(whole, split);
+        }
+
+        /// Mostly-valid JSON lines with one byte flipped: never a panic, and
+        /// either an error or messages that are valid JSON (a flip inside a
+        /// string can stay valid).
+        #[test]
+        fn json_lines_with_a_flipped_byte(
+            msgs in proptest::collection::vec(json_object(), 1..6),
+            at in proptest::num::usize::ANY,
+            byte in proptest::num::u8::ANY,
+            sizes in proptest::collection::vec(1usize..64, 1..8),
+        ) {
+            let mut body: Vec<u8> = msgs.iter().flat_map(|m| format!("{m}\n").into_bytes()).collect();
+            let at = at % body.len();
+            body[at] = byte;
+            let whole = JsonLinesDecoder::decode_all(&body);
+            proptest::prop_assert_eq!(&whole, &json_from_chunks(&chunked(&body, &sizes)));
+        }
+
+        /// Valid messages, with CRLF or LF and blank lines, survive any
+        /// chunking; cutting the last one short is a truncation, never a
+        /// silent success.
+        #[test]
+        fn json_lines_round_trip_and_truncation(
+            msgs in proptest::collection::vec(json_object(), 1..8),
+            crlf in proptest::bool::ANY,
+            sizes in proptest::collection::vec(1usize..64, 1..8),
+            cut in 1usize..1000,
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let body: Vec<u8> = msgs.iter().flat_map(|m| format!("{m}{eol}{eol}").into_bytes()).collect();
+            proptest::prop_assert_eq!(&json_from_chunks(&chunked(&body, &sizes)).unwrap(), &msgs);
+            let last = msgs.last().unwrap().to_string();
+            let keep = body.len() - 2 * eol.len() - (cut % last.len()).max(1);
+            let r = json_from_chunks(&chunked(&body[..keep], &sizes));
+            proptest::prop_assert!(matches!(r, Err(DecodeError::TruncatedJson { .. })), "{:?}", r);
+        }
+
         #[test]
         fn frame_decoder_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..4096), split in 0usize..4096) {
             let split = split.min(data.len());

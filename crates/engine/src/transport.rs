@@ -149,8 +149,28 @@ pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
     }
     TransportError::Exchange {
         detail,
-        parse: e.is_parse() || e.is_parse_status(),
+        parse: e.is_parse() || e.is_parse_status() || is_bad_body_framing(e),
     }
+}
+
+/// hyper reports broken body framing (a chunk-size line that is not hex, a
+/// chunk without its CRLF) as a body error wrapping an `io::Error` of kind
+/// `InvalidData` or `InvalidInput`, not as a parse error. Those bytes did
+/// arrive: the engine broke the protocol, the connection did not break.
+/// (A body cut short by a closed connection is `UnexpectedEof`, a reset
+/// `ConnectionReset`: those stay lost connections.)
+fn is_bad_body_framing(e: &hyper::Error) -> bool {
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+            );
+        }
+        src = s.source();
+    }
+    false
 }
 
 /// Polls `fut` to completion while also driving `conn`. If the connection

@@ -380,6 +380,21 @@ async fn run_case(
     } else {
         None
     };
+    // A case the engine's outage cut short reached no verdict on the engine's
+    // behaviour: it is not-run, so that `--resume` runs it again.
+    if cut_off {
+        if let Outcome::Error { message } = &outcome {
+            outcome = Outcome::NotRun {
+                reason: format!("{message}; `dockhand check --resume` runs it again"),
+            };
+        }
+    } else if let (Some(_), Outcome::Error { message }) = (&engine_down, &outcome) {
+        outcome = Outcome::NotRun {
+            reason: format!(
+                "cut off: the engine stopped answering while this check ran ({message}); `dockhand check --resume` runs it again"
+            ),
+        };
+    }
     if engine_down.is_none() && !cut_off {
         let cleanups: Vec<Cleanup> = std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
         for c in cleanups.into_iter().rev() {

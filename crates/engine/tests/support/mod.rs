@@ -6,6 +6,8 @@
 
 #![allow(dead_code)] // each test file uses a part
 
+pub mod proxy;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,369 @@
+//! A whole `dockhand check` run against a private engine that is killed
+//! (SIGKILL) or frozen (SIGSTOP) mid-run, end to end through the binary:
+//! exit 2 within a bound, every finished result in the journal, and once the
+//! engine is back, `check --resume` finishes the run with no case twice and
+//! nothing labelled with the run left on the engine.
+//!
+//! The private engine (dockhand-daemon) is stopped at the end of each test,
+//! and killed and removed by its Drop when a test panics; the dockhand child
+//! is killed by its guard. The machine's own daemon is never touched.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+use serde_json::Value;
+
+/// The run: long enough to be cut mid-way (two jobs, about 0.3 s a case),
+/// short enough to finish on resume. `containers/lifecycle/*` is the
+/// framework's own model check, so it stays as other areas grow.
+const RUN: &[&str] = &[
+    "check",
+    "--format",
+    "json",
+    "--jobs",
+    "2",
+    "--repeat",
+    "16",
+    "containers/lifecycle/*",
+];
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn start(rt: &tokio::runtime::Runtime, test: &str) -> PrivateEngine {
+    let name = format!("m{}-{test}", std::process::id());
+    rt.block_on(PrivateEngine::start(PrivateEngineOptions::new(&name)))
+        .unwrap_or_else(|e| panic!("these tests need root and dockerd and do not skip: {e}"))
+}
+
+fn host(pe: &PrivateEngine) -> String {
+    format!("unix://{}", pe.socket_path().display())
+}
+
+fn dockhand(dir: &Path, pe: &PrivateEngine, timeout: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dockhand"));
+    c.current_dir(dir)
+        .env_remove("DOCKER_HOST")
+        .args(["--host", &host(pe), "--timeout", timeout])
+        .args(args);
+    c
+}
+
+/// Kills the dockhand child if the test panics while it runs.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn parse_lines(s: &str) -> Vec<Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l}: {e}")))
+        .collect()
+}
+
+fn case_key(e: &Value) -> (String, u64) {
+    (
+        e["case"]["id"].as_str().unwrap().to_string(),
+        e["case"]["iteration"].as_u64().unwrap(),
+    )
+}
+
+fn is_final(e: &Value) -> bool {
+    e["event"] == "check-finished" && e["outcome"]["kind"] != "not-run"
+}
+
+/// Objects on the private engine labelled `dockhand.run=<run_id>`, listed
+/// with curl so the count does not lean on the code under test.
+fn leftovers(pe: &PrivateEngine, run_id: &str) -> Vec<String> {
+    let filter = serde_json::json!({ "label": [format!("dockhand.run={run_id}")] }).to_string();
+    let mut found = vec![];
+    for (kind, path) in [
+        ("container", "/containers/json?all=1"),
+        ("volume", "/volumes"),
+        ("network", "/networks"),
+        ("image", "/images/json"),
+    ] {
+        let (p, q) = path.split_once('?').unwrap_or((path, ""));
+        let mut c = Command::new("curl");
+        c.args(["-sS", "--fail", "--unix-socket"])
+            .arg(pe.socket_path())
+            .arg("-G")
+            .arg(format!("http://engine{p}"));
+        if !q.is_empty() {
+            c.args(["--data-urlencode", q]);
+        }
+        let out = c
+            .arg("--data-urlencode")
+            .arg(format!("filters={filter}"))
+            .output()
+            .expect("curl");
+        assert!(
+            out.status.success(),
+            "curl {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("engine JSON");
+        let items = match kind {
+            "volume" => v["Volumes"].as_array().cloned().unwrap_or_default(),
+            _ => v.as_array().cloned().expect("a JSON array"),
+        };
+        for i in items {
+            let id = i["Id"].as_str().or(i["Name"].as_str()).unwrap_or("?");
+            found.push(format!("{kind} {}", &id[..id.len().min(12)]));
+        }
+    }
+    found
+}
+
+/// What the first, faulted segment left: its events and the journal.
+struct Segment {
+    run_id: String,
+    events: Vec<Value>,
+    status: Option<i32>,
+    /// From the fault to dockhand's exit.
+    exit_after_fault: Duration,
+    stderr: String,
+}
+
+/// Starts the run, waits for the first finished case, applies `fault`, and
+/// collects the rest.
+fn run_until_fault(
+    dir: &Path,
+    pe: &mut PrivateEngine,
+    timeout: &str,
+    fault: impl FnOnce(&mut PrivateEngine),
+) -> Segment {
+    let child = dockhand(dir, pe, timeout, RUN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dockhand");
+    let mut guard = Guard(child);
+    let stdout = guard.0.stdout.take().unwrap();
+    let mut stderr = guard.0.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let mut lines = BufReader::new(stdout).lines();
+    let mut events = vec![];
+    for l in lines.by_ref() {
+        let v: Value = serde_json::from_str(&l.unwrap()).unwrap();
+        let done = v["event"] == "check-finished";
+        events.push(v);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        events.iter().any(|e| e["event"] == "check-finished"),
+        "the run ended before its first case finished: {events:?}\n{}",
+        err_reader.join().unwrap()
+    );
+    let at = Instant::now();
+    fault(pe);
+    events.extend(lines.map(|l| serde_json::from_str::<Value>(&l.unwrap()).unwrap()));
+    let status = guard.0.wait().unwrap();
+    let exit_after_fault = at.elapsed();
+    let run_id = events[0]["run_id"].as_str().expect("run-started first").to_string();
+    Segment {
+        run_id,
+        events,
+        status: status.code(),
+        exit_after_fault,
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+fn journal(dir: &Path, run_id: &str) -> Vec<Value> {
+    let p = dir.join(".dockhand/journal").join(format!("{run_id}.jsonl"));
+    parse_lines(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+}
+
+/// Asserts what every faulted segment must show, then resumes on the
+/// restored engine and asserts the run's end state.
+fn check_segment_and_resume(dir: &Path, pe: &PrivateEngine, seg: &Segment) {
+    let all = seg.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    // Every result the run reported as final is in the journal, once.
+    let journal = journal(dir, &seg.run_id);
+    let reported: Vec<(String, u64)> = seg.events.iter().filter(|e| is_final(e)).map(case_key).collect();
+    let journaled: Vec<(String, u64)> = journal.iter().filter(|e| is_final(e)).map(case_key).collect();
+    for k in &reported {
+        assert_eq!(
+            journaled.iter().filter(|j| *j == k).count(),
+            1,
+            "{k:?} reported finished but not journaled once:\n{all}"
+        );
+    }
+    assert!(
+        seg.events
+            .iter()
+            .any(|e| e["event"] == "check-finished" && e["outcome"]["kind"] == "passed"),
+        "a case passed before the fault:\n{all}"
+    );
+    let selection: Vec<(String, u64)> = seg.events[0]["selection"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["id"].as_str().unwrap().to_string(), k["iteration"].as_u64().unwrap()))
+        .collect();
+    assert!(
+        reported.len() < selection.len(),
+        "the fault came too late to cut the run:\n{all}"
+    );
+
+    let before = leftovers(pe, &seg.run_id);
+    eprintln!(
+        "segment 1: {} of {} cases final; objects of the run on the engine before resume: {before:?}",
+        reported.len(),
+        selection.len()
+    );
+
+    let o = dockhand(dir, pe, "30s", &["check", "--format", "json", "--resume"])
+        .output()
+        .unwrap();
+    let ev = parse_lines(&String::from_utf8_lossy(&o.stdout));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let started = ev.iter().find(|e| e["event"] == "run-started").expect("run-started");
+    assert_eq!(started["run_id"], seg.run_id.as_str(), "the resumed run keeps its id");
+    let resumed: Vec<(String, u64)> = ev.iter().filter(|e| is_final(e)).map(case_key).collect();
+    for k in &resumed {
+        assert!(
+            !reported.contains(k),
+            "{k:?} ran again although it had finished:\n{}",
+            text(&o)
+        );
+    }
+    let mut union: HashMap<(String, u64), usize> = HashMap::new();
+    for k in reported.iter().chain(&resumed) {
+        *union.entry(k.clone()).or_default() += 1;
+    }
+    let want: HashSet<(String, u64)> = selection.iter().cloned().collect();
+    assert_eq!(
+        union.keys().cloned().collect::<HashSet<_>>(),
+        want,
+        "every case has a result"
+    );
+    assert!(union.values().all(|n| *n == 1), "no case twice: {union:?}");
+    let last = ev.iter().rfind(|e| e["event"] == "run-finished").expect("run-finished");
+    assert_eq!(
+        last["counts"]["passed"],
+        selection.len(),
+        "the summary is the union: {last}"
+    );
+
+    // The journal now holds each case exactly once with a final outcome.
+    let journal = self::journal(dir, &seg.run_id);
+    let mut seen = HashSet::new();
+    for e in journal.iter().filter(|e| is_final(e)) {
+        assert!(seen.insert(case_key(e)), "duplicate in the journal: {e}");
+    }
+    assert_eq!(seen, want);
+    let after = leftovers(pe, &seg.run_id);
+    assert!(after.is_empty(), "run {} left {after:?}", seg.run_id);
+}
+
+#[test]
+fn an_engine_killed_mid_run_exits_2_fast_and_the_run_resumes_clean() {
+    let rt = runtime();
+    let mut pe = start(&rt, "kill");
+    let dir = tempfile::tempdir().unwrap();
+    let seg = run_until_fault(dir.path(), &mut pe, "5s", |pe| {
+        runtime().block_on(pe.kill()).expect("SIGKILL the private dockerd");
+    });
+    let all = seg.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    eprintln!("exit {:?} {:?} after the kill", seg.status, seg.exit_after_fault);
+    assert_eq!(seg.status, Some(2), "{all}\n{}", seg.stderr);
+    assert!(
+        seg.exit_after_fault < Duration::from_secs(2),
+        "exited {:?} after the kill\n{all}",
+        seg.exit_after_fault
+    );
+    let down = seg
+        .events
+        .iter()
+        .find(|e| e["event"] == "engine-down")
+        .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
+    let diagnosis = down["diagnosis"].as_str().unwrap();
+    assert!(
+        diagnosis.contains("connection refused") || diagnosis.contains("connection lost"),
+        "a killed engine is unreachable or lost, not slow: {diagnosis}"
+    );
+    let last = seg.events.last().unwrap();
+    assert_eq!(last["event"], "run-finished", "{all}");
+    assert_eq!(last["exit_code"], 2);
+
+    rt.block_on(pe.restart(Vec::<String>::new()))
+        .expect("restart the private engine");
+    check_segment_and_resume(dir.path(), &pe, &seg);
+    rt.block_on(pe.shutdown()).unwrap();
+}
+
+#[test]
+fn an_engine_frozen_mid_run_exits_2_within_the_deadline_and_the_run_resumes_clean() {
+    let rt = runtime();
+    let mut pe = start(&rt, "freeze");
+    let dir = tempfile::tempdir().unwrap();
+    let deadline = Duration::from_secs(2);
+    let seg = run_until_fault(dir.path(), &mut pe, "2s", |pe| {
+        pe.freeze().expect("SIGSTOP the private dockerd")
+    });
+    pe.thaw().unwrap();
+    let all = seg.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    eprintln!("exit {:?} {:?} after the freeze", seg.status, seg.exit_after_fault);
+    assert_eq!(seg.status, Some(2), "{all}\n{}", seg.stderr);
+    assert!(
+        seg.exit_after_fault < deadline + Duration::from_secs(1),
+        "exited {:?} after the freeze\n{all}",
+        seg.exit_after_fault
+    );
+    let down = seg
+        .events
+        .iter()
+        .find(|e| e["event"] == "engine-down")
+        .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
+    let diagnosis = down["diagnosis"].as_str().unwrap();
+    assert!(diagnosis.contains("not responding"), "{diagnosis}");
+    // The diagnosis names the call that got no reply; so does the case it hung.
+    let names_a_call = |s: &str| {
+        ["GET /", "POST /", "DELETE /", "HEAD /", "PUT /"]
+            .iter()
+            .any(|m| s.contains(m))
+            && s.contains("got no reply within")
+    };
+    assert!(names_a_call(diagnosis), "{diagnosis}");
+    assert!(
+        seg.events.iter().any(|e| e["event"] == "check-finished"
+            && e["outcome"]["reason"]
+                .as_str()
+                .or(e["outcome"]["message"].as_str())
+                .is_some_and(|m| names_a_call(m) && m.contains("within 2s"))),
+        "a case names the call that hung for the 2s deadline:\n{all}"
+    );
+
+    check_segment_and_resume(dir.path(), &pe, &seg);
+    rt.block_on(pe.shutdown()).unwrap();
+}
