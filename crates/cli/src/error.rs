@@ -15,6 +15,9 @@ pub enum CliError {
     Select(#[from] SelectError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// An environment (`dockhand env`) failed.
+    #[error(transparent)]
+    Env(#[from] dockhand_env::EnvError),
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
@@ -28,6 +31,10 @@ impl CliError {
         match self {
             CliError::Engine(e) if e.is_engine_down() => exit::ENGINE_DOWN,
             CliError::Engine(_) | CliError::Other(_) => exit::CHECK_FAILED,
+            CliError::Env(e) if e.is_engine_down() => exit::ENGINE_DOWN,
+            CliError::Env(e) if e.is_usage() => exit::USAGE,
+            CliError::Env(dockhand_env::EnvError::Interrupted) => exit::INTERRUPTED,
+            CliError::Env(_) => exit::CHECK_FAILED,
             CliError::Select(SelectError::NoMatch { .. }) => exit::NO_MATCH,
             CliError::Config(_) | CliError::Select(_) | CliError::Journal(_) | CliError::Usage(_) => exit::USAGE,
         }

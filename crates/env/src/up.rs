@@ -186,9 +186,11 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
     plan.check_cancel()?;
 
     // Containers: all created up front, started in dependency order below.
-    let mut created: Vec<Created> = Vec::new();
-    for s in &c.services {
-        for replica in 1..=s.replicas {
+    let creates = c
+        .services
+        .iter()
+        .flat_map(|s| (1..=s.replicas).map(move |replica| (s, replica)))
+        .map(|(s, replica)| async move {
             let name = format!("{}-{}-{replica}", plan.project, s.name);
             let config = container_config(plan, s, replica);
             let resp = engine.container_create(Some(&name), &config).await?.ok()?;
@@ -206,14 +208,17 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
                     .await?
                     .ok()?;
             }
-            created.push(Created {
+            Ok::<_, EnvError>(Created {
                 service: s.name.clone(),
                 replica,
                 id,
                 name,
-            });
-        }
-    }
+            })
+        });
+    let created: Vec<Created> = futures_util::future::join_all(creates)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
     plan.check_cancel()?;
 
     start_all(engine, plan, &created).await?;
@@ -467,18 +472,27 @@ async fn run_service(
         service: s.name.clone(),
         state: ServiceState::Starting,
     });
-    for r in replicas {
-        if let Err(e) = engine
+    let starts = replicas.iter().map(|r| async move {
+        match engine
             .container_start(&r.id)
             .await
             .and_then(|resp| resp.expect_status(&[204, 304]))
         {
-            return vec![ServiceFailure {
+            Ok(_) => None,
+            Err(e) => Some(ServiceFailure {
                 replica: r.replica,
                 logs: ready::logs_tail(engine, &r.id, plan.log_lines).await,
                 ..fail("the container to start".into(), Reason::Engine(e.to_string()))
-            }];
+            }),
         }
+    });
+    let failed: Vec<ServiceFailure> = futures_util::future::join_all(starts)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    if !failed.is_empty() {
+        return failed;
     }
     let _ = tx.send(St::Started);
     let waits = replicas
@@ -548,10 +562,12 @@ async fn wait_replica(
             waited_for = ready::waited_for(rules, inspect["State"]["Health"].is_object(), completes);
             if !announced {
                 announced = true;
-                plan.progress.event(ProgressEvent::Service {
-                    service: s.name.clone(),
-                    state: ServiceState::Waiting(waited_for.clone()),
-                });
+                if r.replica == 1 {
+                    plan.progress.event(ProgressEvent::Service {
+                        service: s.name.clone(),
+                        state: ServiceState::Waiting(waited_for.clone()),
+                    });
+                }
             }
             let (seen, last) = ready::observe(engine, &r.id, if completes { &[] } else { rules }, &inspect).await;
             last_seen = last.or(last_seen);
