@@ -59,6 +59,9 @@ pub enum Command {
     /// their own network namespace and state directory.
     #[command(subcommand)]
     Engine(EngineCommand),
+    /// App integration environments from compose files: up, run, down, ps, logs.
+    #[command(subcommand)]
+    Env(EnvCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,4 +180,90 @@ pub struct EngineLogsArgs {
     /// Only the last N lines (default: the whole log).
     #[arg(short = 'n', long = "lines", value_name = "N")]
     pub lines: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Create the networks, volumes and images, start the services in dependency order and wait until all are ready.
+    Up(EnvUpArgs),
+    /// Bring the environment up, run CMD on the host with the services' endpoints in its environment, bring it down.
+    #[command(
+        after_help = "CMD gets DOCKHAND_PROJECT, DOCKHAND_<SERVICE>_REPLICAS, and for each published port \
+DOCKHAND_<SERVICE>_<PORT>=127.0.0.1:<host port> (replica 1) and DOCKHAND_<SERVICE>_<PORT>_<N> (replica N, from 1); \
+UDP ports have _UDP after the port. <SERVICE> is the service name in uppercase with other characters as _.\n\
+The exit code is CMD's (128+N when a signal N ended it), 130 when interrupted, 1 when the environment did not get ready."
+    )]
+    Run(EnvRunArgs),
+    /// Remove the project's containers, networks, volumes and built images.
+    Down(EnvDownArgs),
+    /// List the project's containers with their state and ports.
+    Ps(EnvFileArgs),
+    /// Print the logs of the project's services (or one service).
+    Logs(EnvLogsArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct EnvFileArgs {
+    /// Compose file (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml here).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Project name (default: the file's `name`, else its directory's name).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project: Option<String>,
+    /// Enable services of this profile (repeatable).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvUpArgs {
+    #[command(flatten)]
+    pub file: EnvFileArgs,
+    /// How long to wait for every service to be ready.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub wait_timeout: String,
+    /// After this long any dockhand may sweep the environment.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub ttl: String,
+    /// Log lines to print of a service that did not get ready.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub logs: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvRunArgs {
+    #[command(flatten)]
+    pub file: EnvFileArgs,
+    /// How long to wait for every service to be ready.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub wait_timeout: String,
+    /// Log lines to print per service when CMD fails or a service does not get ready.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub logs: usize,
+    /// Keep the images built for the services.
+    #[arg(long)]
+    pub keep_images: bool,
+    /// The command to run on the host, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub cmd: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvDownArgs {
+    #[command(flatten)]
+    pub file: EnvFileArgs,
+    /// Keep the images built for the services.
+    #[arg(long)]
+    pub keep_images: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvLogsArgs {
+    #[command(flatten)]
+    pub file: EnvFileArgs,
+    /// Only this service.
+    pub service: Option<String>,
+    /// Only the last N lines of each container.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
 }

@@ -30,6 +30,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Image(ImageCommand::Build) => image_build(&cli.global).await,
         Command::Version => version(&cli.global).await,
         Command::Clean(a) => clean(&cli.global, a.all).await,
+        Command::Env(c) => crate::env::dispatch(&cli.global, c).await,
         Command::Config(ConfigCommand::Show) => {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());
             Ok(exit::SUCCESS)
@@ -43,7 +44,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
 }
 
 /// Flags become the top layer of the configuration.
-fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveConfig, CliError> {
+pub(crate) fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveConfig, CliError> {
     let overrides = Overrides {
         config: g.config.clone(),
         host: g.host.clone(),
@@ -58,7 +59,7 @@ fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveConfig,
     Ok(EffectiveConfig::load(&overrides, &dockhand_suite::all())?)
 }
 
-async fn connect(cfg: &EffectiveConfig) -> Result<Engine, CliError> {
+pub(crate) async fn connect(cfg: &EffectiveConfig) -> Result<Engine, CliError> {
     Ok(Engine::connect(cfg.connect_options()).await?)
 }
 

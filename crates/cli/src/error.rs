@@ -19,6 +19,9 @@ pub enum CliError {
     /// A private engine could not be started, stopped or cleaned up.
     #[error("private engine: {0}")]
     Daemon(#[from] DaemonError),
+    /// An environment (`dockhand env`) failed.
+    #[error(transparent)]
+    Env(#[from] dockhand_env::EnvError),
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
@@ -44,6 +47,10 @@ impl CliError {
                 | DaemonError::NameInUse { .. } => exit::USAGE,
                 _ => exit::ENGINE_DOWN,
             },
+            CliError::Env(e) if e.is_engine_down() => exit::ENGINE_DOWN,
+            CliError::Env(e) if e.is_usage() => exit::USAGE,
+            CliError::Env(dockhand_env::EnvError::Interrupted) => exit::INTERRUPTED,
+            CliError::Env(_) => exit::CHECK_FAILED,
             CliError::Select(SelectError::NoMatch { .. }) => exit::NO_MATCH,
             CliError::Config(_) | CliError::Select(_) | CliError::Journal(_) | CliError::Usage(_) => exit::USAGE,
         }

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod engines;
+mod env;
 mod error;
 
 use std::process::ExitCode;

@@ -410,21 +410,6 @@ pub async fn start_container(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
     ctx.expect_status_ref(&r, 204, "start of a created container", "ContainerStart: 204 no error")
 }
 
-/// Waits (at most `limit`) for a started container to exit; its exit code.
-pub async fn wait_exit(ctx: &Ctx, id: &str, limit: Duration) -> Result<i64, CheckError> {
-    let r = ctx.engine().container_wait(id, None, limit).await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "wait for the probe to exit",
-        "ContainerWait: 200 the container has exit",
-    )?;
-    let v: Value = r.json()?;
-    v["StatusCode"]
-        .as_i64()
-        .ok_or_else(|| CheckError::failed("wait reply", "an integer StatusCode", String::from_utf8_lossy(&r.body)))
-}
-
 /// A probe container that ran to its end.
 #[derive(Debug)]
 pub struct ProbeRun {
