@@ -37,10 +37,12 @@ pub fn errors() -> Check {
         },
         variants: &[
             "connect-missing-network",
+            "connect-missing-network-created",
             "connect-missing-container",
             "connect-twice",
             "connect-bad-body",
             "disconnect-missing-network",
+            "disconnect-missing-network-created",
             "disconnect-missing-container",
         ],
         run: |ctx| Box::pin(run_errors(ctx)),
@@ -141,9 +143,18 @@ async fn run_aliases(ctx: Ctx) -> CheckResult {
 async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
-    let cid = running(&ctx, &image).await?;
+    let full = ctx.variant().unwrap_or("connect-twice");
+    // `-created`: the same call for a container that was created and never
+    // started; the reference makes no difference between the two.
+    let variant = full.trim_end_matches("-created");
+    let cid = match full {
+        "connect-twice" | "connect-missing-network" | "disconnect-missing-network" => running(&ctx, &image).await?,
+        "connect-missing-network-created" | "disconnect-missing-network-created" => {
+            create_probe(&ctx, "c", probe_config(&ctx, &image, &["idle"])).await?
+        }
+        _ => String::new(),
+    };
     let missing = ctx.name("never-created");
-    let variant = ctx.variant().unwrap_or("connect-twice");
     let disconnect = |network: &str, container: &str| {
         Request::post(format!("/networks/{network}/disconnect")).json(&json!({ "Container": container }))
     };
