@@ -122,8 +122,9 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
             "--private-engine runs the checks on an engine of its own: drop --host, or drop --private-engine to test the engine at --host".into(),
         ));
     }
-    // Crashed runs' engines first (their owners are gone; live ones are left alone).
-    for p in dockhand_daemon::sweep_stale().problems {
+    // What crashed `check --private-engine` runs left (only theirs: live ones
+    // hold their locks and are left alone).
+    for p in crate::engines::sweep_dead_check_engines() {
         eprintln!("warning: leftovers of a dead private engine: {p}");
     }
     let name = format!("check-{}", std::process::id());

@@ -418,3 +418,31 @@ pub fn logs(name: &str, lines: Option<usize>) -> Result<i32, CliError> {
     }
     Ok(exit::SUCCESS)
 }
+
+/// Removes the leftovers of `check --private-engine` runs that died without
+/// cleaning up (`check-<pid>` engines whose lock is free); returns the problems.
+/// Engines of other names are not this command's to sweep.
+pub fn sweep_dead_check_engines() -> Vec<String> {
+    let names = |dir: &Path, prefix: &str| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .filter_map(|n| n.strip_prefix(prefix).map(String::from))
+                    .filter(|n| n.starts_with("check-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut all = names(&default_base_dir(), "");
+    all.extend(names(
+        Path::new(dockhand_daemon::NETNS_DIR),
+        dockhand_daemon::NETNS_PREFIX,
+    ));
+    all.sort();
+    all.dedup();
+    all.into_iter()
+        .filter(|n| !is_alive(n))
+        .flat_map(|n| sweep_one(&n, &[default_base_dir()]).problems)
+        .collect()
+}

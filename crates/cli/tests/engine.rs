@@ -384,6 +384,48 @@ fn check_private_engine_removes_its_engine_on_ctrl_c_once_or_twice() {
 }
 
 #[test]
+fn a_killed_private_engine_run_is_swept_by_the_next_one() {
+    let _s = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--private-engine",
+            "--format",
+            "json",
+            "--repeat",
+            "30",
+            "containers/lifecycle/*",
+        ])
+        .env_remove("DOCKER_HOST")
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let n = format!("check-{}", child.id());
+    let _stop = Stop(n.clone());
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.unwrap().contains("\"event\":\"check-started\"") {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL: no destructor runs
+    child.wait().unwrap();
+    drop(lines);
+    assert!(
+        netns(&n).exists() && state_dir(&n).exists(),
+        "a killed run leaves its engine's traces"
+    );
+    let (o, next, _next_stop) = private_check(dir.path(), &["faults/engine/*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_gone(&n);
+    assert_gone(&next);
+}
+
+#[test]
 fn private_engine_and_host_conflict() {
     let o = dockhand(&["--host", "unix:///var/run/docker.sock", "check", "--private-engine"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
