@@ -62,6 +62,15 @@ pub enum Command {
     /// App integration environments from compose files: up, run, down, ps, logs.
     #[command(subcommand)]
     Env(EnvCommand),
+    /// Show which API operations the checks exercise, with totals.
+    Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

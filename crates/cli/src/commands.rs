@@ -18,7 +18,8 @@ use dockhand_harness::{
 use tokio::sync::{mpsc, watch};
 
 use crate::args::{
-    CheckArgs, Cli, Command, ConfigCommand, EngineCommand, Format, GlobalArgs, ImageCommand, ListArgs, SelectArgs,
+    CheckArgs, Cli, Command, ConfigCommand, CoverageArgs, EngineCommand, Format, GlobalArgs, ImageCommand, ListArgs,
+    SelectArgs,
 };
 use crate::engines;
 use crate::error::CliError;
@@ -31,6 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Version => version(&cli.global).await,
         Command::Clean(a) => clean(&cli.global, a.all).await,
         Command::Env(c) => crate::env::dispatch(&cli.global, c).await,
+        Command::Coverage(a) => coverage(&cli.global, &a).await,
         Command::Config(ConfigCommand::Show) => {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());
             Ok(exit::SUCCESS)
@@ -98,6 +100,56 @@ fn list(a: &ListArgs) -> Result<i32, CliError> {
             break; // a closed pipe is a clean exit
         }
     }
+    Ok(exit::SUCCESS)
+}
+
+/// The operations of the API version in use (pinned with `--api-version`, or
+/// negotiated with the engine), the checks naming each, and the totals.
+async fn coverage(g: &GlobalArgs, a: &CoverageArgs) -> Result<i32, CliError> {
+    let cfg = load_config(g, None)?;
+    let version = match cfg.api_version.value.pinned() {
+        Some(pinned) => pinned,
+        None => connect(&cfg).await?.api_version(),
+    };
+    let checks = dockhand_suite::all();
+    let cov = dockhand_harness::Coverage::of(&checks, version);
+    let mut out = std::io::stdout().lock();
+    let text = match a.format {
+        Format::Json => format!("{}\n", serde_json::to_string(&cov).unwrap_or_default()),
+        Format::Human => {
+            let mut t = format!(
+                "{:<26} {:<6} {:<30} {:<12} {:<5} {}\n",
+                "OPERATION", "METHOD", "PATH", "TAG", "MIN", "CHECKS"
+            );
+            for o in &cov.operations {
+                let op = &o.operation;
+                let checks = if o.checks.is_empty() {
+                    "-".to_string()
+                } else {
+                    o.checks.join(", ")
+                };
+                t.push_str(&format!(
+                    "{:<26} {:<6} {:<30} {:<12} {:<5} {}\n",
+                    op.id,
+                    op.method,
+                    op.path,
+                    op.tag,
+                    op.min_api.to_string(),
+                    checks
+                ));
+            }
+            for u in &cov.unknown {
+                t.push_str(&format!(
+                    "warning: {} names {:?}, which is no operation of the reference; fix its meta.reference\n",
+                    u.check, u.reference
+                ));
+            }
+            t.push_str(&cov.totals_line());
+            t.push('\n');
+            t
+        }
+    };
+    let _ = out.write_all(text.as_bytes()); // a closed pipe is a clean exit
     Ok(exit::SUCCESS)
 }
 

@@ -57,4 +57,22 @@ mod tests {
             assert!(!c.meta.summary.is_empty(), "{id} has no summary");
         }
     }
+
+    /// A check's `reference` must name operations by their exact id in the
+    /// reference, or `dockhand coverage` cannot count them.
+    #[test]
+    fn references_name_known_operations() {
+        let mut unknown = Vec::new();
+        for c in super::all() {
+            for r in c.meta.reference {
+                if dockhand_harness::operations::find(r).is_none() {
+                    unknown.push(format!("{} names {r:?}", c.meta.id));
+                }
+            }
+        }
+        assert!(
+            unknown.is_empty(),
+            "not operation ids of the v1.41 reference (see crates/harness/src/operations.rs): {unknown:?}"
+        );
+    }
 }
