@@ -185,7 +185,13 @@ fn run_until_fault(
     );
     let at = Instant::now();
     fault(pe);
-    events.extend(lines.map(|l| serde_json::from_str::<Value>(&l.unwrap()).unwrap()));
+    for l in lines {
+        let v: Value = serde_json::from_str(&l.unwrap()).unwrap();
+        if v["event"] == "engine-down" {
+            eprintln!("engine-down reported {:?} after the fault", at.elapsed());
+        }
+        events.push(v);
+    }
     let status = guard.0.wait().unwrap();
     let exit_after_fault = at.elapsed();
     let run_id = events[0]["run_id"].as_str().expect("run-started first").to_string();
@@ -346,6 +352,7 @@ fn an_engine_frozen_mid_run_exits_2_within_the_deadline_and_the_run_resumes_clea
         .find(|e| e["event"] == "engine-down")
         .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
     let diagnosis = down["diagnosis"].as_str().unwrap();
+    eprintln!("engine-down: {diagnosis}");
     assert!(diagnosis.contains("not responding"), "{diagnosis}");
     // The diagnosis names the call that got no reply; so does the case it hung.
     let names_a_call = |s: &str| {

@@ -149,6 +149,14 @@ impl Runner {
         // Set once the engine is declared down: cases still in flight stop
         // waiting on it instead of running out their own (longer) deadlines.
         let (down_tx, down_rx) = watch::channel::<Option<String>>(None);
+        // Liveness: a check's own calls may wait on purpose far longer than the
+        // call deadline (stop with `t`, wait), and a frozen engine would hold
+        // the run for that long. So the runner pings on its own, one ping at a
+        // time under the call deadline: a frozen engine is found within the
+        // deadline plus one interval, whatever the checks are waiting on.
+        let every = (self.engine.deadlines().call / 8).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let liveness = liveness(self.engine.clone(), every);
+        tokio::pin!(liveness);
 
         loop {
             while stop_reason.is_none() && running.len() < jobs {
@@ -197,6 +205,14 @@ impl Runner {
                         let _ = down_tx.send(Some(diagnosis));
                     }
                     self.finish(&mut counts, r.planned, r.outcome, r.duration, r.transcript, r.cleanup_notes);
+                }
+                e = &mut liveness, if engine_down.is_none() => {
+                    let since = now_rfc3339();
+                    let diagnosis = e.to_string();
+                    self.emit(Event::EngineDown { since: since.clone(), diagnosis: diagnosis.clone() });
+                    stop_reason = Some(format!("engine not responding since {since}: {diagnosis}"));
+                    engine_down = Some(diagnosis.clone());
+                    let _ = down_tx.send(Some(diagnosis));
                 }
                 changed = interrupts.changed(), if !interrupted => {
                     if changed.is_ok() && *interrupts.borrow() > 0 {
@@ -294,6 +310,29 @@ fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Resolves with the diagnosis once the runner declares the engine down.
+async fn declared_down(rx: &mut watch::Receiver<Option<String>>) -> String {
+    loop {
+        if let Some(d) = rx.borrow_and_update().clone() {
+            return d;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Pings the engine until a ping fails below HTTP (no reply within the call
+/// deadline, refused, lost), `every` apart, and returns that failure.
+async fn liveness(engine: Engine, every: Duration) -> EngineError {
+    loop {
+        match engine.ping().await {
+            Err(e) if e.is_engine_down() => return e,
+            _ => tokio::time::sleep(every).await,
+        }
+    }
+}
+
 /// A handle whose calls use the short watchdog deadline.
 fn watchdog_engine(engine: &Engine, timeout: Duration) -> Engine {
     Engine::with_version(
@@ -352,12 +391,7 @@ async fn run_case(
             suspect_engine = true;
             Outcome::Error { message: format!("the check did not finish within its deadline of {}; raise it with --check-timeout or in the check's configuration", dockhand_engine::fmt_duration(timeout)) }
         }
-        diagnosis = async {
-            loop {
-                if let Some(d) = engine_down_rx.borrow_and_update().clone() { break d }
-                if engine_down_rx.changed().await.is_err() { std::future::pending::<()>().await }
-            }
-        } => {
+        diagnosis = declared_down(&mut engine_down_rx) => {
             task.abort();
             cut_off = true;
             Outcome::Error { message: format!("cut off: the engine stopped answering while this check ran ({diagnosis})") }
@@ -371,29 +405,36 @@ async fn run_case(
     let mut outcome = outcome;
     // The watchdog: a check that timed out or lost the engine triggers one ping
     // with the short deadline. Only a failed ping declares the engine down.
+    // If the runner declares the engine down meanwhile (its liveness ping),
+    // that is the answer: no need to wait out the watchdog's ping.
     let engine_down = if suspect_engine {
-        match watchdog.ping().await {
-            Ok(r) if r.status.is_success() => None,
-            Ok(r) => Some(r.api_error()),
-            Err(e) => Some(e),
+        tokio::select! {
+            r = watchdog.ping() => match r {
+                Ok(r) if r.status.is_success() => None,
+                Ok(r) => Some(r.api_error()),
+                Err(e) => Some(e),
+            },
+            _ = declared_down(&mut engine_down_rx) => {
+                cut_off = true;
+                None
+            }
         }
     } else {
         None
     };
     // A case the engine's outage cut short reached no verdict on the engine's
     // behaviour: it is not-run, so that `--resume` runs it again.
-    if cut_off {
+    if cut_off || engine_down.is_some() {
         if let Outcome::Error { message } = &outcome {
+            let why = if message.starts_with("cut off") {
+                message.clone()
+            } else {
+                format!("cut off: the engine stopped answering while this check ran ({message})")
+            };
             outcome = Outcome::NotRun {
-                reason: format!("{message}; `dockhand check --resume` runs it again"),
+                reason: format!("{why}; `dockhand check --resume` runs it again"),
             };
         }
-    } else if let (Some(_), Outcome::Error { message }) = (&engine_down, &outcome) {
-        outcome = Outcome::NotRun {
-            reason: format!(
-                "cut off: the engine stopped answering while this check ran ({message}); `dockhand check --resume` runs it again"
-            ),
-        };
     }
     if engine_down.is_none() && !cut_off {
         let cleanups: Vec<Cleanup> = std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
