@@ -437,6 +437,17 @@ async fn clean(g: &GlobalArgs, all: bool) -> Result<i32, CliError> {
         "removed {} containers, {} volumes, {} networks, {} images",
         r.containers, r.volumes, r.networks, r.images
     );
+    // Environments (`dockhand env`) whose owner is gone or whose expiry
+    // passed; live ones are left to `dockhand env down`, even with --all.
+    let envs = dockhand_env::labels::sweep_abandoned(&engine)
+        .await
+        .map_err(dockhand_env::EnvError::from)?;
+    for (project, r) in envs {
+        println!(
+            "removed abandoned environment {project}: {} containers, {} networks, {} volumes, {} images",
+            r.containers, r.networks, r.volumes, r.images
+        );
+    }
     Ok(exit::SUCCESS)
 }
 

@@ -93,7 +93,8 @@ fn unique_suffix() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .subsec_nanos();
-    let mixed = (nanos ^ (std::process::id() << 12)).wrapping_add(N.fetch_add(1, Ordering::Relaxed) * 0x9E37_79B9);
+    let mixed =
+        (nanos ^ (std::process::id() << 12)).wrapping_add(N.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9));
     format!("{:06x}", mixed & 0xff_ffff)
 }
 

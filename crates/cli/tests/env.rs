@@ -1,0 +1,533 @@
+//! `dockhand env` end to end against this machine's engine: the example
+//! through `env run`, the failure paths (a service that never gets ready, a
+//! failing command, Ctrl-C, a bad compose file, a crashed dockhand), and
+//! up/ps/logs/down side by side. After each, nothing of the project is left
+//! (counted with curl, not with the code under test).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The crash test sweeps abandoned environments and asserts it did: it runs
+/// alone; the others share.
+static SWEEPS: RwLock<()> = RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    SWEEPS.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn dockhand() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dockhand"));
+    c.env_remove("DOCKER_HOST");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    dockhand().args(args).output().expect("run dockhand")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A project name unique to this test process and test.
+fn project(name: &str) -> String {
+    format!("dhtest-{}-{name}", std::process::id())
+}
+
+/// Objects on the engine labelled with the project, by kind, via curl.
+fn leftovers(project: &str) -> Vec<String> {
+    let filter = serde_json::json!({ "label": [format!("dockhand.env.project={project}")] }).to_string();
+    let mut out = Vec::new();
+    for path in ["/containers/json", "/networks", "/volumes", "/images/json"] {
+        let o = Command::new("curl")
+            .args(["-sS", "--unix-socket", "/var/run/docker.sock", "-G"])
+            .arg(format!("http://engine{path}"))
+            .args(["--data-urlencode", "all=1", "--data-urlencode"])
+            .arg(format!("filters={filter}"))
+            .output()
+            .expect("curl");
+        let v: Value = serde_json::from_slice(&o.stdout).expect("engine JSON");
+        let items = if path == "/volumes" { v["Volumes"].clone() } else { v };
+        for i in items.as_array().into_iter().flatten() {
+            out.push(format!(
+                "{path}: {}",
+                i["Name"].as_str().or(i["Id"].as_str()).unwrap_or("?")
+            ));
+        }
+    }
+    out
+}
+
+fn assert_clean(project: &str) {
+    let left = leftovers(project);
+    assert!(left.is_empty(), "project {project} left: {left:?}");
+}
+
+fn compose(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("compose.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Waits until `path` exists (the command under `env run` writes it once up).
+fn wait_for_file(path: &Path, child: &mut Child, limit: Duration) {
+    let start = Instant::now();
+    while !path.exists() {
+        if let Ok(Some(s)) = child.try_wait() {
+            panic!("dockhand exited early with {s}");
+        }
+        assert!(
+            start.elapsed() < limit,
+            "{} did not appear within {limit:?}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("dockhand did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn pid_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+const PROBE: &str = "dockhand/probe:0.1.0";
+
+#[test]
+fn the_example_passes_through_env_run_and_leaves_nothing() {
+    let _g = shared();
+    let ex = repo().join("examples/replicated-kv");
+    let b = Command::new("bash").arg(ex.join("build.sh")).output().unwrap();
+    assert!(b.status.success(), "build.sh: {}", text(&b));
+    let p = project("kv");
+    let o = run(&[
+        "env",
+        "run",
+        "-f",
+        ex.join("compose.yaml").to_str().unwrap(),
+        "-p",
+        &p,
+        "--",
+        ex.join("test.sh").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("OK replicated=1"), "{out}");
+    assert!(out.contains("1 passed, 0 failed"), "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("image {p}-kv built")), "{err}");
+    assert!(err.contains("(2 containers, 1 networks, 0 volumes,"), "{err}");
+    assert_clean(&p);
+}
+
+#[test]
+fn a_service_that_never_gets_ready_is_named_with_its_logs_within_the_deadline() {
+    let _g = shared();
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(
+        d.path(),
+        &format!(
+            r#"services:
+  db:
+    image: {PROBE}
+    command: ["stdout=db booting", "stderr=db: cannot open port", "idle"]
+    healthcheck:
+      test: ["CMD", "/probe", "connect=127.0.0.1:5432"]
+      interval: 200ms
+      retries: 1000
+  app:
+    image: {PROBE}
+    depends_on:
+      db: {{condition: service_healthy}}
+"#
+        ),
+    );
+    let p = project("never");
+    let start = Instant::now();
+    let o = run(&[
+        "env",
+        "run",
+        "-f",
+        f.to_str().unwrap(),
+        "-p",
+        &p,
+        "--wait-timeout",
+        "3s",
+        "--logs",
+        "5",
+        "--",
+        "true",
+    ]);
+    let took = start.elapsed();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for want in [
+        format!("error: environment `{p}` did not get ready within 3s"),
+        "service db (replica 1): waited for the healthcheck to report healthy; still not there at the deadline".into(),
+        "last seen: health starting, last check exited 3: probe: connect 127.0.0.1:5432 failed".into(),
+        "| db: cannot open port".into(),
+        "| db booting".into(),
+        "service app: waited for dependency `db` to be ready".into(),
+    ] {
+        assert!(err.contains(&want), "missing {want:?} in\n{err}");
+    }
+    // Setup and teardown around a 3 s deadline: generous on a loaded machine.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert_clean(&p);
+}
+
+#[test]
+fn a_service_that_exits_fails_fast_unless_it_is_a_completed_dependency() {
+    let _g = shared();
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(
+        d.path(),
+        &format!(
+            r#"services:
+  migrate:
+    image: {PROBE}
+    command: ["stdout=migrated", "exit=0"]
+  app:
+    image: {PROBE}
+    command: ["stdout=app up", "idle"]
+    depends_on:
+      migrate: {{condition: service_completed_successfully}}
+    x-dockhand:
+      ready:
+        log: "^app up$"
+  crash:
+    image: {PROBE}
+    command: ["stderr=crashing", "exit=4"]
+    healthcheck:
+      test: ["CMD", "/probe", "exit=0"]
+      interval: 5s
+"#
+        ),
+    );
+    let p = project("exits");
+    let o = run(&[
+        "env",
+        "run",
+        "-f",
+        f.to_str().unwrap(),
+        "-p",
+        &p,
+        "--wait-timeout",
+        "60s",
+        "--",
+        "true",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("migrate: completed (exit 0)"), "{err}");
+    assert!(err.contains("app: ready"), "{err}");
+    assert!(
+        err.contains(
+            "service crash (replica 1): waited for the healthcheck to report healthy; the container exited with code 4"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("| crashing"), "{err}");
+    assert!(!err.contains("within 60s"), "failed fast, not at the deadline: {err}");
+    assert_clean(&p);
+}
+
+#[test]
+fn a_failing_command_gives_its_exit_code_and_the_services_logs() {
+    let _g = shared();
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(
+        d.path(),
+        &format!(
+            r#"services:
+  web:
+    image: {PROBE}
+    command: ["stdout=web says hello", "serve-http=8080", "idle"]
+    ports: ["8080"]
+    scale: 2
+    x-dockhand:
+      ready:
+        http: {{port: 8080, path: /health}}
+        tcp: 8080
+"#
+        ),
+    );
+    let p = project("failcmd");
+    let o = run(&[
+        "env",
+        "run",
+        "-f",
+        f.to_str().unwrap(),
+        "-p",
+        &p,
+        "--logs",
+        "3",
+        "--",
+        "sh",
+        "-c",
+        "curl -sf http://$DOCKHAND_WEB_8080_2/ && echo \"replicas=$DOCKHAND_WEB_REPLICAS first=$DOCKHAND_WEB_8080\" && exit 3",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("probe web-2"), "the command reached replica 2: {out}");
+    assert!(out.contains("replicas=2 first=127.0.0.1:"), "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("exited with code 3; the last 3 log lines of each service:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--- web (replica 1)") && err.contains("--- web (replica 2)"),
+        "{err}"
+    );
+    assert!(err.contains("| web says hello"), "{err}");
+    assert_clean(&p);
+}
+
+#[test]
+fn ctrl_c_tears_down_while_the_command_runs_and_while_waiting() {
+    let _g = shared();
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(
+        d.path(),
+        &format!("services:\n  svc:\n    image: {PROBE}\n    command: [\"stdout=started\", \"idle\"]\n"),
+    );
+    // While the command runs: the command is stopped too.
+    let p = project("ctrlc");
+    let marker = d.path().join("up");
+    let script = format!("echo $$ > {}; exec sleep 60", marker.display());
+    let mut child = dockhand()
+        .args([
+            "env",
+            "run",
+            "-f",
+            f.to_str().unwrap(),
+            "-p",
+            &p,
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&marker, &mut child, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(100)); // the pid is written
+    let cmd_pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+    // SAFETY: SIGINT to the dockhand child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: tearing the environment down"), "{err}");
+    assert!(err.contains(&format!("project {p} torn down")), "{err}");
+    assert!(!pid_alive(cmd_pid), "the command (pid {cmd_pid}) was left running");
+    assert_clean(&p);
+
+    // While waiting for readiness.
+    let f = compose(
+        d.path(),
+        &format!("services:\n  svc:\n    image: {PROBE}\n    command: [idle]\n    x-dockhand:\n      ready:\n        tcp: 1\n"),
+    );
+    let p = project("ctrlc-up");
+    let mut child = dockhand()
+        .args(["env", "run", "-f", f.to_str().unwrap(), "-p", &p, "--", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the service is being waited on: its container runs.
+    let start = Instant::now();
+    while leftovers(&p).iter().filter(|l| l.starts_with("/containers")).count() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "no container appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: as above.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: the environment was torn down"), "{err}");
+    assert_clean(&p);
+}
+
+#[test]
+fn a_bad_compose_file_is_a_usage_error_with_its_position() {
+    let _g = shared();
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(
+        d.path(),
+        &format!("services:\n  web:\n    image: {PROBE}\n    helthcheck:\n      test: [CMD, x]\n"),
+    );
+    let p = project("bad");
+    let o = run(&["env", "run", "-f", f.to_str().unwrap(), "-p", &p, "--", "true"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:4:5: service `web`: unknown key `helthcheck` (did you mean `healthcheck`?)",
+            f.display()
+        )),
+        "{err}"
+    );
+    let o = run(&["env", "up", "-f", "/nonexistent/compose.yaml"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pass an existing file with -f"));
+    assert_clean(&p);
+}
+
+#[test]
+fn after_a_crash_the_next_invocation_sweeps_the_environment() {
+    let _g = SWEEPS.write().unwrap_or_else(|p| p.into_inner());
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(
+        d.path(),
+        &format!(
+            "services:\n  svc:\n    image: {PROBE}\n    command: [idle]\n    networks: [default, back]\n    volumes: [\"data:/data\"]\nvolumes:\n  data:\nnetworks:\n  back:\n"
+        ),
+    );
+    let p = project("crash");
+    let marker = d.path().join("up");
+    let script = format!("echo $$ > {}; exec sleep 60", marker.display());
+    let mut child = dockhand()
+        .args([
+            "env",
+            "run",
+            "-f",
+            f.to_str().unwrap(),
+            "-p",
+            &p,
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_file(&marker, &mut child, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(100));
+    let cmd_pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+    child.kill().unwrap(); // SIGKILL: no teardown
+    child.wait().unwrap();
+    // SAFETY: the orphaned command we started.
+    unsafe { libc::kill(cmd_pid, libc::SIGKILL) };
+    assert!(
+        !leftovers(&p).is_empty(),
+        "the killed run should have left its environment"
+    );
+    let o = run(&["env", "ps", "-p", &project("crash-other")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "swept abandoned environment `{p}` (1 containers, 2 networks, 1 volumes, 0 images"
+        )),
+        "{err}"
+    );
+    assert_clean(&p);
+}
+
+#[test]
+fn up_ps_logs_down_and_two_projects_side_by_side() {
+    let _g = shared();
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("My App");
+    std::fs::create_dir(&dir).unwrap();
+    let f = compose(
+        &dir,
+        &format!(
+            "services:\n  web:\n    image: {PROBE}\n    command: [\"stdout=hello from web\", \"serve-tcp=80\", \"idle\"]\n    ports: [\"80\"]\n    x-dockhand:\n      ready:\n        tcp: 80\n        exec: [/probe, connect=127.0.0.1:80]\n"
+        ),
+    );
+    let f = f.to_str().unwrap();
+    let (a, b) = (project("side-a"), project("side-b"));
+    // The same file, two projects, at once.
+    let ta = {
+        let (f, a) = (f.to_string(), a.clone());
+        std::thread::spawn(move || run(&["env", "up", "-f", &f, "-p", &a]))
+    };
+    let ob = run(&["env", "up", "-f", f, "-p", &b]);
+    let oa = ta.join().unwrap();
+    for (o, p) in [(&oa, &a), (&ob, &b)] {
+        assert_eq!(o.status.code(), Some(0), "{}", text(o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(&format!("project {p} is up and ready")), "{out}");
+        assert!(out.contains("DOCKHAND_WEB_80=127.0.0.1:"), "{out}");
+    }
+    // Up again: refused, and the running one is untouched.
+    let o = run(&["env", "up", "-f", f, "-p", &a]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("project `{a}` is already up")));
+
+    let o = run(&["env", "ps", "-p", &a]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("web") && l.contains(&format!("{a}-web-1")) && l.contains("->80/tcp")),
+        "{out}"
+    );
+    let o = run(&["env", "logs", "-p", &a, "web"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("web-1 | hello from web"));
+    let o = run(&["env", "logs", "-p", &a, "nope"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no service `nope`"));
+
+    // The default project name comes from the directory.
+    let o = run(&["env", "ps", "-f", f]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("project myapp has no containers"),
+        "{}",
+        text(&o)
+    );
+
+    for p in [&a, &b] {
+        let o = run(&["env", "down", "-p", p]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains(&format!("project {p} removed: 1 containers, 1 networks")),
+            "{}",
+            text(&o)
+        );
+        assert_clean(p);
+    }
+    let o = run(&["env", "down", "-p", &a]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("has nothing on the engine"));
+}
