@@ -20,7 +20,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, then /var/run/docker.sock).
     #[arg(long, short = 'H', global = true, value_name = "URL")]
@@ -55,6 +55,8 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Local swarm clusters of private engines: create, ls, env, rm.
+    Cluster(crate::cluster::ClusterArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +102,9 @@ pub struct CheckArgs {
     /// Finish an interrupted run: the latest journal, or the one given.
     #[arg(long, value_name = "JOURNAL", num_args = 0..=1)]
     pub resume: Option<Option<PathBuf>>,
+    /// Run against a local cluster (`dockhand cluster create`): its first manager is the engine, and checks can drive every node.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Args)]

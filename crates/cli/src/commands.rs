@@ -26,6 +26,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Image(ImageCommand::Build) => image_build(&cli.global).await,
         Command::Version => version(&cli.global).await,
         Command::Clean(a) => clean(&cli.global, a.all).await,
+        Command::Cluster(a) => crate::cluster::run(a).await,
         Command::Config(ConfigCommand::Show) => {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());
             Ok(exit::SUCCESS)
@@ -101,6 +102,24 @@ impl CallObserver for PrintCalls {
 
 async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
     let checks = dockhand_suite::all();
+    // --cluster NAME: the cluster's first manager is the engine.
+    if a.cluster.is_some() && g.host.is_some() {
+        return Err(CliError::Usage(
+            "--cluster and --host both name the engine: give one of them".into(),
+        ));
+    }
+    let cluster = a.cluster.as_deref().map(crate::cluster::for_check).transpose()?;
+    let cluster_global;
+    let g = match &cluster {
+        Some(c) => {
+            cluster_global = GlobalArgs {
+                host: Some(c.host.clone()),
+                ..g.clone()
+            };
+            &cluster_global
+        }
+        None => g,
+    };
     let cfg = load_config(g, Some(&a))?;
     let known = match &cfg.known_failures {
         Some(s) => KnownFailures::load(&s.value).map_err(|e| CliError::Config(e.into()))?,
@@ -135,8 +154,8 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
     let caps = EngineCaps {
         api_version: engine.api_version(),
         private_engine: false,
-        swarm: false,
-        cluster: false,
+        swarm: is_swarm_manager(&engine).await,
+        cluster: cluster.is_some(),
         docker_cli: which("docker"),
     };
     let planner = Planner {
@@ -236,6 +255,10 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         },
         tx,
     );
+    let runner = match cluster {
+        Some(c) => runner.with_cluster(c.handle),
+        None => runner,
+    };
     let result = runner.run(plan, int_rx).await;
     drop(runner);
     let _ = relay.await;
@@ -245,6 +268,16 @@ async fn check(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         Err(e) => eprintln!("warning: the reporter failed: {e}"),
     }
     Ok(result.exit_code)
+}
+
+/// Whether the engine is a swarm manager (`Swarm.ControlAvailable` in `GET /info`).
+async fn is_swarm_manager(engine: &Engine) -> bool {
+    match engine.send(dockhand_engine::Request::get("/info")).await {
+        Ok(r) if r.status.is_success() => r
+            .json::<serde_json::Value>()
+            .is_ok_and(|v| v["Swarm"]["ControlAvailable"] == true),
+        _ => false,
+    }
 }
 
 fn which(tool: &str) -> bool {
