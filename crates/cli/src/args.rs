@@ -20,7 +20,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, then /var/run/docker.sock).
     #[arg(long, short = 'H', global = true, value_name = "URL")]
@@ -62,6 +62,8 @@ pub enum Command {
     /// App integration environments from compose files: up, run, down, ps, logs.
     #[command(subcommand)]
     Env(EnvCommand),
+    /// Local swarm clusters of private engines: create, ls, env, rm.
+    Cluster(crate::cluster::ClusterArgs),
     /// Show which API operations the checks exercise, with totals.
     Coverage(CoverageArgs),
 }
@@ -121,6 +123,9 @@ pub struct CheckArgs {
     /// Needs root and dockerd.
     #[arg(long, conflicts_with = "resume")]
     pub private_engine: bool,
+    /// Run against a local cluster (`dockhand cluster create`): its first manager is the engine, and checks can drive every node.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Args)]

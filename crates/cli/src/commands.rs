@@ -33,6 +33,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Clean(a) => clean(&cli.global, a.all).await,
         Command::Env(c) => crate::env::dispatch(&cli.global, c).await,
         Command::Coverage(a) => coverage(&cli.global, &a).await,
+        Command::Cluster(a) => crate::cluster::run(a).await,
         Command::Config(ConfigCommand::Show) => {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());
             Ok(exit::SUCCESS)
@@ -224,6 +225,24 @@ fn remove_now(slot: &Option<EngineSlot>) {
 
 async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -> Result<i32, CliError> {
     let checks = dockhand_suite::all();
+    // --cluster NAME: the cluster's first manager is the engine.
+    if a.cluster.is_some() && g.host.is_some() {
+        return Err(CliError::Usage(
+            "--cluster and --host both name the engine: give one of them".into(),
+        ));
+    }
+    let cluster = a.cluster.as_deref().map(crate::cluster::for_check).transpose()?;
+    let cluster_global;
+    let g = match &cluster {
+        Some(c) => {
+            cluster_global = GlobalArgs {
+                host: Some(c.host.clone()),
+                ..g.clone()
+            };
+            &cluster_global
+        }
+        None => g,
+    };
     let mut cfg = load_config(g, Some(&a))?;
     if let Some(slot) = &private {
         if let Some(pe) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
@@ -263,8 +282,8 @@ async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -
     let caps = EngineCaps {
         api_version: engine.api_version(),
         private_engine: private.is_some(),
-        swarm: false,
-        cluster: false,
+        swarm: is_swarm_manager(&engine).await,
+        cluster: cluster.is_some(),
         docker_cli: which("docker"),
     };
     let planner = Planner {
@@ -377,6 +396,10 @@ async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -
         },
         tx,
     );
+    let runner = match cluster {
+        Some(c) => runner.with_cluster(c.handle),
+        None => runner,
+    };
     let result = runner.run(plan, int_rx).await;
     drop(runner);
     let exit_code = relay.await.ok().flatten().unwrap_or(result.exit_code);
@@ -386,6 +409,16 @@ async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -
         Err(e) => eprintln!("warning: the reporter failed: {e}"),
     }
     Ok(exit_code)
+}
+
+/// Whether the engine is a swarm manager (`Swarm.ControlAvailable` in `GET /info`).
+async fn is_swarm_manager(engine: &Engine) -> bool {
+    match engine.send(dockhand_engine::Request::get("/info")).await {
+        Ok(r) if r.status.is_success() => r
+            .json::<serde_json::Value>()
+            .is_ok_and(|v| v["Swarm"]["ControlAvailable"] == true),
+        _ => false,
+    }
 }
 
 fn which(tool: &str) -> bool {

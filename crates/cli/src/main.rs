@@ -2,6 +2,7 @@
 //! codes, and hands each subcommand to its module. Kept thin on purpose.
 
 mod args;
+mod cluster;
 mod commands;
 mod engines;
 mod env;

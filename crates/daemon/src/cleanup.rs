@@ -77,9 +77,15 @@ fn mentions_dir(p: &ProcInfo, dir: &Path) -> bool {
 /// unless it carries the [`MARKER`]). Returns what could not be removed; empty
 /// when all is clean.
 pub(crate) fn teardown(name: &str, dir: Option<&Path>, keep_dir: bool) -> Vec<String> {
+    teardown_in(&netns::netns_name(name), dir, keep_dir)
+}
+
+/// [`teardown`] for an engine whose network namespace is `ns_name` (cluster
+/// nodes name theirs outside the `dockhand-` prefix that [`crate::sweep_stale`] owns).
+pub(crate) fn teardown_in(ns_name: &str, dir: Option<&Path>, keep_dir: bool) -> Vec<String> {
     let mut problems = Vec::new();
     let dir = dir.filter(|d| is_engine_dir(d));
-    let ns_name = netns::netns_name(name);
+    let ns_name = ns_name.to_string();
     let own_ns = process::netns_inode(Path::new("/proc/self/ns/net"));
     let ns_inode = process::netns_inode(&netns::netns_path(&ns_name)).filter(|i| Some(*i) != own_ns);
 

@@ -17,9 +17,13 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Needs root, `dockerd`, `containerd`, `nsenter` and `ip`.
+//! [`Cluster`] runs several such engines, detached, as the nodes of one swarm
+//! (see [`cluster`]).
+//!
+//! Needs root, `dockerd`, `containerd`, `nsenter`, `unshare` and `ip`.
 
 mod cleanup;
+pub mod cluster;
 mod engine;
 mod error;
 mod lock;
@@ -27,6 +31,10 @@ mod netns;
 mod process;
 mod sweep;
 
+pub use cluster::{
+    default_state_dir, validate_cluster_name, Cluster, ClusterError, ClusterOptions, ClusterState, NodeProcesses,
+    NodeState, Role,
+};
 pub use engine::{
     default_base_dir, validate_name, PrivateEngine, PrivateEngineOptions, DEFAULT_START_TIMEOUT, DEFAULT_STOP_GRACE,
 };

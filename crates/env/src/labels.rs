@@ -165,7 +165,11 @@ pub async fn remove_project(engine: &Engine, project: &str, keep_images: bool) -
             objects::ObjectKind::Image => removed.images += 1,
             objects::ObjectKind::Network => removed.networks += 1,
             objects::ObjectKind::Volume => removed.volumes += 1,
-            objects::ObjectKind::Container => {}
+            // Environments make no swarm objects; one labelled as theirs goes too.
+            objects::ObjectKind::Container
+            | objects::ObjectKind::Service
+            | objects::ObjectKind::Secret
+            | objects::ObjectKind::Config => {}
         }
         objects::remove(engine, o.kind, &o.id).await?;
     }

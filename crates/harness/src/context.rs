@@ -9,6 +9,7 @@ use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
 use serde_json::{json, Map, Value};
 
 use crate::check::{CheckError, Mismatch};
+use crate::cluster::{ClusterCtx, ClusterHandle};
 use crate::objects::ObjectKind;
 use crate::probe::ProbeImage;
 
@@ -34,6 +35,11 @@ pub enum Cleanup {
     Volume(String),
     Network(String),
     Image(String),
+    /// A swarm service: removed, then waited for until its tasks are gone,
+    /// so that the networks, secrets and configs it used can go next.
+    Service(String),
+    Secret(String),
+    Config(String),
 }
 
 impl Cleanup {
@@ -44,6 +50,9 @@ impl Cleanup {
             Cleanup::Volume(name) => (ObjectKind::Volume, name),
             Cleanup::Network(id) => (ObjectKind::Network, id),
             Cleanup::Image(id) => (ObjectKind::Image, id),
+            Cleanup::Service(id) => (ObjectKind::Service, id),
+            Cleanup::Secret(id) => (ObjectKind::Secret, id),
+            Cleanup::Config(id) => (ObjectKind::Config, id),
         }
     }
 }
@@ -87,6 +96,10 @@ pub(crate) struct CtxInner {
     pub probe: Arc<ProbeImage>,
     pub cleanup: Mutex<Vec<Cleanup>>,
     pub transcript: Arc<Transcript>,
+    /// What the engine's calls are reported to (the transcript, `--verbose`).
+    pub observer: Arc<dyn CallObserver>,
+    /// The run's local cluster, with `--cluster`.
+    pub cluster: Option<Arc<ClusterHandle>>,
 }
 
 /// The handle a check gets. Cheap to clone.
@@ -264,6 +277,18 @@ impl Ctx {
     /// opens itself (e.g. on a private engine), so their calls show in its report.
     pub fn observer(&self) -> Arc<dyn CallObserver> {
         self.inner.transcript.clone()
+    }
+
+    /// The run's local cluster (`dockhand check --cluster NAME`), whose first
+    /// node is [`Ctx::engine`]; `None` on any other engine.
+    pub fn cluster(&self) -> Option<ClusterCtx> {
+        let handle = self.inner.cluster.clone()?;
+        Some(ClusterCtx {
+            handle,
+            observer: self.inner.observer.clone(),
+            deadlines: self.inner.engine.deadlines(),
+            version: self.inner.engine.api_version(),
+        })
     }
 
     /// The calls made so far.

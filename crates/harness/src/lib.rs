@@ -6,6 +6,7 @@
 //! which reporters consume.
 
 pub mod check;
+pub mod cluster;
 pub mod config;
 pub mod context;
 pub mod events;
@@ -21,6 +22,7 @@ pub mod select;
 pub mod sweep;
 
 pub use check::{Check, CheckCase, CheckError, CheckFuture, CheckMeta, CheckResult, Mismatch, Need};
+pub use cluster::{ClusterCtx, ClusterHandle, ClusterNode, ControlFuture, NodeControl};
 pub use config::{ConfigError, EffectiveConfig, Overrides};
 pub use context::{Cleanup, Ctx, Transcript};
 pub use events::{CaseKey, Counts, EngineSummary, Event, Outcome};

@@ -15,6 +15,10 @@ pub enum ObjectKind {
     Network,
     Volume,
     Image,
+    /// Swarm objects: only on a manager.
+    Service,
+    Secret,
+    Config,
 }
 
 /// One labelled object.
@@ -36,6 +40,9 @@ impl fmt::Display for Labelled {
             ObjectKind::Network => write!(f, "network {}", self.name),
             ObjectKind::Volume => write!(f, "volume {}", self.name),
             ObjectKind::Image => write!(f, "image {}", short(&self.id, 19)),
+            ObjectKind::Service => write!(f, "service {}", self.name),
+            ObjectKind::Secret => write!(f, "secret {}", self.name),
+            ObjectKind::Config => write!(f, "config {}", self.name),
         }
     }
 }
@@ -89,6 +96,57 @@ pub async fn list(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, Engin
     Ok(out)
 }
 
+/// The swarm objects matching `filters`: services first (they hold the
+/// rest), then secrets and configs. Empty when the engine is not a swarm
+/// manager (503), which is the usual case.
+pub async fn list_swarm(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, EngineError> {
+    let mut out = Vec::new();
+    for (kind, path) in [
+        (ObjectKind::Service, "/services"),
+        (ObjectKind::Secret, "/secrets"),
+        (ObjectKind::Config, "/configs"),
+    ] {
+        let resp = engine.send(Request::get(path).query("filters", filters)).await?;
+        if resp.status.as_u16() == 503 {
+            return Ok(Vec::new());
+        }
+        let items: Vec<Value> = resp.ok()?.json()?;
+        out.extend(items.iter().map(|o| Labelled {
+            kind,
+            id: str_of(o, "ID"),
+            name: o["Spec"]["Name"].as_str().unwrap_or_default().to_string(),
+            labels: o["Spec"]["Labels"].clone(),
+        }));
+    }
+    Ok(out)
+}
+
+/// How long removing a service waits for its tasks to be gone.
+const SERVICE_TASKS_GONE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Removes a service, then waits (up to 30 s) until the manager lists no
+/// task of it: until then, its networks, secrets and configs are in use.
+async fn remove_service(engine: &Engine, id: &str) -> Result<(), EngineError> {
+    let resp = engine.send(Request::delete(format!("/services/{id}"))).await?;
+    if resp.status.as_u16() == 404 {
+        return Ok(());
+    }
+    resp.ok()?;
+    let filter = serde_json::json!({ "service": [id] }).to_string();
+    let until = std::time::Instant::now() + SERVICE_TASKS_GONE;
+    loop {
+        let tasks: Vec<Value> = engine
+            .send(Request::get("/tasks").query("filters", &filter))
+            .await?
+            .ok()?
+            .json()?;
+        if tasks.is_empty() || std::time::Instant::now() >= until {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Removes an object, forcefully (a container with its anonymous volumes).
 /// Already gone is fine: a check may have removed it itself.
 pub async fn remove(engine: &Engine, kind: ObjectKind, id: &str) -> Result<(), EngineError> {
@@ -101,6 +159,9 @@ pub async fn remove(engine: &Engine, kind: ObjectKind, id: &str) -> Result<(), E
                 .await?
         }
         ObjectKind::Image => engine.image_remove(id, true).await?,
+        ObjectKind::Service => return remove_service(engine, id).await,
+        ObjectKind::Secret => engine.send(Request::delete(format!("/secrets/{id}"))).await?,
+        ObjectKind::Config => engine.send(Request::delete(format!("/configs/{id}"))).await?,
     };
     if resp.status.is_success() || resp.status.as_u16() == 404 {
         Ok(())

@@ -11,7 +11,8 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::check::{CheckCase, CheckError};
+use crate::check::{CheckCase, CheckError, Need};
+use crate::cluster::ClusterHandle;
 use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
@@ -76,6 +77,7 @@ pub struct Runner {
     probe: Arc<ProbeImage>,
     opts: RunnerOptions,
     events: EventSink,
+    cluster: Option<Arc<ClusterHandle>>,
 }
 
 struct CaseResult {
@@ -115,7 +117,14 @@ impl Runner {
             probe,
             opts,
             events,
+            cluster: None,
         }
+    }
+
+    /// Gives every check the run's local cluster ([`Ctx::cluster`]).
+    pub fn with_cluster(mut self, cluster: Arc<ClusterHandle>) -> Self {
+        self.cluster = Some(cluster);
+        self
     }
 
     fn emit(&self, e: Event) {
@@ -183,6 +192,7 @@ impl Runner {
                     self.opts.clone(),
                     pc,
                     down_rx.clone(),
+                    self.cluster.clone(),
                 ));
             }
             if running.is_empty() {
@@ -352,12 +362,14 @@ async fn run_case(
     opts: RunnerOptions,
     planned: PlannedCase,
     mut engine_down_rx: watch::Receiver<Option<String>>,
+    cluster: Option<Arc<ClusterHandle>>,
 ) -> CaseResult {
     let started = Instant::now();
     let transcript = Arc::new(Transcript::default());
     let mut observers: Vec<Arc<dyn CallObserver>> = vec![transcript.clone()];
     observers.extend(opts.call_observer.clone());
-    let engine = engine.with_observer(Arc::new(Tee(observers)));
+    let observer: Arc<dyn CallObserver> = Arc::new(Tee(observers));
+    let engine = engine.with_observer(observer.clone());
     let ctx = Ctx {
         inner: Arc::new(CtxInner {
             engine: engine.clone(),
@@ -369,6 +381,8 @@ async fn run_case(
             probe,
             cleanup: Mutex::new(Vec::new()),
             transcript: transcript.clone(),
+            observer,
+            cluster,
         }),
     };
     let mut task = tokio::spawn((planned.case.check.run)(ctx.clone()));
@@ -444,7 +458,14 @@ async fn run_case(
                 notes.push(format!("cleanup of {c:?} failed: {e}"));
             }
         }
-        match leaks(&engine, &opts.run_id, &ctx.case_label()).await {
+        let swarm = planned
+            .case
+            .check
+            .meta
+            .needs
+            .iter()
+            .any(|n| matches!(n, Need::Swarm | Need::Cluster));
+        match leaks(&engine, &opts.run_id, &ctx.case_label(), swarm).await {
             Ok(leaked) if !leaked.is_empty() => {
                 let msg = format!("left behind after cleanup (now removed): {}", leaked.join(", "));
                 notes.push(msg.clone());
@@ -482,14 +503,20 @@ fn classify(e: CheckError) -> (Outcome, bool) {
 /// this process's objects count: a killed earlier segment of a resumed run
 /// may have objects with the same case label that the engine finished
 /// creating after it died; the resume's sweep handles those.
-async fn leaks(engine: &Engine, run_id: &str, case: &str) -> Result<Vec<String>, EngineError> {
+/// Swarm checks also have their services, secrets and configs accounted for.
+async fn leaks(engine: &Engine, run_id: &str, case: &str, swarm: bool) -> Result<Vec<String>, EngineError> {
     let filter = label_filter(&[
         &format!("{LABEL_RUN}={run_id}"),
         &format!("{LABEL_CASE}={case}"),
         &format!("{LABEL_OWNER}={}", owner()),
     ]);
     let mut found = Vec::new();
-    for o in objects::list(engine, &filter).await? {
+    let mut left = Vec::new();
+    if swarm {
+        left.extend(objects::list_swarm(engine, &filter).await?);
+    }
+    left.extend(objects::list(engine, &filter).await?);
+    for o in left {
         objects::remove(engine, o.kind, &o.id).await?;
         found.push(o.to_string());
     }

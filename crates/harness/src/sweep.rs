@@ -20,11 +20,13 @@ pub struct SweepReport {
     pub volumes: usize,
     pub networks: usize,
     pub images: usize,
+    /// Services, secrets and configs (on a swarm manager).
+    pub swarm_objects: usize,
 }
 
 impl SweepReport {
     pub fn total(&self) -> usize {
-        self.containers + self.volumes + self.networks + self.images
+        self.containers + self.volumes + self.networks + self.images + self.swarm_objects
     }
 }
 
@@ -84,7 +86,9 @@ pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport
         _ => label_filter(&[LABEL_RUN]),
     };
     let mut report = SweepReport::default();
-    for o in objects::list(engine, &filter).await? {
+    let mut found = objects::list_swarm(engine, &filter).await?;
+    found.extend(objects::list(engine, &filter).await?);
+    for o in found {
         if !in_scope(&scope, &o.labels) {
             continue;
         }
@@ -94,6 +98,7 @@ pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport
             ObjectKind::Network => &mut report.networks,
             ObjectKind::Volume => &mut report.volumes,
             ObjectKind::Image => &mut report.images,
+            ObjectKind::Service | ObjectKind::Secret | ObjectKind::Config => &mut report.swarm_objects,
         } += 1;
     }
     Ok(report)
