@@ -38,7 +38,7 @@ pub fn secrets_configs() -> Check {
 }
 
 async fn run(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let secret_text = format!("secret of {}", ctx.case_label());

@@ -79,7 +79,7 @@ pub fn dns_round_robin() -> Check {
 }
 
 async fn run_dns(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let (net_id, net) = create_overlay(&ctx, "net", false).await?;
     let (id, name) = servers(&ctx, &image, &net, 2, true).await?;
@@ -164,7 +164,7 @@ pub fn vip_connect() -> Check {
 
 async fn run_vip(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "a connection through a service's virtual IP")?;
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let (_, net) = create_overlay(&ctx, "net", false).await?;
     let (id, name) = servers(&ctx, &image, &net, 2, true).await?;
@@ -194,7 +194,7 @@ pub fn ingress() -> Check {
 
 async fn run_ingress(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "the ingress routing mesh")?;
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let name = short_name(&ctx, "srv");
     let port = format!("serve-tcp={PORT}");

@@ -37,7 +37,7 @@ pub fn list_inspect() -> Check {
 }
 
 async fn run_list(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let e = ctx.engine().clone();
     let list = get_json(&ctx, &e, "/nodes", "list nodes", "NodeList: 200 no error").await?;
     let list = list.as_array().cloned().unwrap_or_default();
@@ -218,7 +218,7 @@ pub fn update() -> Check {
 
 async fn run_update(ctx: Ctx) -> CheckResult {
     // Pausing a node changes where every other check's tasks may go.
-    let _gate = gate(&ctx, true).await;
+    gate(&ctx, true).await;
     let e = ctx.engine().clone();
     let list = nodes(&e).await?;
     // The last node: a worker, when there is one.
@@ -309,7 +309,7 @@ pub fn drain() -> Check {
 }
 
 async fn run_drain(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, true).await;
+    gate(&ctx, true).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

@@ -63,7 +63,7 @@ pub fn lifecycle() -> Check {
 }
 
 async fn run_lifecycle(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let name = short_name(&ctx, "svc");
@@ -285,7 +285,7 @@ pub fn rollback() -> Check {
 }
 
 async fn run_rollback(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let mut spec = service_spec(&ctx, &short_name(&ctx, "svc"), &image, &["idle"], 1);
@@ -370,7 +370,7 @@ fn per_node(tasks: &[Value], nodes: &[Value]) -> BTreeMap<String, usize> {
 }
 
 async fn run_spread(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;
     let n = schedulable(&all).len();
@@ -404,7 +404,7 @@ pub fn global() -> Check {
 }
 
 async fn run_global(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let all = nodes(ctx.engine()).await?;
     let want: HashSet<String> = schedulable(&all)
@@ -440,7 +440,7 @@ pub fn scale() -> Check {
 }
 
 async fn run_scale(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let spec = service_spec(&ctx, &short_name(&ctx, "svc"), &image, &["idle"], 1);
     let id = create_service(&ctx, &spec).await?;
@@ -468,7 +468,7 @@ pub fn rolling_update() -> Check {
 }
 
 async fn run_rolling(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let (order, parallelism, replicas) = match ctx.variant() {
         Some("start-first") => ("start-first", 1usize, 3usize),
         Some("parallel-2") => ("stop-first", 2, 4),
@@ -616,7 +616,7 @@ pub fn logs() -> Check {
 }
 
 async fn run_logs(ctx: Ctx) -> CheckResult {
-    let _gate = gate(&ctx, false).await;
+    gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let out = format!("out-{}", ctx.run_id());

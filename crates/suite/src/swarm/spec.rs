@@ -36,7 +36,7 @@ async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {
 
 async fn run(ctx: Ctx) -> CheckResult {
     // Changes the swarm's spec: no other cluster check at the same time.
-    let _gate = gate(&ctx, true).await;
+    gate(&ctx, true).await;
     let e = ctx.engine().clone();
     let before = inspect(&ctx).await?;
     let id = before["ID"].as_str().unwrap_or_default();

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use dockhand_engine::{Engine, Request, Response};
 use dockhand_harness::{CheckError, Cleanup, ClusterCtx, Ctx};
 use serde_json::{json, Value};
-use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 /// How long a service gets to converge (tasks scheduled, started, replaced).
 pub const CONVERGE: Duration = Duration::from_secs(45);
@@ -58,20 +57,14 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-/// The cluster gate a check holds for its whole body (see
-/// [`ClusterCtx::shared`]); nothing on an engine that is not a local cluster.
-pub enum Gate {
-    None,
-    Shared(#[allow(dead_code)] OwnedRwLockReadGuard<()>),
-    Exclusive(#[allow(dead_code)] OwnedRwLockWriteGuard<()>),
-}
-
-/// Takes the gate: `exclusive` for checks that drain nodes, take them down or change the swarm.
-pub async fn gate(ctx: &Ctx, exclusive: bool) -> Gate {
+/// Takes the cluster gate for the check, until its cleanup is done (see
+/// [`ClusterCtx::shared`]): `exclusive` for checks that drain nodes, take
+/// them down or change the swarm. Nothing on an engine that is not a local cluster.
+pub async fn gate(ctx: &Ctx, exclusive: bool) {
     match ctx.cluster() {
-        None => Gate::None,
-        Some(c) if exclusive => Gate::Exclusive(c.exclusive().await),
-        Some(c) => Gate::Shared(c.shared().await),
+        None => {}
+        Some(c) if exclusive => c.exclusive().await,
+        Some(c) => c.shared().await,
     }
 }
 
