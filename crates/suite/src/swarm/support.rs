@@ -414,7 +414,7 @@ mod tests {
         assert!(t("2025-01-01T00:00:00Z") > t("2024-12-31T23:59:59Z"));
         assert_eq!(t("2024-05-01T10:00:00.1Z"), t("2024-05-01T10:00:00.100Z"));
         assert_eq!(timestamp("2024-05-01 10:00:00"), None);
-        assert_eq!(timestamp("0001-01-01T00:00:00Z"), Some(0));
+        assert_eq!(timestamp("0000-01-01T00:00:00Z"), Some(0));
     }
 
     #[test]
