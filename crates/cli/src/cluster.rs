@@ -36,6 +36,19 @@ pub enum ClusterCommand {
     Env(EnvArgs),
     /// Stop a cluster's daemons and remove its namespaces, bridge and directories.
     Rm(RmArgs),
+    /// Stop a node's engine gracefully (its containers keep running under containerd).
+    Stop(NodeArgs),
+    /// Kill a node's engine (SIGKILL), as a crash would.
+    Kill(NodeArgs),
+    /// Start a node's engine again and wait until it answers.
+    Start(NodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    pub name: String,
+    /// The node: n1, n2, ... or its host name.
+    pub node: String,
 }
 
 #[derive(Debug, Args)]
@@ -79,7 +92,27 @@ pub async fn run(a: ClusterArgs) -> Result<i32, CliError> {
         ClusterCommand::Ls => ls(dir).await,
         ClusterCommand::Env(e) => env(dir, e),
         ClusterCommand::Rm(r) => rm(dir, r),
+        ClusterCommand::Stop(n) => node_op(dir, n, "stopped").await,
+        ClusterCommand::Kill(n) => node_op(dir, n, "killed").await,
+        ClusterCommand::Start(n) => node_op(dir, n, "started").await,
     }
+}
+
+async fn node_op(dir: PathBuf, a: NodeArgs, done: &str) -> Result<i32, CliError> {
+    let cluster = Cluster::open(&dir, &a.name)?;
+    let node = cluster.node(&a.node)?.name.clone();
+    let started = Instant::now();
+    match done {
+        "stopped" => cluster.stop_node(&node).await?,
+        "killed" => cluster.kill_node(&node).await?,
+        _ => cluster.start_node(&node).await?,
+    }
+    println!(
+        "{done} the engine of node {node} of cluster {} in {:.2}s",
+        a.name,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(exit::SUCCESS)
 }
 
 async fn create(dir: PathBuf, a: CreateArgs) -> Result<i32, CliError> {

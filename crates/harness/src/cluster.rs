@@ -9,12 +9,13 @@
 //!
 //! Checks that take nodes down or drain them change what every other swarm
 //! check sees (where tasks go, whether the run's engine answers), so they run
-//! alone: such a check holds [`ClusterCtx::exclusive`] for its whole body,
-//! and every other cluster check holds [`ClusterCtx::shared`].
+//! alone: such a check takes [`ClusterCtx::exclusive`] first, and every other
+//! cluster check [`ClusterCtx::shared`]. The runner holds what a check took
+//! until the check's cleanup and leak accounting are done.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use dockhand_engine::{ApiVersion, CallObserver, Deadlines, Endpoint, Engine};
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
@@ -84,6 +85,12 @@ impl ClusterHandle {
     }
 }
 
+/// A share of the cluster gate, held for a check until its cleanup is done.
+pub(crate) enum GateGuard {
+    Shared(#[allow(dead_code)] OwnedRwLockReadGuard<()>),
+    Exclusive(#[allow(dead_code)] OwnedRwLockWriteGuard<()>),
+}
+
 /// A check's view of the run's cluster: node engines that record into the
 /// check's transcript, node control, and the gate between disruptive checks
 /// and the rest.
@@ -93,6 +100,8 @@ pub struct ClusterCtx {
     pub(crate) observer: Arc<dyn CallObserver>,
     pub(crate) deadlines: Deadlines,
     pub(crate) version: ApiVersion,
+    /// Where the check's share of the gate is kept (the runner drops it after cleanup).
+    pub(crate) held: Arc<Mutex<Option<GateGuard>>>,
 }
 
 impl ClusterCtx {
@@ -142,15 +151,29 @@ impl ClusterCtx {
             .map_err(|e| CheckError::Broken(format!("cannot start the engine of node {}: {e}", node.hostname)))
     }
 
-    /// Held by checks that leave the cluster as they found it: they run
-    /// alongside each other, never alongside an [`exclusive`](Self::exclusive) one.
-    pub async fn shared(&self) -> OwnedRwLockReadGuard<()> {
-        self.handle.gate.clone().read_owned().await
+    /// Taken by checks that leave the cluster as they found it: they run
+    /// alongside each other, never alongside an [`exclusive`](Self::exclusive)
+    /// one. Held until the check's cleanup is done; a second call does nothing.
+    pub async fn shared(&self) {
+        if self.holds() {
+            return;
+        }
+        let g = self.handle.gate.clone().read_owned().await;
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(GateGuard::Shared(g));
     }
 
-    /// Held by checks that take nodes down, drain them or change the swarm:
-    /// no other cluster check runs meanwhile.
-    pub async fn exclusive(&self) -> OwnedRwLockWriteGuard<()> {
-        self.handle.gate.clone().write_owned().await
+    /// Taken by checks that take nodes down, drain them or change the swarm:
+    /// no other cluster check runs meanwhile, nor cleans up. Held until the
+    /// check's cleanup is done. Take it before [`shared`](Self::shared), not after.
+    pub async fn exclusive(&self) {
+        if self.holds() {
+            return;
+        }
+        let g = self.handle.gate.clone().write_owned().await;
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(GateGuard::Exclusive(g));
+    }
+
+    fn holds(&self) -> bool {
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 }

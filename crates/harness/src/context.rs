@@ -9,7 +9,7 @@ use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
 use serde_json::{json, Map, Value};
 
 use crate::check::{CheckError, Mismatch};
-use crate::cluster::{ClusterCtx, ClusterHandle};
+use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
 use crate::objects::ObjectKind;
 use crate::probe::ProbeImage;
 
@@ -100,6 +100,8 @@ pub(crate) struct CtxInner {
     pub observer: Arc<dyn CallObserver>,
     /// The run's local cluster, with `--cluster`.
     pub cluster: Option<Arc<ClusterHandle>>,
+    /// The check's share of the cluster gate, dropped by the runner after cleanup.
+    pub gate: Arc<Mutex<Option<GateGuard>>>,
 }
 
 /// The handle a check gets. Cheap to clone.
@@ -288,6 +290,7 @@ impl Ctx {
             observer: self.inner.observer.clone(),
             deadlines: self.inner.engine.deadlines(),
             version: self.inner.engine.api_version(),
+            held: self.inner.gate.clone(),
         })
     }
 

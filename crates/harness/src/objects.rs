@@ -126,21 +126,35 @@ const SERVICE_TASKS_GONE: std::time::Duration = std::time::Duration::from_secs(3
 
 /// Removes a service, then waits (up to 30 s) until the manager lists no
 /// task of it: until then, its networks, secrets and configs are in use.
+/// (All tasks are listed: a `service` filter naming a removed service is a
+/// 404 on Docker, which resolves the filter's names first.)
 async fn remove_service(engine: &Engine, id: &str) -> Result<(), EngineError> {
     let resp = engine.send(Request::delete(format!("/services/{id}"))).await?;
     if resp.status.as_u16() == 404 {
         return Ok(());
     }
     resp.ok()?;
-    let filter = serde_json::json!({ "service": [id] }).to_string();
     let until = std::time::Instant::now() + SERVICE_TASKS_GONE;
     loop {
-        let tasks: Vec<Value> = engine
-            .send(Request::get("/tasks").query("filters", &filter))
-            .await?
-            .ok()?
-            .json()?;
-        if tasks.is_empty() || std::time::Instant::now() >= until {
+        let tasks: Vec<Value> = engine.send(Request::get("/tasks")).await?.ok()?.json()?;
+        if !tasks.iter().any(|t| t["ServiceID"] == id) || std::time::Instant::now() >= until {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// How long removing a network waits for it to vanish from the engine's list.
+const NETWORK_GONE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// After a swarm-scoped network is removed, a manager keeps listing its local
+/// copy for a moment (and answers a DELETE of it with 500 "not found"); wait
+/// until inspect says 404, so leak accounting does not trip over it.
+async fn wait_network_gone(engine: &Engine, id: &str) -> Result<(), EngineError> {
+    let until = std::time::Instant::now() + NETWORK_GONE;
+    loop {
+        let r = engine.send(Request::get(format!("/networks/{id}"))).await?;
+        if r.status.as_u16() == 404 || std::time::Instant::now() >= until {
             return Ok(());
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -152,7 +166,13 @@ async fn remove_service(engine: &Engine, id: &str) -> Result<(), EngineError> {
 pub async fn remove(engine: &Engine, kind: ObjectKind, id: &str) -> Result<(), EngineError> {
     let resp = match kind {
         ObjectKind::Container => engine.container_remove(id, true, true).await?,
-        ObjectKind::Network => engine.send(Request::delete(format!("/networks/{id}"))).await?,
+        ObjectKind::Network => {
+            let r = engine.send(Request::delete(format!("/networks/{id}"))).await?;
+            if r.status.is_success() {
+                wait_network_gone(engine, id).await?;
+            }
+            r
+        }
         ObjectKind::Volume => {
             engine
                 .send(Request::delete(format!("/volumes/{id}")).query("force", true))

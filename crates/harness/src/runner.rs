@@ -383,6 +383,7 @@ async fn run_case(
             transcript: transcript.clone(),
             observer,
             cluster,
+            gate: Arc::new(Mutex::new(None)),
         }),
     };
     let mut task = tokio::spawn((planned.case.check.run)(ctx.clone()));
@@ -479,6 +480,8 @@ async fn run_case(
     } else {
         notes.push("cleanup skipped: the engine is not answering; `dockhand check --resume` or `dockhand clean` sweeps what is left".into());
     }
+    // Cleanup is done: other cluster checks may go on (see ClusterCtx::exclusive).
+    drop(ctx.inner.gate.lock().unwrap_or_else(|p| p.into_inner()).take());
     CaseResult {
         planned,
         outcome,

@@ -1,8 +1,42 @@
-//! Area `swarm`.
+//! Area `swarm`: the swarm, its nodes, services, networks, secrets and
+//! configs, and what happens when nodes fail.
+//!
+//! Checks that need only a swarm manager (`Need::Swarm`) run on any engine in
+//! swarm mode; those that take nodes down need a local cluster
+//! (`dockhand check --cluster NAME`, `Need::Cluster`). On a cluster, checks
+//! that drain nodes, take them down or change the swarm's spec hold the
+//! cluster gate exclusively; the rest share it (see `support::gate`).
+
+mod data;
+mod faults;
+mod networks;
+mod nodes;
+mod services;
+mod spec;
+pub mod support;
 
 use dockhand_harness::Check;
 
 /// The checks of the area, registered in one place.
 pub fn checks() -> Vec<Check> {
-    vec![]
+    vec![
+        spec::inspect_update(),
+        nodes::list_inspect(),
+        nodes::update(),
+        services::lifecycle(),
+        services::rollback(),
+        services::spread(),
+        services::global(),
+        services::scale(),
+        services::rolling_update(),
+        services::logs(),
+        networks::dns_round_robin(),
+        networks::vip_connect(),
+        networks::ingress(),
+        data::secrets_configs(),
+        nodes::drain(),
+        faults::kill_worker(),
+        faults::leader_election(),
+        faults::quorum(),
+    ]
 }

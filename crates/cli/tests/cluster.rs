@@ -1,0 +1,283 @@
+//! Local clusters end to end, through the binary: create, ls, env, the swarm
+//! area on the cluster, and `cluster rm` leaving no process, namespace,
+//! bridge or directory. Needs root and dockerd; fails loudly without them.
+//! Each test uses its own state directory and cluster name.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn dockhand(state: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        .args(args)
+        .env("DOCKHAND_CLUSTER_DIR", state)
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("run dockhand")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Removes the cluster when the test ends, also when it panics.
+struct Guard {
+    state: PathBuf,
+    name: String,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.state.join(&self.name).exists() {
+            let o = dockhand(&self.state, &["cluster", "rm", &self.name]);
+            eprintln!("cleanup: {}", text(&o));
+        }
+    }
+}
+
+/// Live processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if stat
+            .rsplit_once(')')
+            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        {
+            continue;
+        }
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.contains(needle) && pid != std::process::id() {
+            out.push(format!("{pid}: {cmd}"));
+        }
+    }
+    out
+}
+
+fn netns_with_prefix(prefix: &str) -> Vec<String> {
+    std::fs::read_dir("/run/netns")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.starts_with(prefix))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn mounts_under(dir: &Path) -> Vec<String> {
+    let d = dir.to_string_lossy().to_string();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.split(' ').nth(4).is_some_and(|m| m.starts_with(&d)))
+        .map(String::from)
+        .collect()
+}
+
+/// Asserts nothing of cluster `name` under `state` is left on the host.
+fn assert_nothing_left(state: &Path, name: &str) {
+    let dir = state.join(name);
+    assert!(!dir.exists(), "{} is left", dir.display());
+    let procs = processes_mentioning(&dir.to_string_lossy());
+    assert!(procs.is_empty(), "processes left: {procs:?}");
+    let ns = netns_with_prefix(&format!("dhcluster-{name}"));
+    assert!(
+        ns.is_empty(),
+        "network namespaces left (the bridge and veths live in them): {ns:?}"
+    );
+    let mounts = mounts_under(&dir);
+    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+}
+
+#[test]
+fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let name = format!("t{}", std::process::id());
+    let _guard = Guard {
+        state: state.path().to_path_buf(),
+        name: name.clone(),
+    };
+    let o = dockhand(
+        state.path(),
+        &["cluster", "create", &name, "--nodes", "4", "--managers", "3"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains(&format!("cluster {name} ready in ")), "{out}");
+
+    // The name is taken now.
+    let o = dockhand(state.path(), &["cluster", "create", &name, "--nodes", "1"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("already exists"),
+        "{}",
+        text(&o)
+    );
+
+    // ls: every node with its role, state and socket; one leader.
+    let o = dockhand(state.path(), &["cluster", "ls"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ls = String::from_utf8_lossy(&o.stdout).to_string();
+    for (node, role) in [
+        ("n1", "manager"),
+        ("n2", "manager"),
+        ("n3", "manager"),
+        ("n4", "worker"),
+    ] {
+        let line = ls
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(node))
+            .unwrap_or_else(|| panic!("no line for {node}: {ls}"));
+        assert!(
+            line.contains(&format!("{name}-{node}")) && line.contains(role),
+            "{line}"
+        );
+        assert!(line.contains("ready, active"), "{line}");
+        let socket = state.path().join(&name).join(node).join("docker.sock");
+        assert!(line.contains(&format!("unix://{}", socket.display())), "{line}");
+    }
+    assert_eq!(ls.matches("leader").count(), 1, "{ls}");
+
+    // env: an export line for a shell, the first manager by default.
+    let o = dockhand(state.path(), &["cluster", "env", &name]);
+    let n1 = state.path().join(&name).join("n1").join("docker.sock");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!("export DOCKER_HOST=unix://{}\n", n1.display())
+    );
+    let o = dockhand(state.path(), &["cluster", "env", &name, "--node", "n4"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).ends_with("/n4/docker.sock\n"),
+        "{}",
+        text(&o)
+    );
+    let o = dockhand(state.path(), &["cluster", "env", &name, "--node", "n9"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+
+    // The swarm area on the cluster, fault checks included.
+    let o = dockhand(
+        state.path(),
+        &[
+            "check",
+            "--cluster",
+            &name,
+            "swarm/*",
+            "--format",
+            "json",
+            "--check-timeout",
+            "5m",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    let events: Vec<Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let finished = events
+        .iter()
+        .find(|e| e["event"] == "run-finished")
+        .unwrap_or_else(|| panic!("no run-finished event: {}", text(&o)));
+    let failures: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "check-finished" && matches!(e["outcome"]["kind"].as_str(), Some("failed" | "error")))
+        .map(|e| &e["outcome"])
+        .collect();
+    assert_eq!(o.status.code(), Some(0), "failures: {failures:?}\n{}", text(&o));
+    let passed = finished["counts"]["passed"].as_u64().unwrap_or(0);
+    assert!(passed >= 15, "only {passed} swarm cases passed: {finished}");
+    for id in [
+        "swarm/faults/kill-worker",
+        "swarm/faults/leader-election",
+        "swarm/faults/quorum",
+    ] {
+        let e = events
+            .iter()
+            .find(|e| e["event"] == "check-finished" && e["case"]["id"] == id)
+            .unwrap_or_else(|| panic!("{id} did not run"));
+        assert_eq!(e["outcome"]["kind"], "passed", "{id}: {e}");
+    }
+
+    // rm: nothing left.
+    let pids: Vec<String> = ["n1", "n2", "n3", "n4"]
+        .iter()
+        .flat_map(|n| ["dockerd.pid", "containerd.pid"].map(|f| state.path().join(&name).join(n).join(f)))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .collect();
+    assert_eq!(pids.len(), 8, "{pids:?}");
+    let o = dockhand(state.path(), &["cluster", "rm", &name]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_nothing_left(state.path(), &name);
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists() || {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            },
+            "daemon {pid} is still running"
+        );
+    }
+    let o = dockhand(state.path(), &["cluster", "rm", &name]);
+    assert_eq!(o.status.code(), Some(3), "removing it twice: {}", text(&o));
+}
+
+#[test]
+fn leftovers_of_a_crashed_create_are_swept_and_rm_all_removes_every_cluster() {
+    let state = tempfile::tempdir().unwrap();
+    let name = format!("c{}", std::process::id());
+    let _guard = Guard {
+        state: state.path().to_path_buf(),
+        name: name.clone(),
+    };
+    // What a create killed early leaves: an incomplete state file, a node
+    // directory and the switch namespace.
+    let dir = state.path().join(&name);
+    std::fs::create_dir_all(dir.join("n1")).unwrap();
+    let switch = format!("dhcluster-{name}");
+    let st = serde_json::json!({
+        "name": name, "index": 200, "subnet": "10.217.200.0/24", "switch_netns": switch,
+        "created": 0, "complete": false,
+        "nodes": [{ "name": "n1", "hostname": format!("{name}-n1"), "role": "manager",
+                    "address": "10.217.200.2", "netns": format!("{switch}.n1"), "dir": dir.join("n1") }],
+    });
+    std::fs::write(dir.join("cluster.json"), st.to_string()).unwrap();
+    let added = Command::new("ip").args(["netns", "add", &switch]).status().unwrap();
+    assert!(added.success());
+
+    let o = dockhand(state.path(), &["cluster", "ls"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("incomplete"),
+        "{}",
+        text(&o)
+    );
+    let o = dockhand(state.path(), &["check", "--cluster", &name, "swarm/*"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("incomplete"),
+        "{}",
+        text(&o)
+    );
+
+    let o = dockhand(
+        state.path(),
+        &["cluster", "create", &name, "--nodes", "1", "--managers", "1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = dockhand(state.path(), &["cluster", "rm", "--all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&format!("removed cluster {name}")),
+        "{}",
+        text(&o)
+    );
+    assert_nothing_left(state.path(), &name);
+}
