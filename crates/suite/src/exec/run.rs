@@ -160,8 +160,9 @@ async fn run_inspect_running(ctx: Ctx) -> CheckResult {
     })
     .await?;
 
-    // The process waits on stdin now: it is running.
-    let v = exec_inspect(&ctx, &exec).await?;
+    // The process waits on stdin now: it is running. The engine may record
+    // the pid a moment after the process has started, so poll for it briefly.
+    let v = exec_inspect_running(&ctx, &exec).await?;
     let want: Value = json!({
         "Running": true, "OpenStdin": true, "OpenStdout": true, "OpenStderr": true,
         "ID": exec, "ContainerID": c,
@@ -176,7 +177,7 @@ async fn run_inspect_running(ctx: Ctx) -> CheckResult {
     }
     ensure!(
         v["Pid"].as_i64().is_some_and(|p| p > 0),
-        "ExecInspect's Pid (\"The system process ID for the exec process\") while it runs",
+        "ExecInspect's Pid (\"The system process ID for the exec process\") while it runs, within 2 s",
         "a positive integer",
         v["Pid"].to_string()
     );
@@ -214,4 +215,18 @@ async fn run_inspect_running(ctx: Ctx) -> CheckResult {
         )
     );
     Ok(())
+}
+
+/// Polls the exec's inspect until it reports `Running` and a `Pid`, for at
+/// most 2 s, and returns the last reply (which the caller asserts).
+async fn exec_inspect_running(ctx: &Ctx, exec: &str) -> Result<Value, dockhand_harness::CheckError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let v = exec_inspect(ctx, exec).await?;
+        let pid = v["Pid"].as_i64().unwrap_or(0);
+        if (v["Running"] == true && pid > 0) || tokio::time::Instant::now() > deadline {
+            return Ok(v);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
