@@ -215,7 +215,7 @@ pub async fn logs_tail(engine: &Engine, id: &str, n: usize) -> Vec<String> {
 }
 
 /// Runs a command in a running container and collects its output and exit
-/// code (`ExecCreate`, `ExecStart` hijacked, `ExecInspect`).
+/// code (`ContainerExec`, `ExecStart` hijacked, `ExecInspect`).
 pub async fn exec(engine: &Engine, id: &str, cmd: &[String]) -> Result<ExecOutput, EngineError> {
     let created: Value = engine
         .send(Request::post(format!("/containers/{id}/exec")).json(&json!({

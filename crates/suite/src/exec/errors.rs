@@ -15,12 +15,12 @@ pub fn status() -> Check {
     Check {
         meta: CheckMeta {
             id: "exec/errors/status",
-            summary: "ExecCreate answers 409 on a stopped or paused container and 404 on a missing one; a missing exec id is 404 to start, inspect and resize; ExecStart in a container paused since the create is 409",
+            summary: "ContainerExec answers 409 on a stopped or paused container and 404 on a missing one; a missing exec id is 404 to start, inspect and resize; ExecStart in a container paused since the create is 409",
             area: "exec",
             tags: &["exec", "errors"],
             min_api: ApiVersion::new(1, 25),
             needs: &[],
-            reference: &["ExecCreate", "ExecStart", "ExecInspect", "ExecResize", "ContainerPause", "ContainerUnpause"],
+            reference: &["ContainerExec", "ExecStart", "ExecInspect", "ExecResize", "ContainerPause", "ContainerUnpause"],
         },
         variants: &["stopped-container", "paused-container", "missing-container", "missing-exec", "start-paused"],
         run: |ctx| Box::pin(run(ctx)),
@@ -40,7 +40,7 @@ async fn run(ctx: Ctx) -> CheckResult {
                 &r,
                 409,
                 "exec create in an exited container",
-                "ExecCreate: 409 conflict (\"Run a command inside a running container\"; ExecStart: 409 \"Container is stopped or paused\")",
+                "ContainerExec: 409 conflict (\"Run a command inside a running container\"; ExecStart: 409 \"Container is stopped or paused\")",
             )
         }
         "paused-container" => {
@@ -55,7 +55,7 @@ async fn run(ctx: Ctx) -> CheckResult {
                 &created?,
                 409,
                 "exec create in a paused container",
-                "ExecCreate: 409 container is paused",
+                "ContainerExec: 409 container is paused",
             )
         }
         "missing-container" => {
@@ -64,7 +64,7 @@ async fn run(ctx: Ctx) -> CheckResult {
                 &r,
                 404,
                 "exec create in a container that does not exist",
-                "ExecCreate: 404 no such container",
+                "ContainerExec: 404 no such container",
             )
         }
         "missing-exec" => {

@@ -69,7 +69,7 @@ pub(crate) async fn exec_create(ctx: &Ctx, container: &str, body: &Value) -> Res
 /// Creates an exec instance, expecting `201` and an `Id`; returns the id.
 pub(crate) async fn exec_create_ok(ctx: &Ctx, container: &str, body: &Value) -> Result<String, CheckError> {
     let r = exec_create(ctx, container, body).await?;
-    ctx.expect_status_ref(&r, 201, "create of an exec instance", "ExecCreate: 201 no error")?;
+    ctx.expect_status_ref(&r, 201, "create of an exec instance", "ContainerExec: 201 no error")?;
     let v: Value = r.json()?;
     let id = v["Id"].as_str().unwrap_or_default().to_string();
     ensure!(

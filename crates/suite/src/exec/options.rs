@@ -21,7 +21,7 @@ pub fn options() -> Check {
             tags: &["exec"],
             min_api: ApiVersion::new(1, 35),
             needs: &[],
-            reference: &["ExecCreate", "ExecStart", "ExecInspect"],
+            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
         },
         variants: &["env", "user", "workdir", "tty"],
         run: |ctx| Box::pin(run(ctx)),

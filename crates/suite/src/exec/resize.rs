@@ -19,7 +19,7 @@ pub fn tty() -> Check {
             tags: &["exec", "tty"],
             min_api: ApiVersion::new(1, 25),
             needs: &[],
-            reference: &["ExecCreate", "ExecStart", "ExecResize"],
+            reference: &["ContainerExec", "ExecStart", "ExecResize"],
         },
         variants: &[],
         run: |ctx| Box::pin(run(ctx)),
