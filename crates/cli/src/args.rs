@@ -106,9 +106,12 @@ pub struct CheckArgs {
     /// Deadline of one check, cleanup excluded, e.g. 120s.
     #[arg(long, value_name = "DURATION")]
     pub check_timeout: Option<String>,
-    /// Known-failures file (TOML).
+    /// Known-failures file (TOML), instead of the list shipped with dockhand.
     #[arg(long, value_name = "FILE")]
     pub known_failures: Option<String>,
+    /// Apply no known-failures list: every deviation fails the run.
+    #[arg(long, conflicts_with = "known_failures")]
+    pub no_known_failures: bool,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -251,7 +251,8 @@ async fn run_checks(g: &GlobalArgs, a: CheckArgs, private: Option<EngineSlot>) -
     }
     let known = match &cfg.known_failures {
         Some(s) => KnownFailures::load(&s.value).map_err(|e| CliError::Config(e.into()))?,
-        None => KnownFailures::default(),
+        None if a.no_known_failures => KnownFailures::default(),
+        None => dockhand_suite::shipped_known_failures(),
     };
     // Resume: the journal decides the run id and what is left to run.
     let resumed = match &a.resume {

@@ -16,7 +16,24 @@ pub mod swarm;
 pub mod system;
 pub mod volumes;
 
+use dockhand_harness::config::TomlFile;
+use dockhand_harness::known::KnownFailures;
 use dockhand_harness::Check;
+
+/// Where the shipped known-failures list lives in dockhand's source tree.
+pub const SHIPPED_KNOWN_FAILURES_PATH: &str = "crates/suite/known-failures.toml";
+
+/// The engines' confirmed deviations from the API reference that the bundled
+/// checks find, each citing the reference: applied by `dockhand check` unless
+/// the user gives a file of their own or `--no-known-failures`.
+pub fn shipped_known_failures() -> KnownFailures {
+    let file = TomlFile::new(
+        format!("{SHIPPED_KNOWN_FAILURES_PATH} (shipped with dockhand)"),
+        include_str!("../known-failures.toml"),
+    );
+    // The file is part of the build and a unit test parses it.
+    KnownFailures::parse(&file).unwrap_or_default()
+}
 
 /// Every bundled check, in area order.
 pub fn all() -> Vec<Check> {
@@ -38,6 +55,31 @@ pub fn all() -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
+
+    use dockhand_harness::CheckCase;
+
+    #[test]
+    fn shipped_known_failures_parse_and_each_names_a_bundled_case() {
+        let file = super::TomlFile::new(
+            super::SHIPPED_KNOWN_FAILURES_PATH,
+            include_str!("../known-failures.toml"),
+        );
+        let known = super::KnownFailures::parse(&file).expect("the shipped known-failures file parses");
+        assert!(!known.is_empty());
+        let cases = CheckCase::expand(&super::all());
+        for e in known.entries() {
+            assert!(
+                cases.iter().any(|c| e.check.matches(c.check.meta.id, &c.id())),
+                "known-failures entry at line {} matches no bundled case: remove or fix it",
+                e.line
+            );
+            assert!(
+                e.reason.len() > 40,
+                "entry at line {} needs a reason citing the reference",
+                e.line
+            );
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_well_formed() {
