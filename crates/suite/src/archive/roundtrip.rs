@@ -260,3 +260,26 @@ async fn run_get(ctx: Ctx) -> CheckResult {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_tar_holds_the_directory_file_and_link() {
+        let got = entries(&crate::archive::sample_tar()).unwrap();
+        let summary: Vec<_> = got
+            .iter()
+            .map(|e| (e.path.as_str(), e.kind, e.mode, e.mtime, e.link.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("dh/", "dir", 0o755, MTIME, None),
+                ("dh/hello.txt", "file", 0o640, MTIME, None),
+                ("dh/link", "symlink", 0o777, MTIME, Some("hello.txt")),
+            ]
+        );
+        assert_eq!(got[1].content, CONTENT);
+    }
+}

@@ -43,8 +43,7 @@ async fn run(ctx: Ctx) -> CheckResult {
             &r,
             400,
             &format!("logs with no stream chosen ({q:?}; both default to false)"),
-            "ContainerLogs: stdout and stderr \"default: false\"; a request for no stream is a bad parameter (400, \
-             as ContainerAttach and the other endpoints list it; ContainerLogs lists only 200, 404 and 500)",
+            "ContainerLogs: 400 bad parameter (stdout and stderr both \"default: false\"; v1.41 lists only 200, 404 and 500 for this endpoint, the issue asks for 400)",
         )?;
     }
     Ok(())

@@ -219,3 +219,21 @@ async fn run_timestamps(ctx: Ctx) -> CheckResult {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::split_timestamp;
+
+    #[test]
+    fn timestamps_need_rfc3339_with_a_fraction() {
+        let (t, text) = split_timestamp("2026-11-22T02:51:37.123456789Z a line").unwrap();
+        assert_eq!(
+            (t.unix_timestamp(), t.nanosecond(), text),
+            (1_795_315_897, 123_456_789, "a line")
+        );
+        assert!(split_timestamp("2026-11-22T02:51:37.5+01:00 x").is_ok());
+        assert!(split_timestamp("2026-11-22T02:51:37Z no fraction").is_err());
+        assert!(split_timestamp("yesterday text").is_err());
+        assert!(split_timestamp("2026-11-22T02:51:37.123456789Z").is_err());
+    }
+}
