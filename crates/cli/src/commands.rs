@@ -24,6 +24,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Check(a) => check(&cli.global, a).await,
         Command::List(a) => list(&a),
         Command::Image(ImageCommand::Build) => image_build(&cli.global).await,
+        Command::Image(ImageCommand::SelfImage(a)) => crate::image_self::run(&cli.global, a).await,
         Command::Version => version(&cli.global).await,
         Command::Clean(a) => clean(&cli.global, a.all).await,
         Command::Cluster(a) => crate::cluster::run(a).await,
@@ -52,6 +53,11 @@ fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveConfig,
 
 async fn connect(cfg: &EffectiveConfig) -> Result<Engine, CliError> {
     Ok(Engine::connect(cfg.connect_options()).await?)
+}
+
+/// The engine the global flags and configuration name.
+pub async fn connect_global(g: &GlobalArgs) -> Result<Engine, CliError> {
+    connect(&load_config(g, None)?).await
 }
 
 /// A short run id: unique enough among concurrent runs on one engine.

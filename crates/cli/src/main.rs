@@ -5,6 +5,7 @@ mod args;
 mod cluster;
 mod commands;
 mod error;
+mod image_self;
 
 use std::process::ExitCode;
 
