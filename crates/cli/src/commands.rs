@@ -332,8 +332,8 @@ async fn clean(g: &GlobalArgs, all: bool) -> Result<i32, CliError> {
     let engine = connect(&load_config(g, None)?).await?;
     let r = sweep(&engine, if all { SweepScope::All } else { SweepScope::Abandoned }).await?;
     println!(
-        "removed {} containers, {} volumes, {} networks, {} images",
-        r.containers, r.volumes, r.networks, r.images
+        "removed {} containers, {} volumes, {} networks, {} images, {} services, secrets and configs",
+        r.containers, r.volumes, r.networks, r.images, r.swarm_objects
     );
     Ok(exit::SUCCESS)
 }
