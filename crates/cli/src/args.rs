@@ -143,6 +143,9 @@ pub struct ListArgs {
 pub enum ImageCommand {
     /// Load the probe image into the engine (it is built from what dockhand carries).
     Build,
+    /// Build an image holding a static dockhand binary (FROM scratch), to run checks from a container.
+    #[command(name = "self")]
+    SelfImage(crate::image_self::SelfArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Check(a) => check(&cli.global, a).await,
         Command::List(a) => list(&a),
         Command::Image(ImageCommand::Build) => image_build(&cli.global).await,
+        Command::Image(ImageCommand::SelfImage(a)) => crate::image_self::run(&cli.global, a).await,
         Command::Version => version(&cli.global).await,
         Command::Clean(a) => clean(&cli.global, a.all).await,
         Command::Env(c) => crate::env::dispatch(&cli.global, c).await,
@@ -64,6 +65,11 @@ pub(crate) fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<Effec
 
 pub(crate) async fn connect(cfg: &EffectiveConfig) -> Result<Engine, CliError> {
     Ok(Engine::connect(cfg.connect_options()).await?)
+}
+
+/// The engine the global flags and configuration name.
+pub async fn connect_global(g: &GlobalArgs) -> Result<Engine, CliError> {
+    connect(&load_config(g, None)?).await
 }
 
 /// A short run id: unique enough among concurrent runs on one engine.
@@ -468,8 +474,8 @@ async fn clean(g: &GlobalArgs, all: bool) -> Result<i32, CliError> {
     let engine = connect(&load_config(g, None)?).await?;
     let r = sweep(&engine, if all { SweepScope::All } else { SweepScope::Abandoned }).await?;
     println!(
-        "removed {} containers, {} volumes, {} networks, {} images",
-        r.containers, r.volumes, r.networks, r.images
+        "removed {} containers, {} volumes, {} networks, {} images, {} services, secrets and configs",
+        r.containers, r.volumes, r.networks, r.images, r.swarm_objects
     );
     // Environments (`dockhand env`) whose owner is gone or whose expiry
     // passed; live ones are left to `dockhand env down`, even with --all.

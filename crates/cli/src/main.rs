@@ -7,6 +7,7 @@ mod commands;
 mod engines;
 mod env;
 mod error;
+mod image_self;
 
 use std::process::ExitCode;
 

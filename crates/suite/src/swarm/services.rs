@@ -594,12 +594,36 @@ async fn run_rolling(ctx: Ctx) -> CheckResult {
                 "the new task ran before the old one stopped"
             },
             format!(
-                "old task stopped at {}, new task running since {}",
-                prev["Status"]["Timestamp"], t["Status"]["Timestamp"]
+                "old task stopped at {}, new task running since {}; all tasks: {}",
+                prev["Status"]["Timestamp"],
+                t["Status"]["Timestamp"],
+                timeline(&all)
             )
         );
     }
     Ok(())
+}
+
+/// Every task as `slot id state/desired created..status-time`, by slot and creation.
+fn timeline(all: &[Value]) -> String {
+    let mut v: Vec<(u64, String, String)> = all
+        .iter()
+        .map(|t| {
+            let s = |x: &Value| x.as_str().unwrap_or("?").to_string();
+            let line = format!(
+                "slot {} {} {}/{} created {} status {}",
+                t["Slot"],
+                &s(&t["ID"])[..s(&t["ID"]).len().min(8)],
+                s(&t["Status"]["State"]),
+                s(&t["DesiredState"]),
+                s(&t["CreatedAt"]),
+                s(&t["Status"]["Timestamp"])
+            );
+            (t["Slot"].as_u64().unwrap_or(0), s(&t["CreatedAt"]), line)
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, _, l)| l).collect::<Vec<_>>().join("; ")
 }
 
 pub fn logs() -> Check {
