@@ -172,10 +172,15 @@ impl Soak<'_> {
         c.current_dir(&self.dir)
             .env_remove("DOCKER_HOST")
             .arg("--host")
-            .arg(&self.host)
-            .arg("--timeout")
-            .arg(format!("{}ms", self.cfg.timeout.as_millis()))
-            .args(args)
+            .arg(&self.host);
+        // The short deadline is for the runs that get a fault (and the clean
+        // run that sizes them): it bounds the freeze diagnosis. Recovery
+        // (resume, clean) runs with the default deadline, as a user would:
+        // on a loaded machine a container start can take over 2 s.
+        if !args.iter().any(|a| a == "--resume" || a == "clean") {
+            c.arg("--timeout").arg(format!("{}ms", self.cfg.timeout.as_millis()));
+        }
+        c.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
