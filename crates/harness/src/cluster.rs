@@ -55,6 +55,9 @@ pub struct ClusterHandle {
     nodes: Vec<ClusterNode>,
     control: Arc<dyn NodeControl>,
     gate: Arc<RwLock<()>>,
+    /// Set while a check has the run's own engine (the first node) down on
+    /// purpose: the runner's liveness ping must not take that for an outage.
+    own_engine_down: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ClusterHandle {
@@ -73,6 +76,19 @@ impl ClusterHandle {
             nodes,
             control,
             gate: Arc::new(RwLock::new(())),
+            own_engine_down: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a check has stopped or killed the run's own engine (the first
+    /// node) and not started it again.
+    pub fn own_engine_down(&self) -> bool {
+        self.own_engine_down.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn mark_down(&self, node: &str, down: bool) {
+        if self.nodes.first().is_some_and(|n| n.name == node) {
+            self.own_engine_down.store(down, std::sync::atomic::Ordering::SeqCst);
         }
     }
 
@@ -126,6 +142,7 @@ impl ClusterCtx {
 
     /// Stops the node's engine gracefully.
     pub async fn stop(&self, node: &ClusterNode) -> Result<(), CheckError> {
+        self.handle.mark_down(&node.name, true);
         self.handle
             .control
             .stop(&node.name)
@@ -135,6 +152,7 @@ impl ClusterCtx {
 
     /// Kills the node's engine (SIGKILL).
     pub async fn kill(&self, node: &ClusterNode) -> Result<(), CheckError> {
+        self.handle.mark_down(&node.name, true);
         self.handle
             .control
             .kill(&node.name)
@@ -148,7 +166,9 @@ impl ClusterCtx {
             .control
             .start(&node.name)
             .await
-            .map_err(|e| CheckError::Broken(format!("cannot start the engine of node {}: {e}", node.hostname)))
+            .map_err(|e| CheckError::Broken(format!("cannot start the engine of node {}: {e}", node.hostname)))?;
+        self.handle.mark_down(&node.name, false);
+        Ok(())
     }
 
     /// Taken by checks that leave the cluster as they found it: they run

@@ -164,7 +164,7 @@ impl Runner {
         // time under the call deadline: a frozen engine is found within the
         // deadline plus one interval, whatever the checks are waiting on.
         let every = (self.engine.deadlines().call / 8).clamp(Duration::from_millis(50), Duration::from_secs(1));
-        let liveness = liveness(self.engine.clone(), every);
+        let liveness = liveness(self.engine.clone(), every, self.cluster.clone());
         tokio::pin!(liveness);
 
         loop {
@@ -333,11 +333,12 @@ async fn declared_down(rx: &mut watch::Receiver<Option<String>>) -> String {
 }
 
 /// Pings the engine until a ping fails below HTTP (no reply within the call
-/// deadline, refused, lost), `every` apart, and returns that failure.
-async fn liveness(engine: Engine, every: Duration) -> EngineError {
+/// deadline, refused, lost), `every` apart, and returns that failure. Not
+/// while a cluster check has the run's own engine down on purpose.
+async fn liveness(engine: Engine, every: Duration, cluster: Option<Arc<ClusterHandle>>) -> EngineError {
     loop {
         match engine.ping().await {
-            Err(e) if e.is_engine_down() => return e,
+            Err(e) if e.is_engine_down() && !cluster.as_ref().is_some_and(|c| c.own_engine_down()) => return e,
             _ => tokio::time::sleep(every).await,
         }
     }

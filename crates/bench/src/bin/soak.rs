@@ -172,10 +172,15 @@ impl Soak<'_> {
         c.current_dir(&self.dir)
             .env_remove("DOCKER_HOST")
             .arg("--host")
-            .arg(&self.host)
-            .arg("--timeout")
-            .arg(format!("{}ms", self.cfg.timeout.as_millis()))
-            .args(args)
+            .arg(&self.host);
+        // The short deadline is for the runs that get a fault (and the clean
+        // run that sizes them): it bounds the freeze diagnosis. Recovery
+        // (resume, clean) runs with the default deadline, as a user would:
+        // on a loaded machine a container start can take over 2 s.
+        if !args.iter().any(|a| a == "--resume" || a == "clean") {
+            c.arg("--timeout").arg(format!("{}ms", self.cfg.timeout.as_millis()));
+        }
+        c.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -326,6 +331,19 @@ async fn leftovers(endpoint: &dockhand_engine::Endpoint) -> anyhow::Result<Vec<S
         }
     }
     Ok(found)
+}
+
+/// Keeps a troubled run's journal for a reader, and says where.
+fn keep_journal(dir: &Path, run_id: &str, line: &mut String) {
+    let keep = std::env::temp_dir().join("dockhand-soak-journals");
+    let from = dir.join(".dockhand/journal").join(format!("{run_id}.jsonl"));
+    let to = keep.join(format!("{run_id}.jsonl"));
+    if std::fs::create_dir_all(&keep)
+        .and_then(|()| std::fs::copy(&from, &to))
+        .is_ok()
+    {
+        line.push_str(&format!(" (journal kept: {})", to.display()));
+    }
 }
 
 /// Final outcomes per case in the run's journal.
@@ -491,17 +509,28 @@ async fn soak(
                     let r = s.run(pe, &args, None, RESUME_LIMIT).await?;
                     if r.code != Some(0) || r.hung {
                         s.tally.resume_failures += 1;
+                        let why: Vec<String> = r
+                            .events
+                            .iter()
+                            .filter(|e| {
+                                e["event"] == "check-finished"
+                                    && !matches!(e["outcome"]["kind"].as_str(), Some("passed" | "skipped"))
+                            })
+                            .map(|e| format!("{} {}: {}", e["case"], e["outcome"]["kind"], e["outcome"]))
+                            .collect();
                         line.push_str(&format!(
-                            "; RESUME FAILED (exit {:?}): {}",
+                            "; RESUME FAILED (exit {:?}): {} {why:?}",
                             r.code,
                             r.stderr.lines().last().unwrap_or("")
                         ));
+                        keep_journal(&dir, &id, &mut line);
                     }
                 }
                 let (selection, finals) = journal_finals(&dir, &id)?;
                 let dups = finals.values().filter(|n| **n > 1).count() as u32;
                 s.tally.duplicates += dups;
                 if dups > 0 || finals.len() != selection {
+                    keep_journal(&dir, &id, &mut line);
                     line.push_str(&format!(
                         "; journal: {} of {selection} cases final, {dups} twice",
                         finals.len()
