@@ -122,6 +122,17 @@ pub(crate) fn pid_of(node: &NodeState, which: Daemon) -> Option<u32> {
     mentions.then_some(pid)
 }
 
+/// Whether the process recorded in the pid file is alive, whatever its
+/// command line. Only for the waits right after [`spawn`]: between fork and
+/// exec the child still shows dockhand's command line, which [`pid_of`]
+/// would take for a daemon that already exited.
+fn recorded_alive(node: &NodeState, which: Daemon) -> bool {
+    fs::read_to_string(which.pid_file(&node.dir))
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .is_some_and(process::is_alive)
+}
+
 fn daemon_args(node: &NodeState, which: Daemon) -> Vec<String> {
     let d = &node.dir;
     match which {
@@ -239,7 +250,7 @@ pub(crate) async fn wait_containerd(node: &NodeState, timeout: Duration) -> Resu
         if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
             return Ok(());
         }
-        if pid_of(node, Daemon::Containerd).is_none() {
+        if !recorded_alive(node, Daemon::Containerd) {
             return Err(exited_early(node, Daemon::Containerd));
         }
         if started.elapsed() >= timeout {
@@ -271,7 +282,7 @@ pub(crate) async fn wait_dockerd(node: &NodeState, timeout: Duration) -> Result<
             tracing::info!(node = %node.hostname, ready_after = ?started.elapsed(), "cluster node dockerd is ready");
             return Ok(());
         }
-        if pid_of(node, Daemon::Dockerd).is_none() {
+        if !recorded_alive(node, Daemon::Dockerd) {
             return Err(exited_early(node, Daemon::Dockerd));
         }
         if started.elapsed() >= timeout {
