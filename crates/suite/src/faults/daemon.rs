@@ -44,9 +44,12 @@ pub fn absent() -> Check {
 }
 
 async fn run_absent(ctx: Ctx) -> CheckResult {
+    // One directory per variant: the variants run side by side, and one's
+    // removal of its directory must not take the other's socket with it.
     let dir = std::env::temp_dir().join(format!(
-        "dockhand-{}-{}",
+        "dockhand-{}-{}-{}",
         super::private::engine_name(&ctx, "absent"),
+        ctx.variant().unwrap_or("plain"),
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).map_err(|e| setup("cannot create a scratch directory", e))?;
