@@ -341,6 +341,27 @@ pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
 /// An id no engine object has: 64 hex characters unlikely to exist.
 pub const MISSING_ID: &str = "dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000";
 
+/// Expects `status` (as the reference documents it) and the reference's
+/// `ErrorResponse` body: a non-empty `message`.
+pub fn expect_error_response(
+    ctx: &Ctx,
+    r: &dockhand_engine::Response,
+    status: u16,
+    what: &str,
+    reference: &str,
+) -> Result<(), CheckError> {
+    ctx.expect_status_ref(r, status, what, reference)?;
+    let v: Value = r.json()?;
+    if v["message"].as_str().is_some_and(|m| !m.is_empty()) {
+        return Ok(());
+    }
+    Err(CheckError::failed(
+        format!("the body of the {status} to {what} (ErrorResponse)"),
+        "{\"message\": ...}",
+        String::from_utf8_lossy(&r.body),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -204,13 +204,5 @@ async fn run_errors(ctx: Ctx) -> CheckResult {
             "NetworkDisconnect: 404 Network or container not found",
         ),
     };
-    ctx.expect_status_ref(&r, status, what, reference)?;
-    let v: Value = r.json()?;
-    ensure!(
-        v["message"].as_str().is_some_and(|m| !m.is_empty()),
-        format!("the body of the {status} to {what} (ErrorResponse)"),
-        "{\"message\": ...}",
-        String::from_utf8_lossy(&r.body)
-    );
-    Ok(())
+    crate::support::expect_error_response(&ctx, &r, status, what, reference)
 }

@@ -74,15 +74,7 @@ async fn run_missing(ctx: Ctx) -> CheckResult {
             "NetworkDelete: 404 no such network",
         )
     };
-    ctx.expect_status_ref(&r, 404, what, reference)?;
-    let v: Value = r.json()?;
-    ensure!(
-        v["message"].as_str().is_some_and(|m| !m.is_empty()),
-        format!("the body of the 404 to {what} (ErrorResponse)"),
-        "{\"message\": ...}",
-        String::from_utf8_lossy(&r.body)
-    );
-    Ok(())
+    crate::support::expect_error_response(&ctx, &r, 404, what, reference)
 }
 
 /// A running probe attached to `network`; its id.

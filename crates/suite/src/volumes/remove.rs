@@ -2,8 +2,8 @@
 //! use, 204 and gone once it is free.
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
-use serde_json::{json, Value};
+use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use serde_json::json;
 
 use super::create_volume;
 use crate::support::{create_probe, probe_config, send};
@@ -55,15 +55,7 @@ async fn run_missing(ctx: Ctx) -> CheckResult {
             "VolumeDelete: 404 No such volume or volume driver",
         )
     };
-    ctx.expect_status_ref(&r, 404, what, reference)?;
-    let v: Value = r.json()?;
-    ensure!(
-        v["message"].as_str().is_some_and(|m| !m.is_empty()),
-        format!("the body of the 404 to {what} (ErrorResponse)"),
-        "{\"message\": ...}",
-        String::from_utf8_lossy(&r.body)
-    );
-    Ok(())
+    crate::support::expect_error_response(&ctx, &r, 404, what, reference)
 }
 
 async fn run_in_use(ctx: Ctx) -> CheckResult {
