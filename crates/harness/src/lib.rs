@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 pub mod events;
 pub mod exit;
+pub mod hostnet;
 pub mod journal;
 pub mod known;
 pub mod objects;

@@ -267,6 +267,21 @@ fn run_id(events: &[Value]) -> Option<String> {
         .map(String::from)
 }
 
+/// The cases of a run that did not pass, skip, or fail as known, with their outcome.
+fn failures(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| {
+            e["event"] == "check-finished"
+                && !matches!(
+                    e["outcome"]["kind"].as_str(),
+                    Some("passed" | "skipped" | "known-failure" | "fixed")
+                )
+        })
+        .map(|e| format!("{} {}: {}", e["case"], e["outcome"]["kind"], e["outcome"]))
+        .collect()
+}
+
 fn names_a_call(s: &str) -> bool {
     ["GET /", "POST /", "PUT /", "DELETE /", "HEAD /"]
         .iter()
@@ -414,8 +429,9 @@ async fn soak(
     let clean = t.elapsed();
     if base.code != Some(0) {
         bail!(
-            "the clean run before the soak exited {:?}; fix that first:\n{}",
+            "the clean run before the soak exited {:?}; fix that first:\n{}\n{}",
             base.code,
+            failures(&base.events).join("\n"),
             base.stderr
         );
     }
@@ -509,15 +525,7 @@ async fn soak(
                     let r = s.run(pe, &args, None, RESUME_LIMIT).await?;
                     if r.code != Some(0) || r.hung {
                         s.tally.resume_failures += 1;
-                        let why: Vec<String> = r
-                            .events
-                            .iter()
-                            .filter(|e| {
-                                e["event"] == "check-finished"
-                                    && !matches!(e["outcome"]["kind"].as_str(), Some("passed" | "skipped"))
-                            })
-                            .map(|e| format!("{} {}: {}", e["case"], e["outcome"]["kind"], e["outcome"]))
-                            .collect();
+                        let why = failures(&r.events);
                         line.push_str(&format!(
                             "; RESUME FAILED (exit {:?}): {} {why:?}",
                             r.code,

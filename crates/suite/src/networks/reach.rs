@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{Address, ApiVersion};
+use dockhand_engine::ApiVersion;
+use dockhand_harness::hostnet::EngineHost;
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
@@ -209,18 +210,20 @@ async fn run_internal(ctx: Ctx) -> CheckResult {
 }
 
 async fn run_published(ctx: Ctx) -> CheckResult {
-    if !matches!(ctx.engine().endpoint().address, Address::Unix(_)) {
-        return Err(CheckError::Skip(
-            "the engine is reached over TCP: its 127.0.0.1 may not be this host's".into(),
-        ));
+    // The engine's 127.0.0.1 is ours only when it shares our network
+    // namespace; a private engine's or a cluster node's is reached from
+    // inside theirs.
+    let host = EngineHost::locate(ctx.engine().endpoint()).await;
+    if let EngineHost::Unknown(why) = &host {
+        return Err(CheckError::Skip(why.clone()));
     }
     let image = ctx.probe().await?;
     let fixed = ctx.variant() == Some("fixed");
     let asked = if fixed {
         // A port free right now; the engine binds it a moment later.
-        let l = std::net::TcpListener::bind("127.0.0.1:0")
-            .map_err(|e| CheckError::Broken(format!("cannot find a free local port: {e}")))?;
-        l.local_addr().map(|a| a.port()).unwrap_or(0)
+        host.free_port()
+            .await
+            .map_err(|e| CheckError::Broken(format!("cannot find a free port on the engine's 127.0.0.1: {e}")))?
     } else {
         0
     };
@@ -261,8 +264,9 @@ async fn run_published(ctx: Ctx) -> CheckResult {
     );
 
     let hostname = v["Config"]["Hostname"].as_str().unwrap_or_default().to_string();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let read = async {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        let mut s = host.connect(addr, Duration::from_secs(5)).await?;
         let mut buf = Vec::new();
         s.read_to_end(&mut buf).await?;
         Ok::<_, std::io::Error>(buf)
