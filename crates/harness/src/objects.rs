@@ -1,7 +1,8 @@
 //! [`Labelled`]: dockhand's objects on an engine, found by a label filter, and
 //! [`remove`], the one way to delete one. The runner's cleanup stack, its leak
 //! accounting and the sweeper all go through here, so they agree on what
-//! "removed" means: success, or 404 because it is already gone.
+//! "removed" means: success, or 404 because it is already gone (for a
+//! container whose removal another caller started: gone within 10 s).
 
 use std::fmt;
 
@@ -185,7 +186,38 @@ pub async fn remove(engine: &Engine, kind: ObjectKind, id: &str) -> Result<(), E
     };
     if resp.status.is_success() || resp.status.as_u16() == 404 {
         Ok(())
+    } else if kind == ObjectKind::Container
+        && resp.status.as_u16() == 409
+        && resp.message().contains("already in progress")
+    {
+        // Another remover (a concurrent sweep, the check itself) got there
+        // first: done once the engine says 404.
+        wait_container_gone(engine, id, resp).await
     } else {
         Err(resp.api_error())
+    }
+}
+
+/// How long a container whose removal another caller started may take to go.
+const CONTAINER_GONE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Waits for a container that another caller is removing (Docker answers the
+/// second DELETE with 409 "removal of container … is already in progress")
+/// to be gone; if it is still there after [`CONTAINER_GONE`], the 409 stands.
+async fn wait_container_gone(
+    engine: &Engine,
+    id: &str,
+    conflict: dockhand_engine::Response,
+) -> Result<(), EngineError> {
+    let until = std::time::Instant::now() + CONTAINER_GONE;
+    loop {
+        let r = engine.send(Request::get(format!("/containers/{id}/json"))).await?;
+        if r.status.as_u16() == 404 {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= until {
+            return Err(conflict.api_error());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
