@@ -2,11 +2,14 @@
 //! They assert what a user sees (exit codes, lines) and what the engine is
 //! left with (nothing labelled by the run).
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+mod support;
+use support::{count, events, run, text};
 
 /// Runs that sweep would see each other's planted orphans: one at a time.
 static ENGINE: Mutex<()> = Mutex::new(());
@@ -15,63 +18,11 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     ENGINE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn dockhand(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dockhand"))
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .output()
-        .expect("run dockhand")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Counts objects on the machine's engine carrying a label filter, with curl
-/// so the test does not lean on the code under test.
-fn count(kind: &str, label: &str) -> usize {
-    let filter = serde_json::json!({ "label": [label] }).to_string();
-    let path = match kind {
-        "containers" => "/containers/json?all=1&filters=",
-        "volumes" => "/volumes?filters=",
-        "networks" => "/networks?filters=",
-        _ => unreachable!(),
-    };
-    let out = Command::new("curl")
-        .args(["-sS", "--unix-socket", "/var/run/docker.sock", "-G"])
-        .arg(format!("http://engine{}", path.split('?').next().unwrap()))
-        .args(if kind == "containers" {
-            vec!["--data-urlencode", "all=1"]
-        } else {
-            vec![]
-        })
-        .arg("--data-urlencode")
-        .arg(format!("filters={filter}"))
-        .output()
-        .expect("curl");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("engine JSON");
-    match kind {
-        "volumes" => v["Volumes"].as_array().map_or(0, |a| a.len()),
-        _ => v.as_array().expect("array").len(),
-    }
-}
-
-fn events(o: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l}: {e}")))
-        .collect()
-}
-
 #[test]
 fn check_passes_and_leaves_nothing_behind() {
     let _engine = serial();
     for round in 0..2 {
-        let o = dockhand(&["check", "--format", "json", "containers/lifecycle/*"]);
+        let o = run(&["check", "--format", "json", "containers/lifecycle/*"]);
         assert_eq!(o.status.code(), Some(0), "round {round}: {}", text(&o));
         let ev = events(&o);
         let started = ev
@@ -88,7 +39,7 @@ fn check_passes_and_leaves_nothing_behind() {
             "the transcript records the calls"
         );
         let label = format!("dockhand.run={run_id}");
-        for kind in ["containers", "volumes", "networks"] {
+        for kind in ["container", "volume", "network"] {
             assert_eq!(count(kind, &label), 0, "round {round}: {kind} left by run {run_id}");
         }
     }
@@ -97,7 +48,7 @@ fn check_passes_and_leaves_nothing_behind() {
 #[test]
 fn human_output_has_one_line_per_check_and_a_summary() {
     let _engine = serial();
-    let o = dockhand(&["check", "containers/lifecycle/start-stop-logs"]);
+    let o = run(&["check", "containers/lifecycle/start-stop-logs"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -111,7 +62,7 @@ fn human_output_has_one_line_per_check_and_a_summary() {
 #[test]
 fn verbose_prints_each_call_with_status_and_latency() {
     let _engine = serial();
-    let o = dockhand(&["--verbose", "check", "containers/lifecycle/start-stop-logs"]);
+    let o = run(&["--verbose", "check", "containers/lifecycle/start-stop-logs"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -127,7 +78,7 @@ fn a_crashed_runs_leftovers_are_swept_first() {
     // A container labelled as if by a dockhand process that no longer exists.
     let name = format!("dockhand-test-orphan-{}", std::process::id());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-    let o = dockhand(&["image", "build"]);
+    let o = run(&["image", "build"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let created = Command::new("docker")
         .args(["create", "--name", &name, "--label", "dockhand.run=deadbeef", "--label"])
@@ -136,10 +87,10 @@ fn a_crashed_runs_leftovers_are_swept_first() {
         .output()
         .unwrap();
     assert!(created.status.success(), "{}", text(&created));
-    assert_eq!(count("containers", "dockhand.run=deadbeef"), 1);
-    let o = dockhand(&["check", "--format", "json", "containers/lifecycle/*"]);
+    assert_eq!(count("container", "dockhand.run=deadbeef"), 1);
+    let o = run(&["check", "--format", "json", "containers/lifecycle/*"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(count("containers", "dockhand.run=deadbeef"), 0, "the orphan was swept");
+    assert_eq!(count("container", "dockhand.run=deadbeef"), 0, "the orphan was swept");
     assert!(
         events(&o)
             .iter()
@@ -152,7 +103,7 @@ fn a_crashed_runs_leftovers_are_swept_first() {
 #[test]
 fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
     let t = Instant::now();
-    let o = dockhand(&["--host", "unix:///run/dockhand-no-such.sock", "check"]);
+    let o = run(&["--host", "unix:///run/dockhand-no-such.sock", "check"]);
     let took = t.elapsed();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(took < Duration::from_secs(1), "took {took:?}");
@@ -160,7 +111,7 @@ fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
     assert!(err.contains("unix:///run/dockhand-no-such.sock (from --host)"), "{err}");
     assert!(err.contains("the socket does not exist"), "{err}");
 
-    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let o = support::dockhand()
         .args(["check"])
         .env("DOCKER_HOST", "tcp://127.0.0.1:1")
         .output()
@@ -175,16 +126,16 @@ fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
 
 #[test]
 fn usage_errors_exit_3_and_no_match_exits_4() {
-    assert_eq!(dockhand(&["check", "--no-such-flag"]).status.code(), Some(3));
-    assert_eq!(dockhand(&["--host", "http://x", "check"]).status.code(), Some(3));
-    assert_eq!(dockhand(&["--timeout", "soon", "check"]).status.code(), Some(3));
-    let o = dockhand(&["check", "nothing/matches/*"]);
+    assert_eq!(run(&["check", "--no-such-flag"]).status.code(), Some(3));
+    assert_eq!(run(&["--host", "http://x", "check"]).status.code(), Some(3));
+    assert_eq!(run(&["--timeout", "soon", "check"]).status.code(), Some(3));
+    let o = run(&["check", "nothing/matches/*"]);
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
 }
 
 #[test]
 fn version_names_both_sides() {
-    let o = dockhand(&["version"]);
+    let o = run(&["version"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(concat!("dockhand ", env!("CARGO_PKG_VERSION"))), "{out}");
@@ -197,7 +148,7 @@ fn a_killed_run_resumes_without_duplicates_or_leftovers() {
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
     let jdir = dir.path().join("journal");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let mut child = support::dockhand()
         .current_dir(dir.path())
         .args([
             "check",
@@ -230,7 +181,7 @@ fn a_killed_run_resumes_without_duplicates_or_leftovers() {
     child.wait().unwrap();
     assert_eq!(finished, 3);
 
-    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let o = support::dockhand()
         .current_dir(dir.path())
         .args(["check", "--format", "json", "--resume"])
         .output()
@@ -271,7 +222,7 @@ fn a_killed_run_resumes_without_duplicates_or_leftovers() {
     }
     assert_eq!(seen.len(), 12);
     let label = format!("dockhand.run={run_id}");
-    for kind in ["containers", "volumes", "networks"] {
+    for kind in ["container", "volume", "network"] {
         assert_eq!(count(kind, &label), 0, "{kind} left by run {run_id}");
     }
 }
@@ -280,7 +231,7 @@ fn a_killed_run_resumes_without_duplicates_or_leftovers() {
 fn config_errors_name_the_file_line_and_valid_keys() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("dockhand.toml"), "timeout = \"5s\"\njbos = 3\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let o = support::dockhand()
         .current_dir(dir.path())
         .args(["config", "show"])
         .output()
@@ -299,7 +250,7 @@ fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
     use std::io::{BufRead, BufReader};
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let mut child = support::dockhand()
         .current_dir(dir.path())
         .args([
             "check",
@@ -346,7 +297,7 @@ fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
         .expect("a final event");
     assert_eq!(finished["exit_code"], 130);
     let label = format!("dockhand.run={run_id}");
-    for kind in ["containers", "volumes", "networks"] {
+    for kind in ["container", "volume", "network"] {
         assert_eq!(count(kind, &label), 0, "{kind} left by the interrupted run {run_id}");
     }
 }
@@ -356,7 +307,7 @@ fn a_second_ctrl_c_aborts_and_says_how_to_sweep() {
     use std::io::{BufRead, BufReader};
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let mut child = support::dockhand()
         .current_dir(dir.path())
         .args([
             "check",
@@ -395,7 +346,7 @@ fn a_second_ctrl_c_aborts_and_says_how_to_sweep() {
         "{err}"
     );
     // What the abort may have left is swept by the command it names.
-    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let o = support::dockhand()
         .current_dir(dir.path())
         .args(["check", "--format", "json", "--resume"])
         .output()
@@ -406,7 +357,7 @@ fn a_second_ctrl_c_aborts_and_says_how_to_sweep() {
         .find(|e| e["event"] == "run-started")
         .and_then(|e| e["run_id"].as_str().map(str::to_string))
         .unwrap();
-    for kind in ["containers", "volumes", "networks"] {
+    for kind in ["container", "volume", "network"] {
         assert_eq!(
             count(kind, &format!("dockhand.run={run_id}")),
             0,
@@ -424,7 +375,7 @@ fn a_listed_known_failure_that_passes_is_reported_fixed() {
         "[[known-failure]]\ncheck = \"containers/lifecycle/*\"\nengine = \"*\"\nversion = \"*\"\nreason = \"test: listed on purpose\"\n",
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let o = support::dockhand()
         .current_dir(dir.path())
         .args(["check", "--known-failures", "known.toml", "containers/lifecycle/*"])
         .output()

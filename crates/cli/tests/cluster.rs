@@ -8,22 +8,15 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod support;
+use support::text;
+
 fn dockhand(state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    support::dockhand()
         .args(args)
         .env("DOCKHAND_CLUSTER_DIR", state)
-        .env_remove("DOCKER_HOST")
         .output()
         .expect("run dockhand")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Removes the cluster when the test ends, also when it panics.

@@ -13,17 +13,21 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+use support::{events, text};
+
 static ENGINES: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     ENGINES.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The binary in `dir`, with XDG_RUNTIME_DIR cleared so engine state goes
+/// under /tmp/dockhand, where these tests look for it.
 fn dockhand_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    support::dockhand()
         .current_dir(dir)
         .args(args)
-        .env_remove("DOCKER_HOST")
         .env_remove("XDG_RUNTIME_DIR")
         .output()
         .expect("run dockhand")
@@ -31,15 +35,6 @@ fn dockhand_in(dir: &Path, args: &[&str]) -> Output {
 
 fn dockhand(args: &[&str]) -> Output {
     dockhand_in(Path::new("/"), args)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Where dockhand keeps the state of engine `name` (XDG_RUNTIME_DIR is cleared above).
@@ -252,22 +247,14 @@ fn bad_engine_names_are_usage_errors() {
     }
 }
 
-fn events(o: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l}: {e}")))
-        .collect()
-}
-
 /// `check --private-engine` with `args`; returns the output, the engine's
 /// name, and a guard that removes what the run may have left (after the
 /// test's own assertions, which it must not hide).
 fn private_check(dir: &Path, args: &[&str]) -> (Output, String, Stop) {
-    let child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let child = support::dockhand()
         .current_dir(dir)
         .args(["check", "--private-engine"])
         .args(args)
-        .env_remove("DOCKER_HOST")
         .env_remove("XDG_RUNTIME_DIR")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -345,7 +332,7 @@ fn check_private_engine_removes_its_engine_on_ctrl_c_once_or_twice() {
     let _s = serial();
     for presses in [1, 2] {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+        let mut child = support::dockhand()
             .current_dir(dir.path())
             .args([
                 "check",
@@ -395,7 +382,7 @@ fn check_private_engine_removes_its_engine_on_ctrl_c_once_or_twice() {
 fn a_killed_private_engine_run_is_swept_by_the_next_one() {
     let _s = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let mut child = support::dockhand()
         .current_dir(dir.path())
         .args([
             "check",

@@ -5,11 +5,12 @@
 //! (counted with curl, not with the code under test).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+mod support;
+use support::{dockhand, labelled, run, text, wait_exit, SYSTEM_SOCKET};
 
 /// The crash test sweeps abandoned environments and asserts it did: it runs
 /// alone; the others share.
@@ -26,52 +27,14 @@ fn repo() -> PathBuf {
         .unwrap()
 }
 
-fn dockhand() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dockhand"));
-    c.env_remove("DOCKER_HOST");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    dockhand().args(args).output().expect("run dockhand")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// A project name unique to this test process and test.
 fn project(name: &str) -> String {
     format!("dhtest-{}-{name}", std::process::id())
 }
 
-/// Objects on the engine labelled with the project, by kind, via curl.
+/// Objects on the machine's engine labelled with the project, via curl.
 fn leftovers(project: &str) -> Vec<String> {
-    let filter = serde_json::json!({ "label": [format!("dockhand.env.project={project}")] }).to_string();
-    let mut out = Vec::new();
-    for path in ["/containers/json", "/networks", "/volumes", "/images/json"] {
-        let o = Command::new("curl")
-            .args(["-sS", "--unix-socket", "/var/run/docker.sock", "-G"])
-            .arg(format!("http://engine{path}"))
-            .args(["--data-urlencode", "all=1", "--data-urlencode"])
-            .arg(format!("filters={filter}"))
-            .output()
-            .expect("curl");
-        let v: Value = serde_json::from_slice(&o.stdout).expect("engine JSON");
-        let items = if path == "/volumes" { v["Volumes"].clone() } else { v };
-        for i in items.as_array().into_iter().flatten() {
-            out.push(format!(
-                "{path}: {}",
-                i["Name"].as_str().or(i["Id"].as_str()).unwrap_or("?")
-            ));
-        }
-    }
-    out
+    labelled(Path::new(SYSTEM_SOCKET), &format!("dockhand.env.project={project}"))
 }
 
 fn assert_clean(project: &str) {
@@ -97,20 +60,6 @@ fn wait_for_file(path: &Path, child: &mut Child, limit: Duration) {
             "{} did not appear within {limit:?}",
             path.display()
         );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("dockhand did not exit within {limit:?}");
-        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -370,7 +319,7 @@ fn ctrl_c_tears_down_while_the_command_runs_and_while_waiting() {
         .unwrap();
     // Wait until the service is being waited on: its container runs.
     let start = Instant::now();
-    while leftovers(&p).iter().filter(|l| l.starts_with("/containers")).count() == 0 {
+    while leftovers(&p).iter().filter(|l| l.starts_with("container ")).count() == 0 {
         assert!(start.elapsed() < Duration::from_secs(60), "no container appeared");
         std::thread::sleep(Duration::from_millis(100));
     }

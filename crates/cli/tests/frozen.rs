@@ -4,38 +4,22 @@
 //! engine is killed and removed when the test ends, also on panic.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+mod support;
+use support::{dockhand, host, runtime, start_private};
 
 const DEADLINE: Duration = Duration::from_secs(2);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn start(rt: &tokio::runtime::Runtime, test: &str) -> PrivateEngine {
-    let name = format!("c{}-{test}", std::process::id());
-    rt.block_on(PrivateEngine::start(PrivateEngineOptions::new(&name)))
-        .unwrap_or_else(|e| panic!("these tests need root and dockerd and do not skip: {e}"))
-}
-
-fn host(pe: &PrivateEngine) -> String {
-    format!("unix://{}", pe.socket_path().display())
-}
 
 #[test]
 fn frozen_before_the_run_exits_2_within_deadline_plus_1s() {
     let rt = runtime();
-    let mut pe = start(&rt, "before");
+    let mut pe = start_private(&rt, "c", "before");
     pe.freeze().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let o = dockhand()
         .current_dir(dir.path())
         .args(["--host", &host(&pe), "--timeout", "2s", "check"])
         .output()
@@ -55,9 +39,9 @@ fn frozen_before_the_run_exits_2_within_deadline_plus_1s() {
 #[test]
 fn frozen_during_the_run_exits_2_within_deadline_plus_1s() {
     let rt = runtime();
-    let mut pe = start(&rt, "during");
+    let mut pe = start_private(&rt, "c", "during");
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockhand"))
+    let mut child = dockhand()
         .current_dir(dir.path())
         .args([
             "--host",

@@ -11,11 +11,14 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+use dockhand_daemon::PrivateEngine;
 use serde_json::Value;
+
+mod support;
+use support::{host, json_lines, labelled, runtime, start_private, text};
 
 /// The run: long enough to be cut mid-way (two jobs, about 0.3 s a case),
 /// short enough to finish on resume. `containers/lifecycle/*` is the
@@ -31,27 +34,9 @@ const RUN: &[&str] = &[
     "containers/lifecycle/*",
 ];
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn start(rt: &tokio::runtime::Runtime, test: &str) -> PrivateEngine {
-    let name = format!("m{}-{test}", std::process::id());
-    rt.block_on(PrivateEngine::start(PrivateEngineOptions::new(&name)))
-        .unwrap_or_else(|e| panic!("these tests need root and dockerd and do not skip: {e}"))
-}
-
-fn host(pe: &PrivateEngine) -> String {
-    format!("unix://{}", pe.socket_path().display())
-}
-
 fn dockhand(dir: &Path, pe: &PrivateEngine, timeout: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dockhand"));
+    let mut c = support::dockhand();
     c.current_dir(dir)
-        .env_remove("DOCKER_HOST")
         .args(["--host", &host(pe), "--timeout", timeout])
         .args(args);
     c
@@ -69,20 +54,6 @@ impl Drop for Guard {
     }
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn parse_lines(s: &str) -> Vec<Value> {
-    s.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l}: {e}")))
-        .collect()
-}
-
 fn case_key(e: &Value) -> (String, u64) {
     (
         e["case"]["id"].as_str().unwrap().to_string(),
@@ -97,44 +68,7 @@ fn is_final(e: &Value) -> bool {
 /// Objects on the private engine labelled `dockhand.run=<run_id>`, listed
 /// with curl so the count does not lean on the code under test.
 fn leftovers(pe: &PrivateEngine, run_id: &str) -> Vec<String> {
-    let filter = serde_json::json!({ "label": [format!("dockhand.run={run_id}")] }).to_string();
-    let mut found = vec![];
-    for (kind, path) in [
-        ("container", "/containers/json?all=1"),
-        ("volume", "/volumes"),
-        ("network", "/networks"),
-        ("image", "/images/json"),
-    ] {
-        let (p, q) = path.split_once('?').unwrap_or((path, ""));
-        let mut c = Command::new("curl");
-        c.args(["-sS", "--fail", "--unix-socket"])
-            .arg(pe.socket_path())
-            .arg("-G")
-            .arg(format!("http://engine{p}"));
-        if !q.is_empty() {
-            c.args(["--data-urlencode", q]);
-        }
-        let out = c
-            .arg("--data-urlencode")
-            .arg(format!("filters={filter}"))
-            .output()
-            .expect("curl");
-        assert!(
-            out.status.success(),
-            "curl {path}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("engine JSON");
-        let items = match kind {
-            "volume" => v["Volumes"].as_array().cloned().unwrap_or_default(),
-            _ => v.as_array().cloned().expect("a JSON array"),
-        };
-        for i in items {
-            let id = i["Id"].as_str().or(i["Name"].as_str()).unwrap_or("?");
-            found.push(format!("{kind} {}", &id[..id.len().min(12)]));
-        }
-    }
-    found
+    labelled(&pe.socket_path(), &format!("dockhand.run={run_id}"))
 }
 
 /// What the first, faulted segment left: its events and the journal.
@@ -206,7 +140,7 @@ fn run_until_fault(
 
 fn journal(dir: &Path, run_id: &str) -> Vec<Value> {
     let p = dir.join(".dockhand/journal").join(format!("{run_id}.jsonl"));
-    parse_lines(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+    json_lines(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
 }
 
 /// Asserts what every faulted segment must show, then resumes on the
@@ -251,7 +185,7 @@ fn check_segment_and_resume(dir: &Path, pe: &PrivateEngine, seg: &Segment) {
     let o = dockhand(dir, pe, "30s", &["check", "--format", "json", "--resume"])
         .output()
         .unwrap();
-    let ev = parse_lines(&String::from_utf8_lossy(&o.stdout));
+    let ev = json_lines(&String::from_utf8_lossy(&o.stdout));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let started = ev.iter().find(|e| e["event"] == "run-started").expect("run-started");
     assert_eq!(started["run_id"], seg.run_id.as_str(), "the resumed run keeps its id");
@@ -295,7 +229,7 @@ fn check_segment_and_resume(dir: &Path, pe: &PrivateEngine, seg: &Segment) {
 #[test]
 fn an_engine_killed_mid_run_exits_2_fast_and_the_run_resumes_clean() {
     let rt = runtime();
-    let mut pe = start(&rt, "kill");
+    let mut pe = start_private(&rt, "m", "kill");
     let dir = tempfile::tempdir().unwrap();
     let seg = run_until_fault(dir.path(), &mut pe, "5s", |pe| {
         runtime().block_on(pe.kill()).expect("SIGKILL the private dockerd");
@@ -331,7 +265,7 @@ fn an_engine_killed_mid_run_exits_2_fast_and_the_run_resumes_clean() {
 #[test]
 fn an_engine_frozen_mid_run_exits_2_within_the_deadline_and_the_run_resumes_clean() {
     let rt = runtime();
-    let mut pe = start(&rt, "freeze");
+    let mut pe = start_private(&rt, "m", "freeze");
     let dir = tempfile::tempdir().unwrap();
     let deadline = Duration::from_secs(2);
     let seg = run_until_fault(dir.path(), &mut pe, "2s", |pe| {

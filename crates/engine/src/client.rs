@@ -409,24 +409,24 @@ impl Engine {
 
     fn build(&self, req: &Request) -> Result<(String, http::Request<Full<Bytes>>), EngineError> {
         let target = req.target(Some(self.shared.version));
-        let mut b = http::Request::builder()
-            .method(req.method.clone())
-            .uri(&target)
-            .header(HOST, "docker")
-            .header(
-                http::header::USER_AGENT,
-                concat!("dockhand/", env!("CARGO_PKG_VERSION")),
-            );
+        let invalid = |e: &dyn std::fmt::Display| EngineError::InvalidRequest(format!("{} {target}: {e}", req.method));
+        // Filled in place rather than through `http::request::Builder`: this
+        // is on every call's path, and the fixed headers are parsed once.
+        let mut r = http::Request::new(Full::new(req.body.clone().unwrap_or_default()));
+        *r.method_mut() = req.method.clone();
+        *r.uri_mut() = http::Uri::try_from(target.as_str()).map_err(|e| invalid(&e))?;
+        let headers = r.headers_mut();
+        headers.insert(HOST, HeaderValue::from_static("docker"));
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(concat!("dockhand/", env!("CARGO_PKG_VERSION"))),
+        );
         if let Some(ct) = req.content_type {
-            b = b.header(CONTENT_TYPE, ct);
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
         }
         for (k, v) in &req.headers {
-            b = b.header(k, v);
+            headers.append(k.clone(), v.clone());
         }
-        let body = req.body.clone().unwrap_or_default();
-        let r = b
-            .body(Full::new(body))
-            .map_err(|e| EngineError::InvalidRequest(format!("{} {target}: {e}", req.method)))?;
         Ok((target, r))
     }
 
