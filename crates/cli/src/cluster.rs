@@ -134,11 +134,12 @@ async fn create(dir: PathBuf, a: CreateArgs) -> Result<i32, CliError> {
         return Err(e);
     }
     println!(
-        "cluster {} ready in {:.2}s: {} nodes ({} managers), swarm formed after {:.2}s",
+        "cluster {} ready in {:.2}s: {} nodes ({} manager{}), swarm formed after {:.2}s",
         a.name,
         started.elapsed().as_secs_f64(),
         a.nodes,
         a.managers,
+        if a.managers == 1 { "" } else { "s" },
         swarm_after.as_secs_f64()
     );
     let view = swarm_view(&cluster).await;

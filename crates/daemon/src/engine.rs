@@ -44,15 +44,16 @@
 //! socket, then any process in our network namespace. See [`crate::cleanup`].
 
 use std::fs;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use dockhand_engine::{Deadlines, Endpoint, EndpointSource, Engine, MIN_API_VERSION};
 
 use crate::cleanup;
 use crate::error::DaemonError;
+use crate::layout;
 use crate::lock::EngineLock;
 use crate::netns;
 use crate::process::{self, describe_status, Proc};
@@ -568,79 +569,20 @@ impl PrivateEngine {
     }
 
     fn prepare_dir(&self) -> Result<(), DaemonError> {
-        let ctd = self.dir.join("containerd");
-        fs::create_dir_all(&ctd).map_err(|e| DaemonError::io(format!("cannot create {}", ctd.display()), e))?;
-        let write = |path: PathBuf, text: String| {
-            fs::write(&path, text).map_err(|e| DaemonError::io(format!("cannot write {}", path.display()), e))
-        };
-        write(
-            self.dir.join(cleanup::MARKER),
-            format!("state directory of dockhand private engine '{}'\n", self.name),
-        )?;
-        write(self.dir.join("daemon.json"), "{}\n".into())?;
-        let d = ctd.display();
-        write(
-            ctd.join("config.toml"),
-            format!(
-                r#"# containerd of dockhand private engine '{name}': everything under {d}
-version = 2
-root = "{d}/root"
-state = "{d}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "{d}/containerd.sock"
-
-[debug]
-  address = ""
-  level = "info"
-
-[metrics]
-  address = ""
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "{d}/opt"
-"#,
-                name = self.name
-            ),
-        )
+        Ok(layout::prepare_state_dir(
+            &self.dir,
+            &format!("dockhand private engine '{}'", self.name),
+        )?)
     }
 
-    fn open_log(&self, path: &Path, banner: &str) -> Result<fs::File, DaemonError> {
-        let mut f = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| DaemonError::io(format!("cannot open {}", path.display()), e))?;
-        let _ = writeln!(f, "--- dockhand: {banner}");
-        Ok(f)
-    }
-
-    fn in_netns(&self, nsenter: &Path, program: &Path, args: &[String], log: fs::File) -> Result<Command, DaemonError> {
-        let err = log
-            .try_clone()
-            .map_err(|e| DaemonError::io("cannot duplicate a log file handle", e))?;
-        let mut cmd = Command::new(nsenter);
-        // nsenter without --fork execs the program: the child's pid is the daemon's.
-        cmd.arg(format!("--net={}", netns::netns_path(&self.netns()).display()))
-            .arg("--")
-            .arg(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(err)
-            .current_dir(&self.dir);
-        Ok(cmd)
+    fn in_netns(&self, nsenter: &Path, program: &Path, args: &[String], log: &Path) -> Result<Command, DaemonError> {
+        let net = format!("--net={}", netns::netns_path(&self.netns()).display());
+        Ok(layout::nsenter_command(nsenter, &[net], program, args, log, &self.dir)?)
     }
 
     async fn start_containerd(&mut self, progs: &Programs) -> Result<(), DaemonError> {
-        let config = self.dir.join("containerd").join("config.toml");
-        let args = vec!["--config".to_string(), config.display().to_string()];
-        let log = self.open_log(
-            &self.containerd_log_path(),
-            &format!("starting containerd {}", args.join(" ")),
-        )?;
-        let cmd = self.in_netns(&progs.nsenter, &progs.containerd, &args, log)?;
+        let args = layout::containerd_args(&self.dir);
+        let cmd = self.in_netns(&progs.nsenter, &progs.containerd, &args, &self.containerd_log_path())?;
         let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io("cannot start containerd", e))?;
         self.containerd = Some(Proc::new(child, "containerd"));
         let socket = cleanup::containerd_socket(&self.dir);
@@ -673,21 +615,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     }
 
     fn dockerd_args(&self) -> Vec<String> {
-        let d = &self.dir;
-        let mut a: Vec<String> = vec![
-            "--config-file".into(),
-            d.join("daemon.json").display().to_string(),
-            "--host".into(),
-            format!("unix://{}", self.socket_path().display()),
-            "--data-root".into(),
-            self.data_root().display().to_string(),
-            "--exec-root".into(),
-            self.exec_root().display().to_string(),
-            "--pidfile".into(),
-            d.join("docker.pid").display().to_string(),
-            "--containerd".into(),
-            cleanup::containerd_socket(d).display().to_string(),
-        ];
+        let mut a = layout::dockerd_args(&self.dir);
         a.extend(self.extra_args.iter().cloned());
         a
     }
@@ -695,8 +623,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     async fn start_dockerd(&mut self, progs: &Programs) -> Result<(), DaemonError> {
         let _ = fs::remove_file(self.dir.join("docker.pid"));
         let args = self.dockerd_args();
-        let log = self.open_log(&self.log_path(), &format!("starting dockerd {}", args.join(" ")))?;
-        let cmd = self.in_netns(&progs.nsenter, &progs.dockerd, &args, log)?;
+        let cmd = self.in_netns(&progs.nsenter, &progs.dockerd, &args, &self.log_path())?;
         let started = Instant::now();
         let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io("cannot start dockerd", e))?;
         self.dockerd = Some(Proc::new(child, "dockerd"));

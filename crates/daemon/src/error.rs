@@ -105,3 +105,9 @@ impl DaemonError {
         }
     }
 }
+
+impl From<crate::layout::IoFailure> for DaemonError {
+    fn from(f: crate::layout::IoFailure) -> Self {
+        DaemonError::io(f.what, f.source)
+    }
+}

@@ -26,6 +26,7 @@ mod cleanup;
 pub mod cluster;
 mod engine;
 mod error;
+mod layout;
 mod lock;
 mod netns;
 mod process;

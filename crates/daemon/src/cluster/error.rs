@@ -116,3 +116,9 @@ impl ClusterError {
         }
     }
 }
+
+impl From<crate::layout::IoFailure> for ClusterError {
+    fn from(f: crate::layout::IoFailure) -> Self {
+        ClusterError::io(f.what, f.source)
+    }
+}

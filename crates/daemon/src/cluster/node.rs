@@ -16,10 +16,8 @@
 //! ```
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dockhand_engine::{Deadlines, Endpoint, EndpointSource, Engine, MIN_API_VERSION};
@@ -29,6 +27,7 @@ use super::state::NodeState;
 use crate::cleanup;
 use crate::engine::{find_program, tail_lines};
 use crate::error::DaemonError;
+use crate::layout;
 use crate::process;
 
 /// Lines of a log an error quotes.
@@ -58,50 +57,12 @@ impl Daemon {
     }
 }
 
-/// Writes the node directory: the marker that lets [`cleanup`] act on it, an
-/// empty dockerd configuration (so /etc/docker/daemon.json does not apply) and
-/// containerd's configuration, everything under the directory.
+/// Writes the node directory (see [`layout::prepare_state_dir`]).
 pub(crate) fn prepare_dir(node: &NodeState, cluster: &str) -> Result<(), ClusterError> {
-    let dir = &node.dir;
-    let ctd = dir.join("containerd");
-    fs::create_dir_all(&ctd).map_err(|e| ClusterError::io(format!("cannot create {}", ctd.display()), e))?;
-    let write = |path: PathBuf, text: String| {
-        fs::write(&path, text).map_err(|e| ClusterError::io(format!("cannot write {}", path.display()), e))
-    };
-    write(
-        dir.join(cleanup::MARKER),
-        format!(
-            "state directory of node {} of dockhand cluster '{cluster}'\n",
-            node.name
-        ),
-    )?;
-    write(dir.join("daemon.json"), "{}\n".into())?;
-    let d = ctd.display();
-    write(
-        ctd.join("config.toml"),
-        format!(
-            r#"# containerd of node {node} of dockhand cluster '{cluster}': everything under {d}
-version = 2
-root = "{d}/root"
-state = "{d}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "{d}/containerd.sock"
-
-[debug]
-  address = ""
-  level = "info"
-
-[metrics]
-  address = ""
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "{d}/opt"
-"#,
-            node = node.name
-        ),
-    )
+    Ok(layout::prepare_state_dir(
+        &node.dir,
+        &format!("node {} of dockhand cluster '{cluster}'", node.name),
+    )?)
 }
 
 /// The pid of a node's daemon while it runs: recorded, alive, and still naming the node directory.
@@ -134,26 +95,9 @@ fn recorded_alive(node: &NodeState, which: Daemon) -> bool {
 }
 
 fn daemon_args(node: &NodeState, which: Daemon) -> Vec<String> {
-    let d = &node.dir;
     match which {
-        Daemon::Containerd => vec![
-            "--config".into(),
-            d.join("containerd").join("config.toml").display().to_string(),
-        ],
-        Daemon::Dockerd => vec![
-            "--config-file".into(),
-            d.join("daemon.json").display().to_string(),
-            "--host".into(),
-            format!("unix://{}", node.socket().display()),
-            "--data-root".into(),
-            d.join("data").display().to_string(),
-            "--exec-root".into(),
-            d.join("exec").display().to_string(),
-            "--pidfile".into(),
-            d.join("docker.pid").display().to_string(),
-            "--containerd".into(),
-            cleanup::containerd_socket(d).display().to_string(),
-        ],
+        Daemon::Containerd => layout::containerd_args(&node.dir),
+        Daemon::Dockerd => layout::dockerd_args(&node.dir),
     }
 }
 
@@ -174,26 +118,11 @@ pub(crate) fn spawn(node: &NodeState, which: Daemon) -> Result<u32, ClusterError
         let _ = fs::remove_file(node.dir.join("docker.pid"));
     }
     let args = daemon_args(node, which);
-    let log_path = which.log(&node.dir);
-    let mut log = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(|e| ClusterError::io(format!("cannot open {}", log_path.display()), e))?;
-    let _ = writeln!(log, "--- dockhand: starting {} {}", which.program(), args.join(" "));
-    let err = log
-        .try_clone()
-        .map_err(|e| ClusterError::io("cannot duplicate a log file handle", e))?;
-    let mut cmd = Command::new(nsenter);
-    cmd.arg(format!("--net={}", crate::netns::netns_path(&node.netns).display()))
-        .arg(format!("--uts={}", node.dir.join("uts").display()))
-        .arg("--")
-        .arg(program)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(err)
-        .current_dir(&node.dir);
+    let namespaces = [
+        format!("--net={}", crate::netns::netns_path(&node.netns).display()),
+        format!("--uts={}", node.dir.join("uts").display()),
+    ];
+    let mut cmd = layout::nsenter_command(&nsenter, &namespaces, &program, &args, &which.log(&node.dir), &node.dir)?;
     // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
     unsafe {
         cmd.pre_exec(|| {
