@@ -453,30 +453,50 @@ async fn run_case(
         }
     }
     if engine_down.is_none() && !cut_off {
-        let cleanups: Vec<Cleanup> = std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
-        for c in cleanups.into_iter().rev() {
-            let (kind, id) = c.target();
-            if let Err(e) = objects::remove(&engine, kind, id).await {
-                notes.push(format!("cleanup of {c:?} failed: {e}"));
+        // The engine may stop answering while the case cleans up: then the
+        // cleanup is cut off like a check, rather than holding the run for a
+        // call deadline per object.
+        let work = async {
+            let mut notes = Vec::new();
+            let mut leaked_msg = None;
+            let cleanups: Vec<Cleanup> =
+                std::mem::take(&mut *ctx.inner.cleanup.lock().unwrap_or_else(|p| p.into_inner()));
+            for c in cleanups.into_iter().rev() {
+                let (kind, id) = c.target();
+                if let Err(e) = objects::remove(&engine, kind, id).await {
+                    notes.push(format!("cleanup of {c:?} failed: {e}"));
+                }
             }
-        }
-        let swarm = planned
-            .case
-            .check
-            .meta
-            .needs
-            .iter()
-            .any(|n| matches!(n, Need::Swarm | Need::Cluster));
-        match leaks(&engine, &opts.run_id, &ctx.case_label(), swarm).await {
-            Ok(leaked) if !leaked.is_empty() => {
-                let msg = format!("left behind after cleanup (now removed): {}", leaked.join(", "));
-                notes.push(msg.clone());
-                if matches!(outcome, Outcome::Passed) {
+            let swarm = planned
+                .case
+                .check
+                .meta
+                .needs
+                .iter()
+                .any(|n| matches!(n, Need::Swarm | Need::Cluster));
+            match leaks(&engine, &opts.run_id, &ctx.case_label(), swarm).await {
+                Ok(leaked) if !leaked.is_empty() => {
+                    let msg = format!("left behind after cleanup (now removed): {}", leaked.join(", "));
+                    notes.push(msg.clone());
+                    leaked_msg = Some(msg);
+                }
+                Ok(_) => {}
+                Err(e) => notes.push(format!("leak accounting failed: {e}")),
+            }
+            (notes, leaked_msg)
+        };
+        let done = tokio::select! {
+            r = work => Some(r),
+            _ = declared_down(&mut engine_down_rx) => None,
+        };
+        match done {
+            Some((n, leaked)) => {
+                notes.extend(n);
+                if let (Some(msg), Outcome::Passed) = (leaked, &outcome) {
                     outcome = Outcome::Failed { message: msg };
                 }
             }
-            Ok(_) => {}
-            Err(e) => notes.push(format!("leak accounting failed: {e}")),
+            None => notes.push("cleanup cut off: the engine stopped answering during it; `dockhand check --resume` or `dockhand clean` sweeps what is left".into()),
         }
     } else {
         notes.push("cleanup skipped: the engine is not answering; `dockhand check --resume` or `dockhand clean` sweeps what is left".into());

@@ -3,8 +3,10 @@
 //! does not hold the run when the engine freezes. The run ends within the
 //! call deadline plus one second of the freeze, the engine is declared down
 //! naming the call that got no reply, and the cut-off case is not-run, so
-//! `--resume` reruns it. Needs root and dockerd; fails loudly without them.
+//! `--resume` reruns it. Nor does a case whose cleanup is under way when the
+//! engine freezes. Needs root and dockerd; fails loudly without them.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,10 +45,9 @@ async fn waits_on_purpose(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
-    let name = format!("h{}-liveness", std::process::id());
-    let mut pe = PrivateEngine::start(PrivateEngineOptions::new(&name))
+async fn private_engine(test: &str) -> (PrivateEngine, Engine) {
+    let name = format!("h{}-{test}", std::process::id());
+    let pe = PrivateEngine::start(PrivateEngineOptions::new(&name))
         .await
         .unwrap_or_else(|e| panic!("this test needs root and dockerd and does not skip: {e}"));
     let engine = Engine::connect(ConnectOptions {
@@ -59,10 +60,14 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
     })
     .await
     .unwrap();
-    let checks = [Check {
+    (pe, engine)
+}
+
+fn test_check(id: &'static str, summary: &'static str, run: fn(Ctx) -> dockhand_harness::CheckFuture) -> Check {
+    Check {
         meta: CheckMeta {
-            id: "test/waits-on-purpose",
-            summary: "blocks in POST /containers/{id}/wait with a 120 s allowance",
+            id,
+            summary,
             area: "test",
             tags: &[],
             min_api: ApiVersion::new(1, 25),
@@ -70,9 +75,22 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
             reference: &[],
         },
         variants: &[],
-        run: |c| Box::pin(waits_on_purpose(c)),
-    }];
-    let plan: Vec<PlannedCase> = (1..=3)
+        run,
+    }
+}
+
+/// Runs `iterations` cases of `check`, one at a time; returns the run's task
+/// and its events.
+fn run(
+    engine: Engine,
+    check: Check,
+    iterations: u32,
+) -> (
+    tokio::task::JoinHandle<dockhand_harness::RunSummary>,
+    mpsc::UnboundedReceiver<Event>,
+) {
+    let checks = [check];
+    let plan: Vec<PlannedCase> = (1..=iterations)
         .map(|iteration| PlannedCase {
             case: CheckCase::expand(&checks).remove(0),
             iteration,
@@ -82,12 +100,12 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
             known_failure: None,
         })
         .collect();
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
     let runner = Runner::new(
         engine,
         Arc::new(ProbeImage::new()),
         RunnerOptions {
-            run_id: format!("l{:07x}", std::process::id()),
+            run_id: format!("l{:07x}{}", std::process::id(), checks[0].meta.id.len()),
             jobs: 1,
             check_timeout: Duration::from_secs(300),
             watchdog_timeout: Duration::from_millis(750),
@@ -96,8 +114,42 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
         },
         tx,
     );
-    let (_int_tx, int_rx) = watch::channel(0u32);
-    let run = tokio::spawn(async move { runner.run(plan, int_rx).await });
+    let (int_tx, int_rx) = watch::channel(0u32);
+    let task = tokio::spawn(async move {
+        let _keep = int_tx;
+        runner.run(plan, int_rx).await
+    });
+    (task, rx)
+}
+
+fn outcomes(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<(u32, Outcome, Vec<String>)> {
+    let mut out = vec![];
+    while let Ok(e) = rx.try_recv() {
+        if let Event::CheckFinished {
+            case,
+            outcome,
+            cleanup_notes,
+            ..
+        } = e
+        {
+            out.push((case.iteration, outcome, cleanup_notes));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
+    let (mut pe, engine) = private_engine("liveness").await;
+    let (run, mut rx) = run(
+        engine,
+        test_check(
+            "test/waits-on-purpose",
+            "blocks in POST /containers/{id}/wait with a 120 s allowance",
+            |c| Box::pin(waits_on_purpose(c)),
+        ),
+        3,
+    );
 
     tokio::time::timeout(Duration::from_secs(60), WAITING.notified())
         .await
@@ -122,14 +174,9 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
         diagnosis.contains("not responding") && diagnosis.contains("GET /_ping got no reply within 2s"),
         "{diagnosis}"
     );
-    let mut outcomes = vec![];
-    while let Ok(e) = rx.try_recv() {
-        if let Event::CheckFinished { case, outcome, .. } = e {
-            outcomes.push((case.iteration, outcome));
-        }
-    }
+    let outcomes = outcomes(&mut rx);
     assert_eq!(outcomes.len(), 3, "{outcomes:?}");
-    for (i, o) in &outcomes {
+    for (i, o, _) in &outcomes {
         match o {
             Outcome::NotRun { reason } if *i == 1 => {
                 assert!(reason.contains("cut off") && reason.contains("--resume"), "{reason}")
@@ -138,5 +185,80 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
             other => panic!("case {i}: expected not-run, got {other:?}"),
         }
     }
+    pe.shutdown().await.unwrap();
+}
+
+/// The private dockerd's pid, for the check that freezes it.
+static DOCKERD: AtomicU32 = AtomicU32::new(0);
+
+/// Creates three containers for its cleanup, then freezes the engine
+/// (SIGSTOP, until the kernel reports it stopped) and passes: the runner's
+/// cleanup meets the frozen engine.
+async fn freezes_before_its_cleanup(ctx: Ctx) -> CheckResult {
+    let image = ctx.probe().await?;
+    for i in 0..3 {
+        let r = ctx
+            .engine()
+            .container_create(
+                Some(&ctx.name(&format!("c{i}"))),
+                &json!({"Image": image, "Labels": ctx.labels()}),
+            )
+            .await?
+            .ok()?;
+        let id = r.json::<serde_json::Value>()?["Id"].as_str().unwrap().to_string();
+        ctx.defer(Cleanup::Container(id));
+    }
+    let pid = DOCKERD.load(Ordering::SeqCst);
+    // SAFETY: a signal to the test's own private dockerd.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGSTOP) }, 0);
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap()
+        .rsplit_once(')')
+        .is_some_and(|(_, r)| r.trim_start().starts_with('T'))
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    *FROZEN_AT.lock().unwrap() = Some(Instant::now());
+    Ok(())
+}
+
+static FROZEN_AT: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freeze_during_a_cases_cleanup_cuts_the_cleanup_off() {
+    let (mut pe, engine) = private_engine("cleanup").await;
+    DOCKERD.store(pe.pid().expect("dockerd runs"), Ordering::SeqCst);
+    let (run, mut rx) = run(
+        engine,
+        test_check(
+            "test/freezes-before-its-cleanup",
+            "creates three containers, freezes the engine, passes",
+            |c| Box::pin(freezes_before_its_cleanup(c)),
+        ),
+        2,
+    );
+    let summary = tokio::time::timeout(Duration::from_secs(60), run).await;
+    let took = FROZEN_AT.lock().unwrap().expect("the check froze the engine").elapsed();
+    pe.thaw().unwrap();
+    let summary = summary.expect("the run ended").unwrap();
+    eprintln!("run ended {took:?} after the freeze");
+
+    assert_eq!(summary.exit_code, 2);
+    // Without the cut-off, each of the three removals waits out the deadline.
+    assert!(
+        took < DEADLINE + Duration::from_secs(1),
+        "ended {took:?} after the freeze"
+    );
+    let outcomes = outcomes(&mut rx);
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    let (_, first, notes) = &outcomes[0];
+    assert_eq!(first, &Outcome::Passed, "the check itself finished: {notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("cleanup cut off") && n.contains("--resume")),
+        "{notes:?}"
+    );
+    assert!(matches!(&outcomes[1].1, Outcome::NotRun { .. }), "{outcomes:?}");
     pe.shutdown().await.unwrap();
 }
