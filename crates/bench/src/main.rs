@@ -1,8 +1,9 @@
 //! `dockhand-bench`: the client's overhead against a raw socket.
 //!
 //! 1. Ping: the median round trip of `GET /_ping` through the client, and
-//!    through a hand-written keep-alive HTTP/1.1 exchange on a blocking unix
-//!    socket (the baseline), 1,000 each after a warm-up.
+//!    through a hand-written keep-alive HTTP/1.1 exchange on a blocking and on
+//!    a tokio unix socket (the baselines), 1,000 each after a warm-up, in 5
+//!    rounds (`DOCKHAND_BENCH_PING_ROUNDS`); the ratio's median over rounds.
 //! 2. Logs: a probe container writes 256 MiB to stdout; the whole framed
 //!    `GET /containers/{id}/logs` reply is read raw from the socket (baseline)
 //!    and through the client's strict frame decoder. Rates in MiB/s.
@@ -74,7 +75,33 @@ async fn raw_ping_async(s: &mut tokio::io::BufReader<tokio::net::UnixStream>) ->
     Ok(())
 }
 
-async fn bench_ping(engine: &Engine, n: usize) -> anyhow::Result<()> {
+/// Medians of one round of `n` interleaved round trips: raw blocking, raw
+/// tokio, client.
+async fn ping_round(
+    engine: &Engine,
+    raw: &mut BufReader<UnixStream>,
+    raw_async: &mut tokio::io::BufReader<tokio::net::UnixStream>,
+    n: usize,
+) -> anyhow::Result<(Duration, Duration, Duration)> {
+    let mut base = Vec::with_capacity(n);
+    let mut base_async = Vec::with_capacity(n);
+    let mut client = Vec::with_capacity(n);
+    // Interleave so drift in the engine's load hits all three alike.
+    for _ in 0..n {
+        let t = Instant::now();
+        raw_ping(raw)?;
+        base.push(t.elapsed());
+        let t = Instant::now();
+        raw_ping_async(raw_async).await?;
+        base_async.push(t.elapsed());
+        let t = Instant::now();
+        engine.ping().await?.ok()?;
+        client.push(t.elapsed());
+    }
+    Ok((median(base), median(base_async), median(client)))
+}
+
+async fn bench_ping(engine: &Engine, n: usize, rounds: usize) -> anyhow::Result<()> {
     let path = socket_path(engine)?;
     let mut raw = BufReader::new(UnixStream::connect(&path)?);
     let mut raw_async = tokio::io::BufReader::new(tokio::net::UnixStream::connect(&path).await?);
@@ -83,33 +110,26 @@ async fn bench_ping(engine: &Engine, n: usize) -> anyhow::Result<()> {
         raw_ping_async(&mut raw_async).await?;
         engine.ping().await?;
     }
-    let mut base = Vec::with_capacity(n);
-    let mut base_async = Vec::with_capacity(n);
-    let mut client = Vec::with_capacity(n);
-    // Interleave so drift in the engine's load hits both alike.
-    for _ in 0..n {
-        let t = Instant::now();
-        raw_ping(&mut raw)?;
-        base.push(t.elapsed());
-        let t = Instant::now();
-        raw_ping_async(&mut raw_async).await?;
-        base_async.push(t.elapsed());
-        let t = Instant::now();
-        engine.ping().await?.ok()?;
-        client.push(t.elapsed());
-    }
-    let (b, ba, c) = (median(base), median(base_async), median(client));
     let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let mut ratios = Vec::with_capacity(rounds);
+    for r in 1..=rounds {
+        let (b, ba, c) = ping_round(engine, &mut raw, &mut raw_async, n).await?;
+        let ratio = c.as_secs_f64() / ba.as_secs_f64();
+        ratios.push(ratio);
+        println!(
+            "ping round {r}/{rounds}: {n} round trips each, medians: raw blocking socket {:.1} us, raw tokio socket {:.1} us, client {:.1} us; client/raw tokio {ratio:.2}, client/raw blocking {:.2}",
+            us(b),
+            us(ba),
+            us(c),
+            c.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+    ratios.sort_by(f64::total_cmp);
     println!(
-        "ping: {n} round trips each, medians: raw blocking socket {:.1} us, raw tokio socket {:.1} us, client {:.1} us",
-        us(b),
-        us(ba),
-        us(c)
-    );
-    println!(
-        "ping: client/raw tokio socket {:.2} (goal <= 1.10); client/raw blocking socket {:.2}",
-        c.as_secs_f64() / ba.as_secs_f64(),
-        c.as_secs_f64() / b.as_secs_f64()
+        "ping: client/raw tokio socket, median of {rounds} rounds {:.2} (goal <= 1.10; rounds {:.2} to {:.2})",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1]
     );
     Ok(())
 }
@@ -222,7 +242,11 @@ fn main() -> anyhow::Result<()> {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(256);
-        bench_ping(&engine, 1000).await?;
+        let rounds = std::env::var("DOCKHAND_BENCH_PING_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5);
+        bench_ping(&engine, 1000, rounds).await?;
         bench_logs(&engine, mib).await?;
         Ok(())
     })

@@ -180,6 +180,32 @@ async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
+/// Freezes dockerd (SIGSTOP), awaits `call` on it, and thaws it: the call's
+/// result, how long it took, and the thaw's result (checked after the call's
+/// assertions by [`answers_after_thaw`], so a failed thaw never hides them).
+async fn while_frozen<T>(
+    pe: &mut dockhand_daemon::PrivateEngine,
+    call: impl std::future::Future<Output = T>,
+) -> Result<(T, Duration, Result<(), dockhand_daemon::DaemonError>), CheckError> {
+    pe.freeze().map_err(|e| setup("cannot freeze the private dockerd", e))?;
+    let (res, took) = timed(call).await;
+    Ok((res, took, pe.thaw()))
+}
+
+/// The thaw worked and the engine answers a ping again: a frozen engine is
+/// not a dead one.
+async fn answers_after_thaw(fe: &FaultEngine, thawed: Result<(), dockhand_daemon::DaemonError>) -> CheckResult {
+    thawed.map_err(|e| setup("cannot thaw the private dockerd", e))?;
+    let r = fe.engine.ping().await;
+    ensure!(
+        matches!(&r, Ok(r) if r.status == 200),
+        "GET /_ping after the thaw",
+        "200 (a frozen engine is not a dead one)",
+        format!("{r:?}")
+    );
+    Ok(())
+}
+
 pub fn frozen_during_logs() -> Check {
     Check {
         meta: meta(
@@ -228,11 +254,7 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
         format!("{text:?}")
     );
 
-    fe.pe
-        .freeze()
-        .map_err(|e| setup("cannot freeze the private dockerd", e))?;
-    let (res, took) = timed(frames.next()).await;
-    let thawed = fe.pe.thaw();
+    let (res, took, thawed) = while_frozen(&mut fe.pe, frames.next()).await?;
     expect_kind(
         "the next frame of a logs follow from a frozen dockerd",
         &res,
@@ -248,14 +270,7 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
         );
     }
     within("stream-idle from a frozen dockerd", took, IDLE, IDLE + SLACK)?;
-    thawed.map_err(|e| setup("cannot thaw the private dockerd", e))?;
-    let r = fe.engine.ping().await;
-    ensure!(
-        matches!(&r, Ok(r) if r.status == 200),
-        "GET /_ping after the thaw",
-        "200 (a frozen engine is not a dead one)",
-        format!("{r:?}")
-    );
+    answers_after_thaw(&fe, thawed).await?;
     fe.finish().await
 }
 
@@ -277,11 +292,7 @@ async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     let config = json!({ "Image": image, "Cmd": ["idle"], "Labels": ctx.labels() });
     // Frozen first: the create is sent on a live connection the kernel still
     // accepts bytes on, and nothing ever answers.
-    fe.pe
-        .freeze()
-        .map_err(|e| setup("cannot freeze the private dockerd", e))?;
-    let (res, took) = timed(fe.engine.container_create(None, &config)).await;
-    let thawed = fe.pe.thaw();
+    let (res, took, thawed) = while_frozen(&mut fe.pe, fe.engine.container_create(None, &config)).await?;
     expect_kind(
         "POST /containers/create to a frozen dockerd",
         &res,
@@ -303,14 +314,7 @@ async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
         );
     }
     within("not-responding from a frozen dockerd", took, CALL, CALL + SLACK)?;
-    thawed.map_err(|e| setup("cannot thaw the private dockerd", e))?;
-    let r = fe.engine.ping().await;
-    ensure!(
-        matches!(&r, Ok(r) if r.status == 200),
-        "GET /_ping after the thaw",
-        "200 (a frozen engine is not a dead one)",
-        format!("{r:?}")
-    );
+    answers_after_thaw(&fe, thawed).await?;
     fe.finish().await
 }
 
