@@ -8,7 +8,11 @@
 //! responding, naming the call, after a freeze). Then the engine is restored
 //! (restarted, or thawed), the run is finished with `check --resume` (or,
 //! when it never started its journal, swept with `dockhand clean`), and the
-//! engine is searched for anything labelled `dockhand.run`.
+//! engine is searched for anything labelled `dockhand.run`. A dockerd that
+//! does not start again after its SIGKILL (Docker 20.10.24 sometimes panics
+//! in libnetwork while restoring) is the engine's failure, not dockhand's:
+//! its log is kept, it is counted apart, and the soak goes on with a fresh
+//! engine, where the resume runs.
 //!
 //! Prints runs made, faults injected by kind, wrong diagnoses, objects left
 //! behind, hangs (a dockhand that did not exit within its bound), duplicate
@@ -145,6 +149,9 @@ struct Tally {
     hangs: u32,
     duplicates: u32,
     resume_failures: u32,
+    /// dockerd itself failed to start again after a SIGKILL (its bug, not
+    /// dockhand's); the soak went on with a fresh engine.
+    engine_restart_failures: u32,
     exit_after: HashMap<&'static str, Vec<Duration>>,
 }
 
@@ -349,6 +356,25 @@ async fn leftovers(endpoint: &dockhand_engine::Endpoint) -> anyhow::Result<Vec<S
 }
 
 /// Keeps a troubled run's journal for a reader, and says where.
+/// Copies the engine's dockerd log next to the kept journals; returns where.
+fn keep_engine_log(pe: &PrivateEngine, run: u32) -> PathBuf {
+    let keep = std::env::temp_dir().join("dockhand-soak-journals");
+    let to = keep.join(format!("{}-run{run}-dockerd.log", pe.name()));
+    let _ = std::fs::create_dir_all(&keep).and_then(|_| std::fs::copy(pe.log_path(), &to));
+    to
+}
+
+/// The `panic: …` line of a Go daemon's log, with the line after it.
+fn panic_line(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("panic: "));
+    let first = lines.next()?;
+    Some(match lines.next() {
+        Some(next) if !next.trim().is_empty() => format!("{first} {}", next.trim()),
+        _ => first.to_string(),
+    })
+}
+
 fn keep_journal(dir: &Path, run_id: &str, line: &mut String) {
     let keep = std::env::temp_dir().join("dockhand-soak-journals");
     let from = dir.join(".dockhand/journal").join(format!("{run_id}.jsonl"));
@@ -465,10 +491,25 @@ async fn soak(
 
         // Restore the engine whatever happened.
         match (kind, f.after_fault.is_some()) {
-            (Fault::Kill, true) => pe
-                .restart(Vec::<String>::new())
-                .await
-                .context("restart the private engine")?,
+            (Fault::Kill, true) => {
+                if let Err(e) = pe.restart(Vec::<String>::new()).await {
+                    // The engine's failure, not dockhand's: keep its log, say
+                    // so, and go on with a fresh engine (the resume runs there).
+                    s.tally.engine_restart_failures += 1;
+                    let kept = keep_engine_log(pe, i);
+                    line.push_str(&format!(
+                        " [ENGINE: dockerd did not come back after the SIGKILL: {}; its log is kept at {}; replaced by a fresh engine]",
+                        panic_line(&kept).unwrap_or_else(|| e.root().to_string()),
+                        kept.display()
+                    ));
+                    let name = format!("soak-{}-{i}", std::process::id());
+                    let fresh = PrivateEngine::start(PrivateEngineOptions::new(&name))
+                        .await
+                        .context("start a fresh private engine after the old one failed to restart")?;
+                    drop(std::mem::replace(pe, fresh));
+                    s.host = format!("unix://{}", pe.socket_path().display());
+                }
+            }
             (Fault::Freeze, true) => pe.thaw().context("thaw the private engine")?,
             _ => {}
         }
@@ -577,6 +618,7 @@ impl Tally {
             hangs: self.hangs,
             duplicates: self.duplicates,
             resume_failures: self.resume_failures,
+            engine_restart_failures: self.engine_restart_failures,
             exit_after: self.exit_after.clone(),
         }
     }
@@ -601,6 +643,10 @@ impl Tally {
         println!("hangs:                {}", self.hangs);
         println!("duplicate cases:      {}", self.duplicates);
         println!("failed resumes:       {}", self.resume_failures);
+        println!(
+            "engine crashes:       {} (dockerd did not restart after a SIGKILL; not dockhand's, logs kept)",
+            self.engine_restart_failures
+        );
         for (k, bound) in [("kill", KILL_BOUND), ("freeze", freeze_bound)] {
             if let Some(v) = self.exit_after.get(k).filter(|v| !v.is_empty()) {
                 let mut v = v.clone();
