@@ -425,6 +425,46 @@ pub async fn send(ctx: &Ctx, req: Request) -> Result<Response, CheckError> {
     Ok(ctx.engine().send(req).await?)
 }
 
+/// Sends a request built by `request`, again while the engine refuses it
+/// because another operation of its kind is running: status `busy_status`
+/// with a message containing `busy_message`. Engines run one prune (per
+/// object kind) and, in moby 20.10, one `GET /system/df` at a time, and
+/// refuse the others; checks and other clients of the engine run beside this
+/// one, so the refusal is retried every 50 ms for at most 10 s. Any other
+/// reply, and the last refusal, is returned for the check to judge.
+pub async fn send_when_free(
+    ctx: &Ctx,
+    request: impl Fn() -> Request,
+    busy_status: u16,
+    busy_message: &str,
+) -> Result<Response, CheckError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = send(ctx, request()).await?;
+        let busy = r.status.as_u16() == busy_status && r.message().contains(busy_message);
+        if !busy || tokio::time::Instant::now() > deadline {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `POST /<kind>/prune?filters=` (kind: containers, images, networks,
+/// volumes) through [`send_when_free`]: the engine answers 409 "a prune
+/// operation is already running" (not in the v1.41 reference) while another
+/// prune of that kind runs.
+pub async fn prune_when_free(ctx: &Ctx, kind: &str, filters: impl std::fmt::Display) -> Result<Response, CheckError> {
+    let path = format!("/{kind}/prune");
+    let filters = filters.to_string();
+    send_when_free(
+        ctx,
+        || Request::post(path.clone()).query("filters", &filters),
+        409,
+        "prune operation is already running",
+    )
+    .await
+}
+
 /// Starts a created container, expecting 204.
 pub async fn start_container(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
     let r = ctx.engine().container_start(id).await?;

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 use super::common::{
     case_filter, create_with, inspect, list_ids, meta, run_probe, start, status_code, unknown_variant, variant,
-    wait_exit, POLL_DEADLINE, POLL_EVERY,
+    wait_exit, POLL_DEADLINE,
 };
+use crate::support::prune_when_free;
 
 pub fn delete() -> Check {
     Check {
@@ -220,20 +221,7 @@ async fn run_prune(ctx: Ctx) -> CheckResult {
         "label-not" => json!({ "label": [case_filter(&ctx)], "label!": ["dh.keep"] }),
         other => return Err(unknown_variant(&ctx, other)),
     };
-    // The engine runs one container prune at a time and answers 409 "a prune
-    // operation is already running" to the others; checks (and other users)
-    // prune beside this one, so a 409 is retried until the deadline.
-    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
-    let r = loop {
-        let r = ctx
-            .engine()
-            .send(Request::post("/containers/prune").query("filters", filters.to_string()))
-            .await?;
-        if r.status.as_u16() != 409 || tokio::time::Instant::now() > deadline {
-            break r;
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    };
+    let r = prune_when_free(&ctx, "containers", &filters).await?;
     ctx.expect_status_ref(
         &r,
         200,

@@ -1,14 +1,12 @@
 //! `images/prune/*`: `POST /images/prune`, always with the case's label
 //! filter, so only the case's own images can go.
 
-use std::time::Duration;
-
-use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_engine::ApiVersion;
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{case_filter, delete_items, import};
-use crate::support::create_probe;
+use crate::support::{create_probe, prune_when_free};
 
 pub fn prune() -> Check {
     Check {
@@ -41,25 +39,6 @@ async fn gone(ctx: &Ctx, id: &str, want_gone: bool) -> CheckResult {
     )
 }
 
-/// `POST /images/prune`. The engine runs one image prune at a time and
-/// refuses another with 409 `a prune operation is already running` (not in
-/// the v1.41 reference); cases and other runs prune in parallel with their own
-/// label filters, so a refused prune is retried, for at most 10 s.
-async fn prune_when_free(ctx: &Ctx, filters: &str) -> Result<Response, CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let r = ctx
-            .engine()
-            .send(Request::post("/images/prune").query("filters", filters))
-            .await?;
-        let busy = r.status.as_u16() == 409 && r.message().contains("already running");
-        if !busy || tokio::time::Instant::now() > deadline {
-            return Ok(r);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn run(ctx: Ctx) -> CheckResult {
     let dangling = match ctx.variant().unwrap_or_default() {
         "dangling" => true,
@@ -79,7 +58,7 @@ async fn run(ctx: Ctx) -> CheckResult {
 
     let flag = if dangling { "true" } else { "false" };
     let filters = case_filter(&ctx, &[("dangling", flag)]);
-    let r = prune_when_free(&ctx, &filters).await?;
+    let r = prune_when_free(&ctx, "images", &filters).await?;
     ctx.expect_status_ref(&r, 200, &format!("prune with {filters}"), "ImagePrune: 200 no error")?;
     let v: Value = r.json()?;
     ensure!(

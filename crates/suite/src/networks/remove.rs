@@ -2,14 +2,13 @@
 //! for one in use, and pruning the check's unused networks.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{create_network, inspect_network, Ipam};
-use crate::support::{case_filter, create_probe, probe_config, send, start_container};
+use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
 pub fn missing() -> Check {
     Check {
@@ -142,25 +141,6 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-/// `POST /networks/prune?filters=`, retried while the engine says another
-/// prune is running (engines run one container or network prune at a time
-/// and answer 409 to the rest; other checks may be pruning meanwhile).
-async fn prune_networks(ctx: &Ctx, filters: &Value) -> Result<Response, CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let r = send(
-            ctx,
-            Request::post("/networks/prune").query("filters", filters.to_string()),
-        )
-        .await?;
-        let busy = r.status.as_u16() == 409 && r.message().contains("prune operation is already running");
-        if !busy || tokio::time::Instant::now() > deadline {
-            return Ok(r);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let unused1 = create_network(&ctx, "unused1", json!({}), Ipam::Auto).await?;
@@ -169,7 +149,7 @@ async fn run_prune(ctx: Ctx) -> CheckResult {
     attached(&ctx, &image, "c", &kept.name).await?;
 
     let filters = case_filter(&ctx);
-    let r = prune_networks(&ctx, &filters).await?;
+    let r = prune_when_free(&ctx, "networks", &filters).await?;
     ctx.expect_status_ref(
         &r,
         200,

@@ -1,13 +1,11 @@
 //! `system/df/*`: `GET /system/df` lists the images, containers and volumes
 //! in use, with their sizes.
 
-use std::time::Duration;
-
-use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
-use crate::support::{create_probe, probe_config, send};
+use crate::support::{create_probe, probe_config, send, send_when_free};
 
 pub fn usage() -> Check {
     Check {
@@ -38,22 +36,6 @@ fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value
     })
 }
 
-/// `GET /system/df`, retried while the engine says another one is running:
-/// moby 20.10 runs one at a time and answers the others 500 "a disk usage
-/// operation is already running" (later engines share the running one's
-/// result), which concurrent checks or other clients can trigger.
-async fn data_usage(ctx: &Ctx) -> Result<Response, CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let r = send(ctx, Request::get("/system/df")).await?;
-        let busy = r.status.as_u16() == 500 && r.message().contains("disk usage operation is already running");
-        if !busy || tokio::time::Instant::now() > deadline {
-            return Ok(r);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -78,7 +60,16 @@ async fn run(ctx: Ctx) -> CheckResult {
         .unwrap_or_default()
         .to_string();
 
-    let r = data_usage(&ctx).await?;
+    // moby 20.10 runs one disk-usage computation at a time and answers the
+    // others 500 "a disk usage operation is already running" (later engines
+    // share the running one's result).
+    let r = send_when_free(
+        &ctx,
+        || Request::get("/system/df"),
+        500,
+        "disk usage operation is already running",
+    )
+    .await?;
     ctx.expect_status_ref(&r, 200, "GET /system/df", "SystemDataUsage: 200 no error")?;
     let v: Value = r.json()?;
 

@@ -2,14 +2,13 @@
 //! reads; pruning the check's unused volumes reclaims their space.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request, Response};
+use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::create_volume;
-use crate::support::{case_filter, create_probe, probe_config, run_probe, send};
+use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe, send};
 
 pub fn persists() -> Check {
     Check {
@@ -90,25 +89,6 @@ async fn run_persists(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-/// `POST /volumes/prune?filters=`, retried while the engine says another
-/// prune is running: engines run one prune at a time and answer 409 to the
-/// rest, which other checks running at the same time may trigger.
-async fn prune_volumes(ctx: &Ctx, filters: &Value) -> Result<Response, CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let r = send(
-            ctx,
-            Request::post("/volumes/prune").query("filters", filters.to_string()),
-        )
-        .await?;
-        let busy = r.status.as_u16() == 409 && r.message().contains("prune operation is already running");
-        if !busy || tokio::time::Instant::now() > deadline {
-            return Ok(r);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let full = ctx.name("full");
@@ -132,7 +112,7 @@ async fn run_prune(ctx: Ctx) -> CheckResult {
     create_probe(&ctx, "user", config).await?;
 
     let filters = case_filter(&ctx);
-    let r = prune_volumes(&ctx, &filters).await?;
+    let r = prune_when_free(&ctx, "volumes", &filters).await?;
     ctx.expect_status_ref(
         &r,
         200,
