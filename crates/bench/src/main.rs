@@ -174,15 +174,29 @@ async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
         engine.container_wait(&id, None, Duration::from_secs(600)).await?.ok()?;
         let target = format!("/v{}/containers/{id}/logs?stdout=1", engine.api_version());
         let path = socket_path(engine)?;
-        // Warm the engine's page cache for the log file once.
-        raw_read_all(&path, &target)?;
+        // For profiling one side alone (`perf stat`): raw or client.
+        let only = std::env::var("DOCKHAND_BENCH_LOGS_ONLY").ok();
+        let (raw_side, client_side) = match only.as_deref() {
+            None => (true, true),
+            Some("raw") => (true, false),
+            Some("client") => (false, true),
+            Some(other) => bail!("DOCKHAND_BENCH_LOGS_ONLY={other}: expected raw or client"),
+        };
+        if only.is_none() {
+            // Warm the engine's page cache for the log file once.
+            raw_read_all(&path, &target)?;
+        }
         let mut raw_rates = vec![];
         let mut dec_rates = vec![];
         for _ in 0..3 {
-            let t = Instant::now();
-            let n = raw_read_all(&path, &target)?;
-            raw_rates.push(n as f64 / t.elapsed().as_secs_f64() / (1 << 20) as f64);
-
+            if raw_side {
+                let t = Instant::now();
+                let n = raw_read_all(&path, &target)?;
+                raw_rates.push(n as f64 / t.elapsed().as_secs_f64() / (1 << 20) as f64);
+            }
+            if !client_side {
+                continue;
+            }
             let t = Instant::now();
             let resp = engine
                 .stream(Request::get(format!("/containers/{id}/logs")).query("stdout", 1))

@@ -6,7 +6,10 @@
 //! turns a status into an error: a check asserts statuses itself, and the typed
 //! helpers in the area modules call [`Response::ok`] when they need a success.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -546,8 +549,8 @@ impl Engine {
         };
         match result {
             Ok((resp, conn)) => {
-                // The body outlives this call: hand the connection to its own task.
-                transport::spawn_conn(conn.conn, false);
+                // The body outlives this call; whoever reads it drives the
+                // connection too (see `StreamResponse::chunk`).
                 self.observe(&req, &target, Some(resp.status()), started, None, None);
                 let (parts, body) = resp.into_parts();
                 Ok(StreamResponse {
@@ -557,6 +560,7 @@ impl Engine {
                     status: parts.status,
                     headers: parts.headers,
                     body,
+                    conn: Some(Box::pin(conn.conn)),
                     idle: self.shared.deadlines.stream_idle,
                     started,
                 })
@@ -648,6 +652,9 @@ pub struct StreamResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     body: Incoming,
+    /// The connection, driven by the reader of the body; `None` once it has
+    /// ended.
+    conn: Option<Pin<Box<transport::Conn>>>,
     idle: Duration,
     started: Instant,
 }
@@ -661,7 +668,8 @@ impl StreamResponse {
     /// The next chunk, `None` at the end of the stream.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, EngineError> {
         loop {
-            let next = match tokio::time::timeout(self.idle, self.body.frame()).await {
+            let frame = next_frame(&mut self.body, &mut self.conn);
+            let next = match tokio::time::timeout(self.idle, frame).await {
                 Err(_) => {
                     return Err(EngineError::StreamIdle {
                         endpoint: self.engine.endpoint().clone(),
@@ -731,6 +739,32 @@ impl StreamResponse {
             detail: e.to_string(),
         }
     }
+}
+
+/// The body's next frame, driving its connection in the same poll. hyper's
+/// connection hands the body one HTTP chunk at a time, and dockerd sends a
+/// chunk per log line or event: with the connection in a task of its own,
+/// every chunk cost two task wake-ups and a round of the scheduler (an
+/// `epoll_wait` each); here the chunk the connection just decoded is taken at
+/// once.
+fn next_frame<'a>(
+    body: &'a mut Incoming,
+    conn: &'a mut Option<Pin<Box<transport::Conn>>>,
+) -> impl std::future::Future<Output = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> + 'a {
+    std::future::poll_fn(move |cx| loop {
+        if let Poll::Ready(f) = hyper::body::Body::poll_frame(Pin::new(&mut *body), cx) {
+            return Poll::Ready(f);
+        }
+        let Some(c) = conn.as_mut() else {
+            return Poll::Pending;
+        };
+        match c.as_mut().poll(cx) {
+            // The whole message was read, or the connection failed (the body
+            // reports the error next): take what the body holds.
+            Poll::Ready(_) => *conn = None,
+            Poll::Pending => return hyper::body::Body::poll_frame(Pin::new(&mut *body), cx),
+        }
+    })
 }
 
 /// Frames from a streaming reply; a truncated stream ends in a protocol error.

@@ -6,8 +6,9 @@
 //! saves two task hand-offs per exchange and keeps a ping as cheap as a raw
 //! socket's. Idle keep-alive connections are pooled; a pooled connection that
 //! turns out closed is retried once on a fresh one, but only when hyper proves
-//! the request was never sent. Streams and upgrades get a spawned connection,
-//! since their bodies outlive the call.
+//! the request was never sent. A stream's connection is driven by whoever
+//! reads its body (`StreamResponse::chunk`), in the same poll; upgrades get a
+//! spawned connection, since the hijacked stream outlives hyper's part.
 
 use std::future::Future;
 use std::pin::Pin;
