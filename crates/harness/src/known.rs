@@ -8,7 +8,12 @@
 //! engine = "Docker Engine*"          # glob on the engine's name (default: any)
 //! version = "20.10.*"                # glob on the engine's version (default: any)
 //! reason = "moby/moby#NNN: search ignores the limit"   # required
+//! intermittent = true                # fails only now and then (default: false)
 //! ```
+//!
+//! A listed case that passes is "fixed" (its entry can go), unless the entry
+//! is `intermittent`: then a pass is an ordinary pass, and a failure is still
+//! a known failure.
 //!
 //! The file is parsed strictly: an unknown key, a missing or empty `reason`,
 //! or a bad glob is an error naming the file and line.
@@ -22,7 +27,7 @@ use crate::config::{FileError, FileErrorKind, TomlFile};
 use crate::select::IdPattern;
 
 /// The keys of one entry.
-const ENTRY_KEYS: &[&str] = &["check", "engine", "version", "reason"];
+const ENTRY_KEYS: &[&str] = &["check", "engine", "version", "reason", "intermittent"];
 
 /// A glob on an engine's name or version.
 #[derive(Debug, Clone)]
@@ -50,6 +55,8 @@ pub struct KnownFailure {
     /// Any version when absent.
     pub version: Option<EngineGlob>,
     pub reason: String,
+    /// Fails only now and then: a pass is not "fixed".
+    pub intermittent: bool,
     /// The line of the entry's `[[known-failure]]` header.
     pub line: usize,
 }
@@ -113,12 +120,33 @@ impl KnownFailures {
         self.entries.is_empty()
     }
 
-    /// The reason of the first entry that covers the case on this engine.
-    pub fn reason_for(&self, case_id: &str, engine_name: &str, engine_version: &str) -> Option<&str> {
+    /// The first entry that covers the case on this engine.
+    pub fn entry_for(&self, case_id: &str, engine_name: &str, engine_version: &str) -> Option<&KnownFailure> {
         self.entries
             .iter()
             .find(|e| e.covers(case_id, engine_name, engine_version))
+    }
+
+    /// The reason of the first entry that covers the case on this engine.
+    pub fn reason_for(&self, case_id: &str, engine_name: &str, engine_version: &str) -> Option<&str> {
+        self.entry_for(case_id, engine_name, engine_version)
             .map(|e| e.reason.as_str())
+    }
+}
+
+/// What a planned case carries of the entry that lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub reason: String,
+    pub intermittent: bool,
+}
+
+impl From<&KnownFailure> for Listed {
+    fn from(e: &KnownFailure) -> Self {
+        Listed {
+            reason: e.reason.clone(),
+            intermittent: e.intermittent,
+        }
     }
 }
 
@@ -163,6 +191,7 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
         engine: engine_glob("engine")?,
         version: engine_glob("version")?,
         reason: reason.to_string(),
+        intermittent: file.get_bool(table, "intermittent")?.unwrap_or(false),
         line: file.position(at).line,
     })
 }
@@ -237,7 +266,7 @@ reason = "tty framing"
         assert_eq!(
             e.to_string(),
             "unknown key `versions` in known-failures.toml line 4, column 1; did you mean `version`? \
-             valid keys: check, engine, version, reason"
+             valid keys: check, engine, version, reason, intermittent"
         );
         let e = parse("[[known-failures]]\ncheck = \"a\"\n").unwrap_err();
         assert!(matches!(e.kind, FileErrorKind::UnknownKey { .. }), "{e}");
@@ -254,6 +283,29 @@ reason = "tty framing"
         );
         let e = parse("known-failure = 3\n").unwrap_err();
         assert!(matches!(e.kind, FileErrorKind::WrongType { .. }), "{e}");
+    }
+
+    #[test]
+    fn intermittent_is_a_boolean_and_false_by_default() {
+        let k = parse(
+            "[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\n\
+             [[known-failure]]\ncheck = \"b\"\nreason = \"flaky\"\nintermittent = true\n",
+        )
+        .unwrap();
+        assert!(!k.entry_for("a", "e", "1").unwrap().intermittent);
+        let b = Listed::from(k.entry_for("b", "e", "1").unwrap());
+        assert_eq!(
+            b,
+            Listed {
+                reason: "flaky".into(),
+                intermittent: true
+            }
+        );
+        let e = parse("[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\nintermittent = \"yes\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`intermittent` in known-failures.toml line 4, column 16 must be true or false, not a string"
+        );
     }
 
     #[test]

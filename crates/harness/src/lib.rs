@@ -28,7 +28,7 @@ pub use config::{ConfigError, EffectiveConfig, Overrides};
 pub use context::{Cleanup, Ctx, Transcript};
 pub use events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 pub use journal::{Journal, JournalError, JournalWriter};
-pub use known::KnownFailures;
+pub use known::{KnownFailures, Listed};
 pub use operations::{Coverage, Operation, OPERATIONS};
 pub use probe::{ProbeImage, ProbeState};
 pub use report::{Fanout, JsonReporter, JunitReporter, Reporter, TerminalOptions, TerminalReporter};

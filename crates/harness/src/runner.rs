@@ -16,6 +16,7 @@ use crate::cluster::ClusterHandle;
 use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
+use crate::known::Listed;
 use crate::objects;
 use crate::probe::ProbeImage;
 use crate::sweep::{sweep, SweepScope};
@@ -35,8 +36,8 @@ pub struct PlannedCase {
     pub timeout: Option<Duration>,
     /// Decided before running: not applicable here.
     pub skip: Option<String>,
-    /// Listed in the known-failures file with this reason.
-    pub known_failure: Option<String>,
+    /// Listed in the known-failures file.
+    pub known_failure: Option<Listed>,
 }
 
 impl PlannedCase {
@@ -291,11 +292,15 @@ impl Runner {
         cleanup_notes: Vec<String>,
     ) {
         let outcome = match (outcome, &pc.known_failure) {
-            (Outcome::Failed { message }, Some(reason)) => Outcome::KnownFailure {
+            (Outcome::Failed { message }, Some(known)) => Outcome::KnownFailure {
                 message,
-                reason: reason.clone(),
+                reason: known.reason.clone(),
             },
-            (Outcome::Passed, Some(reason)) => Outcome::Fixed { reason: reason.clone() },
+            // An intermittent failure that did not show this time: its entry stays.
+            (Outcome::Passed, Some(known)) if known.intermittent => Outcome::Passed,
+            (Outcome::Passed, Some(known)) => Outcome::Fixed {
+                reason: known.reason.clone(),
+            },
             (o, _) => o,
         };
         counts.add(&outcome);

@@ -21,7 +21,7 @@ use globset::{Glob, GlobMatcher};
 use crate::check::{Check, CheckCase, CheckMeta, Need};
 use crate::config::EffectiveConfig;
 use crate::events::{CaseKey, EngineSummary};
-use crate::known::KnownFailures;
+use crate::known::{KnownFailures, Listed};
 use crate::runner::PlannedCase;
 
 /// A compiled id glob.
@@ -282,8 +282,8 @@ impl Planner<'_> {
                 .or_else(|| applicability(meta, self.caps)),
             known_failure: self
                 .known
-                .reason_for(&id, &self.engine.name, &self.engine.version)
-                .map(str::to_string),
+                .entry_for(&id, &self.engine.name, &self.engine.version)
+                .map(Listed::from),
         }
     }
 }
@@ -580,7 +580,10 @@ mode = "strict"
         assert_eq!(plan[2].skip, None);
         assert_eq!(plan[2].timeout, None);
         assert_eq!(plan[4].skip.as_deref(), Some("disabled in dockhand.toml line 3"));
-        assert_eq!(plan[6].known_failure.as_deref(), Some("framing"));
+        assert_eq!(
+            plan[6].known_failure.as_ref().map(|k| k.reason.as_str()),
+            Some("framing")
+        );
         assert_eq!(plan[6].timeout, Some(std::time::Duration::from_secs(7)));
         assert_eq!(plan[6].settings, serde_json::json!({"mode": "strict"}));
         assert_eq!(plan[2].settings, serde_json::json!({}));

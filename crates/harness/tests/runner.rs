@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use dockhand_engine::{label_filter, ApiVersion, ConnectOptions, Deadlines, Endpoint, Engine};
 use dockhand_harness::{
-    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, Outcome, PlannedCase, ProbeImage, Runner,
+    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, Listed, Outcome, PlannedCase, ProbeImage, Runner,
     RunnerOptions,
 };
 use serde_json::json;
@@ -85,6 +85,9 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         check("test/panics", |c| Box::pin(panics(c))),
         check("test/hangs", |c| Box::pin(hangs(c))),
         check("test/tidy", |c| Box::pin(tidy(c))),
+        // Listed as known failures, and passing: fixed, unless intermittent.
+        check("test/listed", |c| Box::pin(tidy(c))),
+        check("test/listed-intermittent", |c| Box::pin(tidy(c))),
         Check {
             variants: &["passes", "fails"],
             ..check("test/variants", |c| Box::pin(variants(c)))
@@ -93,12 +96,22 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
     let plan: Vec<PlannedCase> = CheckCase::expand(&checks)
         .into_iter()
         .map(|case| PlannedCase {
-            case,
             iteration: 1,
             settings: json!({}),
             timeout: None,
             skip: None,
-            known_failure: None,
+            known_failure: match case.id().as_str() {
+                "test/listed" => Some(Listed {
+                    reason: "was broken".into(),
+                    intermittent: false,
+                }),
+                "test/listed-intermittent" => Some(Listed {
+                    reason: "sometimes broken".into(),
+                    intermittent: true,
+                }),
+                _ => None,
+            },
+            case,
         })
         .collect();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -149,6 +162,13 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         other => panic!("{other:?}"),
     }
     assert_eq!(outcomes["test/tidy"].0, Outcome::Passed);
+    assert_eq!(
+        outcomes["test/listed"].0,
+        Outcome::Fixed {
+            reason: "was broken".into()
+        }
+    );
+    assert_eq!(outcomes["test/listed-intermittent"].0, Outcome::Passed);
     assert_eq!(outcomes["test/tidy"].1, Vec::<String>::new());
     // Sub-checks run and are reported each on its own, under `id:variant`.
     assert_eq!(outcomes["test/variants:passes"].0, Outcome::Passed);

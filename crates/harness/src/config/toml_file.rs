@@ -214,6 +214,17 @@ impl TomlFile {
             },
         }
     }
+
+    /// The boolean at `key`, if present; any other type is an error.
+    pub fn get_bool(&self, table: &DeTable<'_>, key: &str) -> Result<Option<bool>, FileError> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(b) => Ok(Some(*b)),
+                _ => Err(self.wrong_type(key, v, "true or false")),
+            },
+        }
+    }
 }
 
 #[cfg(test)]
