@@ -585,7 +585,7 @@ impl Engine {
         let limit = self.shared.deadlines.call + req.allowance;
         let method = req.method.clone();
         let work = async {
-            let mut sender = transport::connect_spawned(&self.shared.endpoint, true)
+            let mut sender = transport::connect_for_upgrade(&self.shared.endpoint)
                 .await
                 .map_err(|e| self.map_transport(e, &method, &target))?;
             let resp = sender
@@ -750,7 +750,7 @@ impl StreamResponse {
 fn next_frame<'a>(
     body: &'a mut Incoming,
     conn: &'a mut Option<Pin<Box<transport::Conn>>>,
-) -> impl std::future::Future<Output = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> + 'a {
+) -> impl Future<Output = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> + 'a {
     std::future::poll_fn(move |cx| loop {
         if let Poll::Ready(f) = hyper::body::Body::poll_frame(Pin::new(&mut *body), cx) {
             return Poll::Ready(f);

@@ -120,24 +120,14 @@ pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Pooled, TransportErro
     Ok(Pooled { sender, conn })
 }
 
-/// Opens a connection whose future runs in its own task, for replies that
-/// outlive the call (streams), or that hijack the connection (upgrades).
-pub(crate) async fn connect_spawned(endpoint: &Endpoint, upgrades: bool) -> Result<Sender, TransportError> {
+/// Opens a connection whose future runs in its own task, with upgrades, for
+/// a request that hijacks the connection (attach, exec start).
+pub(crate) async fn connect_for_upgrade(endpoint: &Endpoint) -> Result<Sender, TransportError> {
     let Pooled { sender, conn } = connect(endpoint).await?;
-    spawn_conn(conn, upgrades);
+    tokio::spawn(async move {
+        let _ = conn.with_upgrades().await;
+    });
     Ok(sender)
-}
-
-pub(crate) fn spawn_conn(conn: Conn, upgrades: bool) {
-    if upgrades {
-        tokio::spawn(async move {
-            let _ = conn.with_upgrades().await;
-        });
-    } else {
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-    }
 }
 
 pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
