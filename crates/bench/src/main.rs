@@ -153,7 +153,7 @@ fn raw_read_all(path: &std::path::Path, target: &str) -> anyhow::Result<usize> {
     }
 }
 
-async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
+async fn bench_logs(engine: &Engine, mib: usize, rounds: usize) -> anyhow::Result<()> {
     let probe = ProbeImage::new();
     probe.ensure(engine).await?;
     // Full dockhand labels (owner, expiry): a concurrent run's sweep must see
@@ -191,10 +191,6 @@ async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
         }
         let mut raw_rates = vec![];
         let mut dec_rates = vec![];
-        let rounds: usize = std::env::var("DOCKHAND_BENCH_LOG_ROUNDS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3);
         for _ in 0..rounds {
             if raw_side {
                 let t = Instant::now();
@@ -247,6 +243,17 @@ async fn bench_logs(engine: &Engine, mib: usize) -> anyhow::Result<()> {
     result
 }
 
+/// A positive count from the environment, or `default` when unset.
+fn env_count(name: &str, default: usize) -> anyhow::Result<usize> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => bail!("{name}={v:?}: expected a whole number of at least 1 (default {default})"),
+        },
+    }
+}
+
 /// Rates as `a, b, c MiB/s`.
 fn rates(v: &[f64]) -> String {
     let list: Vec<String> = v.iter().map(|r| format!("{r:.1}")).collect();
@@ -275,16 +282,11 @@ fn main() -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        let mib = std::env::var("DOCKHAND_BENCH_LOG_MIB")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256);
-        let rounds = std::env::var("DOCKHAND_BENCH_PING_ROUNDS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(5);
-        bench_ping(&engine, 1000, rounds).await?;
-        bench_logs(&engine, mib).await?;
+        let mib = env_count("DOCKHAND_BENCH_LOG_MIB", 256)?;
+        let ping_rounds = env_count("DOCKHAND_BENCH_PING_ROUNDS", 5)?;
+        let log_rounds = env_count("DOCKHAND_BENCH_LOG_ROUNDS", 3)?;
+        bench_ping(&engine, 1000, ping_rounds).await?;
+        bench_logs(&engine, mib, log_rounds).await?;
         Ok(())
     })
 }
