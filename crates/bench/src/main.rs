@@ -274,7 +274,7 @@ fn main() -> anyhow::Result<()> {
         if let Ok(side) = std::env::var("DOCKHAND_BENCH_PING_ONLY") {
             let path = socket_path(&engine)?;
             let mut raw = tokio::io::BufReader::new(tokio::net::UnixStream::connect(&path).await?);
-            for _ in 0..2000 {
+            for _ in 0..env_count("DOCKHAND_BENCH_PING_CALLS", 2000)? {
                 match side.as_str() {
                     "client" => drop(engine.ping().await?.ok()?),
                     _ => raw_ping_async(&mut raw).await?,

@@ -9,7 +9,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -560,7 +559,7 @@ impl Engine {
                     status: parts.status,
                     headers: parts.headers,
                     body,
-                    conn: Some(Box::pin(conn.conn)),
+                    conn: Some(Box::new(conn.conn)),
                     idle: self.shared.deadlines.stream_idle,
                     started,
                 })
@@ -654,7 +653,7 @@ pub struct StreamResponse {
     body: Incoming,
     /// The connection, driven by the reader of the body; `None` once it has
     /// ended.
-    conn: Option<Pin<Box<transport::Conn>>>,
+    conn: Option<Box<transport::Driven>>,
     idle: Duration,
     started: Instant,
 }
@@ -746,24 +745,29 @@ impl StreamResponse {
 /// chunk per log line or event: with the connection in a task of its own,
 /// every chunk cost two task wake-ups and a round of the scheduler (an
 /// `epoll_wait` each); here the chunk the connection just decoded is taken at
-/// once.
+/// once, and the body's "want more" signal to the connection is handled in
+/// the same relay window rather than as a wake-up of the task.
 fn next_frame<'a>(
     body: &'a mut Incoming,
-    conn: &'a mut Option<Pin<Box<transport::Conn>>>,
+    conn: &'a mut Option<Box<transport::Driven>>,
 ) -> impl Future<Output = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> + 'a {
-    std::future::poll_fn(move |cx| loop {
-        if let Poll::Ready(f) = hyper::body::Body::poll_frame(Pin::new(&mut *body), cx) {
-            return Poll::Ready(f);
-        }
+    std::future::poll_fn(move |cx| {
         let Some(c) = conn.as_mut() else {
-            return Poll::Pending;
+            return hyper::body::Body::poll_frame(Pin::new(&mut *body), cx);
         };
-        match c.as_mut().poll(cx) {
+        let mut ended = false;
+        let out = c.poll_with(cx, &mut ended, |inner| {
+            hyper::body::Body::poll_frame(Pin::new(&mut *body), inner)
+        });
+        if ended {
             // The whole message was read, or the connection failed (the body
-            // reports the error next): take what the body holds.
-            Poll::Ready(_) => *conn = None,
-            Poll::Pending => return hyper::body::Body::poll_frame(Pin::new(&mut *body), cx),
+            // reports the error next): from now on only the body is polled.
+            *conn = None;
+            if out.is_pending() {
+                return hyper::body::Body::poll_frame(Pin::new(&mut *body), cx);
+            }
         }
+        out
     })
 }
 

@@ -14,6 +14,7 @@ mod container;
 mod endpoint;
 mod error;
 mod image;
+mod relay;
 mod stream;
 mod system;
 mod transport;

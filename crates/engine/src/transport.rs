@@ -24,6 +24,7 @@ use tokio::net::{TcpStream, UnixStream};
 
 use crate::endpoint::{Address, Endpoint};
 use crate::error::UnreachableReason;
+use crate::relay::Relay;
 
 pub(crate) type Io = TokioIo<Box<dyn IoStream>>;
 pub(crate) type Sender = SendRequest<Full<Bytes>>;
@@ -32,7 +33,53 @@ pub(crate) type Conn = Connection<Io, Full<Bytes>>;
 /// A connection and its request handle, owned together while idle.
 pub(crate) struct Pooled {
     pub sender: Sender,
-    pub conn: Conn,
+    pub conn: Driven,
+}
+
+/// A connection future driven by its caller, with the waker relay it and
+/// the futures it feeds are polled through (see [`crate::relay`]).
+pub(crate) struct Driven {
+    conn: Conn,
+    relay: Relay,
+}
+
+impl Driven {
+    fn new(conn: Conn) -> Self {
+        Driven {
+            conn,
+            relay: Relay::default(),
+        }
+    }
+
+    /// Polls `fed` (a reply or a body that this connection feeds); when it
+    /// is pending and the connection has not ended, polls the connection and
+    /// then `fed` again. All in one relay window: wake-ups hyper raises on
+    /// itself meanwhile make the window poll again rather than wake the task.
+    /// `ended` is set once the connection has ended (the whole exchange
+    /// done, closed, or failed): it is not polled again after that.
+    /// `fed` goes first so that a chunk already decoded is taken without
+    /// reading the socket again: dockerd writes a chunk per log line, and
+    /// reading it only when the body is empty takes many chunks per read.
+    pub(crate) fn poll_with<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        ended: &mut bool,
+        mut fed: impl FnMut(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        let conn = &mut self.conn;
+        self.relay.poll(cx, |inner| {
+            if let Poll::Ready(out) = fed(inner) {
+                return Poll::Ready(out);
+            }
+            if *ended {
+                return Poll::Pending;
+            }
+            if Pin::new(&mut *conn).poll(inner).is_ready() {
+                *ended = true;
+            }
+            fed(inner)
+        })
+    }
 }
 
 /// What can go wrong below HTTP semantics.
@@ -117,7 +164,10 @@ pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Pooled, TransportErro
         .handshake(io)
         .await
         .map_err(|e| exchange_error(&e))?;
-    Ok(Pooled { sender, conn })
+    Ok(Pooled {
+        sender,
+        conn: Driven::new(conn),
+    })
 }
 
 /// Opens a connection whose future runs in its own task, with upgrades, for
@@ -125,7 +175,7 @@ pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Pooled, TransportErro
 pub(crate) async fn connect_for_upgrade(endpoint: &Endpoint) -> Result<Sender, TransportError> {
     let Pooled { sender, conn } = connect(endpoint).await?;
     tokio::spawn(async move {
-        let _ = conn.with_upgrades().await;
+        let _ = conn.conn.with_upgrades().await;
     });
     Ok(sender)
 }
@@ -173,11 +223,11 @@ fn is_bad_body_framing(e: &hyper::Error) -> bool {
 /// which hands the unsent request back ([`closed_early`] otherwise).
 pub(crate) struct Drive<'a, F> {
     fut: Pin<&'a mut F>,
-    conn: &'a mut Conn,
+    conn: &'a mut Driven,
     conn_done: bool,
 }
 
-pub(crate) fn drive<'a, F: Future>(fut: Pin<&'a mut F>, conn: &'a mut Conn) -> Drive<'a, F> {
+pub(crate) fn drive<'a, F: Future>(fut: Pin<&'a mut F>, conn: &'a mut Driven) -> Drive<'a, F> {
     Drive {
         fut,
         conn,
@@ -187,14 +237,17 @@ pub(crate) fn drive<'a, F: Future>(fut: Pin<&'a mut F>, conn: &'a mut Conn) -> D
 
 impl<F: Future> Future for Drive<'_, F> {
     type Output = Option<F::Output>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
-        if !self.conn_done && Pin::new(&mut *self.conn).poll(cx).is_ready() {
-            self.conn_done = true;
-        }
-        match self.fut.as_mut().poll(cx) {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
+        let this = self.get_mut();
+        let fut = &mut this.fut;
+        match this
+            .conn
+            .poll_with(cx, &mut this.conn_done, |inner| fut.as_mut().poll(inner))
+        {
             Poll::Ready(out) => Poll::Ready(Some(out)),
-            // Anything the connection delivered was seen by the poll above.
-            Poll::Pending if self.conn_done => Poll::Ready(None),
+            // `fut` was polled after the connection's last poll, so it saw
+            // everything the connection delivered.
+            Poll::Pending if this.conn_done => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -219,7 +272,10 @@ pub(crate) async fn send(
 ) -> Result<(http::Response<Incoming>, Pooled), TransportError> {
     let mut req = req;
     if let Some(Pooled { mut sender, mut conn }) = pool.take() {
-        let fut = sender.try_send_request(req);
+        // The idle connection's request queue holds the waker of whoever
+        // polled it last; `drive` polls it right away, so that wake-up
+        // would only cost the caller an extra round of the scheduler.
+        let fut = conn.relay.quiet(|| sender.try_send_request(req));
         tokio::pin!(fut);
         let mut failed = match drive(fut.as_mut(), &mut conn).await {
             Some(Ok(resp)) => return Ok((resp, Pooled { sender, conn })),

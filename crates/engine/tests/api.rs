@@ -140,3 +140,80 @@ async fn a_pinned_version_is_sent_on_every_path() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.message());
     assert!(r.message().contains("too new"), "{}", r.message());
 }
+
+/// Counts the wake-ups of a task, telling apart those raised while the task
+/// is being polled (the task waking itself) from those that come later (the
+/// engine's reply arriving).
+#[derive(Default)]
+struct WakeCount {
+    polling: std::sync::atomic::AtomicBool,
+    during_poll: std::sync::atomic::AtomicUsize,
+    later: std::sync::atomic::AtomicUsize,
+}
+
+impl WakeCount {
+    /// Runs `fut` to completion under a waker that counts.
+    async fn run<F: std::future::Future>(self: &std::sync::Arc<Self>, fut: F) -> F::Output {
+        use std::sync::atomic::Ordering::SeqCst;
+        struct Spy(std::sync::Arc<WakeCount>, std::task::Waker);
+        impl std::task::Wake for Spy {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.wake_by_ref()
+            }
+            fn wake_by_ref(self: &std::sync::Arc<Self>) {
+                if self.0.polling.load(SeqCst) {
+                    self.0.during_poll.fetch_add(1, SeqCst);
+                } else {
+                    self.0.later.fetch_add(1, SeqCst);
+                }
+                self.1.wake_by_ref()
+            }
+        }
+        let mut fut = std::pin::pin!(fut);
+        std::future::poll_fn(|cx| {
+            let spy = std::task::Waker::from(std::sync::Arc::new(Spy(self.clone(), cx.waker().clone())));
+            self.polling.store(true, SeqCst);
+            let out = fut.as_mut().poll(&mut std::task::Context::from_waker(&spy));
+            self.polling.store(false, SeqCst);
+            out
+        })
+        .await
+    }
+}
+
+#[tokio::test]
+async fn calls_do_not_wake_their_own_task_for_hypers_hand_offs() {
+    // hyper wakes the connection's waker when a request is queued on it and
+    // when its reply body is read; the client drives the connection inline,
+    // so those wakers are the caller's. Each such wake-up used to cost the
+    // caller one more round of the scheduler (and an epoll_wait) per call
+    // and per stream chunk.
+    use std::sync::atomic::Ordering::SeqCst;
+    let pe = private_engine("self-wake").await;
+    let engine = connect(&pe, deadlines(Duration::from_secs(10), Duration::from_secs(10))).await;
+    let count = std::sync::Arc::new(WakeCount::default());
+    count
+        .run(async {
+            for _ in 0..200 {
+                engine.ping().await.unwrap().ok().unwrap();
+            }
+            for _ in 0..20 {
+                let s = engine.stream(Request::get("/info")).await.unwrap();
+                let r = s.collect().await.unwrap();
+                assert_eq!(r.status, StatusCode::OK);
+                assert!(r.json::<serde_json::Value>().unwrap()["ID"].is_string());
+            }
+        })
+        .await;
+    assert!(
+        count.later.load(SeqCst) > 0,
+        "the replies never woke the task: the counter is not wired"
+    );
+    assert_eq!(
+        count.during_poll.load(SeqCst),
+        0,
+        "220 calls woke their own task {} times while being polled ({} wake-ups came from the engine's replies)",
+        count.during_poll.load(SeqCst),
+        count.later.load(SeqCst)
+    );
+}
