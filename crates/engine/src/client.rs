@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -506,7 +507,7 @@ impl Engine {
             self.shared.pool.put_back(conn);
             Ok::<_, EngineError>((parts, body))
         };
-        let result = match tokio::time::timeout(limit, work).await {
+        let result = match tokio::time::timeout_at(deadline(started, limit), work).await {
             Ok(r) => r,
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };
@@ -542,7 +543,7 @@ impl Engine {
                 .await
                 .map_err(|e| self.map_transport(e, &method, &target))
         };
-        let result = match tokio::time::timeout(limit, head).await {
+        let result = match tokio::time::timeout_at(deadline(started, limit), head).await {
             Ok(r) => r,
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };
@@ -560,7 +561,7 @@ impl Engine {
                     headers: parts.headers,
                     body,
                     conn: Some(Box::new(conn.conn)),
-                    idle: self.shared.deadlines.stream_idle,
+                    idle: IdleWatch::new(self.shared.deadlines.stream_idle),
                     started,
                 })
             }
@@ -618,7 +619,7 @@ impl Engine {
                 }))
             }
         };
-        let result = match tokio::time::timeout(limit, work).await {
+        let result = match tokio::time::timeout_at(deadline(started, limit), work).await {
             Ok(r) => r,
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };
@@ -629,6 +630,12 @@ impl Engine {
         }
         result
     }
+}
+
+/// The instant a call that started at `started` runs out of time (the
+/// clock is read once a call).
+fn deadline(started: Instant, limit: Duration) -> tokio::time::Instant {
+    tokio::time::Instant::from_std(started) + limit
 }
 
 /// The result of [`Engine::upgrade`].
@@ -654,30 +661,92 @@ pub struct StreamResponse {
     /// The connection, driven by the reader of the body; `None` once it has
     /// ended.
     conn: Option<Box<transport::Driven>>,
-    idle: Duration,
+    idle: IdleWatch,
     started: Instant,
+}
+
+/// A stream's idle deadline, without a timer per chunk.
+///
+/// dockerd sends a chunk per log line or event, and a timeout per chunk
+/// (read the clock, register a timer, remove it) was a tenth of the client's
+/// CPU on a log stream. Instead one timer fires every eighth of the deadline;
+/// a chunk only sets a flag. A check that finds the flag set starts the
+/// silence again from its own time, which is never earlier than the last
+/// chunk: so a stream is declared idle only after at least `idle` of silence,
+/// and at most an eighth of `idle` later.
+struct IdleWatch {
+    idle: Duration,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    /// A chunk came since the last check.
+    heard: bool,
+    /// The latest instant the silence may have started.
+    quiet_since: tokio::time::Instant,
+}
+
+impl IdleWatch {
+    fn new(idle: Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        IdleWatch {
+            idle,
+            timer: Box::pin(tokio::time::sleep_until(now + Self::period(idle))),
+            heard: false,
+            quiet_since: now,
+        }
+    }
+
+    fn period(idle: Duration) -> Duration {
+        (idle / 8).max(Duration::from_millis(1))
+    }
+
+    fn set(&mut self, idle: Duration) {
+        *self = IdleWatch::new(idle);
+    }
+
+    /// `Ready` once the stream has been silent for the whole deadline.
+    fn poll_silent(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        loop {
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let now = tokio::time::Instant::now();
+            if std::mem::take(&mut self.heard) {
+                self.quiet_since = now;
+            }
+            let silent_until = self.quiet_since + self.idle;
+            if now >= silent_until {
+                return Poll::Ready(());
+            }
+            let next = (now + Self::period(self.idle)).min(silent_until);
+            self.timer.as_mut().reset(next);
+        }
+    }
 }
 
 impl StreamResponse {
     /// Changes the idle deadline for the chunks still to come.
     pub fn set_idle_deadline(&mut self, idle: Duration) {
-        self.idle = idle;
+        self.idle.set(idle);
     }
 
     /// The next chunk, `None` at the end of the stream.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, EngineError> {
         loop {
-            let frame = next_frame(&mut self.body, &mut self.conn);
-            let next = match tokio::time::timeout(self.idle, frame).await {
-                Err(_) => {
-                    return Err(EngineError::StreamIdle {
-                        endpoint: self.engine.endpoint().clone(),
-                        method: self.method.clone(),
-                        path: self.path.clone(),
-                        idle: self.idle,
-                    })
+            let (body, conn, idle) = (&mut self.body, &mut self.conn, &mut self.idle);
+            let next = std::future::poll_fn(|cx| {
+                if let Poll::Ready(f) = poll_body(body, conn, cx) {
+                    idle.heard = true;
+                    return Poll::Ready(Some(f));
                 }
-                Ok(n) => n,
+                idle.poll_silent(cx).map(|()| None)
+            })
+            .await;
+            let Some(next) = next else {
+                return Err(EngineError::StreamIdle {
+                    endpoint: self.engine.endpoint().clone(),
+                    method: self.method.clone(),
+                    path: self.path.clone(),
+                    idle: self.idle.idle,
+                });
             };
             match next {
                 None => return Ok(None),
@@ -747,28 +816,27 @@ impl StreamResponse {
 /// `epoll_wait` each); here the chunk the connection just decoded is taken at
 /// once, and the body's "want more" signal to the connection is handled in
 /// the same relay window rather than as a wake-up of the task.
-fn next_frame<'a>(
-    body: &'a mut Incoming,
-    conn: &'a mut Option<Box<transport::Driven>>,
-) -> impl Future<Output = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> + 'a {
-    std::future::poll_fn(move |cx| {
-        let Some(c) = conn.as_mut() else {
-            return hyper::body::Body::poll_frame(Pin::new(&mut *body), cx);
-        };
-        let mut ended = false;
-        let out = c.poll_with(cx, &mut ended, |inner| {
-            hyper::body::Body::poll_frame(Pin::new(&mut *body), inner)
-        });
-        if ended {
-            // The whole message was read, or the connection failed (the body
-            // reports the error next): from now on only the body is polled.
-            *conn = None;
-            if out.is_pending() {
-                return hyper::body::Body::poll_frame(Pin::new(&mut *body), cx);
-            }
+fn poll_body(
+    body: &mut Incoming,
+    conn: &mut Option<Box<transport::Driven>>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+    let Some(c) = conn.as_mut() else {
+        return hyper::body::Body::poll_frame(Pin::new(body), cx);
+    };
+    let mut ended = false;
+    let out = c.poll_with(cx, &mut ended, |inner| {
+        hyper::body::Body::poll_frame(Pin::new(&mut *body), inner)
+    });
+    if ended {
+        // The whole message was read, or the connection failed (the body
+        // reports the error next): from now on only the body is polled.
+        *conn = None;
+        if out.is_pending() {
+            return hyper::body::Body::poll_frame(Pin::new(body), cx);
         }
-        out
-    })
+    }
+    out
 }
 
 /// Frames from a streaming reply; a truncated stream ends in a protocol error.
@@ -836,5 +904,79 @@ impl JsonStream {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls the watch once, as a pending stream read does.
+    fn silent(w: &mut IdleWatch) -> bool {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        w.poll_silent(&mut cx).is_ready()
+    }
+
+    /// Lets paused time run to `at`, polling the watch whenever its timer
+    /// fires, as the task would be woken to; returns when it first reports
+    /// silence, if it does by then.
+    async fn run_until(w: &mut IdleWatch, at: tokio::time::Instant) -> Option<tokio::time::Instant> {
+        while tokio::time::Instant::now() < at {
+            if silent(w) {
+                return Some(tokio::time::Instant::now());
+            }
+            let next = w.timer.deadline().min(at);
+            tokio::time::sleep_until(next).await;
+        }
+        silent(w).then(tokio::time::Instant::now)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_stream_is_idle_after_the_deadline_and_within_an_eighth_of_it() {
+        let idle = Duration::from_secs(8);
+        let start = tokio::time::Instant::now();
+        let mut w = IdleWatch::new(idle);
+        let at = run_until(&mut w, start + idle * 2).await.expect("never declared idle");
+        let silence = at - start;
+        assert!(
+            silence >= idle,
+            "declared idle after {silence:?} of silence, deadline {idle:?}"
+        );
+        assert!(
+            silence <= idle + idle / 8,
+            "declared idle {silence:?} after the last chunk, deadline {idle:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn chunks_keep_a_stream_alive_and_the_silence_counts_from_the_last() {
+        let idle = Duration::from_secs(8);
+        let mut w = IdleWatch::new(idle);
+        let start = tokio::time::Instant::now();
+        // A chunk every 7 s (under the deadline) for 70 s: never idle.
+        for i in 1..=10 {
+            assert_eq!(run_until(&mut w, start + Duration::from_secs(7 * i)).await, None);
+            w.heard = true;
+        }
+        let last = tokio::time::Instant::now();
+        let at = run_until(&mut w, last + idle * 2).await.expect("never declared idle");
+        assert!(at - last >= idle, "idle {:?} after the last chunk", at - last);
+        assert!(
+            at - last <= idle + idle / 8,
+            "idle {:?} after the last chunk",
+            at - last
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_deadline_starts_from_now() {
+        let mut w = IdleWatch::new(Duration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        w.set(Duration::from_secs(10));
+        let from = tokio::time::Instant::now();
+        let at = run_until(&mut w, from + Duration::from_secs(20))
+            .await
+            .expect("never idle");
+        assert!(at - from >= Duration::from_secs(10), "{:?}", at - from);
     }
 }
