@@ -89,17 +89,26 @@ async fn ping_round(
     let mut base = Vec::with_capacity(n);
     let mut base_async = Vec::with_capacity(n);
     let mut client = Vec::with_capacity(n);
-    // Interleave so drift in the engine's load hits all three alike.
-    for _ in 0..n {
-        let t = Instant::now();
-        raw_ping(raw)?;
-        base.push(t.elapsed());
-        let t = Instant::now();
-        raw_ping_async(raw_async).await?;
-        base_async.push(t.elapsed());
-        let t = Instant::now();
-        engine.ping().await?.ok()?;
-        client.push(t.elapsed());
+    // Interleave so drift in the engine's load hits all three alike, and
+    // rotate which goes first, so that none always follows the same one.
+    for i in 0..n {
+        for turn in 0..3 {
+            let t = Instant::now();
+            match (i + turn) % 3 {
+                0 => {
+                    raw_ping(raw)?;
+                    base.push(t.elapsed());
+                }
+                1 => {
+                    raw_ping_async(raw_async).await?;
+                    base_async.push(t.elapsed());
+                }
+                _ => {
+                    engine.ping().await?.ok()?;
+                    client.push(t.elapsed());
+                }
+            }
+        }
     }
     Ok((median(base), median(base_async), median(client)))
 }
