@@ -507,7 +507,10 @@ impl Engine {
             self.shared.pool.put_back(conn);
             Ok::<_, EngineError>((parts, body))
         };
-        let result = match tokio::time::timeout_at(deadline(started, limit), work).await {
+        // Boxed: the exchange's future is large (hyper's request, reply and
+        // dispatch state), and an unboxed one is copied on every move of
+        // every future around it, several times a call.
+        let result = match tokio::time::timeout_at(deadline(started, limit), Box::pin(work)).await {
             Ok(r) => r,
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };
@@ -543,7 +546,8 @@ impl Engine {
                 .await
                 .map_err(|e| self.map_transport(e, &method, &target))
         };
-        let result = match tokio::time::timeout_at(deadline(started, limit), head).await {
+        // Boxed, as in `send`.
+        let result = match tokio::time::timeout_at(deadline(started, limit), Box::pin(head)).await {
             Ok(r) => r,
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };

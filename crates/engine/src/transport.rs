@@ -38,15 +38,19 @@ pub(crate) struct Pooled {
 
 /// A connection future driven by its caller, with the waker relay it and
 /// the futures it feeds are polled through (see [`crate::relay`]).
+///
+/// The connection is boxed: hyper's connection state is large, and it lives
+/// in the call's future, which is moved (copied) several times on every
+/// call; a box allocated once a connection keeps those copies small.
 pub(crate) struct Driven {
-    conn: Conn,
+    conn: Pin<Box<Conn>>,
     relay: Relay,
 }
 
 impl Driven {
     fn new(conn: Conn) -> Self {
         Driven {
-            conn,
+            conn: Box::pin(conn),
             relay: Relay::default(),
         }
     }
@@ -74,7 +78,7 @@ impl Driven {
             if *ended {
                 return Poll::Pending;
             }
-            if Pin::new(&mut *conn).poll(inner).is_ready() {
+            if conn.as_mut().poll(inner).is_ready() {
                 *ended = true;
             }
             fed(inner)
@@ -175,7 +179,7 @@ pub(crate) async fn connect(endpoint: &Endpoint) -> Result<Pooled, TransportErro
 pub(crate) async fn connect_for_upgrade(endpoint: &Endpoint) -> Result<Sender, TransportError> {
     let Pooled { sender, conn } = connect(endpoint).await?;
     tokio::spawn(async move {
-        let _ = conn.conn.with_upgrades().await;
+        let _ = Pin::into_inner(conn.conn).with_upgrades().await;
     });
     Ok(sender)
 }
@@ -296,7 +300,9 @@ pub(crate) async fn send(
             None => return Err(exchange_error(failed.error())),
         }
     }
-    let mut p = connect(endpoint).await?;
+    // Boxed: opening a connection is rare next to reusing one, and its
+    // future would make every call's future larger (see `Driven`).
+    let mut p = Box::pin(connect(endpoint)).await?;
     let fut = p.sender.send_request(req);
     tokio::pin!(fut);
     let resp = drive(fut, &mut p.conn)
