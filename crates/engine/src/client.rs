@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 
 use crate::endpoint::Endpoint;
 use crate::error::EngineError;
-use crate::stream::{DecodeError, Frame, FrameDecoder, JsonLinesDecoder};
+use crate::stream::{DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder};
 use crate::transport::{self, Pool, TransportError};
 use crate::version::{ApiVersion, MAX_API_VERSION};
 
@@ -564,7 +564,7 @@ impl Engine {
                     status: parts.status,
                     headers: parts.headers,
                     body,
-                    conn: Some(Box::new(conn.conn)),
+                    conn: Some(conn.conn),
                     idle: IdleWatch::new(self.shared.deadlines.stream_idle),
                     started,
                 })
@@ -664,7 +664,7 @@ pub struct StreamResponse {
     body: Incoming,
     /// The connection, driven by the reader of the body; `None` once it has
     /// ended.
-    conn: Option<Box<transport::Driven>>,
+    conn: Option<transport::Driven>,
     idle: IdleWatch,
     started: Instant,
 }
@@ -788,20 +788,12 @@ impl StreamResponse {
 
     /// Turns the stream into a strict frame reader.
     pub fn frames(self) -> FrameStream {
-        FrameStream {
-            inner: self,
-            decoder: FrameDecoder::new(),
-            done: false,
-        }
+        Decoded::new(self, FrameDecoder::new())
     }
 
     /// Turns the stream into a JSON-lines reader.
     pub fn json_lines(self) -> JsonStream {
-        JsonStream {
-            inner: self,
-            decoder: JsonLinesDecoder::new(),
-            done: false,
-        }
+        Decoded::new(self, JsonLinesDecoder::new())
     }
 
     fn protocol(&self, e: DecodeError) -> EngineError {
@@ -822,7 +814,7 @@ impl StreamResponse {
 /// the same relay window rather than as a wake-up of the task.
 fn poll_body(
     body: &mut Incoming,
-    conn: &mut Option<Box<transport::Driven>>,
+    conn: &mut Option<transport::Driven>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
     let Some(c) = conn.as_mut() else {
@@ -843,14 +835,29 @@ fn poll_body(
     out
 }
 
-/// Frames from a streaming reply; a truncated stream ends in a protocol error.
-pub struct FrameStream {
+/// Messages decoded from a streaming reply by a strict [`StreamDecoder`]; a
+/// stream that ends inside a message ends in a protocol error.
+pub struct Decoded<D> {
     inner: StreamResponse,
-    decoder: FrameDecoder,
+    decoder: D,
     done: bool,
 }
 
-impl FrameStream {
+/// Frames of a multiplexed stdout/stderr stream (logs, attach over HTTP).
+pub type FrameStream = Decoded<FrameDecoder>;
+
+/// JSON messages (events, build, load, pull progress).
+pub type JsonStream = Decoded<JsonLinesDecoder>;
+
+impl<D: StreamDecoder> Decoded<D> {
+    fn new(inner: StreamResponse, decoder: D) -> Self {
+        Decoded {
+            inner,
+            decoder,
+            done: false,
+        }
+    }
+
     pub fn response(&self) -> &StreamResponse {
         &self.inner
     }
@@ -859,50 +866,20 @@ impl FrameStream {
         self.inner.set_idle_deadline(idle);
     }
 
-    pub async fn next(&mut self) -> Result<Option<Frame>, EngineError> {
+    /// The next message, `None` at the end of the stream.
+    pub async fn next(&mut self) -> Result<Option<D::Item>, EngineError> {
         loop {
-            if let Some(f) = self.decoder.next_frame().map_err(|e| self.inner.protocol(e))? {
-                return Ok(Some(f));
-            }
-            if self.done {
-                return Ok(None);
-            }
-            match self.inner.chunk().await? {
-                Some(c) => self.decoder.push(&c),
-                None => {
-                    self.done = true;
-                    self.decoder.finish().map_err(|e| self.inner.protocol(e))?;
-                }
-            }
-        }
-    }
-}
-
-/// JSON messages from a streaming reply.
-pub struct JsonStream {
-    inner: StreamResponse,
-    decoder: JsonLinesDecoder,
-    done: bool,
-}
-
-impl JsonStream {
-    pub fn response(&self) -> &StreamResponse {
-        &self.inner
-    }
-
-    pub async fn next(&mut self) -> Result<Option<serde_json::Value>, EngineError> {
-        loop {
-            if let Some(m) = self.decoder.next_message().map_err(|e| self.inner.protocol(e))? {
+            if let Some(m) = self.decoder.next_item().map_err(|e| self.inner.protocol(e))? {
                 return Ok(Some(m));
             }
             if self.done {
                 return Ok(None);
             }
             match self.inner.chunk().await? {
-                Some(c) => self.decoder.push(&c),
+                Some(c) => self.decoder.push_chunk(&c),
                 None => {
                     self.done = true;
-                    if let Some(m) = self.decoder.finish().map_err(|e| self.inner.protocol(e))? {
+                    if let Some(m) = self.decoder.end().map_err(|e| self.inner.protocol(e))? {
                         return Ok(Some(m));
                     }
                 }

@@ -21,13 +21,13 @@ mod transport;
 mod version;
 
 pub use client::{
-    encode, CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineInfo, FrameStream, JsonStream, Request,
-    Response, StreamResponse, Upgrade,
+    encode, CallObserver, CallRecord, ConnectOptions, Deadlines, Decoded, Engine, EngineInfo, FrameStream, JsonStream,
+    Request, Response, StreamResponse, Upgrade,
 };
 pub use container::label_filter;
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
-pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamKind};
+pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
 pub use version::{ApiVersion, ApiVersionParseError, MAX_API_VERSION, MIN_API_VERSION};
 
 pub use bytes::Bytes;

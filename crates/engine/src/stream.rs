@@ -231,6 +231,43 @@ impl JsonLinesDecoder {
     }
 }
 
+/// An incremental decoder of a streamed body into messages, for
+/// [`crate::Decoded`]: bytes in as they arrive, whole messages out, and a
+/// verdict on what is left when the stream ends.
+pub trait StreamDecoder {
+    type Item;
+    fn push_chunk(&mut self, chunk: &[u8]);
+    fn next_item(&mut self) -> Result<Option<Self::Item>, DecodeError>;
+    /// At the end of the stream: a last message, or the truncation error.
+    fn end(&mut self) -> Result<Option<Self::Item>, DecodeError>;
+}
+
+impl StreamDecoder for FrameDecoder {
+    type Item = Frame;
+    fn push_chunk(&mut self, chunk: &[u8]) {
+        self.push(chunk)
+    }
+    fn next_item(&mut self) -> Result<Option<Frame>, DecodeError> {
+        self.next_frame()
+    }
+    fn end(&mut self) -> Result<Option<Frame>, DecodeError> {
+        self.finish().map(|()| None)
+    }
+}
+
+impl StreamDecoder for JsonLinesDecoder {
+    type Item = serde_json::Value;
+    fn push_chunk(&mut self, chunk: &[u8]) {
+        self.push(chunk)
+    }
+    fn next_item(&mut self) -> Result<Option<serde_json::Value>, DecodeError> {
+        self.next_message()
+    }
+    fn end(&mut self) -> Result<Option<serde_json::Value>, DecodeError> {
+        self.finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
