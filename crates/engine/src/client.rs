@@ -418,7 +418,12 @@ impl Engine {
         let mut r = http::Request::new(Full::new(req.body.clone().unwrap_or_default()));
         *r.method_mut() = req.method.clone();
         *r.uri_mut() = http::Uri::try_from(target.as_str()).map_err(|e| invalid(&e))?;
+        // hyper parses the reply's headers into the map the request's came in
+        // (it keeps it once the request is written): sized for the dozen a
+        // dockerd reply carries, the map is allocated once a call and never
+        // grows mid-parse.
         let headers = r.headers_mut();
+        *headers = HeaderMap::with_capacity(REPLY_HEADERS);
         headers.insert(HOST, HeaderValue::from_static("docker"));
         headers.insert(
             http::header::USER_AGENT,
@@ -636,6 +641,9 @@ impl Engine {
     }
 }
 
+/// Room for a dockerd reply's headers (ten on a ping, a dozen on JSON).
+const REPLY_HEADERS: usize = 16;
+
 /// The instant a call that started at `started` runs out of time (the
 /// clock is read once a call).
 fn deadline(started: Instant, limit: Duration) -> tokio::time::Instant {
@@ -674,10 +682,13 @@ pub struct StreamResponse {
 /// dockerd sends a chunk per log line or event, and a timeout per chunk
 /// (read the clock, register a timer, remove it) was a tenth of the client's
 /// CPU on a log stream. Instead one timer fires every eighth of the deadline;
-/// a chunk only sets a flag. A check that finds the flag set starts the
-/// silence again from its own time, which is never earlier than the last
-/// chunk: so a stream is declared idle only after at least `idle` of silence,
-/// and at most an eighth of `idle` later.
+/// a chunk, or a reader starting to wait, only sets a flag. A check that finds
+/// the flag set starts the silence again from its own time, which is never
+/// earlier than the last chunk or the start of the wait: so a stream is
+/// declared idle only after at least `idle` of silence while someone waited,
+/// and at most an eighth of `idle` later. A reader that comes back after a
+/// while (an events reader that made a container meanwhile, or one that
+/// was told the stream went idle) gets a whole deadline again.
 struct IdleWatch {
     idle: Duration,
     timer: Pin<Box<tokio::time::Sleep>>,
@@ -704,6 +715,11 @@ impl IdleWatch {
 
     fn set(&mut self, idle: Duration) {
         *self = IdleWatch::new(idle);
+    }
+
+    /// A reader starts waiting: the silence counts from now at the earliest.
+    fn wait_begins(&mut self) {
+        self.heard = true;
     }
 
     /// `Ready` once the stream has been silent for the whole deadline.
@@ -736,6 +752,7 @@ impl StreamResponse {
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, EngineError> {
         loop {
             let (body, conn, idle) = (&mut self.body, &mut self.conn, &mut self.idle);
+            idle.wait_begins();
             let next = std::future::poll_fn(|cx| {
                 if let Poll::Ready(f) = poll_body(body, conn, cx) {
                     idle.heard = true;
@@ -946,6 +963,27 @@ mod tests {
             at - last <= idle + idle / 8,
             "idle {:?} after the last chunk",
             at - last
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_that_comes_back_later_gets_a_whole_deadline() {
+        // Declared idle; the reader goes away for a long time (the timer
+        // elapses unpolled), then waits again: not idle at once.
+        let idle = Duration::from_secs(8);
+        let mut w = IdleWatch::new(idle);
+        let start = tokio::time::Instant::now();
+        assert!(run_until(&mut w, start + idle * 2).await.is_some());
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        w.wait_begins();
+        let from = tokio::time::Instant::now();
+        assert!(!silent(&mut w), "idle at once for a reader that just began to wait");
+        let at = run_until(&mut w, from + idle * 2).await.expect("never idle");
+        assert!(at - from >= idle, "idle {:?} after the wait began", at - from);
+        assert!(
+            at - from <= idle + idle / 8,
+            "idle {:?} after the wait began",
+            at - from
         );
     }
 

@@ -5,6 +5,12 @@ use dockhand_engine::{Frame, StreamKind};
 use dockhand_harness::{CheckError, Cleanup, Ctx};
 use serde_json::{json, Value};
 
+/// How long a check waits for a state the engine should reach quickly (a
+/// container's exit, a log line, an exec's end, a refusal to clear).
+pub const POLL_DEADLINE: Duration = Duration::from_secs(10);
+/// The interval between polls for such a state.
+pub const POLL_EVERY: Duration = Duration::from_millis(20);
+
 /// Lines of each stream, in order, from decoded frames. A line split across
 /// frames is joined; a frame may carry several lines.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -430,7 +436,8 @@ pub async fn send(ctx: &Ctx, req: Request) -> Result<Response, CheckError> {
 /// with a message containing `busy_message`. Engines run one prune (per
 /// object kind) and, in moby 20.10, one `GET /system/df` at a time, and
 /// refuse the others; checks and other clients of the engine run beside this
-/// one, so the refusal is retried every 50 ms for at most 10 s. Any other
+/// one, so the refusal is retried every [`POLL_EVERY`] for at most
+/// [`POLL_DEADLINE`]. Any other
 /// reply, and the last refusal, is returned for the check to judge.
 pub async fn send_when_free(
     ctx: &Ctx,
@@ -438,14 +445,14 @@ pub async fn send_when_free(
     busy_status: u16,
     busy_message: &str,
 ) -> Result<Response, CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
     loop {
         let r = send(ctx, request()).await?;
         let busy = r.status.as_u16() == busy_status && r.message().contains(busy_message);
         if !busy || tokio::time::Instant::now() > deadline {
             return Ok(r);
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(POLL_EVERY).await;
     }
 }
 
@@ -530,7 +537,7 @@ pub async fn wait_for_stdout(ctx: &Ctx, id: &str, prefix: &str, limit: Duration)
                 format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
             ));
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(POLL_EVERY).await;
     }
 }
 

@@ -2,8 +2,6 @@
 //! (only the streams asked for), raw with one, and also served to a client
 //! that sends no upgrade headers.
 
-use std::time::Duration;
-
 use dockhand_engine::{ApiVersion, Request, StreamKind};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::json;
@@ -12,7 +10,7 @@ use super::attach;
 use crate::exec::RAW_STREAM;
 use crate::support::{create_probe, frames_preview, preview_bytes, start, stream_bytes};
 
-const WITHIN: Duration = Duration::from_secs(10);
+use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn streams() -> Check {
     Check {

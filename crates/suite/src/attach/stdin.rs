@@ -1,8 +1,6 @@
 //! `attach/stdin/*`: what is written to an attached stdin reaches the probe,
 //! and closing it ends a `StdinOnce` container's input.
 
-use std::time::Duration;
-
 use dockhand_engine::ApiVersion;
 use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
 use serde_json::json;
@@ -10,7 +8,7 @@ use serde_json::json;
 use super::attach;
 use crate::support::{create_probe, frames_preview, start, stream_lines, wait_exit};
 
-const WITHIN: Duration = Duration::from_secs(10);
+use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn echo() -> Check {
     Check {

@@ -1,18 +1,13 @@
 //! Helpers the `containers` checks share: running a probe, waiting for its
 //! exit, reading its logs, and polling its state against a deadline.
 
-use std::time::Duration;
-
 use dockhand_engine::Request;
 use dockhand_harness::{CheckError, CheckMeta, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, probe_config, stream_lines, StreamLines};
 
-/// How long a poll waits for a state the engine should reach quickly.
-pub const POLL_DEADLINE: Duration = Duration::from_secs(10);
-/// The interval between polls.
-pub const POLL_EVERY: Duration = Duration::from_millis(20);
+pub use crate::support::{POLL_DEADLINE, POLL_EVERY};
 
 /// The label filter that scopes a list or prune to this case's own objects.
 pub fn case_filter(ctx: &Ctx) -> String {

@@ -6,7 +6,7 @@ use dockhand_engine::ApiVersion;
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::Value;
 
-use crate::support::{create_probe, is_full_id, probe_config, stream_lines};
+use crate::support::{create_probe, is_full_id, probe_config, stream_lines, POLL_EVERY};
 
 /// Stop's grace period in this check. The probe exits on SIGTERM at once, so
 /// the stop must return long before it.
@@ -190,6 +190,6 @@ async fn wait_for_lines(ctx: &Ctx, id: &str, n: usize) -> Result<(), CheckError>
                 format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
             ));
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(POLL_EVERY).await;
     }
 }

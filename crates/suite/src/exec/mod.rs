@@ -103,7 +103,7 @@ pub(crate) async fn exec_wait_done(ctx: &Ctx, exec: &str, within: Duration) -> R
                 v.to_string(),
             ));
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(crate::support::POLL_EVERY).await;
     }
 }
 

@@ -1,8 +1,6 @@
 //! `exec/options/*`: the exec's environment, user, working directory and TTY,
 //! each seen from inside by the probe.
 
-use std::time::Duration;
-
 use dockhand_engine::{ApiVersion, StreamKind};
 use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
 use serde_json::json;
@@ -10,7 +8,7 @@ use serde_json::json;
 use super::{exec_create_ok, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
 use crate::support::{frames_preview, preview_bytes, stream_bytes};
 
-const WITHIN: Duration = Duration::from_secs(10);
+use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn options() -> Check {
     Check {

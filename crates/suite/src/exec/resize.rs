@@ -1,14 +1,12 @@
 //! `exec/resize/*`: resizing the TTY of a running exec reaches the process.
 
-use std::time::Duration;
-
 use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
 use serde_json::json;
 
 use super::{exec_create_ok, exec_start_attached, idle_container, probe_cmd};
 
-const WITHIN: Duration = Duration::from_secs(10);
+use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn tty() -> Check {
     Check {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{exec_create_ok, exec_inspect, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
 use crate::support::{frames_preview, stream_bytes, stream_lines};
 
-const WITHIN: Duration = Duration::from_secs(10);
+use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn detached() -> Check {
     Check {

@@ -1,8 +1,6 @@
 //! `logs/follow/*`: `follow=1` streams while the container runs and ends by
 //! itself when it exits.
 
-use std::time::Duration;
-
 use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::Value;
@@ -12,7 +10,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines};
 
 /// How long the followed stream may take to end after the probe's last line:
 /// the probe exits about 0.3 s after the stream starts.
-const END_WITHIN: Duration = Duration::from_secs(10);
+use crate::support::POLL_DEADLINE as END_WITHIN;
 
 pub fn ends_on_exit() -> Check {
     Check {
