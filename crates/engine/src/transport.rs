@@ -300,9 +300,7 @@ pub(crate) async fn send(
             None => return Err(exchange_error(failed.error())),
         }
     }
-    // Boxed: opening a connection is rare next to reusing one, and its
-    // future would make every call's future larger (see `Driven`).
-    let mut p = Box::pin(connect(endpoint)).await?;
+    let mut p = connect(endpoint).await?;
     let fut = p.sender.send_request(req);
     tokio::pin!(fut);
     let resp = drive(fut, &mut p.conn)
