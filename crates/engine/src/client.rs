@@ -929,21 +929,22 @@ mod tests {
         silent(w).then(tokio::time::Instant::now)
     }
 
+    /// Idle no earlier than `idle` after `from`, and at most an eighth later.
+    fn assert_idle_in_bounds(at: tokio::time::Instant, from: tokio::time::Instant, idle: Duration, from_what: &str) {
+        let silence = at - from;
+        assert!(
+            silence >= idle && silence <= idle + idle / 8,
+            "declared idle {silence:?} after {from_what}; deadline {idle:?}, allowed up to an eighth more"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_silent_stream_is_idle_after_the_deadline_and_within_an_eighth_of_it() {
         let idle = Duration::from_secs(8);
         let start = tokio::time::Instant::now();
         let mut w = IdleWatch::new(idle);
         let at = run_until(&mut w, start + idle * 2).await.expect("never declared idle");
-        let silence = at - start;
-        assert!(
-            silence >= idle,
-            "declared idle after {silence:?} of silence, deadline {idle:?}"
-        );
-        assert!(
-            silence <= idle + idle / 8,
-            "declared idle {silence:?} after the last chunk, deadline {idle:?}"
-        );
+        assert_idle_in_bounds(at, start, idle, "the stream opened");
     }
 
     #[tokio::test(start_paused = true)]
@@ -958,12 +959,7 @@ mod tests {
         }
         let last = tokio::time::Instant::now();
         let at = run_until(&mut w, last + idle * 2).await.expect("never declared idle");
-        assert!(at - last >= idle, "idle {:?} after the last chunk", at - last);
-        assert!(
-            at - last <= idle + idle / 8,
-            "idle {:?} after the last chunk",
-            at - last
-        );
+        assert_idle_in_bounds(at, last, idle, "the last chunk");
     }
 
     #[tokio::test(start_paused = true)]
@@ -979,12 +975,7 @@ mod tests {
         let from = tokio::time::Instant::now();
         assert!(!silent(&mut w), "idle at once for a reader that just began to wait");
         let at = run_until(&mut w, from + idle * 2).await.expect("never idle");
-        assert!(at - from >= idle, "idle {:?} after the wait began", at - from);
-        assert!(
-            at - from <= idle + idle / 8,
-            "idle {:?} after the wait began",
-            at - from
-        );
+        assert_idle_in_bounds(at, from, idle, "the wait began");
     }
 
     #[tokio::test(start_paused = true)]
