@@ -21,6 +21,10 @@ pub enum UnreachableReason {
     Refused,
     /// The socket exists but this user may not open it.
     PermissionDenied,
+    /// The engine reset the connection as it was being opened: it was
+    /// stopping, or had just died (its listener closed with this connection
+    /// still waiting to be accepted).
+    Reset,
     /// The TCP host name did not resolve.
     UnknownHost,
     /// Any other connect failure, with the OS's words.
@@ -34,6 +38,7 @@ impl UnreachableReason {
             NotFound => UnreachableReason::SocketMissing,
             ConnectionRefused => UnreachableReason::Refused,
             PermissionDenied => UnreachableReason::PermissionDenied,
+            ConnectionReset | ConnectionAborted => UnreachableReason::Reset,
             _ => UnreachableReason::Other(err.to_string()),
         }
     }
@@ -50,6 +55,9 @@ impl UnreachableReason {
             UnreachableReason::PermissionDenied => {
                 "run as root, or add your user to the socket's group (usually `docker`) and log in again"
             }
+            UnreachableReason::Reset => {
+                "the engine went away while dockhand connected (stopped or crashed): check its log, and start it again"
+            }
             UnreachableReason::UnknownHost => "check the host name in --host / DOCKER_HOST",
             UnreachableReason::Other(_) => "check that the engine runs and that --host / DOCKER_HOST names it",
         }
@@ -62,6 +70,7 @@ impl fmt::Display for UnreachableReason {
             UnreachableReason::SocketMissing => f.write_str("the socket does not exist"),
             UnreachableReason::Refused => f.write_str("connection refused"),
             UnreachableReason::PermissionDenied => f.write_str("permission denied"),
+            UnreachableReason::Reset => f.write_str("connection reset as it opened"),
             UnreachableReason::UnknownHost => f.write_str("the host name does not resolve"),
             UnreachableReason::Other(s) => f.write_str(s),
         }
@@ -177,5 +186,26 @@ pub fn fmt_duration(d: Duration) -> String {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn connect_errors_name_their_cause() {
+        let reason = |kind| UnreachableReason::from_io(&Error::from(kind));
+        assert_eq!(reason(ErrorKind::NotFound), UnreachableReason::SocketMissing);
+        assert_eq!(reason(ErrorKind::ConnectionRefused), UnreachableReason::Refused);
+        assert_eq!(reason(ErrorKind::PermissionDenied), UnreachableReason::PermissionDenied);
+        // A dockerd killed while we connect: its listener closes with our
+        // connection in its queue, and connect reports a reset.
+        assert_eq!(reason(ErrorKind::ConnectionReset), UnreachableReason::Reset);
+        assert_eq!(reason(ErrorKind::ConnectionAborted), UnreachableReason::Reset);
+        assert!(matches!(reason(ErrorKind::TimedOut), UnreachableReason::Other(_)));
+        assert_eq!(UnreachableReason::Reset.to_string(), "connection reset as it opened");
+        assert!(UnreachableReason::Reset.hint().contains("went away"));
     }
 }
