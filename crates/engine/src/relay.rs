@@ -15,7 +15,8 @@
 //! window polls again before it returns: the wake-up is acted on at once,
 //! without a round through the scheduler. No wake-up is lost: one that comes
 //! from another thread as the window closes either is seen by the window or
-//! is passed on.
+//! is passed on. Only [`Relay::quiet`] drops wake-ups, for work that the
+//! caller follows with a poll of its own.
 
 use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -101,9 +102,7 @@ impl Relay {
         cx.waker().wake_by_ref();
         Poll::Pending
     }
-}
 
-impl Relay {
     /// Runs `f`, dropping the wake-ups it raises: for work whose wake-ups
     /// the caller acts on at once anyway (a request handed to an idle
     /// connection that the caller polls next).
