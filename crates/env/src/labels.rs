@@ -8,11 +8,10 @@
 //! `dockhand check` as the leftover of a dead run.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use dockhand_engine::{label_filter, Engine, EngineError};
-use dockhand_harness::context::hostname;
-use dockhand_harness::objects::{self, Labelled};
+use dockhand_objects::{self as objects, expired, hostname, unix_now, Labelled};
 use serde_json::{Map, Value};
 
 /// The project an object belongs to.
@@ -65,19 +64,12 @@ fn owner_alive(owner: &str) -> bool {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs()
-}
-
 /// The labels of every object of a project.
 pub fn project_labels(project: &str, file: &str, ttl: Duration, owned: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(LABEL_PROJECT.into(), project.into());
     m.insert(LABEL_FILE.into(), file.into());
-    m.insert(LABEL_EXPIRES.into(), (now() + ttl.as_secs()).to_string().into());
+    m.insert(LABEL_EXPIRES.into(), (unix_now() + ttl.as_secs()).to_string().into());
     if owned {
         m.insert(LABEL_OWNER.into(), owner().into());
     }
@@ -103,12 +95,8 @@ pub fn normalize_project(raw: &str) -> Option<String> {
 }
 
 fn abandoned(labels: &Value) -> bool {
-    let expired = labels[LABEL_EXPIRES]
-        .as_str()
-        .and_then(|s| s.parse::<u64>().ok())
-        .is_some_and(|t| t < now());
     let dead_owner = labels[LABEL_OWNER].as_str().is_some_and(|o| !owner_alive(o));
-    expired || dead_owner
+    expired(labels, LABEL_EXPIRES) || dead_owner
 }
 
 /// Projects whose objects are expired or whose owner is gone.
@@ -213,11 +201,11 @@ mod tests {
 
     #[test]
     fn expiry_and_owner_decide() {
-        let live = serde_json::json!({ LABEL_EXPIRES: (now() + 60).to_string(), LABEL_OWNER: owner() });
+        let live = serde_json::json!({ LABEL_EXPIRES: (unix_now() + 60).to_string(), LABEL_OWNER: owner() });
         assert!(!abandoned(&live));
-        let expired = serde_json::json!({ LABEL_EXPIRES: (now() - 1).to_string() });
+        let expired = serde_json::json!({ LABEL_EXPIRES: (unix_now() - 1).to_string() });
         assert!(abandoned(&expired));
-        let unowned = serde_json::json!({ LABEL_EXPIRES: (now() + 60).to_string() });
+        let unowned = serde_json::json!({ LABEL_EXPIRES: (unix_now() + 60).to_string() });
         assert!(!abandoned(&unowned));
     }
 }

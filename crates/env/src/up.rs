@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dockhand_engine::{Engine, EngineError, Request};
-use dockhand_harness::ProbeImage;
+use dockhand_objects::{ProbeImage, ProbeState};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -101,7 +101,7 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
         .services
         .iter()
         .any(|s| s.build.is_some() || s.image.as_deref() == Some(probe.reference()));
-    if wants_probe && probe.ensure(engine).await? == dockhand_harness::ProbeState::Loaded {
+    if wants_probe && probe.ensure(engine).await? == ProbeState::Loaded {
         plan.step(format!("loaded {}", probe.reference()));
     }
     for s in c.services.iter().filter(|s| s.build.is_none()) {

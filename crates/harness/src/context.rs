@@ -3,7 +3,7 @@
 //! and the cleanup stack that the runner unwinds whatever happens.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
 use serde_json::{json, Map, Value};
@@ -13,20 +13,11 @@ use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
 use crate::objects::ObjectKind;
 use crate::probe::ProbeImage;
 
-/// The label every object dockhand creates carries: the run id.
-pub const LABEL_RUN: &str = "dockhand.run";
-/// The id of the check that created the object.
-pub const LABEL_CHECK: &str = "dockhand.check";
-/// `<case id>#<iteration>`: what leak accounting looks for after cleanup.
-pub const LABEL_CASE: &str = "dockhand.case";
-/// `<hostname>/<pid>` of the dockhand process that created it.
-pub const LABEL_OWNER: &str = "dockhand.owner";
-/// Unix time after which any dockhand may sweep the object.
-pub const LABEL_EXPIRES: &str = "dockhand.expires";
-
-/// How long a run's objects are protected from other runs' sweeps when their
-/// owner cannot be checked (another host).
-pub const OBJECT_LIFETIME: Duration = Duration::from_secs(6 * 3600);
+// The labels (and the host and owner they name) live with the object
+// plumbing in `dockhand-objects`; re-exported here for checks.
+pub use dockhand_objects::labels::{
+    hostname, owner, LABEL_CASE, LABEL_CHECK, LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN, OBJECT_LIFETIME,
+};
 
 /// Something to undo after the check, in reverse order of registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,22 +119,6 @@ pub fn case_label(check_id: &str, variant: Option<&str>, iteration: u32) -> Stri
         Some(v) => format!("{check_id}:{v}#{iteration}"),
         None => format!("{check_id}#{iteration}"),
     }
-}
-
-/// This host's name, read once.
-pub fn hostname() -> &'static str {
-    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    NAME.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .unwrap_or_default()
-            .trim()
-            .to_string()
-    })
-}
-
-/// `<hostname>/<pid>` of this process.
-pub fn owner() -> String {
-    format!("{}/{}", hostname(), std::process::id())
 }
 
 impl Ctx {
