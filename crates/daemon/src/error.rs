@@ -106,8 +106,22 @@ impl DaemonError {
     }
 }
 
-impl From<crate::layout::IoFailure> for DaemonError {
-    fn from(f: crate::layout::IoFailure) -> Self {
+/// A failed file operation, with what was being done; converts into the
+/// engine's and the cluster's error types. (Here, below both, so that the
+/// state-directory code in `layout` can return it to either.)
+#[derive(Debug)]
+pub(crate) struct IoFailure {
+    pub what: String,
+    pub source: std::io::Error,
+}
+
+/// Wraps an `io::Error` as an [`IoFailure`] that says what was being done.
+pub(crate) fn failure(what: String) -> impl FnOnce(std::io::Error) -> IoFailure {
+    move |source| IoFailure { what, source }
+}
+
+impl From<IoFailure> for DaemonError {
+    fn from(f: IoFailure) -> Self {
         DaemonError::io(f.what, f.source)
     }
 }

@@ -10,18 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cleanup;
-
-/// A failed file operation, with what was being done; converts into the
-/// engine's and the cluster's error types.
-#[derive(Debug)]
-pub(crate) struct IoFailure {
-    pub what: String,
-    pub source: std::io::Error,
-}
-
-fn failure(what: String) -> impl FnOnce(std::io::Error) -> IoFailure {
-    move |source| IoFailure { what, source }
-}
+use crate::error::{failure, IoFailure};
 
 /// Writes the state directory `dir`: the marker that lets [`cleanup`] act on
 /// it, an empty dockerd configuration (so /etc/docker/daemon.json does not

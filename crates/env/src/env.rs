@@ -24,42 +24,9 @@ use tokio::sync::watch;
 use crate::compose::{Compose, LoadOptions, LogStream, Protocol};
 use crate::error::EnvError;
 use crate::labels::{self, Removed};
+use crate::progress::{Progress, Silent};
 use crate::ready::{self, ExecOutput};
 use crate::up::{self, Plan};
-
-/// What `up` reports while it works.
-#[derive(Debug, Clone)]
-pub enum ProgressEvent {
-    /// A step done: a network, a volume, an image.
-    Step(String),
-    Service {
-        service: String,
-        state: ServiceState,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServiceState {
-    Building,
-    /// Waiting for a dependency or for readiness: what for.
-    Waiting(String),
-    Starting,
-    Ready,
-    /// Exited 0, as a service_completed_successfully dependency should.
-    Completed,
-    Failed,
-}
-
-/// Receives progress events (the CLI draws them; the library is silent).
-pub trait Progress: Send + Sync {
-    fn event(&self, e: ProgressEvent);
-}
-
-struct Silent;
-
-impl Progress for Silent {
-    fn event(&self, _: ProgressEvent) {}
-}
 
 /// A compose file, parsed and validated, and how to bring it up.
 pub struct Environment {

@@ -20,14 +20,16 @@ pub mod graph;
 mod image;
 pub mod interp;
 pub mod labels;
+mod progress;
 mod project;
 pub mod ready;
 mod up;
 pub mod yaml;
 
 pub use compose::{Compose, ComposeError, LoadOptions, ReadyRule, Service};
-pub use env::{default_project, env_name, Environment, Progress, ProgressEvent, Replica, Running, ServiceState};
+pub use env::{default_project, env_name, Environment, Replica, Running};
 pub use error::{EnvError, NotReady, Reason, ServiceFailure};
 pub use labels::Removed;
+pub use progress::{Progress, ProgressEvent, ServiceState};
 pub use project::{containers, project_logs, ContainerStatus};
 pub use ready::ExecOutput;

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::compose::{Compose, Condition, Healthcheck, Mount, ReadyRule, Restart, Service};
-use crate::env::{Progress, ProgressEvent, ServiceState};
+use crate::progress::{Progress, ProgressEvent, ServiceState};
 use crate::error::{EnvError, NotReady, Reason, ServiceFailure};
 use crate::labels::{self, LABEL_REPLICA, LABEL_SERVICE};
 use crate::ready::{self, Seen};

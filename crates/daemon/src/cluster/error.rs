@@ -117,8 +117,8 @@ impl ClusterError {
     }
 }
 
-impl From<crate::layout::IoFailure> for ClusterError {
-    fn from(f: crate::layout::IoFailure) -> Self {
+impl From<crate::error::IoFailure> for ClusterError {
+    fn from(f: crate::error::IoFailure) -> Self {
         ClusterError::io(f.what, f.source)
     }
 }
