@@ -16,7 +16,6 @@
 pub mod compose;
 mod env;
 mod error;
-pub mod graph;
 mod image;
 pub mod interp;
 pub mod labels;
@@ -26,6 +25,7 @@ pub mod ready;
 mod up;
 pub mod yaml;
 
+pub use compose::graph;
 pub use compose::{Compose, ComposeError, LoadOptions, ReadyRule, Service};
 pub use env::{default_project, env_name, Environment, Replica, Running};
 pub use error::{EnvError, NotReady, Reason, ServiceFailure};

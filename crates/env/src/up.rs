@@ -13,9 +13,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::compose::{Compose, Condition, Healthcheck, Mount, ReadyRule, Restart, Service};
-use crate::progress::{Progress, ProgressEvent, ServiceState};
 use crate::error::{EnvError, NotReady, Reason, ServiceFailure};
 use crate::labels::{self, LABEL_REPLICA, LABEL_SERVICE};
+use crate::progress::{Progress, ProgressEvent, ServiceState};
 use crate::ready::{self, Seen};
 
 /// How often readiness is polled.

@@ -16,8 +16,7 @@ pub mod sweep;
 
 pub use labelled::{list, list_swarm, remove, Labelled, ObjectKind};
 pub use labels::{
-    expired, hostname, owner, unix_now, LABEL_CASE, LABEL_CHECK, LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN,
-    OBJECT_LIFETIME,
+    expired, hostname, owner, unix_now, LABEL_CASE, LABEL_CHECK, LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN, OBJECT_LIFETIME,
 };
 pub use probe::{ensure_on, ProbeImage, ProbeState};
 pub use sweep::{sweep, SweepReport, SweepScope};

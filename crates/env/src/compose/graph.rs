@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::compose::Compose;
+use super::model::Compose;
 
 /// Service names in a dependency order (file order among equals), or the
 /// names along a cycle, first name repeated at the end.

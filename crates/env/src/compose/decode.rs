@@ -1,0 +1,400 @@
+//! Decoding a compose file: [`Compose::load`] reads it (with `.env` and
+//! interpolation, `crate::interp`), and the `Decoder` turns the positioned
+//! YAML tree into the model strictly: every mapping's keys are checked
+//! against what is supported (`x-*` aside), with "not supported" for a key
+//! the Compose Specification knows and "unknown" with a did-you-mean for any
+//! other. This file holds the decoder's readers of scalars, lists and
+//! mappings, the top level, networks and volumes; a service's keys are in
+//! `service`, `wiring` and `startup`, the cross-checks in `validate`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::model::{Compose, ComposeError, LoadOptions, NetworkDef, Service, VolumeDef};
+use super::scalar::{parse_duration, shell_words, valid_name};
+use crate::interp::{interpolate, parse_env_file, Vars};
+use crate::yaml::{self, Node, Pos, Value};
+
+/// Decodes one compose file with its `.env` (beside the file).
+impl Compose {
+    /// Loads `path` with the process environment and the `.env` file beside it.
+    pub fn load(path: &Path, profiles: &[String]) -> Result<Compose, ComposeError> {
+        Compose::load_with(
+            path,
+            &LoadOptions {
+                profiles: profiles.to_vec(),
+                vars: BTreeMap::new(),
+                process_env: true,
+            },
+        )
+    }
+
+    pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Compose, ComposeError> {
+        let at = |pos: Pos, message: String| ComposeError {
+            file: path.to_path_buf(),
+            pos,
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            at(
+                Pos::default(),
+                format!("cannot read the compose file: {e}; pass an existing file with -f"),
+            )
+        })?;
+        let file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let dir = file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let mut vars = Vars::default();
+        if opts.process_env {
+            vars.env = std::env::vars().collect();
+        }
+        vars.env.extend(opts.vars.clone());
+        let dotenv = dir.join(".env");
+        if dotenv.is_file() {
+            let t = std::fs::read_to_string(&dotenv).map_err(|e| ComposeError {
+                file: dotenv.clone(),
+                pos: Pos::default(),
+                message: format!("cannot read: {e}"),
+            })?;
+            vars.dotenv = parse_env_file(&t)
+                .map_err(|e| ComposeError {
+                    file: dotenv.clone(),
+                    pos: Pos { line: e.line, col: 1 },
+                    message: e.message,
+                })?
+                .into_iter()
+                .collect();
+        }
+        let root = yaml::parse(&text).map_err(|e| at(e.pos, format!("invalid YAML: {}", e.message)))?;
+        let Some(root) = root else {
+            return Err(at(
+                Pos { line: 1, col: 1 },
+                "the file is empty; a compose file needs a `services:` mapping".into(),
+            ));
+        };
+        let d = Decoder {
+            file: path.to_path_buf(),
+            dir: dir.clone(),
+            vars,
+        };
+        d.compose(&root, file, dir, &opts.profiles)
+    }
+}
+
+/// Decodes one file: its path (for errors), its directory (for relative
+/// paths) and the variables scalars are interpolated with.
+pub(super) struct Decoder {
+    pub(super) file: PathBuf,
+    pub(super) dir: PathBuf,
+    pub(super) vars: Vars,
+}
+
+pub(super) type R<T> = Result<T, ComposeError>;
+
+/// ` (did you mean `x`?)` when one of `valid` is close to `key`, else nothing.
+pub(super) fn suggest(key: &str, valid: &[&str]) -> String {
+    valid
+        .iter()
+        .map(|v| (strsim::jaro_winkler(key, v), v))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, v)| format!(" (did you mean `{v}`?)"))
+        .unwrap_or_default()
+}
+
+impl Decoder {
+    pub(super) fn err<T>(&self, pos: Pos, message: impl Into<String>) -> R<T> {
+        Err(ComposeError {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+        })
+    }
+
+    /// A mapping's entries with `<<` merges applied (explicit keys win).
+    pub(super) fn entries<'a>(&self, node: &'a Node, what: &str) -> R<Vec<(&'a str, &'a Node, &'a Node)>> {
+        let Value::Map(m) = &node.value else {
+            return self.err(node.pos, format!("{what} must be a mapping, found {}", node.kind()));
+        };
+        let mut out: Vec<(&str, &Node, &Node)> = Vec::new();
+        let mut merged: Vec<(&str, &Node, &Node)> = Vec::new();
+        for (k, v) in m {
+            let Some(key) = k.as_scalar() else {
+                return self.err(k.pos, format!("{what}: keys must be scalars"));
+            };
+            if key == "<<" && matches!(k.value, Value::Scalar { plain: true, .. }) {
+                let sources: Vec<&Node> = match &v.value {
+                    Value::Seq(items) => items.iter().collect(),
+                    _ => vec![v],
+                };
+                for s in sources {
+                    merged.extend(self.entries(s, "a merge (`<<`) source")?);
+                }
+                continue;
+            }
+            if out.iter().any(|(o, _, _)| *o == key) {
+                return self.err(k.pos, format!("{what}: duplicate key `{key}`"));
+            }
+            out.push((key, k, v));
+        }
+        for (key, k, v) in merged {
+            if !out.iter().any(|(o, _, _)| *o == key) {
+                out.push((key, k, v));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks every key of a mapping against `allowed` (plus `x-*`).
+    pub(super) fn checked<'a>(
+        &self,
+        node: &'a Node,
+        what: &str,
+        allowed: &[&str],
+        compose_known: &[&str],
+    ) -> R<Vec<(&'a str, &'a Node, &'a Node)>> {
+        let entries = self.entries(node, what)?;
+        for (key, k, _) in &entries {
+            if allowed.contains(key) || key.starts_with("x-") {
+                continue;
+            }
+            let supported = allowed.join(", ");
+            if compose_known.contains(key) {
+                return self.err(
+                    k.pos,
+                    format!("{what}: key `{key}` is not supported by dockhand env; remove it (supported: {supported})"),
+                );
+            }
+            return self.err(
+                k.pos,
+                format!(
+                    "{what}: unknown key `{key}`{}; supported: {supported}",
+                    suggest(key, allowed)
+                ),
+            );
+        }
+        Ok(entries)
+    }
+
+    pub(super) fn string(&self, n: &Node, what: &str) -> R<String> {
+        match &n.value {
+            Value::Scalar { text, .. } if !n.is_null() => {
+                interpolate(text, &self.vars).or_else(|e| self.err(n.pos, format!("{what}: {e}")))
+            }
+            _ => self.err(n.pos, format!("{what} must be a string, found {}", n.kind())),
+        }
+    }
+
+    pub(super) fn opt_string(&self, n: &Node, what: &str) -> R<Option<String>> {
+        if n.is_null() {
+            Ok(None)
+        } else {
+            self.string(n, what).map(Some)
+        }
+    }
+
+    pub(super) fn number<T: std::str::FromStr>(&self, n: &Node, what: &str) -> R<T> {
+        let s = self.string(n, what)?;
+        s.trim().parse().or_else(|_| {
+            self.err(
+                n.pos,
+                format!("{what} must be a non-negative integer in range, found `{s}`"),
+            )
+        })
+    }
+
+    pub(super) fn boolean(&self, n: &Node, what: &str) -> R<bool> {
+        match self.string(n, what)?.as_str() {
+            "true" | "True" | "TRUE" => Ok(true),
+            "false" | "False" | "FALSE" => Ok(false),
+            other => self.err(n.pos, format!("{what} must be true or false, found `{other}`")),
+        }
+    }
+
+    pub(super) fn duration(&self, n: &Node, what: &str) -> R<Duration> {
+        let s = self.string(n, what)?;
+        parse_duration(&s).or_else(|e| self.err(n.pos, format!("{what}: {e}")))
+    }
+
+    pub(super) fn seq<'a>(&self, n: &'a Node, what: &str) -> R<&'a [Node]> {
+        match &n.value {
+            Value::Seq(items) => Ok(items),
+            _ => self.err(n.pos, format!("{what} must be a list, found {}", n.kind())),
+        }
+    }
+
+    pub(super) fn strings(&self, n: &Node, what: &str) -> R<Vec<String>> {
+        self.seq(n, what)?.iter().map(|i| self.string(i, what)).collect()
+    }
+
+    /// A command: a list of words, or a string split as a shell would.
+    pub(super) fn command(&self, n: &Node, what: &str) -> R<Vec<String>> {
+        match &n.value {
+            Value::Seq(_) => self.strings(n, what),
+            _ => {
+                let s = self.string(n, what)?;
+                shell_words(&s).or_else(|e| self.err(n.pos, format!("{what}: {e}")))
+            }
+        }
+    }
+
+    /// `KEY=VALUE` list or `KEY: VALUE` mapping. A key without a value takes
+    /// it from the environment (and is left out when unset), when `from_env`.
+    pub(super) fn key_values(&self, n: &Node, what: &str, from_env: bool) -> R<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        match &n.value {
+            Value::Seq(items) => {
+                for i in items {
+                    let s = self.string(i, what)?;
+                    match s.split_once('=') {
+                        Some((k, v)) => out.push((k.to_string(), v.to_string())),
+                        None if from_env => {
+                            if let Some(v) = self.vars.get(&s) {
+                                out.push((s.clone(), v.to_string()));
+                            }
+                        }
+                        None => return self.err(i.pos, format!("{what}: expected KEY=VALUE, found `{s}`")),
+                    }
+                }
+            }
+            Value::Map(_) => {
+                for (key, k, v) in self.entries(n, what)? {
+                    if v.is_null() {
+                        if !from_env {
+                            out.push((key.to_string(), String::new()));
+                        } else if let Some(val) = self.vars.get(key) {
+                            out.push((key.to_string(), val.to_string()));
+                        }
+                        continue;
+                    }
+                    if matches!(v.value, Value::Seq(_) | Value::Map(_)) {
+                        return self.err(k.pos, format!("{what}: the value of `{key}` must be a scalar"));
+                    }
+                    out.push((key.to_string(), self.string(v, what)?));
+                }
+            }
+            _ => return self.err(n.pos, format!("{what} must be a list or a mapping, found {}", n.kind())),
+        }
+        Ok(out)
+    }
+
+    pub(super) fn compose(&self, root: &Node, file: PathBuf, dir: PathBuf, profiles: &[String]) -> R<Compose> {
+        let top = self.checked(
+            root,
+            "the top level",
+            &["name", "networks", "services", "version", "volumes"],
+            &["configs", "include", "models", "secrets"],
+        )?;
+        let mut name = None;
+        let mut services = Vec::new();
+        let mut networks = Vec::new();
+        let mut volumes = Vec::new();
+        let mut services_node = None;
+        for (key, _, v) in &top {
+            match *key {
+                "name" => name = Some(self.string(v, "`name`")?),
+                "version" => {} // obsolete in the specification; accepted and ignored like compose does
+                "services" => services_node = Some(*v),
+                "networks" if !v.is_null() => {
+                    for (n, _, def) in self.entries(v, "`networks`")? {
+                        networks.push(self.network(n, def)?);
+                    }
+                }
+                "volumes" if !v.is_null() => {
+                    for (n, _, def) in self.entries(v, "`volumes`")? {
+                        volumes.push(self.volume(n, def)?);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(services_node) = services_node else {
+            return self.err(root.pos, "the file has no `services:` mapping");
+        };
+        for (sname, k, def) in self.entries(services_node, "`services`")? {
+            if !valid_name(sname) {
+                return self.err(
+                    k.pos,
+                    format!("service name `{sname}` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+                );
+            }
+            services.push(self.service(sname, k.pos, def)?);
+        }
+        if services.is_empty() {
+            return self.err(services_node.pos, "`services` is empty");
+        }
+        // Profiles: a service with profiles runs only when one is enabled.
+        let all: BTreeMap<String, Service> = services.iter().map(|s| (s.name.clone(), s.clone())).collect();
+        let enabled = |s: &Service| s.profiles.is_empty() || s.profiles.iter().any(|p| profiles.contains(p));
+        services.retain(enabled);
+        if services.is_empty() {
+            return self.err(
+                services_node.pos,
+                format!(
+                    "no service is enabled with the profiles [{}]; pass --profile with one the services list",
+                    profiles.join(", ")
+                ),
+            );
+        }
+        let c = Compose {
+            file,
+            dir,
+            name,
+            services,
+            networks,
+            volumes,
+        };
+        self.validate(&c, &all)?;
+        Ok(c)
+    }
+
+    pub(super) fn network(&self, name: &str, def: &Node) -> R<NetworkDef> {
+        let mut n = NetworkDef {
+            name: name.to_string(),
+            driver: None,
+            internal: false,
+            labels: BTreeMap::new(),
+        };
+        if def.is_null() {
+            return Ok(n);
+        }
+        let what = format!("network `{name}`");
+        for (key, _, v) in self.checked(
+            def,
+            &what,
+            &["driver", "internal", "labels"],
+            &["attachable", "driver_opts", "enable_ipv6", "external", "ipam", "name"],
+        )? {
+            match key {
+                "driver" => n.driver = self.opt_string(v, "`driver`")?,
+                "internal" => n.internal = self.boolean(v, "`internal`")?,
+                "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+
+    pub(super) fn volume(&self, name: &str, def: &Node) -> R<VolumeDef> {
+        let mut n = VolumeDef {
+            name: name.to_string(),
+            driver: None,
+            labels: BTreeMap::new(),
+        };
+        if def.is_null() {
+            return Ok(n);
+        }
+        let what = format!("volume `{name}`");
+        for (key, _, v) in self.checked(def, &what, &["driver", "labels"], &["driver_opts", "external", "name"])? {
+            match key {
+                "driver" => n.driver = self.opt_string(v, "`driver`")?,
+                "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,26 @@
+//! [`Compose`]: the subset of the Compose Specification that integration
+//! tests use, decoded strictly from a positioned YAML tree. A key that is
+//! unknown, or known to compose but not supported here, is an error naming
+//! the key and its `line:column`; nothing is silently ignored (except `x-*`
+//! extension keys, which the specification reserves for tools, and the
+//! obsolete top-level `version`).
+//!
+//! `model` is the decoded data; `decode` reads the file and the top level,
+//! `service`, `wiring` and `startup` a service's keys, `validate` checks
+//! what spans services (with `graph`, the dependency order); `scalar` holds
+//! compose's duration, size, name and command-word syntaxes.
+
+mod decode;
+pub mod graph;
+mod model;
+mod scalar;
+mod service;
+mod startup;
+mod validate;
+mod wiring;
+
+pub use model::{
+    Build, Compose, ComposeError, Condition, Dependency, Healthcheck, LoadOptions, LogStream, Mount, NetworkDef, Port,
+    Protocol, ReadyRule, Restart, Service, ServiceNetwork, VolumeDef,
+};
+pub use scalar::{parse_duration, parse_size, shell_words, valid_name};
