@@ -116,7 +116,7 @@ pub(crate) fn teardown_in(ns_name: &str, dir: Option<&Path>, keep_dir: bool) -> 
         .collect();
     process::kill_all(&others);
     for pid in inits.iter().chain(&others) {
-        if process::is_alive(*pid) {
+        if process::pid_alive(*pid) {
             problems.push(format!("process {pid} (it did not die of SIGKILL)"));
         }
     }

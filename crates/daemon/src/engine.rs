@@ -338,12 +338,12 @@ impl PrivateEngine {
         self.containerd
             .as_ref()
             .map(Proc::pid)
-            .filter(|p| process::is_alive(*p))
+            .filter(|p| process::pid_alive(*p))
     }
 
     /// True while dockerd exists and has not exited (a frozen dockerd is running).
     pub fn is_running(&self) -> bool {
-        self.dockerd.as_ref().is_some_and(|p| process::is_alive(p.pid()))
+        self.dockerd.as_ref().is_some_and(|p| process::pid_alive(p.pid()))
     }
 
     pub fn is_frozen(&self) -> bool {
@@ -433,11 +433,7 @@ impl PrivateEngine {
         self.frozen = true;
         let until = Instant::now() + Duration::from_secs(5);
         while Instant::now() < until {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            if stat
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
-            {
+            if process::stat(pid).is_some_and(|s| s.state == 'T') {
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));

@@ -20,6 +20,9 @@
 //! [`Cluster`] runs several such engines, detached, as the nodes of one swarm
 //! (see [`cluster`]).
 //!
+//! [`process`] is where every process helper lives (own-session spawn,
+//! `/proc/<pid>/stat`, pid liveness, signals), for this crate and the CLI.
+//!
 //! Needs root, `dockerd`, `containerd`, `nsenter`, `unshare` and `ip`.
 
 mod cleanup;
@@ -29,7 +32,7 @@ mod error;
 mod layout;
 mod lock;
 mod netns;
-mod process;
+pub mod process;
 mod sweep;
 
 pub use cluster::{

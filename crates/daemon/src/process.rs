@@ -1,5 +1,11 @@
-//! Child processes: spawning them tied to this process's life, signalling,
-//! reaping, and finding processes in `/proc`.
+//! Processes, in one place: spawning children tied to this process's life
+//! (`spawn_tied`) or in a session of their own ([`own_session`]),
+//! signalling ([`signal`]), reaping, and reading `/proc`: a process's
+//! [`Stat`] (state, parent, start time), whether a pid is alive
+//! ([`pid_alive`]), its [`argv`], and every process with its network
+//! namespace. Private engines and cluster nodes use it, and the CLI's
+//! engine supervisor can too: the public items are the ones that make sense
+//! outside this crate.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -55,8 +61,24 @@ pub(crate) fn spawn_tied(mut cmd: Command) -> io::Result<Child> {
         .map_err(|_| io::Error::other("the dockhand-spawner thread is gone"))?
 }
 
+/// Makes `cmd` start in a session of its own (`setsid` between fork and
+/// exec): the terminal's Ctrl-C and hang-up, and signals sent to this
+/// process's group, do not reach it, and it outlives this process. A
+/// `tokio::process::Command` gets the same from `Command::from(cmd)`.
+pub fn own_session(cmd: &mut Command) -> &mut Command {
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
+
 /// Sends `sig` to `pid`. A process that is already gone is not an error.
-pub(crate) fn signal(pid: u32, sig: libc::c_int) -> io::Result<()> {
+pub fn signal(pid: u32, sig: libc::c_int) -> io::Result<()> {
     // SAFETY: plain syscall.
     if unsafe { libc::kill(pid as libc::pid_t, sig) } == 0 {
         return Ok(());
@@ -69,18 +91,61 @@ pub(crate) fn signal(pid: u32, sig: libc::c_int) -> io::Result<()> {
     }
 }
 
-/// True when `pid` exists and is not a zombie.
-pub(crate) fn is_alive(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !matches!(stat_field(&stat, 0), Some("Z") | Some("X")),
-        Err(_) => false,
+/// What `/proc/<pid>/stat` says of a process (the fields dockhand uses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    /// `R` running, `S` sleeping, `D` in uninterruptible sleep, `T` stopped,
+    /// `Z` zombie, `X` dead, ...
+    pub state: char,
+    pub ppid: u32,
+    /// When it started, in clock ticks after boot: with the pid, it tells a
+    /// process from a later one that reuses the pid.
+    pub start_time: u64,
+}
+
+impl Stat {
+    /// Exited (a zombie not yet reaped, or dead): no longer acting.
+    pub fn is_gone(&self) -> bool {
+        matches!(self.state, 'Z' | 'X')
+    }
+
+    /// Parses the text of a `stat` file. The command name in parentheses may
+    /// hold spaces and parentheses, so fields are counted after the last `)`.
+    pub fn parse(text: &str) -> Option<Stat> {
+        let rest = &text[text.rfind(')')? + 1..];
+        let mut fields = rest.split_whitespace();
+        let state = fields.next()?.chars().next()?;
+        let ppid = fields.next()?.parse().ok()?;
+        // After state and ppid, the start time is the 20th field (22nd of the line).
+        let start_time = fields.nth(17)?.parse().ok()?;
+        Some(Stat {
+            state,
+            ppid,
+            start_time,
+        })
     }
 }
 
-/// The fields of `/proc/<pid>/stat` after the command name: index 0 is the state, 1 the ppid.
-fn stat_field(stat: &str, index: usize) -> Option<&str> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(index)
+/// `/proc/<pid>/stat` of `pid`, if the process exists.
+pub fn stat(pid: u32) -> Option<Stat> {
+    Stat::parse(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// True when `pid` exists and is not a zombie.
+pub fn pid_alive(pid: u32) -> bool {
+    stat(pid).is_some_and(|s| !s.is_gone())
+}
+
+/// The command line of `pid` (`/proc/<pid>/cmdline`), if the process exists.
+/// Empty for a kernel thread or a zombie.
+pub fn argv(pid: u32) -> Option<Vec<OsString>> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|&c| c == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(a).to_os_string())
+            .collect(),
+    )
 }
 
 /// A child we spawned: SIGKILLed and reaped when dropped.
@@ -208,21 +273,11 @@ pub(crate) fn processes() -> Vec<ProcInfo> {
         if pid == me {
             continue;
         }
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        let Some(stat) = stat(pid).filter(|s| !s.is_gone()) else {
             continue;
         };
-        if matches!(stat_field(&stat, 0), Some("Z") | Some("X") | None) {
-            continue;
-        }
-        let ppid = stat_field(&stat, 1).and_then(|p| p.parse().ok()).unwrap_or(0);
-        let argv = fs::read(format!("/proc/{pid}/cmdline"))
-            .map(|b| {
-                b.split(|&c| c == 0)
-                    .filter(|a| !a.is_empty())
-                    .map(|a| <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(a).to_os_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ppid = stat.ppid;
+        let argv = argv(pid).unwrap_or_default();
         let net_ns = netns_inode(Path::new(&format!("/proc/{pid}/ns/net")));
         out.push(ProcInfo {
             pid,
@@ -247,7 +302,52 @@ pub(crate) fn kill_all(pids: &[u32]) {
         let _ = signal(pid, libc::SIGKILL);
     }
     let until = Instant::now() + Duration::from_secs(5);
-    while pids.iter().any(|&p| is_alive(p)) && Instant::now() < until {
+    while pids.iter().any(|&p| pid_alive(p)) && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_count_after_the_last_parenthesis() {
+        // A command name with a space and a `)`, as a process may choose.
+        let line = "4242 (a b) c) T 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200";
+        assert_eq!(
+            Stat::parse(line),
+            Some(Stat {
+                state: 'T',
+                ppid: 17,
+                start_time: 987654
+            })
+        );
+        assert_eq!(Stat::parse("4242 (x) Z 1"), None, "a truncated line has no start time");
+    }
+
+    #[test]
+    fn this_process_is_alive_with_its_own_command_line() {
+        let me = std::process::id();
+        let s = stat(me).expect("our own /proc/<pid>/stat");
+        assert!(!s.is_gone());
+        assert_eq!(s.ppid, std::os::unix::process::parent_id());
+        assert!(pid_alive(me));
+        assert_eq!(argv(me).unwrap(), std::env::args_os().collect::<Vec<_>>());
+        assert!(!pid_alive(u32::MAX), "no such pid");
+    }
+
+    #[test]
+    fn a_child_in_its_own_session_leads_it() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("5");
+        let mut child = own_session(&mut cmd).spawn().unwrap();
+        let pid = child.id();
+        // SAFETY: plain syscall.
+        let sid = unsafe { libc::getsid(pid as libc::pid_t) };
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(sid, pid as libc::pid_t, "setsid makes the child its session's leader");
+        assert!(!pid_alive(pid), "reaped");
     }
 }

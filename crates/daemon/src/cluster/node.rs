@@ -16,7 +16,6 @@
 //! ```
 
 use std::fs;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -72,13 +71,14 @@ pub(crate) fn pid_of(node: &NodeState, which: Daemon) -> Option<u32> {
         .trim()
         .parse()
         .ok()?;
-    if !process::is_alive(pid) {
+    if !process::pid_alive(pid) {
         return None;
     }
-    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let argv = process::argv(pid)?;
     let dir = node.dir.to_string_lossy();
-    let mentions = String::from_utf8_lossy(&cmdline)
-        .split('\0')
+    let mentions = argv
+        .iter()
+        .map(|a| a.to_string_lossy())
         .any(|a| a.starts_with(&format!("{dir}/")) || a.starts_with(&format!("unix://{dir}/")));
     mentions.then_some(pid)
 }
@@ -91,7 +91,7 @@ fn recorded_alive(node: &NodeState, which: Daemon) -> bool {
     fs::read_to_string(which.pid_file(&node.dir))
         .ok()
         .and_then(|s| s.trim().parse::<u32>().ok())
-        .is_some_and(process::is_alive)
+        .is_some_and(process::pid_alive)
 }
 
 fn daemon_args(node: &NodeState, which: Daemon) -> Vec<String> {
@@ -123,16 +123,7 @@ pub(crate) fn spawn(node: &NodeState, which: Daemon) -> Result<u32, ClusterError
         format!("--uts={}", node.dir.join("uts").display()),
     ];
     let mut cmd = layout::nsenter_command(&nsenter, &namespaces, &program, &args, &which.log(&node.dir), &node.dir)?;
-    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd
+    let mut child = process::own_session(&mut cmd)
         .spawn()
         .map_err(|e| ClusterError::io(format!("cannot start {} of node {}", which.program(), node.name), e))?;
     let pid = child.id();
@@ -231,14 +222,14 @@ pub(crate) async fn stop(node: &NodeState, which: Daemon, sig: libc::c_int, grac
     let _ = process::signal(pid, libc::SIGCONT);
     let _ = process::signal(pid, sig);
     let until = Instant::now() + grace;
-    while process::is_alive(pid) && Instant::now() < until {
+    while process::pid_alive(pid) && Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    if process::is_alive(pid) {
+    if process::pid_alive(pid) {
         tracing::warn!(node = %node.hostname, daemon = which.program(), ?grace, "did not stop within its grace period; killing it");
         let _ = process::signal(pid, libc::SIGKILL);
         let until = Instant::now() + Duration::from_secs(10);
-        while process::is_alive(pid) && Instant::now() < until {
+        while process::pid_alive(pid) && Instant::now() < until {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
