@@ -93,3 +93,31 @@ pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::{owner, unix_now};
+
+    #[test]
+    fn an_object_is_abandoned_when_its_owner_is_gone_or_its_expiry_passed() {
+        let later = (unix_now() + 60).to_string();
+        let live = serde_json::json!({ LABEL_OWNER: owner(), LABEL_EXPIRES: later });
+        assert!(!abandoned(&live), "this process owns it");
+        let elsewhere = serde_json::json!({ LABEL_OWNER: "another-host/1", LABEL_EXPIRES: later });
+        assert!(!abandoned(&elsewhere), "another host's owner: only the expiry can tell");
+        let dead = serde_json::json!({ LABEL_OWNER: format!("{}/4194999", hostname()), LABEL_EXPIRES: later });
+        assert!(abandoned(&dead), "no such pid on this host");
+        let expired = serde_json::json!({ LABEL_OWNER: owner(), LABEL_EXPIRES: (unix_now() - 1).to_string() });
+        assert!(abandoned(&expired));
+        assert!(abandoned(&serde_json::json!({})), "no owner at all");
+    }
+
+    #[test]
+    fn a_run_scope_takes_only_that_run() {
+        let mine = serde_json::json!({ LABEL_RUN: "r1" });
+        assert!(in_scope(&SweepScope::Run("r1"), &mine));
+        assert!(!in_scope(&SweepScope::Run("r2"), &mine));
+        assert!(in_scope(&SweepScope::All, &mine));
+    }
+}
