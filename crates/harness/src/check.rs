@@ -12,6 +12,7 @@ use std::pin::Pin;
 use dockhand_engine::{ApiVersion, EngineError};
 
 use crate::context::Ctx;
+use crate::deviation::Observed;
 
 /// What a check needs beyond a reachable engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -122,6 +123,9 @@ pub struct Mismatch {
     pub actual: String,
     /// The API reference's words or section, when there is one.
     pub reference: Option<String>,
+    /// The call and the status or field the mismatch is about, as facts a
+    /// known failure's pin is matched against (`Ctx::expect_status` fills it in).
+    pub observed: Option<Observed>,
 }
 
 impl fmt::Display for Mismatch {
@@ -164,7 +168,19 @@ impl CheckError {
             expected: expected.into(),
             actual: actual.into(),
             reference: None,
+            observed: None,
         }))
+    }
+
+    /// Adds the facts of what was observed to a [`CheckError::Failed`]; other errors are returned as they are.
+    pub fn with_observed(self, observed: Observed) -> Self {
+        match self {
+            CheckError::Failed(mut m) => {
+                m.observed = Some(observed);
+                CheckError::Failed(m)
+            }
+            other => other,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::check::{CheckError, Mismatch};
 use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
+use crate::deviation::Observed;
 use crate::objects::ObjectKind;
 use crate::probe::ProbeImage;
 
@@ -214,7 +215,7 @@ impl Ctx {
     }
 
     /// Asserts a status, naming the request, the expected and actual status,
-    /// and the engine's message.
+    /// and the engine's message; the failure carries them as [`Observed`] facts.
     pub fn expect_status(&self, resp: &Response, expected: u16, what: &str) -> Result<(), CheckError> {
         if resp.status.as_u16() == expected {
             return Ok(());
@@ -230,6 +231,7 @@ impl Ctx {
                 format!("status {} with message {:?}", resp.status.as_u16(), msg)
             },
             reference: None,
+            observed: Some(Observed::status(resp)),
         })))
     }
 

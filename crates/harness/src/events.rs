@@ -7,6 +7,8 @@
 use dockhand_engine::CallRecord;
 use serde::{Deserialize, Serialize};
 
+use crate::deviation::Observed;
+
 /// The outcome of one check case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -15,6 +17,11 @@ pub enum Outcome {
     /// The engine did not behave as the reference says.
     Failed {
         message: String,
+        /// The call and the reply's status or field the failure is about,
+        /// when the check reported them: what a known failure's pin is
+        /// matched against.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        observed: Option<Observed>,
     },
     /// The check could not run to a verdict (setup broke, timeout, panic, engine down).
     Error {
@@ -24,10 +31,13 @@ pub enum Outcome {
     Skipped {
         reason: String,
     },
-    /// Failed, but listed in the known-failures file with this reason.
+    /// Failed with the deviation the known-failures file lists for the case.
     KnownFailure {
         message: String,
         reason: String,
+        /// The pinned deviation, e.g. `VolumeList (GET /volumes) replying /Warnings = null`.
+        #[serde(default)]
+        deviation: String,
     },
     /// Listed as a known failure, yet passed: take it off the list.
     Fixed {
@@ -67,7 +77,7 @@ impl Outcome {
     pub fn detail(&self) -> Option<&str> {
         match self {
             Outcome::Passed => None,
-            Outcome::Failed { message } | Outcome::Error { message } => Some(message),
+            Outcome::Failed { message, .. } | Outcome::Error { message } => Some(message),
             Outcome::Skipped { reason } | Outcome::Fixed { reason } | Outcome::NotRun { reason } => Some(reason),
             Outcome::KnownFailure { message, .. } => Some(message),
         }

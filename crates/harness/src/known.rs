@@ -1,22 +1,29 @@
 //! [`KnownFailures`]: the known-failures file, which lists cases an engine is
-//! known to fail, with the reason. The runner turns a listed case's failure
-//! into a known failure and its pass into "fixed".
+//! known to fail, each with the deviation it excuses and the reason.
 //!
 //! ```toml
 //! [[known-failure]]
-//! check = "images/search/*"          # glob on case ids, as on the command line
+//! check = "archive/errors/status:read-only-rootfs"  # glob on case ids, as on the command line
 //! engine = "Docker Engine*"          # glob on the engine's name (default: any)
 //! version = "20.10.*"                # glob on the engine's version (default: any)
-//! reason = "moby/moby#NNN: search ignores the limit"   # required
+//! reason = "moby/moby#NNN: 500 instead of 403"   # required
 //! intermittent = true                # fails only now and then (default: false)
+//! rate = "1 in 6 runs beside network churn"      # required with intermittent
+//! [known-failure.deviation]          # required: see crate::deviation
+//! call = "PutContainerArchive"
+//! status = 500
+//! message = "rootfs is marked read-only"
 //! ```
 //!
-//! A listed case that passes is "fixed" (its entry can go), unless the entry
-//! is `intermittent`: then a pass is an ordinary pass, and a failure is still
-//! a known failure.
+//! [`Listed::judge`] gives a listed case its verdict: a failure that saw the
+//! pinned deviation is a known failure; any other failure (another status, a
+//! leak, an error of another call) fails, saying both what was excused and
+//! what happened; a pass is "fixed" (its entry can go), unless the entry is
+//! `intermittent`: then a pass is an ordinary pass.
 //!
 //! The file is parsed strictly: an unknown key, a missing or empty `reason`,
-//! or a bad glob is an error naming the file and line.
+//! a bad glob, or a missing or malformed deviation is an error naming the
+//! file and line and what to write there.
 
 use std::path::{Path, PathBuf};
 
@@ -24,10 +31,20 @@ use globset::{Glob, GlobMatcher};
 use toml::de::{DeTable, DeValue};
 
 use crate::config::{FileError, FileErrorKind, TomlFile};
+use crate::deviation::{self, Deviation, DEVIATION_EXAMPLE};
+use crate::events::Outcome;
 use crate::select::IdPattern;
 
 /// The keys of one entry.
-const ENTRY_KEYS: &[&str] = &["check", "engine", "version", "reason", "intermittent"];
+const ENTRY_KEYS: &[&str] = &[
+    "check",
+    "engine",
+    "version",
+    "reason",
+    "intermittent",
+    "rate",
+    "deviation",
+];
 
 /// A glob on an engine's name or version.
 #[derive(Debug, Clone)]
@@ -57,6 +74,10 @@ pub struct KnownFailure {
     pub reason: String,
     /// Fails only now and then: a pass is not "fixed".
     pub intermittent: bool,
+    /// How often an intermittent failure was seen, and under what load.
+    pub rate: Option<String>,
+    /// What the engine does instead of what the reference says.
+    pub deviation: Deviation,
     /// The line of the entry's `[[known-failure]]` header.
     pub line: usize,
 }
@@ -133,6 +154,7 @@ impl KnownFailures {
 pub struct Listed {
     pub reason: String,
     pub intermittent: bool,
+    pub deviation: Deviation,
 }
 
 impl From<&KnownFailure> for Listed {
@@ -140,6 +162,37 @@ impl From<&KnownFailure> for Listed {
         Listed {
             reason: e.reason.clone(),
             intermittent: e.intermittent,
+            deviation: e.deviation.clone(),
+        }
+    }
+}
+
+impl Listed {
+    /// The verdict on a listed case, from the outcome it reached on its own.
+    /// Only a failure whose observed facts are the pinned deviation is a
+    /// known failure: a failure with other facts, or none (a leak, a
+    /// protocol error, a plain assertion), stays a failure and says what the
+    /// entry excuses and what happened instead.
+    pub fn judge(&self, outcome: Outcome) -> Outcome {
+        match outcome {
+            Outcome::Failed {
+                message,
+                observed: Some(o),
+            } if self.deviation.matches(&o) => Outcome::KnownFailure {
+                message,
+                reason: self.reason.clone(),
+                deviation: self.deviation.to_string(),
+            },
+            Outcome::Failed { message, observed } => Outcome::Failed {
+                message: format!("listed as known for {}, but failed with: {message}", self.deviation),
+                observed,
+            },
+            // An intermittent failure that did not show this time: its entry stays.
+            Outcome::Passed if self.intermittent => Outcome::Passed,
+            Outcome::Passed => Outcome::Fixed {
+                reason: self.reason.clone(),
+            },
+            o => o,
         }
     }
 }
@@ -180,12 +233,61 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
             })),
         }
     };
+    let intermittent = file.get_bool(table, "intermittent")?.unwrap_or(false);
+    let rate = match (file.get_str(table, "rate")?, intermittent) {
+        (Some((r, span)), true) if r.trim().is_empty() => {
+            return Err(file.error(
+                span,
+                FileErrorKind::BadValue {
+                    key: "rate".into(),
+                    message: "the rate is empty; say how often it failed and under what load, e.g. \"1 in 6 runs beside network churn\"".into(),
+                },
+            ))
+        }
+        (Some((r, _)), true) => Some(r.to_string()),
+        (Some((_, span)), false) => {
+            return Err(file.error(
+                span,
+                FileErrorKind::BadValue {
+                    key: "rate".into(),
+                    message: "only an intermittent entry has a rate; add `intermittent = true` or remove `rate`".into(),
+                },
+            ))
+        }
+        (None, true) => {
+            return Err(file.error(
+                at..at,
+                FileErrorKind::Missing {
+                    what: "`rate` of an intermittent entry".into(),
+                    hint: "add `rate = \"<how often it failed, under what load>\"`, e.g. \"1 in 6 runs beside network churn\"".into(),
+                },
+            ))
+        }
+        (None, false) => None,
+    };
+    let deviation = match table.get("deviation") {
+        Some(d) => deviation::parse(file, d)?,
+        None => {
+            return Err(file.error(
+                at..at,
+                FileErrorKind::Missing {
+                    what: "the deviation of the entry".into(),
+                    hint: format!(
+                        "every known failure pins what the engine does instead of what the reference says, \
+                         so that any other failure of the case still fails; add {DEVIATION_EXAMPLE}"
+                    ),
+                },
+            ))
+        }
+    };
     Ok(KnownFailure {
         check: IdPattern::new(check).map_err(|e| bad_glob("check", check_span, e))?,
         engine: engine_glob("engine")?,
         version: engine_glob("version")?,
         reason: reason.to_string(),
-        intermittent: file.get_bool(table, "intermittent")?.unwrap_or(false),
+        intermittent,
+        rate,
+        deviation,
         line: file.position(at).line,
     })
 }
@@ -193,6 +295,7 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deviation::{Fact, Observed};
 
     fn parse(text: &str) -> Result<KnownFailures, FileError> {
         KnownFailures::parse(&TomlFile::new("known-failures.toml", text))
@@ -203,16 +306,32 @@ mod tests {
         k.entry_for(case_id, engine, version).map(|e| e.reason.as_str())
     }
 
+    /// A deviation table, for entries whose pin the test is not about.
+    const PIN: &str = "[known-failure.deviation]\ncall = \"VolumeList\"\nstatus = 500\n";
+
+    /// One entry for `check` with `extra` lines and [`PIN`].
+    fn entry(check: &str, extra: &str) -> String {
+        format!("[[known-failure]]\ncheck = \"{check}\"\nreason = \"r\"\n{extra}{PIN}")
+    }
+
     const FILE: &str = r#"# Engines we know about.
 [[known-failure]]
 check = "images/search/*"
 engine = "Docker Engine*"
 version = "20.10.*"
 reason = "search ignores the limit"
+[known-failure.deviation]
+call = "ImageSearch"
+field = "/5/name"
+value = '"busybox"'
 
 [[known-failure]]
 check = "containers/create/options:tty"
 reason = "tty framing"
+[known-failure.deviation]
+call = "GET /containers/*/logs"
+status = 500
+message = "^bad (framing|tty)$"
 "#;
 
     #[test]
@@ -220,7 +339,7 @@ reason = "tty framing"
         let k = parse(FILE).unwrap();
         assert_eq!(k.entries().len(), 2);
         assert_eq!(k.entries()[0].line, 2);
-        assert_eq!(k.entries()[1].line, 8);
+        assert_eq!(k.entries()[1].line, 12);
         let docker = "Docker Engine - Community";
         assert_eq!(
             reason(&k, "images/search/basic", docker, "20.10.24"),
@@ -235,23 +354,31 @@ reason = "tty framing"
             Some("tty framing")
         );
         assert_eq!(reason(&k, "containers/create/options:no-tty", docker, "24.0.7"), None);
+        assert_eq!(
+            k.entries()[0].deviation.to_string(),
+            "ImageSearch (GET /images/search) replying /5/name = \"busybox\""
+        );
+        assert_eq!(
+            k.entries()[1].deviation.to_string(),
+            "GET /containers/*/logs answering 500 with a message matching /^bad (framing|tty)$/"
+        );
     }
 
     #[test]
     fn a_check_id_covers_its_variants() {
-        let k = parse("[[known-failure]]\ncheck = \"containers/create/options\"\nreason = \"r\"\n").unwrap();
+        let k = parse(&entry("containers/create/options", "")).unwrap();
         assert_eq!(reason(&k, "containers/create/options:tty", "e", "1"), Some("r"));
         assert_eq!(reason(&k, "containers/create/options:no-tty", "e", "1"), Some("r"));
     }
 
     #[test]
     fn missing_or_empty_reasons_are_rejected_with_the_line() {
-        let e = parse("\n[[known-failure]]\ncheck = \"a/*\"\n").unwrap_err();
+        let e = parse(&format!("\n[[known-failure]]\ncheck = \"a/*\"\n{PIN}")).unwrap_err();
         assert_eq!(
             e.to_string(),
             "missing key `reason` in known-failures.toml line 2, column 1; add `reason = ...` there"
         );
-        let e = parse("[[known-failure]]\ncheck = \"a/*\"\nreason = \"  \"\n").unwrap_err();
+        let e = parse(&format!("[[known-failure]]\ncheck = \"a/*\"\nreason = \"  \"\n{PIN}")).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("invalid `reason` in known-failures.toml line 3, column 10: the reason is empty"),
@@ -261,20 +388,20 @@ reason = "tty framing"
 
     #[test]
     fn unknown_keys_wrong_types_and_bad_globs_are_rejected() {
-        let e = parse("[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\nversions = \"1.*\"\n").unwrap_err();
+        let e = parse(&entry("a", "versions = \"1.*\"\n")).unwrap_err();
         assert_eq!(
             e.to_string(),
             "unknown key `versions` in known-failures.toml line 4, column 1; did you mean `version`? \
-             valid keys: check, engine, version, reason, intermittent"
+             valid keys: check, engine, version, reason, intermittent, rate, deviation"
         );
         let e = parse("[[known-failures]]\ncheck = \"a\"\n").unwrap_err();
         assert!(matches!(e.kind, FileErrorKind::UnknownKey { .. }), "{e}");
-        let e = parse("[[known-failure]]\ncheck = 1\nreason = \"r\"\n").unwrap_err();
+        let e = parse(&format!("[[known-failure]]\ncheck = 1\nreason = \"r\"\n{PIN}")).unwrap_err();
         assert_eq!(
             e.to_string(),
             "`check` in known-failures.toml line 2, column 9 must be a string, not an integer"
         );
-        let e = parse("[[known-failure]]\ncheck = \"a/[\"\nreason = \"r\"\n").unwrap_err();
+        let e = parse(&entry("a/[", "")).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("invalid `check` in known-failures.toml line 2, column 9: not a valid glob"),
@@ -285,25 +412,71 @@ reason = "tty framing"
     }
 
     #[test]
-    fn intermittent_is_a_boolean_and_false_by_default() {
-        let k = parse(
-            "[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\n\
-             [[known-failure]]\ncheck = \"b\"\nreason = \"flaky\"\nintermittent = true\n",
+    fn an_entry_without_a_pin_is_rejected_with_its_line_and_what_to_write() {
+        let e = parse("# list\n\n[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("missing the deviation of the entry in known-failures.toml line 3, column 1; "),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("add [known-failure.deviation] with `call = ") && msg.contains("`status = "),
+            "{msg}"
+        );
+        // A pin that is there but malformed names its own line.
+        let e = parse(
+            "[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\n[known-failure.deviation]\ncall = \"VolumeLst\"\nstatus = 500\n",
         )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "invalid `call` in known-failures.toml line 5, column 8: no operation `VolumeLst` in the v1.41 reference; did you mean `VolumeList`?"
+            ),
+            "{e}"
+        );
+        let e = parse("[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\ndeviation = \"500\"\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "`deviation` in known-failures.toml line 4, column 13 must be a [known-failure.deviation] table"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn intermittent_entries_state_their_rate() {
+        let k = parse(&format!(
+            "{}{}",
+            entry("a", ""),
+            entry(
+                "b",
+                "intermittent = true\nrate = \"1 in 6 runs beside network churn\"\n"
+            )
+        ))
         .unwrap();
         assert!(!k.entry_for("a", "e", "1").unwrap().intermittent);
-        let b = Listed::from(k.entry_for("b", "e", "1").unwrap());
-        assert_eq!(
-            b,
-            Listed {
-                reason: "flaky".into(),
-                intermittent: true
-            }
-        );
-        let e = parse("[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\nintermittent = \"yes\"\n").unwrap_err();
+        let b = k.entry_for("b", "e", "1").unwrap();
+        assert_eq!(b.rate.as_deref(), Some("1 in 6 runs beside network churn"));
+        let listed = Listed::from(b);
+        assert!(listed.intermittent);
+        assert_eq!(listed.deviation, b.deviation);
+        let e = parse(&entry("a", "intermittent = \"yes\"\n")).unwrap_err();
         assert_eq!(
             e.to_string(),
             "`intermittent` in known-failures.toml line 4, column 16 must be true or false, not a string"
+        );
+        let e = parse(&entry("a", "intermittent = true\n")).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "missing `rate` of an intermittent entry in known-failures.toml line 1, column 1; add `rate = "
+            ),
+            "{e}"
+        );
+        let e = parse(&entry("a", "rate = \"1 in 2\"\n")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("only an intermittent entry has a rate; add `intermittent = true` or remove `rate`"),
+            "{e}"
         );
     }
 
@@ -313,5 +486,101 @@ reason = "tty framing"
         assert!(k.is_empty());
         assert_eq!(k.path(), Some(Path::new("known-failures.toml")));
         assert!(reason(&KnownFailures::default(), "a", "b", "c").is_none());
+    }
+
+    /// The one entry of a file listing case `a` with `extra` entry lines and the pin `pin`.
+    fn listed(extra: &str, pin: &str) -> Listed {
+        let k = parse(&format!(
+            "[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\n{extra}[known-failure.deviation]\n{pin}"
+        ))
+        .unwrap();
+        Listed::from(&k.entries()[0])
+    }
+
+    fn failed(message: &str, observed: Option<Observed>) -> Outcome {
+        Outcome::Failed {
+            message: message.into(),
+            observed,
+        }
+    }
+
+    fn answered(status: u16, message: &str) -> Option<Observed> {
+        Some(Observed {
+            method: "PUT".into(),
+            path: "/v1.41/containers/abc/archive?path=%2Ftmp".into(),
+            fact: Fact::Status {
+                status,
+                message: message.into(),
+            },
+        })
+    }
+
+    #[test]
+    fn only_the_pinned_deviation_is_a_known_failure() {
+        let l = listed(
+            "",
+            "call = \"PutContainerArchive\"\nstatus = 500\nmessage = \"rootfs is marked read-only\"\n",
+        );
+        let excused = "PutContainerArchive (PUT /containers/{id}/archive) answering 500 with a message matching /rootfs is marked read-only/";
+        assert_eq!(
+            l.judge(failed(
+                "expected 403, got 500",
+                answered(500, "container rootfs is marked read-only")
+            )),
+            Outcome::KnownFailure {
+                message: "expected 403, got 500".into(),
+                reason: "r".into(),
+                deviation: excused.into(),
+            }
+        );
+        // Another status, another message, a failure without facts (a leak, a
+        // plain assertion): failures that say what was excused.
+        for (message, observed) in [
+            ("expected 403, got 200", answered(200, "")),
+            ("expected 403, got 500", answered(500, "no space left on device")),
+            ("left behind after cleanup (now removed): container dh-x", None),
+        ] {
+            assert_eq!(
+                l.judge(failed(message, observed.clone())),
+                Outcome::Failed {
+                    message: format!("listed as known for {excused}, but failed with: {message}"),
+                    observed,
+                }
+            );
+        }
+        assert_eq!(l.judge(Outcome::Passed), Outcome::Fixed { reason: "r".into() });
+        let error = Outcome::Error {
+            message: "the check panicked".into(),
+        };
+        assert_eq!(l.judge(error.clone()), error);
+    }
+
+    #[test]
+    fn an_intermittent_entry_passes_as_a_pass_and_fails_only_as_pinned() {
+        let l = listed(
+            "intermittent = true\nrate = \"1 in 6\"\n",
+            "call = \"ContainerWait\"\nfield = \"/StatusCode\"\nvalue = \"0\"\n",
+        );
+        assert_eq!(l.judge(Outcome::Passed), Outcome::Passed);
+        let exited = |code: i64| {
+            Some(Observed::field_value(
+                "POST",
+                "/v1.41/containers/c/wait",
+                "/StatusCode",
+                code.into(),
+            ))
+        };
+        assert!(matches!(
+            l.judge(failed("connected", exited(0))),
+            Outcome::KnownFailure { .. }
+        ));
+        assert!(matches!(
+            l.judge(failed("exit 1", exited(1))),
+            Outcome::Failed { message, .. } if message.starts_with("listed as known for ContainerWait (POST /containers/{id}/wait) replying /StatusCode = 0, but failed with: exit 1")
+        ));
+        assert!(matches!(
+            l.judge(failed("inspect", answered(500, ""))),
+            Outcome::Failed { .. }
+        ));
     }
 }

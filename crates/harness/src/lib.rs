@@ -9,6 +9,7 @@ pub mod check;
 pub mod cluster;
 pub mod config;
 pub mod context;
+pub mod deviation;
 pub mod events;
 pub mod exit;
 pub mod hostnet;
@@ -26,6 +27,7 @@ pub use check::{Check, CheckCase, CheckError, CheckFuture, CheckMeta, CheckResul
 pub use cluster::{ClusterCtx, ClusterHandle, ClusterNode, ControlFuture, NodeControl};
 pub use config::{ConfigError, EffectiveConfig, Overrides};
 pub use context::{Cleanup, Ctx, Transcript};
+pub use deviation::{Deviation, Fact, Observed};
 pub use events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 pub use journal::{Journal, JournalError, JournalWriter};
 pub use known::{KnownFailures, Listed};

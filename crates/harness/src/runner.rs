@@ -291,17 +291,9 @@ impl Runner {
         transcript: Vec<dockhand_engine::CallRecord>,
         cleanup_notes: Vec<String>,
     ) {
-        let outcome = match (outcome, &pc.known_failure) {
-            (Outcome::Failed { message }, Some(known)) => Outcome::KnownFailure {
-                message,
-                reason: known.reason.clone(),
-            },
-            // An intermittent failure that did not show this time: its entry stays.
-            (Outcome::Passed, Some(known)) if known.intermittent => Outcome::Passed,
-            (Outcome::Passed, Some(known)) => Outcome::Fixed {
-                reason: known.reason.clone(),
-            },
-            (o, _) => o,
+        let outcome = match &pc.known_failure {
+            Some(known) => known.judge(outcome),
+            None => outcome,
         };
         counts.add(&outcome);
         self.emit(Event::CheckFinished {
@@ -497,8 +489,15 @@ async fn run_case(
         match done {
             Some((n, leaked)) => {
                 notes.extend(n);
-                if let (Some(msg), Outcome::Passed) = (leaked, &outcome) {
-                    outcome = Outcome::Failed { message: msg };
+                match (leaked, &mut outcome) {
+                    (Some(msg), Outcome::Passed) => outcome = Outcome::Failed { message: msg, observed: None },
+                    // A listed case's failure is excused only as it is: a leak
+                    // besides makes it another failure.
+                    (Some(msg), Outcome::Failed { message, observed }) if planned.known_failure.is_some() => {
+                        *message = format!("{message}; and {msg}");
+                        *observed = None;
+                    }
+                    _ => {}
                 }
             }
             None => notes.push("cleanup cut off: the engine stopped answering during it; `dockhand check --resume` or `dockhand clean` sweeps what is left".into()),
@@ -520,9 +519,27 @@ async fn run_case(
 
 fn classify(e: CheckError) -> (Outcome, bool) {
     match e {
-        CheckError::Failed(m) => (Outcome::Failed { message: m.to_string() }, false),
+        CheckError::Failed(m) => {
+            let observed = m.observed.clone();
+            (
+                Outcome::Failed {
+                    message: m.to_string(),
+                    observed,
+                },
+                false,
+            )
+        }
         CheckError::Engine(e) if e.is_engine_down() => (Outcome::Error { message: e.to_string() }, true),
-        CheckError::Engine(e) => (Outcome::Failed { message: e.to_string() }, false),
+        CheckError::Engine(e) => {
+            let observed = crate::deviation::Observed::of_engine_error(&e);
+            (
+                Outcome::Failed {
+                    message: e.to_string(),
+                    observed,
+                },
+                false,
+            )
+        }
         CheckError::Broken(m) => (Outcome::Error { message: m }, false),
         CheckError::Skip(reason) => (Outcome::Skipped { reason }, false),
     }

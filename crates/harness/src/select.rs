@@ -545,7 +545,8 @@ mode = "strict"
         let config = EffectiveConfig::load_with(dir.path(), &Default::default(), &|_| None, &checks).unwrap();
         let known = KnownFailures::parse(&crate::config::TomlFile::new(
             "kf.toml",
-            "[[known-failure]]\ncheck = \"*:tty\"\nversion = \"20.10.*\"\nreason = \"framing\"\n",
+            "[[known-failure]]\ncheck = \"*:tty\"\nversion = \"20.10.*\"\nreason = \"framing\"\n\
+             [known-failure.deviation]\ncall = \"ContainerAttach\"\nstatus = 500\n",
         ))
         .unwrap();
         let engine = engine();

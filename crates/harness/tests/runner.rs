@@ -1,14 +1,16 @@
 //! The runner against this machine's engine: cleanup runs whatever the check
-//! did (passed, panicked, timed out), and an object left behind fails its
-//! check by name and is removed.
+//! did (passed, panicked, timed out), an object left behind fails its check
+//! by name and is removed, and a listed case is a known failure only when it
+//! fails with its pinned deviation.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use dockhand_engine::{label_filter, ApiVersion, ConnectOptions, Deadlines, Endpoint, Engine};
+use dockhand_harness::config::TomlFile;
 use dockhand_harness::{
-    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, Listed, Outcome, PlannedCase, ProbeImage, Runner,
-    RunnerOptions,
+    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, KnownFailures, Listed, Outcome, PlannedCase,
+    ProbeImage, Runner, RunnerOptions,
 };
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
@@ -70,6 +72,35 @@ async fn variants(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// Expects 200 from an inspect of a container that does not exist: the
+/// engine answers 404 "No such container", a deviation to pin.
+async fn inspects_missing(ctx: Ctx) -> CheckResult {
+    let r = ctx
+        .engine()
+        .container_inspect("dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000")
+        .await?;
+    ctx.expect_status(&r, 200, "inspect of a missing container")
+}
+
+/// The same deviation, after leaving a container behind.
+async fn inspects_missing_and_leaks(ctx: Ctx) -> CheckResult {
+    make_container(&ctx, false).await?;
+    inspects_missing(ctx).await
+}
+
+/// An entry listing a case with `pin` as its `[known-failure.deviation]`.
+fn listed(reason: &str, extra: &str, pin: &str) -> Option<Listed> {
+    let file = TomlFile::new(
+        "known.toml",
+        format!("[[known-failure]]\ncheck = \"*\"\nreason = \"{reason}\"\n{extra}[known-failure.deviation]\n{pin}"),
+    );
+    let known = KnownFailures::parse(&file).expect("a valid entry");
+    Some(Listed::from(&known.entries()[0]))
+}
+
+/// The deviation `inspects_missing` meets.
+const NO_SUCH_CONTAINER: &str = "call = \"ContainerInspect\"\nstatus = 404\nmessage = \"No such container\"\n";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
     let engine = Engine::connect(ConnectOptions {
@@ -88,6 +119,10 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         // Listed as known failures, and passing: fixed, unless intermittent.
         check("test/listed", |c| Box::pin(tidy(c))),
         check("test/listed-intermittent", |c| Box::pin(tidy(c))),
+        // Listed, and failing: as pinned, otherwise, and as pinned with a leak.
+        check("test/listed-deviates", |c| Box::pin(inspects_missing(c))),
+        check("test/listed-otherwise", |c| Box::pin(inspects_missing(c))),
+        check("test/listed-leaks", |c| Box::pin(inspects_missing_and_leaks(c))),
         Check {
             variants: &["passes", "fails"],
             ..check("test/variants", |c| Box::pin(variants(c)))
@@ -101,14 +136,14 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
             timeout: None,
             skip: None,
             known_failure: match case.id().as_str() {
-                "test/listed" => Some(Listed {
-                    reason: "was broken".into(),
-                    intermittent: false,
-                }),
-                "test/listed-intermittent" => Some(Listed {
-                    reason: "sometimes broken".into(),
-                    intermittent: true,
-                }),
+                "test/listed" => listed("was broken", "", NO_SUCH_CONTAINER),
+                "test/listed-intermittent" => listed(
+                    "sometimes broken",
+                    "intermittent = true\nrate = \"1 in 6\"\n",
+                    NO_SUCH_CONTAINER,
+                ),
+                "test/listed-deviates" | "test/listed-leaks" => listed("404", "", NO_SUCH_CONTAINER),
+                "test/listed-otherwise" => listed("500", "", "call = \"ContainerInspect\"\nstatus = 500\n"),
                 _ => None,
             },
             case,
@@ -146,7 +181,7 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
     }
     let (o, notes) = &outcomes["test/leaks"];
     match o {
-        Outcome::Failed { message } => assert!(
+        Outcome::Failed { message, .. } => assert!(
             message.contains("left behind") && message.contains(&format!("container dh-{run_id}-")),
             "{message}"
         ),
@@ -169,11 +204,55 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         }
     );
     assert_eq!(outcomes["test/listed-intermittent"].0, Outcome::Passed);
+    // Failing with the pinned deviation is known; any other way fails and
+    // says what the entry excuses and what happened.
+    match &outcomes["test/listed-deviates"].0 {
+        Outcome::KnownFailure {
+            message,
+            reason,
+            deviation,
+        } => {
+            assert!(message.contains("expected status 200, got status 404"), "{message}");
+            assert_eq!(reason, "404");
+            assert_eq!(
+                deviation,
+                "ContainerInspect (GET /containers/{id}/json) answering 404 with a message matching /No such container/"
+            );
+        }
+        other => panic!("the pinned deviation is a known failure, got {other:?}"),
+    }
+    match &outcomes["test/listed-otherwise"].0 {
+        Outcome::Failed { message, observed } => {
+            assert!(
+                message.starts_with(
+                    "listed as known for ContainerInspect (GET /containers/{id}/json) answering 500, but failed with: \
+                     inspect of a missing container (GET /v1."
+                ) && message.contains("expected status 200, got status 404 with message \"No such container"),
+                "{message}"
+            );
+            assert!(
+                matches!(observed, Some(o) if o.method == "GET" && o.path.ends_with("beef0000/json")),
+                "{observed:?}"
+            );
+        }
+        other => panic!("another status is a failure, got {other:?}"),
+    }
+    match &outcomes["test/listed-leaks"].0 {
+        Outcome::Failed { message, observed } => {
+            assert!(
+                message.starts_with("listed as known for ContainerInspect (GET /containers/{id}/json) answering 404")
+                    && message.contains("; and left behind after cleanup (now removed): container dh-"),
+                "{message}"
+            );
+            assert_eq!(observed, &None);
+        }
+        other => panic!("a leak besides the deviation is a failure, got {other:?}"),
+    }
     assert_eq!(outcomes["test/tidy"].1, Vec::<String>::new());
     // Sub-checks run and are reported each on its own, under `id:variant`.
     assert_eq!(outcomes["test/variants:passes"].0, Outcome::Passed);
     assert!(
-        matches!(&outcomes["test/variants:fails"].0, Outcome::Failed { message } if message.contains("the variant")),
+        matches!(&outcomes["test/variants:fails"].0, Outcome::Failed { message, .. } if message.contains("the variant")),
         "{:?}",
         outcomes["test/variants:fails"]
     );

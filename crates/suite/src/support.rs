@@ -348,7 +348,8 @@ pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
 pub const MISSING_ID: &str = "dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000";
 
 /// Expects `status` (as the reference documents it) and the reference's
-/// `ErrorResponse` body: a non-empty `message`.
+/// `ErrorResponse` body: a non-empty `message`. A failure carries the status,
+/// or the `/message` field, as its observed facts.
 pub fn expect_error_response(
     ctx: &Ctx,
     r: &dockhand_engine::Response,
@@ -365,7 +366,8 @@ pub fn expect_error_response(
         format!("the body of the {status} to {what} (ErrorResponse)"),
         "{\"message\": ...}",
         String::from_utf8_lossy(&r.body),
-    ))
+    )
+    .with_observed(dockhand_harness::Observed::field(r, &v, "/message")))
 }
 
 #[cfg(test)]

@@ -39,6 +39,9 @@ pub enum FileErrorKind {
     UnknownKey { key: String, valid: Vec<String> },
     /// A required key is absent from the table at the position.
     MissingKey { key: String },
+    /// Something required is absent at the position: `what` names it, `hint`
+    /// says what to write there.
+    Missing { what: String, hint: String },
     /// The value has the wrong TOML type.
     WrongType {
         key: String,
@@ -78,6 +81,7 @@ impl fmt::Display for FileError {
                 write!(f, "valid keys: {}", valid.join(", "))
             }
             FileErrorKind::MissingKey { key } => write!(f, "missing key `{key}` in {at}; add `{key} = ...` there"),
+            FileErrorKind::Missing { what, hint } => write!(f, "missing {what} in {at}; {hint}"),
             FileErrorKind::WrongType { key, expected, found } => {
                 write!(f, "`{key}` in {at} must be {expected}, not {}", with_article(found))
             }

@@ -1,6 +1,7 @@
 //! Text shared by the reporters: a case's name ([`case_name`]), one API call
-//! ([`call_line`]), and a run's counts ([`counts_line`]), so that the terminal
-//! and the JUnit file say the same thing the same way.
+//! ([`call_line`]), a known failure's excuse ([`known_failure`]), and a run's
+//! counts ([`counts_line`]), so that the terminal and the JUnit file say the
+//! same thing the same way.
 
 use dockhand_engine::CallRecord;
 
@@ -23,6 +24,16 @@ pub fn call_line(c: &CallRecord) -> String {
         (None, None) => "no reply".into(),
     };
     format!("{} {} -> {result} ({:.1} ms)", c.method, c.path, c.elapsed_ms)
+}
+
+/// `known failure for <deviation>: <reason>` (just `known failure: <reason>`
+/// for an outcome read from a journal written before entries were pinned).
+pub fn known_failure(deviation: &str, reason: &str) -> String {
+    if deviation.is_empty() {
+        format!("known failure: {reason}")
+    } else {
+        format!("known failure for {deviation}: {reason}")
+    }
 }
 
 /// `7 cases: 4 passed, 1 failed, 1 error, 1 skipped`: the non-zero counts.

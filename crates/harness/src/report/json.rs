@@ -63,9 +63,17 @@ mod tests {
         assert_eq!(failed["case"]["iteration"], 2);
         assert_eq!(failed["outcome"]["kind"], "failed");
         assert_eq!(failed["transcript"][1]["status"], 500);
+        assert_eq!(
+            failed["outcome"]["observed"],
+            serde_json::json!({"method": "POST", "path": "/v1.41/containers/abc/start", "fact": "status", "status": 500, "message": "boom"})
+        );
         let known: Value = serde_json::from_str(lines[8]).unwrap();
         assert_eq!(known["outcome"]["kind"], "known-failure");
         assert_eq!(known["outcome"]["reason"], "moby/moby#1: search ignores the limit");
+        assert_eq!(
+            known["outcome"]["deviation"],
+            "ImageSearch (GET /images/search) replying /5/name = \"busybox\""
+        );
         // Every line is an event again.
         for l in &lines {
             serde_json::from_str::<Event>(l).unwrap();

@@ -8,8 +8,8 @@
 //!   for iterations after the first), `classname` the area, `time` seconds;
 //! - failed: `<failure message="...">` with what was expected and what came;
 //!   error: `<error message="...">`; skipped and not run: `<skipped
-//!   message="...">`; a known failure: `<skipped message="known failure:
-//!   REASON">` with the failure in its text; fixed: a pass whose output says
+//!   message="...">`; a known failure: `<skipped message="known failure for
+//!   DEVIATION: REASON">` with the failure in its text; fixed: a pass whose output says
 //!   to remove it from the known-failures file;
 //! - `<system-out>`: the API calls, one line each (`POST /v1.41/containers/create
 //!   -> 201 (3.2 ms)`), with request and response body previews for cases that
@@ -25,7 +25,7 @@ use dockhand_engine::CallRecord;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::events::{Event, Outcome};
-use crate::report::format::{call_line, case_name};
+use crate::report::format::{call_line, case_name, known_failure};
 use crate::report::Reporter;
 
 /// Collects cases and writes the JUnit file at the end.
@@ -97,7 +97,7 @@ fn status(outcome: &Outcome, cleanup_notes: &[String]) -> TestCaseStatus {
     };
     match outcome {
         Outcome::Passed | Outcome::Fixed { .. } => TestCaseStatus::success(),
-        Outcome::Failed { message } => {
+        Outcome::Failed { message, .. } => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_message(message.as_str())
                 .set_type("mismatch")
@@ -121,9 +121,13 @@ fn status(outcome: &Outcome, cleanup_notes: &[String]) -> TestCaseStatus {
             s.set_message(format!("not run: {reason}"));
             s
         }
-        Outcome::KnownFailure { message, reason } => {
+        Outcome::KnownFailure {
+            message,
+            reason,
+            deviation,
+        } => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(format!("known failure: {reason}"))
+            s.set_message(known_failure(deviation, reason))
                 .set_type("known-failure")
                 .set_description(message.as_str());
             s
@@ -277,7 +281,7 @@ mod tests {
         let known = child(case("images/search/basic"), "skipped").unwrap();
         assert_eq!(
             known.attribute("message"),
-            Some("known failure: moby/moby#1: search ignores the limit")
+            Some("known failure for ImageSearch (GET /images/search) replying /5/name = \"busybox\": moby/moby#1: search ignores the limit")
         );
         assert_eq!(known.text(), Some("limit: expected 5 results, got 25"));
         let skipped = child(case("swarm/services/create"), "skipped").unwrap();

@@ -157,6 +157,14 @@ pub(crate) mod fixtures {
             2,
             Outcome::Failed {
                 message: "start of a created container (POST /v1.41/containers/abc/start): expected status 204, got status 500".into(),
+                observed: Some(crate::deviation::Observed {
+                    method: "POST".into(),
+                    path: "/v1.41/containers/abc/start".into(),
+                    fact: crate::deviation::Fact::Status {
+                        status: 500,
+                        message: "boom".into(),
+                    },
+                }),
             },
             1204,
         );
@@ -223,6 +231,7 @@ pub(crate) mod fixtures {
                 Outcome::KnownFailure {
                     message: "limit: expected 5 results, got 25".into(),
                     reason: "moby/moby#1: search ignores the limit".into(),
+                    deviation: "ImageSearch (GET /images/search) replying /5/name = \"busybox\"".into(),
                 },
                 300,
             ),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::events::{CaseKey, Counts, Event, Outcome};
-use crate::report::format::{call_line, case_name, counts_line, seconds};
+use crate::report::format::{call_line, case_name, counts_line, known_failure, seconds};
 use crate::report::Reporter;
 
 /// How the terminal reporter writes.
@@ -159,7 +159,7 @@ impl TerminalReporter {
         };
         let suffix = match outcome {
             Outcome::Skipped { reason } | Outcome::NotRun { reason } => format!(" ({reason})"),
-            Outcome::KnownFailure { reason, .. } => format!(" (known failure: {reason})"),
+            Outcome::KnownFailure { reason, deviation, .. } => format!(" ({})", known_failure(deviation, reason)),
             Outcome::Fixed { reason } => format!(" (listed as a known failure: {reason})"),
             _ => String::new(),
         };
@@ -169,7 +169,7 @@ impl TerminalReporter {
                 text.push_str(&format!("    {line}\n"));
             }
         };
-        if let Outcome::Failed { message } | Outcome::Error { message } = outcome {
+        if let Outcome::Failed { message, .. } | Outcome::Error { message } = outcome {
             self.failures.push((outcome.label(), name.clone()));
             indent(&mut text, message);
         }
@@ -353,7 +353,7 @@ FAIL      1.204s  containers/lifecycle/start-stop-logs#2
 ERROR     0.040s  containers/exec/tty
     the check panicked: index out of bounds
 SKIP              swarm/services/create (needs a swarm manager)
-KNOWN     0.300s  images/search/basic (known failure: moby/moby#1: search ignores the limit)
+KNOWN     0.300s  images/search/basic (known failure for ImageSearch (GET /images/search) replying /5/name = \"busybox\": moby/moby#1: search ignores the limit)
 FIXED     0.080s  images/list/all (listed as a known failure: moby/moby#2)
 ENGINE DOWN since 2024-05-01T10:00:05Z: engine not responding at unix:///var/run/docker.sock; no further check is started
 NOT RUN           volumes/create/basic (engine not responding)

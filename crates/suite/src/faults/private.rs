@@ -220,6 +220,7 @@ pub fn within(what: &str, took: Duration, lo: Duration, hi: Duration) -> Result<
                 "dockhand's contract: every call has a deadline, and a missing, frozen or dead engine is diagnosed within it plus 1 s"
                     .into(),
             ),
+            observed: None,
         })));
     }
     Ok(())
@@ -242,6 +243,7 @@ pub fn expect_kind<T: std::fmt::Debug>(
             expected: format!("an error of kind {}", kinds.join(" or ")),
             actual,
             reference: reference.clone(),
+            observed: None,
         })))
     };
     match result {

@@ -220,6 +220,13 @@ async fn run_policy(ctx: Ctx) -> CheckResult {
             expected: expected_text,
             actual: after.describe(),
             reference: Some(if cell.live { REF_LIVE } else { REF_POLICY }.to_string()),
+            // Whether it runs is the fact a known failure is pinned to.
+            observed: Some(dockhand_harness::Observed::field_value(
+                "GET",
+                "/containers/{id}/json",
+                "/State/Running",
+                after.running.into(),
+            )),
         })));
     }
     if want == Expect::Stopped {

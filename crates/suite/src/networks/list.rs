@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::{create_network, Ipam};
@@ -87,11 +87,27 @@ async fn run_filters(ctx: Ctx) -> CheckResult {
     } else {
         got == want
     };
-    ensure!(
-        ok,
-        format!("the networks GET /networks?filters={filters} returns (a labelled dockhand.net=a, b labelled dockhand.net=b)"),
-        format!("{want:?}"),
-        format!("{got:?}")
-    );
+    if !ok {
+        // The fact a known failure pins: which of the check's networks came,
+        // by their dockhand.net label (names change with every run).
+        let mut roles: Vec<Value> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| n["Labels"]["dockhand.net"].clone())
+            .collect();
+        roles.sort_by_key(Value::to_string);
+        return Err(CheckError::failed(
+            format!("the networks GET /networks?filters={filters} returns (a labelled dockhand.net=a, b labelled dockhand.net=b)"),
+            format!("{want:?}"),
+            format!("{got:?}"),
+        )
+        .with_observed(Observed::field_value(
+            r.method.as_str(),
+            &r.path,
+            "/*/Labels/dockhand.net",
+            Value::Array(roles),
+        )));
+    }
     Ok(())
 }

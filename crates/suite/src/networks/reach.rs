@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use dockhand_engine::ApiVersion;
 use dockhand_harness::hostnet::EngineHost;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 
@@ -192,12 +192,21 @@ async fn run_internal(ctx: Ctx) -> CheckResult {
                 .stderr
                 .iter()
                 .any(|l| l.starts_with(&format!("probe: connect {target} failed")));
-        ensure!(
-            refused,
-            format!("a connection from a container on the internal network {} to {target}, a port published on its gateway (NetworkCreate, Internal: \"Restrict external access to the network\")", client_net.name),
-            "no way out: the probe's connect fails (exit 3)",
-            run.output()
-        );
+        if !refused {
+            // The fact a known failure pins: the client's exit code, as the
+            // wait for it reported (0: connected; 3: refused).
+            return Err(CheckError::failed(
+                format!("a connection from a container on the internal network {} to {target}, a port published on its gateway (NetworkCreate, Internal: \"Restrict external access to the network\")", client_net.name),
+                "no way out: the probe's connect fails (exit 3)",
+                run.output(),
+            )
+            .with_observed(Observed::field_value(
+                "POST",
+                &format!("/containers/{}/wait", run.id),
+                "/StatusCode",
+                run.exit_code.into(),
+            )));
+        }
     } else {
         ensure!(
             run.exit_code == 0 && run.lines.stdout.contains(&format!("probe: connected {target}")),

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::create_volume;
@@ -133,11 +133,13 @@ async fn run_schema(ctx: Ctx) -> CheckResult {
             x.to_string()
         );
     }
-    ensure!(
-        v["Warnings"].is_array(),
-        "GET /volumes: Warnings (VolumeListResponse: required, x-nullable: false, type array)",
-        "an array, empty when there are no warnings",
-        v["Warnings"].to_string()
-    );
+    if !v["Warnings"].is_array() {
+        return Err(CheckError::failed(
+            "GET /volumes: Warnings (VolumeListResponse: required, x-nullable: false, type array)",
+            "an array, empty when there are no warnings",
+            v["Warnings"].to_string(),
+        )
+        .with_observed(Observed::field(&r, &v, "/Warnings")));
+    }
     Ok(())
 }

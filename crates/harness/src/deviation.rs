@@ -1,0 +1,659 @@
+//! Pinned deviations. [`Observed`] is what a failed check saw, as facts a
+//! program can compare: the call (method and path as sent) and either the
+//! reply's status with the engine's message, or one field of the reply (a
+//! JSON pointer) with the value found there. [`Deviation`] is what a
+//! known-failures entry excuses, read from its `[known-failure.deviation]`
+//! table: the call (an operation id of the v1.41 reference, or a method and a
+//! path pattern) and the status (optionally with a regex on the message) or
+//! the field and value the engine gives instead of what the reference says.
+//!
+//! A known failure is only as good as its pin: a listed case that fails in
+//! any way but the pinned one is a failure (see [`crate::known::Listed::judge`]),
+//! so the list cannot hide a new regression of a listed case.
+//!
+//! ```toml
+//! [known-failure.deviation]
+//! call = "PutContainerArchive"           # or "PUT /containers/*/archive"
+//! status = 500                           # what the engine answers instead
+//! message = "rootfs is marked read-only" # regex searched in its message (optional)
+//! # or, for a field of the reply:
+//! # field = "/Warnings"                  # a JSON pointer (RFC 6901)
+//! # value = "null"                       # the value seen, written as JSON
+//! ```
+
+use std::fmt;
+use std::ops::Range;
+
+use dockhand_engine::Response;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::config::{FileError, FileErrorKind, TomlFile};
+use crate::operations::{self, Operation, OPERATIONS};
+use crate::select::closest;
+
+/// The keys of a `[known-failure.deviation]` table.
+pub const DEVIATION_KEYS: &[&str] = &["call", "status", "message", "field", "value"];
+
+/// What to write for a deviation, for messages about a missing or incomplete one.
+pub const DEVIATION_EXAMPLE: &str =
+    "[known-failure.deviation] with `call = \"<operation id, e.g. PutContainerArchive, or METHOD /path/*>\"` \
+     and either `status = <the status the engine answers>` (optionally `message = \"<regex on its message>\"`) \
+     or `field = \"/json/pointer\"` and `value = \"<the value it sends, as JSON>\"`";
+
+/// What a failed check saw of one call: the request, and one fact of the reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    pub method: String,
+    /// The path as sent (with the `/v1.xx` prefix and the query), or the
+    /// unversioned path or template when the check knows no more.
+    pub path: String,
+    #[serde(flatten)]
+    pub fact: Fact,
+}
+
+/// The fact of a reply a failure is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fact", rename_all = "kebab-case")]
+pub enum Fact {
+    /// The status, and the engine's `message` (the raw body when it sent none).
+    Status { status: u16, message: String },
+    /// A field of the reply's JSON: its pointer (RFC 6901) and the value
+    /// there, null when absent. A check reporting a field of every element of
+    /// a list writes `*` for the index and the values as an array, sorted.
+    Field { pointer: String, value: Value },
+}
+
+impl Observed {
+    /// The status and message of a reply.
+    pub fn status(resp: &Response) -> Self {
+        Observed {
+            method: resp.method.to_string(),
+            path: resp.path.clone(),
+            fact: Fact::Status {
+                status: resp.status.as_u16(),
+                message: resp.message(),
+            },
+        }
+    }
+
+    /// A field of a reply: the value at `pointer` in its JSON `body` (null when absent).
+    pub fn field(resp: &Response, body: &Value, pointer: &str) -> Self {
+        Self::field_value(
+            resp.method.as_str(),
+            &resp.path,
+            pointer,
+            body.pointer(pointer).cloned().unwrap_or(Value::Null),
+        )
+    }
+
+    /// A field the check read from a call whose reply it no longer holds.
+    pub fn field_value(method: &str, path: &str, pointer: &str, value: Value) -> Self {
+        Observed {
+            method: method.to_string(),
+            path: path.to_string(),
+            fact: Fact::Field {
+                pointer: pointer.to_string(),
+                value,
+            },
+        }
+    }
+
+    /// From an engine error, when it is an API error (a status the check did not accept).
+    pub fn of_engine_error(e: &dockhand_engine::EngineError) -> Option<Self> {
+        match e {
+            dockhand_engine::EngineError::Api {
+                method,
+                path,
+                status,
+                message,
+            } => Some(Observed {
+                method: method.to_string(),
+                path: path.clone(),
+                fact: Fact::Status {
+                    status: status.as_u16(),
+                    message: message.clone(),
+                },
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Observed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)?;
+        match &self.fact {
+            Fact::Status { status, message } if message.is_empty() => write!(f, " answering {status}"),
+            Fact::Status { status, message } => write!(f, " answering {status} {:?}", preview(message)),
+            Fact::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
+        }
+    }
+}
+
+/// At most 200 characters of a message, for one-line reports.
+fn preview(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The call a deviation is about: an operation of the reference, or a method
+/// and a path pattern.
+#[derive(Debug, Clone)]
+pub struct CallPattern {
+    /// As written in the file.
+    text: String,
+    method: String,
+    /// The unversioned path, anchored.
+    path: Regex,
+    operation: Option<&'static Operation>,
+}
+
+impl CallPattern {
+    /// Whether a call (path as sent: versioned, with a query) is this one.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        method.eq_ignore_ascii_case(&self.method) && self.path.is_match(unversioned(path))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for CallPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.operation {
+            Some(op) => write!(f, "{} ({} {})", op.id, op.method, op.path),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
+/// The path without its query and `/v1.xx` prefix.
+fn unversioned(path: &str) -> &str {
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    if let Some(rest) = path.strip_prefix("/v") {
+        let end = rest.find('/').unwrap_or(rest.len());
+        let version = &rest[..end];
+        if version.split_once('.').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        }) {
+            return &rest[end..];
+        }
+    }
+    path
+}
+
+/// A path pattern or template as an anchored regex: `*` and `{param}` match
+/// one segment, `**` and `{name}` (image and plugin names hold slashes) one or more.
+fn path_regex(pattern: &str) -> Regex {
+    let mut re = String::from("^");
+    for seg in pattern.split('/').skip(1) {
+        re.push('/');
+        re.push_str(match seg {
+            "**" | "{name}" => ".+",
+            "*" => "[^/]+",
+            s if s.starts_with('{') && s.ends_with('}') => "[^/]+",
+            s => {
+                re.push_str(&regex::escape(s));
+                continue;
+            }
+        });
+    }
+    re.push('$');
+    Regex::new(&re).expect("an escaped path is a valid regex")
+}
+
+/// What the engine does instead of what the reference says.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    Status { status: u16, message: Option<Regex> },
+    Field { pointer: String, value: Value },
+}
+
+/// A pinned deviation: the call, and what the engine does instead.
+#[derive(Debug, Clone)]
+pub struct Deviation {
+    pub call: CallPattern,
+    pub seen: Seen,
+}
+
+impl PartialEq for Deviation {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Deviation {}
+
+impl Deviation {
+    /// Whether a failure saw exactly this deviation.
+    pub fn matches(&self, o: &Observed) -> bool {
+        if !self.call.matches(&o.method, &o.path) {
+            return false;
+        }
+        match (&self.seen, &o.fact) {
+            (Seen::Status { status, message }, Fact::Status { status: s, message: m }) => {
+                status == s && message.as_ref().is_none_or(|re| re.is_match(m))
+            }
+            (Seen::Field { pointer, value }, Fact::Field { pointer: p, value: v }) => pointer == p && value == v,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Deviation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.call)?;
+        match &self.seen {
+            Seen::Status { status, message: None } => write!(f, " answering {status}"),
+            Seen::Status {
+                status,
+                message: Some(re),
+            } => write!(f, " answering {status} with a message matching /{}/", re.as_str()),
+            Seen::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
+        }
+    }
+}
+
+/// Reads a `[known-failure.deviation]` table, `value` being its spanned form.
+pub fn parse(file: &TomlFile, value: &Spanned<DeValue<'_>>) -> Result<Deviation, FileError> {
+    let DeValue::Table(table) = value.get_ref() else {
+        return Err(file.wrong_type("deviation", value, "a [known-failure.deviation] table"));
+    };
+    file.check_keys(table, DEVIATION_KEYS)?;
+    let at = value.span();
+    let missing = |what: &str, hint: &str| {
+        file.error(
+            at.clone(),
+            FileErrorKind::Missing {
+                what: what.to_string(),
+                hint: hint.to_string(),
+            },
+        )
+    };
+    let Some((call, call_span)) = file.get_str(table, "call")? else {
+        return Err(missing(
+            "`call` of the deviation",
+            "add `call = \"<operation id, e.g. PutContainerArchive, or METHOD /path/*>\"`: the request whose reply deviates",
+        ));
+    };
+    let call = call_pattern(file, call, call_span)?;
+    let seen = match (table.get("status"), table.get("field")) {
+        (Some(_), Some(field)) => {
+            return Err(file.bad_value(
+                "field",
+                field,
+                "a deviation is either a status or a field, not both; pin the one the check reports (its failure message shows which)",
+            ))
+        }
+        (None, None) => {
+            return Err(missing(
+                "what the engine does instead",
+                "add `status = <the status it answers>` (and optionally `message = \"<regex>\"`), \
+                 or `field = \"/json/pointer\"` and `value = \"<the value it sends, as JSON>\"`",
+            ))
+        }
+        (Some(status), None) => status_pin(file, table, status)?,
+        (None, Some(_)) => field_pin(file, table, at.clone())?,
+    };
+    Ok(Deviation { call, seen })
+}
+
+fn call_pattern(file: &TomlFile, call: &str, span: Range<usize>) -> Result<CallPattern, FileError> {
+    let bad = |message: String| {
+        file.error(
+            span.clone(),
+            FileErrorKind::BadValue {
+                key: "call".into(),
+                message,
+            },
+        )
+    };
+    match call.split_once(' ') {
+        None => {
+            let Some(op) = operations::find(call) else {
+                let near = closest(call, OPERATIONS.iter().map(|o| o.id), 1);
+                let hint = match near.first() {
+                    Some(n) => format!("did you mean `{n}`? "),
+                    None => String::new(),
+                };
+                return Err(bad(format!(
+                    "no operation `{call}` in the v1.41 reference; {hint}write an operation id (`dockhand coverage` lists them) or a method and path such as `PUT /containers/*/archive`"
+                )));
+            };
+            Ok(CallPattern {
+                text: call.to_string(),
+                method: op.method.to_string(),
+                path: path_regex(op.path),
+                operation: Some(op),
+            })
+        }
+        Some((method, path)) => {
+            let path = path.trim();
+            if !["GET", "HEAD", "POST", "PUT", "DELETE"].contains(&method) {
+                return Err(bad(format!(
+                    "`{method}` is not a method the Engine API uses; write GET, HEAD, POST, PUT or DELETE, then the path, e.g. `PUT /containers/*/archive`"
+                )));
+            }
+            if !path.starts_with('/') || path.contains(['?', ' ']) {
+                return Err(bad(format!(
+                    "`{path}` is not a path pattern; write it from its first slash, without a query, `*` for one segment and `**` for several, e.g. `PUT /containers/*/archive`"
+                )));
+            }
+            Ok(CallPattern {
+                text: call.to_string(),
+                method: method.to_string(),
+                path: path_regex(unversioned(path)),
+                operation: None,
+            })
+        }
+    }
+}
+
+fn status_pin(file: &TomlFile, table: &DeTable<'_>, status: &Spanned<DeValue<'_>>) -> Result<Seen, FileError> {
+    let code = match status.get_ref() {
+        DeValue::Integer(i) => u16::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .filter(|s| (100..=599).contains(s)),
+        _ => return Err(file.wrong_type("status", status, "an HTTP status, e.g. 500")),
+    };
+    let Some(code) = code else {
+        return Err(file.bad_value(
+            "status",
+            status,
+            "not an HTTP status; write the status the engine answers, from 100 to 599, e.g. 500",
+        ));
+    };
+    if let Some(v) = table.get("value") {
+        return Err(file.bad_value(
+            "value",
+            v,
+            "`value` goes with `field`; a status deviation takes `message = \"<regex>\"` at most",
+        ));
+    }
+    let message = match file.get_str(table, "message")? {
+        None => None,
+        Some((m, span)) => Some(Regex::new(m).map_err(|e| {
+            file.error(
+                span,
+                FileErrorKind::BadValue {
+                    key: "message".into(),
+                    message: format!(
+                        "not a valid regex ({}); it is searched in the engine's message, so plain words work, with \\ before any of .*+?()[]{{}}|^$",
+                        e.to_string().lines().last().unwrap_or_default().trim()
+                    ),
+                },
+            )
+        })?),
+    };
+    Ok(Seen::Status { status: code, message })
+}
+
+fn field_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result<Seen, FileError> {
+    if let Some(m) = table.get("message") {
+        return Err(file.bad_value(
+            "message",
+            m,
+            "`message` goes with `status`; a field deviation is `field` and `value`",
+        ));
+    }
+    let (pointer, pointer_span) = file.get_str(table, "field")?.expect("the caller saw `field`");
+    if let Err(why) = json_pointer(pointer) {
+        return Err(file.error(
+            pointer_span,
+            FileErrorKind::BadValue {
+                key: "field".into(),
+                message: format!(
+                    "`{pointer}` is not a JSON pointer: {why}; write it as `/Warnings` or `/State/Running`"
+                ),
+            },
+        ));
+    }
+    let Some(value) = table.get("value") else {
+        return Err(file.error(
+            at,
+            FileErrorKind::Missing {
+                what: format!("the `value` of `field = \"{pointer}\"`"),
+                hint: "add `value = \"<the value the engine sends there, as JSON>\"`, e.g. `value = \"null\"`".into(),
+            },
+        ));
+    };
+    let DeValue::String(text) = value.get_ref() else {
+        return Err(file.wrong_type(
+            "value",
+            value,
+            "the value written as JSON in a string (TOML has no null), e.g. \"null\", \"0\" or '\"exited\"'",
+        ));
+    };
+    let value = serde_json::from_str::<Value>(text).map_err(|e| {
+        file.bad_value(
+            "value",
+            value,
+            format!("not JSON ({e}); write the value as JSON: \"null\", \"false\", \"0\", '[\"a\"]', and a JSON string with its quotes: '\"exited\"'"),
+        )
+    })?;
+    Ok(Seen::Field {
+        pointer: pointer.to_string(),
+        value,
+    })
+}
+
+/// Whether `p` is an RFC 6901 JSON pointer: empty, or `/`-separated tokens
+/// in which `~` is only `~0` or `~1`.
+fn json_pointer(p: &str) -> Result<(), &'static str> {
+    if !p.is_empty() && !p.starts_with('/') {
+        return Err("it must start with `/`");
+    }
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err("`~` must be followed by 0 or 1 (`~0` is `~`, `~1` is `/`)");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deviation(text: &str) -> Result<Deviation, FileError> {
+        let file = TomlFile::new("k.toml", format!("[deviation]\n{text}"));
+        let root = file.parse()?;
+        parse(&file, root.get("deviation").unwrap())
+    }
+
+    fn status(method: &str, path: &str, status: u16, message: &str) -> Observed {
+        Observed {
+            method: method.into(),
+            path: path.into(),
+            fact: Fact::Status {
+                status,
+                message: message.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn an_operation_id_matches_its_method_and_template_at_any_version() {
+        let d = deviation("call = \"PutContainerArchive\"\nstatus = 500\nmessage = \"rootfs is marked read-only\"\n")
+            .unwrap();
+        let path = "/v1.41/containers/0a02573c/archive?path=%2Ftmp";
+        assert!(d.matches(&status("PUT", path, 500, "container rootfs is marked read-only")));
+        assert!(d.matches(&status(
+            "PUT",
+            "/containers/0a02573c/archive",
+            500,
+            "rootfs is marked read-only"
+        )));
+        // Another status, message, method or path is another deviation.
+        assert!(!d.matches(&status("PUT", path, 403, "container rootfs is marked read-only")));
+        assert!(!d.matches(&status("PUT", path, 500, "no space left on device")));
+        assert!(!d.matches(&status("HEAD", path, 500, "container rootfs is marked read-only")));
+        assert!(!d.matches(&status(
+            "PUT",
+            "/v1.41/containers/a/b/archive",
+            500,
+            "rootfs is marked read-only"
+        )));
+        assert!(!d.matches(&Observed::field_value("PUT", path, "/message", Value::Null)));
+        assert_eq!(
+            d.to_string(),
+            "PutContainerArchive (PUT /containers/{id}/archive) answering 500 with a message matching /rootfs is marked read-only/"
+        );
+    }
+
+    #[test]
+    fn image_names_hold_slashes_and_patterns_use_stars() {
+        let d = deviation("call = \"ImagePush\"\nstatus = 200\n").unwrap();
+        assert!(d.matches(&status("POST", "/v1.41/images/127.0.0.1:1/dh-x/push?tag=t", 200, "")));
+        let d = deviation("call = \"POST /networks/*/connect\"\nstatus = 200\n").unwrap();
+        assert!(d.matches(&status("POST", "/v1.41/networks/dh-n/connect", 200, "")));
+        assert!(!d.matches(&status("POST", "/v1.41/networks/dh-n/disconnect", 200, "")));
+        assert_eq!(d.to_string(), "POST /networks/*/connect answering 200");
+        let d = deviation("call = \"GET /v1.41/**\"\nstatus = 500\n").unwrap();
+        assert!(d.matches(&status("GET", "/v1.40/images/a/b/json", 500, "")));
+    }
+
+    #[test]
+    fn a_field_pin_matches_the_pointer_and_the_exact_value() {
+        let d = deviation("call = \"VolumeList\"\nfield = \"/Warnings\"\nvalue = \"null\"\n").unwrap();
+        assert!(d.matches(&Observed::field_value(
+            "GET",
+            "/v1.41/volumes",
+            "/Warnings",
+            Value::Null
+        )));
+        assert!(!d.matches(&Observed::field_value(
+            "GET",
+            "/v1.41/volumes",
+            "/Warnings",
+            serde_json::json!({})
+        )));
+        assert!(!d.matches(&Observed::field_value("GET", "/v1.41/volumes", "/Volumes", Value::Null)));
+        assert!(!d.matches(&status("GET", "/v1.41/volumes", 500, "")));
+        assert_eq!(d.to_string(), "VolumeList (GET /volumes) replying /Warnings = null");
+        let d =
+            deviation("call = \"NetworkList\"\nfield = \"/*/Labels/dockhand.net\"\nvalue = '[\"a\",\"b\"]'\n").unwrap();
+        let seen = serde_json::json!(["a", "b"]);
+        assert!(d.matches(&Observed::field_value(
+            "GET",
+            "/v1.41/networks?filters=x",
+            "/*/Labels/dockhand.net",
+            seen
+        )));
+    }
+
+    #[test]
+    fn observed_facts_read_as_one_line_and_round_trip_as_json() {
+        let o = status("PUT", "/v1.41/containers/a/archive", 500, "rootfs is marked read-only");
+        assert_eq!(
+            o.to_string(),
+            "PUT /v1.41/containers/a/archive answering 500 \"rootfs is marked read-only\""
+        );
+        let j = serde_json::to_value(&o).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"method": "PUT", "path": "/v1.41/containers/a/archive", "fact": "status", "status": 500, "message": "rootfs is marked read-only"})
+        );
+        assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), o);
+        let f = Observed::field_value("GET", "/v1.41/volumes", "/Warnings", Value::Null);
+        assert_eq!(f.to_string(), "GET /v1.41/volumes replying /Warnings = null");
+        let j = serde_json::to_value(&f).unwrap();
+        assert_eq!(j["fact"], "field");
+        assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), f);
+    }
+
+    #[test]
+    fn the_version_prefix_and_query_are_ignored_only_when_they_are_one() {
+        assert_eq!(unversioned("/v1.41/containers/a/json?size=1"), "/containers/a/json");
+        assert_eq!(unversioned("/volumes"), "/volumes");
+        assert_eq!(unversioned("/v1/x"), "/v1/x");
+        assert_eq!(unversioned("/volumes/v1.2"), "/volumes/v1.2");
+    }
+
+    /// The message of the error a deviation table gets.
+    fn error(text: &str) -> String {
+        deviation(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn malformed_pins_are_rejected_with_the_line_and_what_to_write() {
+        let e = error("call = \"PutContainerArchiv\"\nstatus = 500\n");
+        assert!(
+            e.starts_with("invalid `call` in k.toml line 2, column 8: no operation `PutContainerArchiv` in the v1.41 reference; did you mean `PutContainerArchive`?"),
+            "{e}"
+        );
+        let e = error("call = \"FETCH /containers/*\"\nstatus = 500\n");
+        assert!(e.contains("`FETCH` is not a method"), "{e}");
+        let e = error("call = \"GET containers\"\nstatus = 500\n");
+        assert!(e.contains("`containers` is not a path pattern"), "{e}");
+        let e = error("call = \"VolumeList\"\nstatus = 1000\n");
+        assert!(
+            e.starts_with("invalid `status` in k.toml line 3, column 10: not an HTTP status"),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\nstatus = \"500\"\n");
+        assert_eq!(
+            e,
+            "`status` in k.toml line 3, column 10 must be an HTTP status, e.g. 500, not a string"
+        );
+        let e = error("call = \"VolumeList\"\nstatus = 500\nmessage = \"(unclosed\"\n");
+        assert!(
+            e.starts_with("invalid `message` in k.toml line 4, column 11: not a valid regex"),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\nfield = \"Warnings\"\nvalue = \"null\"\n");
+        assert!(
+            e.contains("`Warnings` is not a JSON pointer: it must start with `/`"),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\nfield = \"/a~2\"\nvalue = \"null\"\n");
+        assert!(e.contains("`~` must be followed by 0 or 1"), "{e}");
+        let e = error("call = \"VolumeList\"\nfield = \"/Warnings\"\nvalue = \"nil\"\n");
+        assert!(
+            e.starts_with("invalid `value` in k.toml line 4, column 9: not JSON"),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\nfield = \"/Warnings\"\nvalue = 0\n");
+        assert!(e.contains("must be the value written as JSON in a string"), "{e}");
+        let e = error("call = \"VolumeList\"\nfield = \"/Warnings\"\n");
+        assert!(
+            e.starts_with("missing the `value` of `field = \"/Warnings\"` in k.toml line 1, column 1; add `value = "),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\nstatus = 500\nfield = \"/Warnings\"\nvalue = \"null\"\n");
+        assert!(
+            e.starts_with(
+                "invalid `field` in k.toml line 4, column 9: a deviation is either a status or a field, not both"
+            ),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\n");
+        assert!(
+            e.starts_with("missing what the engine does instead in k.toml line 1, column 1; add `status = "),
+            "{e}"
+        );
+        let e = error("status = 500\n");
+        assert!(
+            e.starts_with("missing `call` of the deviation in k.toml line 1, column 1; add `call = "),
+            "{e}"
+        );
+        let e = error("call = \"VolumeList\"\nstatus = 500\nvalue = \"null\"\n");
+        assert!(e.contains("`value` goes with `field`"), "{e}");
+        let e = error("call = \"VolumeList\"\nstatus = 500\nmesage = \"x\"\n");
+        assert_eq!(
+            e,
+            "unknown key `mesage` in k.toml line 4, column 1; did you mean `message`? valid keys: call, status, message, field, value"
+        );
+    }
+}
