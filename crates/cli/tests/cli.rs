@@ -372,7 +372,8 @@ fn a_listed_known_failure_that_passes_is_reported_fixed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("known.toml"),
-        "[[known-failure]]\ncheck = \"containers/lifecycle/*\"\nengine = \"*\"\nversion = \"*\"\nreason = \"test: listed on purpose\"\n",
+        "[[known-failure]]\ncheck = \"containers/lifecycle/*\"\nengine = \"*\"\nversion = \"*\"\nreason = \"test: listed on purpose\"\n\
+         [known-failure.deviation]\ncall = \"ContainerStart\"\nstatus = 500\n",
     )
     .unwrap();
     let o = support::dockhand()
@@ -388,4 +389,34 @@ fn a_listed_known_failure_that_passes_is_reported_fixed() {
         "{out}"
     );
     assert!(out.contains("known.toml"), "the summary says which file to edit: {out}");
+}
+
+#[test]
+fn a_known_failures_entry_without_a_pin_or_with_a_malformed_one_exits_3_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = "[[known-failure]]\ncheck = \"system/ping\"\nreason = \"test: listed on purpose\"\n";
+    for (text_of_file, want) in [
+        (
+            format!("# mine\n{entry}"),
+            "missing the deviation of the entry in known.toml line 2, column 1; every known failure pins what the engine does instead",
+        ),
+        (
+            format!("{entry}[known-failure.deviation]\ncall = \"SystemPing\"\nstatus = 99\n"),
+            "invalid `status` in known.toml line 6, column 10: not an HTTP status",
+        ),
+        (
+            format!("{entry}[known-failure.deviation]\ncall = \"SystemPng\"\nstatus = 500\n"),
+            "invalid `call` in known.toml line 5, column 8: no operation `SystemPng` in the v1.41 reference; did you mean `SystemPing`?",
+        ),
+    ] {
+        std::fs::write(dir.path().join("known.toml"), text_of_file).unwrap();
+        let o = support::dockhand()
+            .current_dir(dir.path())
+            .args(["check", "--known-failures", "known.toml", "system/ping"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{err}");
+    }
 }
