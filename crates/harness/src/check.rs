@@ -12,7 +12,7 @@ use std::pin::Pin;
 use dockhand_engine::{ApiVersion, EngineError};
 
 use crate::context::Ctx;
-use crate::deviation::Observed;
+use crate::observed::Observed;
 
 /// What a check needs beyond a reachable engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 
 use crate::check::{CheckError, Mismatch};
 use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
-use crate::deviation::Observed;
 use crate::objects::ObjectKind;
+use crate::observed::Observed;
 use crate::probe::ProbeImage;
 
 // The labels (and the host and owner they name) live with the object

@@ -1,11 +1,9 @@
-//! Pinned deviations. [`Observed`] is what a failed check saw, as facts a
-//! program can compare: the call (method and path as sent) and either the
-//! reply's status with the engine's message, or one field of the reply (a
-//! JSON pointer) with the value found there. [`Deviation`] is what a
-//! known-failures entry excuses, read from its `[known-failure.deviation]`
-//! table: the call (an operation id of the v1.41 reference, or a method and a
-//! path pattern) and the status (optionally with a regex on the message) or
-//! the field and value the engine gives instead of what the reference says.
+//! Pinned deviations: [`Deviation`] is what a known-failures entry excuses,
+//! read from its `[known-failure.deviation]` table: the call (an operation id
+//! of the v1.41 reference, or a method and a path pattern) and the status
+//! (optionally with a regex on the message) or the field and value the engine
+//! gives instead of what the reference says. It is matched against the
+//! [`Observed`] facts of a failure.
 //!
 //! A known failure is only as good as its pin: a listed case that fails in
 //! any way but the pinned one is a failure (see [`crate::known::Listed::judge`]),
@@ -24,14 +22,13 @@
 use std::fmt;
 use std::ops::Range;
 
-use dockhand_engine::Response;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::config::{FileError, FileErrorKind, TomlFile};
+use crate::observed::{Fact, Observed};
 use crate::operations::{self, Operation, OPERATIONS};
 use crate::select::closest;
 
@@ -43,104 +40,6 @@ pub const DEVIATION_EXAMPLE: &str =
     "[known-failure.deviation] with `call = \"<operation id, e.g. PutContainerArchive, or METHOD /path/*>\"` \
      and either `status = <the status the engine answers>` (optionally `message = \"<regex on its message>\"`) \
      or `field = \"/json/pointer\"` and `value = \"<the value it sends, as JSON>\"`";
-
-/// What a failed check saw of one call: the request, and one fact of the reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Observed {
-    pub method: String,
-    /// The path as sent (with the `/v1.xx` prefix and the query), or the
-    /// unversioned path or template when the check knows no more.
-    pub path: String,
-    #[serde(flatten)]
-    pub fact: Fact,
-}
-
-/// The fact of a reply a failure is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "fact", rename_all = "kebab-case")]
-pub enum Fact {
-    /// The status, and the engine's `message` (the raw body when it sent none).
-    Status { status: u16, message: String },
-    /// A field of the reply's JSON: its pointer (RFC 6901) and the value
-    /// there, null when absent. A check reporting a field of every element of
-    /// a list writes `*` for the index and the values as an array, sorted.
-    Field { pointer: String, value: Value },
-}
-
-impl Observed {
-    /// The status and message of a reply.
-    pub fn status(resp: &Response) -> Self {
-        Observed {
-            method: resp.method.to_string(),
-            path: resp.path.clone(),
-            fact: Fact::Status {
-                status: resp.status.as_u16(),
-                message: resp.message(),
-            },
-        }
-    }
-
-    /// A field of a reply: the value at `pointer` in its JSON `body` (null when absent).
-    pub fn field(resp: &Response, body: &Value, pointer: &str) -> Self {
-        Self::field_value(
-            resp.method.as_str(),
-            &resp.path,
-            pointer,
-            body.pointer(pointer).cloned().unwrap_or(Value::Null),
-        )
-    }
-
-    /// A field the check read from a call whose reply it no longer holds.
-    pub fn field_value(method: &str, path: &str, pointer: &str, value: Value) -> Self {
-        Observed {
-            method: method.to_string(),
-            path: path.to_string(),
-            fact: Fact::Field {
-                pointer: pointer.to_string(),
-                value,
-            },
-        }
-    }
-
-    /// From an engine error, when it is an API error (a status the check did not accept).
-    pub fn of_engine_error(e: &dockhand_engine::EngineError) -> Option<Self> {
-        match e {
-            dockhand_engine::EngineError::Api {
-                method,
-                path,
-                status,
-                message,
-            } => Some(Observed {
-                method: method.to_string(),
-                path: path.clone(),
-                fact: Fact::Status {
-                    status: status.as_u16(),
-                    message: message.clone(),
-                },
-            }),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Observed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path)?;
-        match &self.fact {
-            Fact::Status { status, message } if message.is_empty() => write!(f, " answering {status}"),
-            Fact::Status { status, message } => write!(f, " answering {status} {:?}", preview(message)),
-            Fact::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
-        }
-    }
-}
-
-/// At most 200 characters of a message, for one-line reports.
-fn preview(s: &str) -> String {
-    match s.char_indices().nth(200) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
-}
 
 /// The call a deviation is about: an operation of the reference, or a method
 /// and a path pattern.
@@ -551,26 +450,6 @@ mod tests {
             "/*/Labels/dockhand.net",
             seen
         )));
-    }
-
-    #[test]
-    fn observed_facts_read_as_one_line_and_round_trip_as_json() {
-        let o = status("PUT", "/v1.41/containers/a/archive", 500, "rootfs is marked read-only");
-        assert_eq!(
-            o.to_string(),
-            "PUT /v1.41/containers/a/archive answering 500 \"rootfs is marked read-only\""
-        );
-        let j = serde_json::to_value(&o).unwrap();
-        assert_eq!(
-            j,
-            serde_json::json!({"method": "PUT", "path": "/v1.41/containers/a/archive", "fact": "status", "status": 500, "message": "rootfs is marked read-only"})
-        );
-        assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), o);
-        let f = Observed::field_value("GET", "/v1.41/volumes", "/Warnings", Value::Null);
-        assert_eq!(f.to_string(), "GET /v1.41/volumes replying /Warnings = null");
-        let j = serde_json::to_value(&f).unwrap();
-        assert_eq!(j["fact"], "field");
-        assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), f);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use dockhand_engine::CallRecord;
 use serde::{Deserialize, Serialize};
 
-use crate::deviation::Observed;
+use crate::observed::Observed;
 
 /// The outcome of one check case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -295,7 +295,7 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deviation::{Fact, Observed};
+    use crate::observed::{Fact, Observed};
 
     fn parse(text: &str) -> Result<KnownFailures, FileError> {
         KnownFailures::parse(&TomlFile::new("known-failures.toml", text))

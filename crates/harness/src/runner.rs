@@ -531,7 +531,7 @@ fn classify(e: CheckError) -> (Outcome, bool) {
         }
         CheckError::Engine(e) if e.is_engine_down() => (Outcome::Error { message: e.to_string() }, true),
         CheckError::Engine(e) => {
-            let observed = crate::deviation::Observed::of_engine_error(&e);
+            let observed = crate::observed::Observed::of_engine_error(&e);
             (
                 Outcome::Failed {
                     message: e.to_string(),

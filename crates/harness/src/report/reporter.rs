@@ -157,10 +157,10 @@ pub(crate) mod fixtures {
             2,
             Outcome::Failed {
                 message: "start of a created container (POST /v1.41/containers/abc/start): expected status 204, got status 500".into(),
-                observed: Some(crate::deviation::Observed {
+                observed: Some(crate::observed::Observed {
                     method: "POST".into(),
                     path: "/v1.41/containers/abc/start".into(),
-                    fact: crate::deviation::Fact::Status {
+                    fact: crate::observed::Fact::Status {
                         status: 500,
                         message: "boom".into(),
                     },
