@@ -7,98 +7,25 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use dockhand_daemon::{sweep_stale_in, DaemonError, PrivateEngine, PrivateEngineOptions};
-use dockhand_engine::{ConnectOptions, Deadlines, Engine, Request};
+use dockhand_engine::{Engine, Request};
+
+mod common;
+use common::engines::{connect, start_private as start, unique_name};
+use common::host::{alive, assert_dir_released, mounts_under, netns_exists, processes_mentioning, state, wait_until};
 
 /// A name unique to this test and process (test threads and concurrent runs share the host).
 fn name(test: &str) -> String {
-    format!("d{}-{test}", std::process::id())
-}
-
-async fn start(opts: PrivateEngineOptions) -> PrivateEngine {
-    let t = Instant::now();
-    match PrivateEngine::start(opts).await {
-        Ok(e) => {
-            eprintln!(
-                "private engine {} ready in {:?} (dockerd {:?})",
-                e.name(),
-                t.elapsed(),
-                e.ready_after()
-            );
-            e
-        }
-        Err(e) => panic!("cannot start a private engine (these tests need root and dockerd): {e}"),
-    }
+    unique_name("d", test)
 }
 
 async fn client(engine: &PrivateEngine) -> Engine {
-    Engine::connect(ConnectOptions {
-        endpoint: engine.endpoint(),
-        deadlines: Deadlines {
-            call: Duration::from_secs(10),
-            stream_idle: Duration::from_secs(10),
-        },
-        pinned_version: None,
-    })
-    .await
-    .expect("connect to the private engine")
-}
-
-/// Processes whose command line mentions `needle`.
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if pid == std::process::id() {
-            continue;
-        }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if stat
-            .rsplit_once(')')
-            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        {
-            continue;
-        }
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        if cmd.contains(needle) {
-            out.push(format!("{pid}: {cmd}"));
-        }
-    }
-    out
-}
-
-/// True when `pid` exists and is not a zombie (killed orphans wait for init to reap them).
-fn alive(pid: u64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        !stat
-            .rsplit_once(')')
-            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-    })
-}
-
-fn mounts_under(dir: &Path) -> Vec<String> {
-    let prefix = dir.to_string_lossy().to_string();
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .filter(|m| m.starts_with(&prefix))
-        .map(String::from)
-        .collect()
+    connect(engine.endpoint(), Duration::from_secs(10)).await
 }
 
 /// Asserts that nothing of the engine is left on the host.
 fn assert_gone(name: &str, dir: &Path) {
-    let dir_s = dir.to_string_lossy().to_string();
-    assert_eq!(processes_mentioning(&dir_s), Vec::<String>::new(), "processes left");
-    assert_eq!(mounts_under(dir), Vec::<String>::new(), "mounts left");
-    assert!(!dir.exists(), "{} left", dir.display());
-    assert!(
-        !Path::new("/run/netns").join(format!("dockhand-{name}")).exists(),
-        "netns left"
-    );
+    assert_dir_released(dir);
+    assert!(!netns_exists(&format!("dockhand-{name}")), "netns left");
     assert!(
         !Path::new(dockhand_daemon::LOCK_DIR)
             .join(format!("{name}.lock"))
@@ -168,7 +95,7 @@ async fn start_freeze_kill_restart_shutdown() {
     let mut pe = start(PrivateEngineOptions::new(&n)).await;
     let dir = pe.dir().to_path_buf();
     assert!(pe.socket_path().starts_with(&dir));
-    assert!(Path::new("/run/netns").join(pe.netns()).exists());
+    assert!(netns_exists(&pe.netns()));
     let pid = pe.pid().expect("a pid");
     assert_eq!(
         std::fs::read_to_string(dir.join("docker.pid")).unwrap().trim(),
@@ -195,8 +122,7 @@ async fn start_freeze_kill_restart_shutdown() {
 
     pe.freeze().unwrap();
     assert!(pe.is_frozen() && pe.is_running());
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    assert!(stat.rsplit_once(')').unwrap().1.trim_start().starts_with('T'), "{stat}");
+    assert_eq!(state(pid), Some('T'), "a frozen dockerd is stopped");
     pe.thaw().unwrap();
     assert_eq!(engine.ping().await.unwrap().status, 200);
 
@@ -249,7 +175,7 @@ async fn dropping_an_engine_leaves_no_containers_shims_or_mounts() {
         .unwrap()
         .json::<serde_json::Value>()
         .unwrap();
-    let pid = inspect["State"]["Pid"].as_u64().unwrap();
+    let pid = inspect["State"]["Pid"].as_u64().unwrap() as u32;
     assert!(alive(pid));
     let shims = processes_mentioning(&format!("-id {id}"));
     assert_eq!(shims.len(), 1, "one shim for the container: {shims:?}");
@@ -289,7 +215,7 @@ async fn live_restore_containers_survive_restart_and_shutdown_removes_them() {
         .unwrap()
         .json::<serde_json::Value>()
         .unwrap();
-    let pid = before["State"]["Pid"].as_u64().unwrap();
+    let pid = before["State"]["Pid"].as_u64().unwrap() as u32;
 
     pe.kill().await.unwrap();
     pe.restart(["--live-restore"]).await.unwrap();
@@ -301,7 +227,7 @@ async fn live_restore_containers_survive_restart_and_shutdown_removes_them() {
         .unwrap();
     assert_eq!(after["State"]["Running"], true);
     assert_eq!(
-        after["State"]["Pid"].as_u64().unwrap(),
+        after["State"]["Pid"].as_u64().unwrap() as u32,
         pid,
         "the same process survived the crash"
     );
@@ -364,26 +290,14 @@ async fn invalid_names_and_paths_are_refused_before_anything_starts() {
     assert!(e.to_string().contains("shorter"), "{e}");
 }
 
-/// Run as a child process by the sweep test: starts an engine and dies without cleaning up.
-#[tokio::test]
-async fn crash_helper() {
-    let Ok(name) = std::env::var("DOCKHAND_CRASH_HELPER") else {
-        return;
-    };
-    let base = std::env::var("DOCKHAND_CRASH_BASE").unwrap();
-    let pe = start(PrivateEngineOptions::new(&name).base_dir(base)).await;
-    println!("READY {}", pe.dir().display());
-    std::process::abort();
-}
-
 #[tokio::test]
 async fn sweep_removes_what_a_crashed_run_left() {
     let n = name("crash");
     let base = tempdir("sweep");
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_helper", "--nocapture", "--test-threads=1"])
-        .env("DOCKHAND_CRASH_HELPER", &n)
-        .env("DOCKHAND_CRASH_BASE", &base)
+    // A process of its own that starts an engine and aborts (tests/helpers/crash.rs).
+    let out = Command::new(env!("CARGO_BIN_EXE_dockhand-daemon-crash-helper"))
+        .arg(&n)
+        .arg(&base)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -393,13 +307,11 @@ async fn sweep_removes_what_a_crashed_run_left() {
         String::from_utf8_lossy(&out.stderr)
     );
     let dir = base.join(&n);
-    assert!(dir.exists() && Path::new("/run/netns").join(format!("dockhand-{n}")).exists());
+    assert!(dir.exists() && netns_exists(&format!("dockhand-{n}")));
     // The daemons died with their parent (PR_SET_PDEATHSIG).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !processes_mentioning(&dir.to_string_lossy()).is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(processes_mentioning(&dir.to_string_lossy()), Vec::<String>::new());
+    wait_until("the daemons die with their parent", Duration::from_secs(5), || {
+        processes_mentioning(&dir.to_string_lossy()).is_empty()
+    });
     assert!(
         !mounts_under(&dir).is_empty(),
         "a crash leaves dockerd's data-root mount"

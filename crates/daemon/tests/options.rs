@@ -4,25 +4,18 @@
 use std::time::Duration;
 
 use dockhand_daemon::{DaemonError, PrivateEngine, PrivateEngineOptions};
-use dockhand_engine::{ConnectOptions, Deadlines, Engine};
+
+mod common;
+use common::engines::{connect, start_private, unique_name};
 
 async fn info(pe: &PrivateEngine) -> serde_json::Value {
-    let e = Engine::connect(ConnectOptions {
-        endpoint: pe.endpoint(),
-        deadlines: Deadlines::default(),
-        pinned_version: None,
-    })
-    .await
-    .expect("connect to the private engine");
+    let e = connect(pe.endpoint(), Duration::from_secs(30)).await;
     e.system_info().await.expect("GET /info")
 }
 
 #[tokio::test]
 async fn restart_applies_new_options_and_errors_quote_the_log() {
-    let name = format!("o{}-opts", std::process::id());
-    let mut pe = PrivateEngine::start(PrivateEngineOptions::new(&name))
-        .await
-        .unwrap_or_else(|e| panic!("these tests need root and dockerd: {e}"));
+    let mut pe = start_private(PrivateEngineOptions::new(unique_name("o", "opts"))).await;
     assert!(pe.extra_args().is_empty());
     assert_eq!(info(&pe).await["LiveRestoreEnabled"], false);
 
