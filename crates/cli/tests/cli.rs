@@ -3,19 +3,16 @@
 //! left with (nothing labelled by the run).
 
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod support;
-use support::{count, events, run, text};
+use crate::kit::serial::{self, Serial};
+use crate::kit::{assert_run_clean, count, dockhand, events, run, run_id, text, Signal, WAIT};
 
 /// Runs that sweep would see each other's planted orphans: one at a time.
-static ENGINE: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ENGINE.lock().unwrap_or_else(|p| p.into_inner())
+fn serial() -> Serial {
+    serial::exclusive(serial::ENGINE)
 }
 
 #[test]
@@ -29,7 +26,7 @@ fn check_passes_and_leaves_nothing_behind() {
             .iter()
             .find(|e| e["event"] == "run-started")
             .expect("a run-started event");
-        let run_id = started["run_id"].as_str().expect("run-started has run_id").to_string();
+        let run_id = started["run_id"].as_str().expect("run-started has run_id");
         let finished: Vec<&Value> = ev.iter().filter(|e| e["event"] == "check-finished").collect();
         assert_eq!(finished.len(), 1, "{}", text(&o));
         assert_eq!(finished[0]["case"]["id"], "containers/lifecycle/start-stop-logs");
@@ -38,10 +35,8 @@ fn check_passes_and_leaves_nothing_behind() {
             finished[0]["transcript"].as_array().is_some_and(|t| t.len() >= 10),
             "the transcript records the calls"
         );
-        let label = format!("dockhand.run={run_id}");
-        for kind in ["container", "volume", "network"] {
-            assert_eq!(count(kind, &label), 0, "round {round}: {kind} left by run {run_id}");
-        }
+        eprintln!("round {round}");
+        assert_run_clean(run_id);
     }
 }
 
@@ -111,11 +106,7 @@ fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
     assert!(err.contains("unix:///run/dockhand-no-such.sock (from --host)"), "{err}");
     assert!(err.contains("the socket does not exist"), "{err}");
 
-    let o = support::dockhand()
-        .args(["check"])
-        .env("DOCKER_HOST", "tcp://127.0.0.1:1")
-        .output()
-        .unwrap();
+    let o = dockhand(["check"]).env("DOCKER_HOST", "tcp://127.0.0.1:1").output();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -144,48 +135,30 @@ fn version_names_both_sides() {
 
 #[test]
 fn a_killed_run_resumes_without_duplicates_or_leftovers() {
-    use std::io::{BufRead, BufReader};
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
     let jdir = dir.path().join("journal");
-    let mut child = support::dockhand()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--jobs",
-            "1",
-            "--repeat",
-            "12",
-            "containers/lifecycle/*",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut finished = 0;
-    let mut run_id = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if v["event"] == "run-started" {
-            run_id = v["run_id"].as_str().unwrap().to_string();
-        }
-        if v["event"] == "check-finished" {
-            finished += 1;
-            if finished == 3 {
-                child.kill().unwrap(); // SIGKILL: no cleanup, no final event
-                break;
-            }
-        }
+    let mut child = dockhand([
+        "check",
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+        "--repeat",
+        "12",
+        "containers/lifecycle/*",
+    ])
+    .dir(dir.path())
+    .spawn();
+    let run_id = run_id(&[child.wait_for_event("run-started")]);
+    for _ in 0..3 {
+        child.wait_for_event("check-finished");
     }
-    child.wait().unwrap();
-    assert_eq!(finished, 3);
+    child.kill(); // SIGKILL: no cleanup, no final event
 
-    let o = support::dockhand()
-        .current_dir(dir.path())
-        .args(["check", "--format", "json", "--resume"])
-        .output()
-        .unwrap();
+    let o = dockhand(["check", "--format", "json", "--resume"])
+        .dir(dir.path())
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let ev = events(&o);
     let started = ev.iter().find(|e| e["event"] == "run-started").unwrap();
@@ -221,21 +194,14 @@ fn a_killed_run_resumes_without_duplicates_or_leftovers() {
         }
     }
     assert_eq!(seen.len(), 12);
-    let label = format!("dockhand.run={run_id}");
-    for kind in ["container", "volume", "network"] {
-        assert_eq!(count(kind, &label), 0, "{kind} left by run {run_id}");
-    }
+    assert_run_clean(&run_id);
 }
 
 #[test]
 fn config_errors_name_the_file_line_and_valid_keys() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("dockhand.toml"), "timeout = \"5s\"\njbos = 3\n").unwrap();
-    let o = support::dockhand()
-        .current_dir(dir.path())
-        .args(["config", "show"])
-        .output()
-        .unwrap();
+    let o = dockhand(["config", "show"]).dir(dir.path()).output();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -245,46 +211,22 @@ fn config_errors_name_the_file_line_and_valid_keys() {
     assert!(err.contains("jobs"), "lists the valid keys: {err}");
 }
 
-#[test]
-fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
-    use std::io::{BufRead, BufReader};
+/// The first interrupt stops scheduling, lets the running checks finish and
+/// clean up, reports the rest not run with the summary and how to finish the
+/// run, and exits 128 + the signal's number; nothing of the run is left.
+/// Seen twice: as `--format json` events, and in the terminal's words.
+fn the_first_interrupt_stops_scheduling_and_cleans_up(signal: Signal) {
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = support::dockhand()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--jobs",
-            "2",
-            "--repeat",
-            "30",
-            "containers/lifecycle/*",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut run_id = String::new();
-    for line in lines.by_ref() {
-        let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if v["event"] == "run-started" {
-            run_id = v["run_id"].as_str().unwrap().to_string();
-        }
-        if v["event"] == "check-finished" {
-            break;
-        }
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let rest: Vec<Value> = lines.map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let args = ["check", "--jobs", "2", "--repeat", "30", "containers/lifecycle/*"];
+
+    let mut child = dockhand(args).args(["--format", "json"]).dir(dir.path()).spawn();
+    let run_id = run_id(&[child.wait_for_event("run-started")]);
+    child.wait_for_event("check-finished");
+    child.signal(signal);
+    let done = child.finish(WAIT);
+    let rest = done.events();
+    assert_eq!(done.code(), Some(signal.exit_code()), "{signal:?}: {}", done.text());
     assert!(rest.iter().any(|e| e["event"] == "interrupted"), "{rest:?}");
     let not_run = rest
         .iter()
@@ -295,75 +237,85 @@ fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
         .iter()
         .rfind(|e| e["event"] == "run-finished")
         .expect("a final event");
-    assert_eq!(finished["exit_code"], 130);
-    let label = format!("dockhand.run={run_id}");
-    for kind in ["container", "volume", "network"] {
-        assert_eq!(count(kind, &label), 0, "{kind} left by the interrupted run {run_id}");
-    }
+    assert_eq!(finished["exit_code"], signal.exit_code());
+    assert_run_clean(&run_id);
+
+    let mut child = dockhand(args).dir(dir.path()).spawn();
+    let first = child.wait_for_line("the run's first line", |l| l.starts_with("Running "));
+    let run_id = first.rsplit_once("; run ").expect("the run id").1.trim().to_string();
+    child.wait_for_line("a finished case", |l| l.starts_with("PASS "));
+    child.signal(signal);
+    let done = child.finish(WAIT);
+    assert_eq!(done.code(), Some(signal.exit_code()), "{signal:?}: {}", done.text());
+    assert!(
+        done.stdout.lines().any(|l| l.starts_with("Summary ")),
+        "the summary: {}",
+        done.text()
+    );
+    let hint = done
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Interrupted at ") && l.ends_with("; `dockhand check --resume` runs them."))
+        .unwrap_or_else(|| panic!("how to finish the run: {}", done.text()));
+    let not_run: usize = hint
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of cases not run: {hint}"));
+    assert!(not_run >= 20, "scheduling stopped: only {not_run} not run: {hint}");
+    assert_run_clean(&run_id);
+}
+
+#[test]
+fn ctrl_c_stops_scheduling_cleans_up_and_exits_130() {
+    the_first_interrupt_stops_scheduling_and_cleans_up(Signal::Int);
+}
+
+#[test]
+fn sigterm_stops_scheduling_cleans_up_and_exits_143() {
+    the_first_interrupt_stops_scheduling_and_cleans_up(Signal::Term);
+}
+
+#[test]
+fn sighup_stops_scheduling_cleans_up_and_exits_129() {
+    the_first_interrupt_stops_scheduling_and_cleans_up(Signal::Hup);
 }
 
 #[test]
 fn a_second_ctrl_c_aborts_and_says_how_to_sweep() {
-    use std::io::{BufRead, BufReader};
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = support::dockhand()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--jobs",
-            "2",
-            "--repeat",
-            "30",
-            "containers/lifecycle/*",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        if line.unwrap().contains("\"event\":\"check-started\"") {
-            break;
-        }
-    }
+    let mut child = dockhand([
+        "check",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        "--repeat",
+        "30",
+        "containers/lifecycle/*",
+    ])
+    .dir(dir.path())
+    .spawn();
+    child.wait_for_event("check-started");
     for _ in 0..2 {
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        child.signal(Signal::Int);
         std::thread::sleep(Duration::from_millis(50));
     }
-    drop(lines);
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
+    let out = child.finish(WAIT);
+    let err = &out.stderr;
+    assert_eq!(out.code(), Some(130), "{err}");
     assert!(
         err.contains("aborted") && err.contains("dockhand check --resume"),
         "{err}"
     );
     // What the abort may have left is swept by the command it names.
-    let o = support::dockhand()
-        .current_dir(dir.path())
-        .args(["check", "--format", "json", "--resume"])
-        .output()
-        .unwrap();
+    let o = dockhand(["check", "--format", "json", "--resume"])
+        .dir(dir.path())
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let run_id = events(&o)
-        .iter()
-        .find(|e| e["event"] == "run-started")
-        .and_then(|e| e["run_id"].as_str().map(str::to_string))
-        .unwrap();
-    for kind in ["container", "volume", "network"] {
-        assert_eq!(
-            count(kind, &format!("dockhand.run={run_id}")),
-            0,
-            "{kind} left by {run_id}"
-        );
-    }
+    assert_run_clean(&run_id(&events(&o)));
 }
 
 #[test]
@@ -376,11 +328,9 @@ fn a_listed_known_failure_that_passes_is_reported_fixed() {
          [known-failure.deviation]\ncall = \"ContainerStart\"\nstatus = 500\n",
     )
     .unwrap();
-    let o = support::dockhand()
-        .current_dir(dir.path())
-        .args(["check", "--known-failures", "known.toml", "containers/lifecycle/*"])
-        .output()
-        .unwrap();
+    let o = dockhand(["check", "--known-failures", "known.toml", "containers/lifecycle/*"])
+        .dir(dir.path())
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(

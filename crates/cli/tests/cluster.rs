@@ -8,15 +8,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-mod support;
-use support::text;
+use crate::kit::host::{alive, assert_dir_released, netns_with_prefix};
+use crate::kit::text;
 
 fn dockhand(state: &Path, args: &[&str]) -> Output {
-    support::dockhand()
-        .args(args)
-        .env("DOCKHAND_CLUSTER_DIR", state)
-        .output()
-        .expect("run dockhand")
+    crate::kit::dockhand(args).env("DOCKHAND_CLUSTER_DIR", state).output()
 }
 
 /// Removes the cluster when the test ends, also when it panics.
@@ -34,63 +30,14 @@ impl Drop for Guard {
     }
 }
 
-/// Live processes whose command line mentions `needle`.
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if stat
-            .rsplit_once(')')
-            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        {
-            continue;
-        }
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        if cmd.contains(needle) && pid != std::process::id() {
-            out.push(format!("{pid}: {cmd}"));
-        }
-    }
-    out
-}
-
-fn netns_with_prefix(prefix: &str) -> Vec<String> {
-    std::fs::read_dir("/run/netns")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.starts_with(prefix))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn mounts_under(dir: &Path) -> Vec<String> {
-    let d = dir.to_string_lossy().to_string();
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.split(' ').nth(4).is_some_and(|m| m.starts_with(&d)))
-        .map(String::from)
-        .collect()
-}
-
 /// Asserts nothing of cluster `name` under `state` is left on the host.
 fn assert_nothing_left(state: &Path, name: &str) {
-    let dir = state.join(name);
-    assert!(!dir.exists(), "{} is left", dir.display());
-    let procs = processes_mentioning(&dir.to_string_lossy());
-    assert!(procs.is_empty(), "processes left: {procs:?}");
+    assert_dir_released(&state.join(name));
     let ns = netns_with_prefix(&format!("dhcluster-{name}"));
     assert!(
         ns.is_empty(),
         "network namespaces left (the bridge and veths live in them): {ns:?}"
     );
-    let mounts = mounts_under(&dir);
-    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
 }
 
 #[test]
@@ -210,14 +157,7 @@ fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_nothing_left(state.path(), &name);
     for pid in pids {
-        assert!(
-            !Path::new(&format!("/proc/{pid}")).exists() || {
-                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                stat.rsplit_once(')')
-                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-            },
-            "daemon {pid} is still running"
-        );
+        assert!(!alive(pid.parse().unwrap()), "daemon {pid} is still running");
     }
     let o = dockhand(state.path(), &["cluster", "rm", &name]);
     assert_eq!(o.status.code(), Some(3), "removing it twice: {}", text(&o));

@@ -7,17 +7,17 @@ use dockhand_engine::ApiVersion;
 use dockhand_harness::Coverage;
 use serde_json::Value;
 
-mod support;
+use crate::kit::{run, text};
 
 fn stdout(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "{}", support::text(o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(o));
     String::from_utf8(o.stdout.clone()).expect("utf-8 output")
 }
 
 #[test]
 fn totals_line_matches_the_registry() {
     let want = Coverage::of(&dockhand_suite::all(), ApiVersion::new(1, 41));
-    let out = stdout(&support::run(&["--api-version", "1.41", "coverage"]));
+    let out = stdout(&run(&["--api-version", "1.41", "coverage"]));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.last().copied(), Some(want.totals_line().as_str()));
     assert!(lines[0].starts_with("OPERATION"), "{}", lines[0]);
@@ -39,7 +39,7 @@ fn totals_line_matches_the_registry() {
 
 #[test]
 fn negotiates_with_the_engine_when_not_pinned() {
-    let out = stdout(&support::run(&["coverage"]));
+    let out = stdout(&run(&["coverage"]));
     let last = out.lines().last().unwrap_or_default().to_string();
     // This machine's engine speaks 1.41, dockhand's newest.
     let want = Coverage::of(&dockhand_suite::all(), ApiVersion::new(1, 41)).totals_line();
@@ -49,13 +49,7 @@ fn negotiates_with_the_engine_when_not_pinned() {
 #[test]
 fn json_has_every_operation_and_the_totals() {
     let want = Coverage::of(&dockhand_suite::all(), ApiVersion::new(1, 41));
-    let out = stdout(&support::run(&[
-        "--api-version",
-        "1.41",
-        "coverage",
-        "--format",
-        "json",
-    ]));
+    let out = stdout(&run(&["--api-version", "1.41", "coverage", "--format", "json"]));
     let v: Value = serde_json::from_str(out.trim()).expect("one JSON document");
     assert_eq!(v["api_version"], "1.41");
     let ops = v["operations"].as_array().expect("operations");
@@ -74,7 +68,7 @@ fn json_has_every_operation_and_the_totals() {
 
 #[test]
 fn an_older_pinned_version_leaves_out_newer_operations() {
-    let out = stdout(&support::run(&["--api-version", "1.30", "coverage"]));
+    let out = stdout(&run(&["--api-version", "1.30", "coverage"]));
     assert!(!out.lines().any(|l| l.starts_with("SystemPingHead ")), "{out}");
     assert!(out.lines().any(|l| l.starts_with("DistributionInspect ")), "{out}");
     let want = Coverage::of(&dockhand_suite::all(), ApiVersion::new(1, 30)).totals_line();

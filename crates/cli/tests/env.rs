@@ -1,23 +1,23 @@
 //! `dockhand env` end to end against this machine's engine: the example
 //! through `env run`, the failure paths (a service that never gets ready, a
-//! failing command, Ctrl-C, a bad compose file, a crashed dockhand), and
-//! up/ps/logs/down side by side. After each, nothing of the project is left
-//! (counted with curl, not with the code under test).
+//! failing command, an interrupt by Ctrl-C, SIGTERM or SIGHUP, a bad compose
+//! file, a crashed dockhand), and up/ps/logs/down side by side. After each,
+//! nothing of the project is left (counted with curl, not with the code
+//! under test).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::RwLock;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-mod support;
-use support::{dockhand, labelled, run, text, wait_exit, SYSTEM_SOCKET};
+use crate::kit::host::{alive, wait_until};
+use crate::kit::serial::{self, Serial};
+use crate::kit::{assert_none_labelled, dockhand, labelled, run, text, Running, Signal, SYSTEM_SOCKET};
 
-/// The crash test sweeps abandoned environments and asserts it did: it runs
-/// alone; the others share.
-static SWEEPS: RwLock<()> = RwLock::new(());
-
-fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
-    SWEEPS.read().unwrap_or_else(|p| p.into_inner())
+/// Every `dockhand env` invocation sweeps abandoned environments; the crash
+/// test plants one and asserts it was swept by its own invocation: it runs
+/// alone, the others share.
+fn shared() -> Serial {
+    serial::shared(serial::ENV_SWEEPS)
 }
 
 fn repo() -> PathBuf {
@@ -32,14 +32,17 @@ fn project(name: &str) -> String {
     format!("dhtest-{}-{name}", std::process::id())
 }
 
+fn label(project: &str) -> String {
+    format!("dockhand.env.project={project}")
+}
+
 /// Objects on the machine's engine labelled with the project, via curl.
 fn leftovers(project: &str) -> Vec<String> {
-    labelled(Path::new(SYSTEM_SOCKET), &format!("dockhand.env.project={project}"))
+    labelled(Path::new(SYSTEM_SOCKET), &label(project))
 }
 
 fn assert_clean(project: &str) {
-    let left = leftovers(project);
-    assert!(left.is_empty(), "project {project} left: {left:?}");
+    assert_none_labelled(Path::new(SYSTEM_SOCKET), &label(project), &format!("project {project}"));
 }
 
 fn compose(dir: &Path, text: &str) -> PathBuf {
@@ -48,25 +51,39 @@ fn compose(dir: &Path, text: &str) -> PathBuf {
     p
 }
 
-/// Waits until `path` exists (the command under `env run` writes it once up).
-fn wait_for_file(path: &Path, child: &mut Child, limit: Duration) {
+/// `env run` of the compose file `f` as project `p`, with `cmd` as the
+/// command; the command writes its pid to `marker` once the environment is
+/// up (`exec sleep 60` keeps it running). Returns the running dockhand and
+/// the command's pid.
+fn run_with_marker(f: &Path, p: &str, marker: &Path) -> (Running, u32) {
+    let script = format!("echo $$ > {}.tmp && mv {0}.tmp {0}; exec sleep 60", marker.display());
+    let mut child = dockhand([
+        "env",
+        "run",
+        "-f",
+        f.to_str().unwrap(),
+        "-p",
+        p,
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ])
+    .spawn();
     let start = Instant::now();
-    while !path.exists() {
-        if let Ok(Some(s)) = child.try_wait() {
-            panic!("dockhand exited early with {s}");
-        }
+    while !marker.exists() {
         assert!(
-            start.elapsed() < limit,
-            "{} did not appear within {limit:?}",
-            path.display()
+            start.elapsed() < Duration::from_secs(60),
+            "{} did not appear within 60s",
+            marker.display()
         );
+        if let Some(status) = child.exited() {
+            panic!("dockhand exited early with {status}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn pid_alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks that the process exists.
-    unsafe { libc::kill(pid, 0) == 0 }
+    let pid = std::fs::read_to_string(marker).unwrap().trim().parse().unwrap();
+    (child, pid)
 }
 
 const PROBE: &str = "dockhand/probe:0.1.0";
@@ -262,8 +279,10 @@ fn a_failing_command_gives_its_exit_code_and_the_services_logs() {
     assert_clean(&p);
 }
 
-#[test]
-fn ctrl_c_tears_down_while_the_command_runs_and_while_waiting() {
+/// An interrupt tears the environment down: while `env run`'s command runs
+/// (the command is stopped too), while `env run` waits for readiness, and
+/// while `env up` does; dockhand exits 128 + the signal's number.
+fn an_interrupt_tears_the_environment_down(signal: Signal) {
     let _g = shared();
     let d = tempfile::tempdir().unwrap();
     let f = compose(
@@ -271,67 +290,57 @@ fn ctrl_c_tears_down_while_the_command_runs_and_while_waiting() {
         &format!("services:\n  svc:\n    image: {PROBE}\n    command: [\"stdout=started\", \"idle\"]\n"),
     );
     // While the command runs: the command is stopped too.
-    let p = project("ctrlc");
-    let marker = d.path().join("up");
-    let script = format!("echo $$ > {}; exec sleep 60", marker.display());
-    let mut child = dockhand()
-        .args([
-            "env",
-            "run",
-            "-f",
-            f.to_str().unwrap(),
-            "-p",
-            &p,
-            "--",
-            "sh",
-            "-c",
-            &script,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_file(&marker, &mut child, Duration::from_secs(60));
-    std::thread::sleep(Duration::from_millis(100)); // the pid is written
-    let cmd_pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
-    // SAFETY: SIGINT to the dockhand child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let status = wait_exit(&mut child, Duration::from_secs(30));
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(130), "{err}");
+    let p = project(&format!("{signal:?}-cmd").to_lowercase());
+    let (child, cmd_pid) = run_with_marker(&f, &p, &d.path().join("up"));
+    child.signal(signal);
+    let done = child.finish(Duration::from_secs(30));
+    let err = &done.stderr;
+    assert_eq!(done.code(), Some(signal.exit_code()), "{signal:?}: {err}");
     assert!(err.contains("interrupted: tearing the environment down"), "{err}");
     assert!(err.contains(&format!("project {p} torn down")), "{err}");
-    assert!(!pid_alive(cmd_pid), "the command (pid {cmd_pid}) was left running");
+    assert!(!alive(cmd_pid), "the command (pid {cmd_pid}) was left running");
     assert_clean(&p);
 
-    // While waiting for readiness.
+    // While waiting for readiness, in `env run` and in `env up`.
     let f = compose(
         d.path(),
         &format!("services:\n  svc:\n    image: {PROBE}\n    command: [idle]\n    x-dockhand:\n      ready:\n        tcp: 1\n"),
     );
-    let p = project("ctrlc-up");
-    let mut child = dockhand()
-        .args(["env", "run", "-f", f.to_str().unwrap(), "-p", &p, "--", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the service is being waited on: its container runs.
-    let start = Instant::now();
-    while leftovers(&p).iter().filter(|l| l.starts_with("container ")).count() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(60), "no container appeared");
-        std::thread::sleep(Duration::from_millis(100));
+    for (what, tail) in [("run", &["--", "true"][..]), ("up", &[][..])] {
+        let p = project(&format!("{signal:?}-{what}").to_lowercase());
+        let child = dockhand(["env", what, "-f", f.to_str().unwrap(), "-p", &p])
+            .args(tail)
+            .spawn();
+        // Wait until the service is being waited on: its container runs.
+        wait_until("a container of the project", Duration::from_secs(60), || {
+            leftovers(&p).iter().any(|l| l.starts_with("container "))
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        child.signal(signal);
+        let done = child.finish(Duration::from_secs(30));
+        let err = &done.stderr;
+        assert_eq!(done.code(), Some(signal.exit_code()), "env {what}, {signal:?}: {err}");
+        assert!(
+            err.contains("interrupted: the environment was torn down"),
+            "env {what}: {err}"
+        );
+        assert_clean(&p);
     }
-    std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: as above.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let status = wait_exit(&mut child, Duration::from_secs(30));
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted: the environment was torn down"), "{err}");
-    assert_clean(&p);
+}
+
+#[test]
+fn ctrl_c_tears_down_while_the_command_runs_and_while_waiting() {
+    an_interrupt_tears_the_environment_down(Signal::Int);
+}
+
+#[test]
+fn sigterm_tears_down_while_the_command_runs_and_while_waiting() {
+    an_interrupt_tears_the_environment_down(Signal::Term);
+}
+
+#[test]
+fn sighup_tears_down_while_the_command_runs_and_while_waiting() {
+    an_interrupt_tears_the_environment_down(Signal::Hup);
 }
 
 #[test]
@@ -361,7 +370,7 @@ fn a_bad_compose_file_is_a_usage_error_with_its_position() {
 
 #[test]
 fn after_a_crash_the_next_invocation_sweeps_the_environment() {
-    let _g = SWEEPS.write().unwrap_or_else(|p| p.into_inner());
+    let _g = serial::exclusive(serial::ENV_SWEEPS);
     let d = tempfile::tempdir().unwrap();
     let f = compose(
         d.path(),
@@ -370,32 +379,10 @@ fn after_a_crash_the_next_invocation_sweeps_the_environment() {
         ),
     );
     let p = project("crash");
-    let marker = d.path().join("up");
-    let script = format!("echo $$ > {}; exec sleep 60", marker.display());
-    let mut child = dockhand()
-        .args([
-            "env",
-            "run",
-            "-f",
-            f.to_str().unwrap(),
-            "-p",
-            &p,
-            "--",
-            "sh",
-            "-c",
-            &script,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_file(&marker, &mut child, Duration::from_secs(60));
-    std::thread::sleep(Duration::from_millis(100));
-    let cmd_pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
-    child.kill().unwrap(); // SIGKILL: no teardown
-    child.wait().unwrap();
-    // SAFETY: the orphaned command we started.
-    unsafe { libc::kill(cmd_pid, libc::SIGKILL) };
+    let (mut child, cmd_pid) = run_with_marker(&f, &p, &d.path().join("up"));
+    child.kill(); // SIGKILL: no teardown
+                  // SAFETY: the orphaned command we started.
+    unsafe { libc::kill(cmd_pid as i32, libc::SIGKILL) };
     assert!(
         !leftovers(&p).is_empty(),
         "the killed run should have left its environment"

@@ -3,12 +3,9 @@
 //! that got no reply. The machine's own daemon is never touched; the private
 //! engine is killed and removed when the test ends, also on panic.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-mod support;
-use support::{dockhand, host, runtime, start_private};
+use crate::kit::{dockhand, host_arg, runtime, start_private, WAIT};
 
 const DEADLINE: Duration = Duration::from_secs(2);
 
@@ -19,11 +16,9 @@ fn frozen_before_the_run_exits_2_within_deadline_plus_1s() {
     pe.freeze().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let o = dockhand()
-        .current_dir(dir.path())
-        .args(["--host", &host(&pe), "--timeout", "2s", "check"])
-        .output()
-        .unwrap();
+    let o = dockhand(["--host", &host_arg(&pe), "--timeout", "2s", "check"])
+        .dir(dir.path())
+        .output();
     let took = t.elapsed();
     pe.thaw().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -41,41 +36,33 @@ fn frozen_during_the_run_exits_2_within_deadline_plus_1s() {
     let rt = runtime();
     let mut pe = start_private(&rt, "c", "during");
     let dir = tempfile::tempdir().unwrap();
-    let mut child = dockhand()
-        .current_dir(dir.path())
-        .args([
-            "--host",
-            &host(&pe),
-            "--timeout",
-            "2s",
-            "check",
-            "--format",
-            "json",
-            "--repeat",
-            "40",
-            // The check this test was written around; the whole suite would
-            // make the run's shape (and its timing) depend on every area.
-            "containers/lifecycle/*",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = dockhand([
+        "--host",
+        &host_arg(&pe),
+        "--timeout",
+        "2s",
+        "check",
+        "--format",
+        "json",
+        "--repeat",
+        "40",
+        // The check this test was written around; the whole suite would
+        // make the run's shape (and its timing) depend on every area.
+        "containers/lifecycle/*",
+    ])
+    .dir(dir.path())
+    .spawn();
     // Freeze once the first case has finished: the next ones are mid-flight.
-    for l in lines.by_ref() {
-        if l.unwrap().contains("\"event\":\"check-finished\"") {
-            break;
-        }
-    }
+    child.wait_for_event("check-finished");
+    let seen = child.events_so_far().len();
     pe.freeze().unwrap();
     let frozen_at = Instant::now();
-    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
-    let status = child.wait().unwrap();
+    let done = child.finish(DEADLINE + WAIT);
     let took = frozen_at.elapsed();
     pe.thaw().unwrap();
+    let rest: Vec<String> = done.stdout.lines().skip(seen).map(String::from).collect();
     let all = rest.join("\n");
-    assert_eq!(status.code(), Some(2), "{all}");
+    assert_eq!(done.code(), Some(2), "{all}");
     assert!(
         took < DEADLINE + Duration::from_secs(1),
         "exit {took:?} after the freeze\n{all}"

@@ -9,8 +9,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use dockhand_engine::{ConnectOptions, Deadlines, Endpoint, EndpointSource, Engine, Request};
+use dockhand_engine::{Engine, Request, Response, StreamKind};
 use serde_json::{json, Value};
+
+use crate::kit::engines::{connect, system_endpoint};
+use crate::kit::{dockhand, runtime, serial};
 
 const SELECTION: &str = "containers/lifecycle/*";
 
@@ -56,14 +59,30 @@ fn verdicts(json_lines: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Sends `req`, failing the test unless the engine answers 2xx.
+async fn ok(e: &Engine, req: Request) -> Response {
+    e.send(req).await.unwrap().ok().unwrap()
+}
+
+/// The bytes a container wrote to one of its streams, from its framed logs.
+fn stream(logs: &Response, kind: StreamKind) -> String {
+    let bytes: Vec<u8> = logs
+        .frames()
+        .unwrap()
+        .iter()
+        .filter(|f| f.stream == kind)
+        .flat_map(|f| f.payload.to_vec())
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 #[test]
 fn dockhand_in_its_own_image_checks_the_engine_like_on_the_host() {
-    let host_bin = env!("CARGO_BIN_EXE_dockhand");
+    // Both runs sweep the machine's engine: not while a test's planted
+    // orphan waits for its own run's sweep.
+    let _engine = serial::shared(serial::ENGINE);
     // This test binary's dockhand is dynamically linked: refused, with the way out.
-    let o = Command::new(host_bin)
-        .args(["image", "self", "--tag", "dockhand/dockhand:refused"])
-        .output()
-        .unwrap();
+    let o = dockhand(["image", "self", "--tag", "dockhand/dockhand:refused"]).output();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(
@@ -73,37 +92,17 @@ fn dockhand_in_its_own_image_checks_the_engine_like_on_the_host() {
 
     let binary = static_binary();
     let tag = format!("dockhand/dockhand:test-{}", std::process::id());
-    let o = Command::new(host_bin)
-        .args(["image", "self", "--binary"])
-        .arg(&binary)
+    let o = dockhand(["image", "self", "--binary"])
+        .args([&binary])
         .args(["--tag", &tag])
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with(&tag));
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (code, inside) = rt.block_on(async {
-        let e = Engine::connect(ConnectOptions {
-            endpoint: Endpoint::unix("/var/run/docker.sock", EndpointSource::Default),
-            deadlines: Deadlines {
-                call: Duration::from_secs(30),
-                stream_idle: Duration::from_secs(30),
-            },
-            pinned_version: None,
-        })
-        .await
-        .expect("the machine's engine");
-        let v: Value = e
-            .send(Request::get(format!("/images/{tag}/json")))
+    let (code, inside) = runtime().block_on(async {
+        let e = connect(system_endpoint(), Duration::from_secs(30)).await;
+        let v: Value = ok(&e, Request::get(format!("/images/{tag}/json")))
             .await
-            .unwrap()
-            .ok()
-            .unwrap()
             .json()
             .unwrap();
         assert_eq!(v["Config"]["Entrypoint"], json!(["/dockhand"]), "{v}");
@@ -123,44 +122,25 @@ fn dockhand_in_its_own_image_checks_the_engine_like_on_the_host() {
         assert_eq!(r.status.as_u16(), 201, "{}", r.message());
         let id = r.json::<Value>().unwrap()["Id"].as_str().unwrap().to_string();
         let run = async {
-            e.send(Request::post(format!("/containers/{id}/start")))
-                .await
-                .unwrap()
-                .ok()
-                .unwrap();
-            let w: Value = e
-                .send(Request::post(format!("/containers/{id}/wait")).allowance(Duration::from_secs(180)))
-                .await
-                .unwrap()
-                .ok()
-                .unwrap()
-                .json()
-                .unwrap();
-            let logs = e
-                .send(
-                    Request::get(format!("/containers/{id}/logs"))
-                        .query("stdout", true)
-                        .query("stderr", true),
-                )
-                .await
-                .unwrap()
-                .ok()
-                .unwrap();
-            let frames = logs.frames().unwrap();
-            let out: Vec<u8> = frames
-                .iter()
-                .filter(|f| f.stream == dockhand_engine::StreamKind::Stdout)
-                .flat_map(|f| f.payload.to_vec())
-                .collect();
-            let err: Vec<u8> = frames
-                .iter()
-                .filter(|f| f.stream == dockhand_engine::StreamKind::Stderr)
-                .flat_map(|f| f.payload.to_vec())
-                .collect();
-            eprintln!("inside stderr: {}", String::from_utf8_lossy(&err));
+            ok(&e, Request::post(format!("/containers/{id}/start"))).await;
+            let w: Value = ok(
+                &e,
+                Request::post(format!("/containers/{id}/wait")).allowance(Duration::from_secs(180)),
+            )
+            .await
+            .json()
+            .unwrap();
+            let logs = ok(
+                &e,
+                Request::get(format!("/containers/{id}/logs"))
+                    .query("stdout", true)
+                    .query("stderr", true),
+            )
+            .await;
+            eprintln!("inside stderr: {}", stream(&logs, StreamKind::Stderr));
             (
                 w["StatusCode"].as_i64().unwrap_or(-1),
-                String::from_utf8_lossy(&out).into_owned(),
+                stream(&logs, StreamKind::Stdout),
             )
         }
         .await;
@@ -171,11 +151,7 @@ fn dockhand_in_its_own_image_checks_the_engine_like_on_the_host() {
         run
     });
 
-    let o = Command::new(host_bin)
-        .args(["check", SELECTION, "--format", "json", "--jobs", "1"])
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
+    let o = dockhand(["check", SELECTION, "--format", "json", "--jobs", "1"]).output();
     let outside = String::from_utf8_lossy(&o.stdout).into_owned();
     let (vin, vout) = (verdicts(&inside), verdicts(&outside));
     assert!(!vin.is_empty(), "no verdicts from inside the container:\n{inside}");

@@ -9,16 +9,13 @@
 //! is killed by its guard. The machine's own daemon is never touched.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dockhand_daemon::PrivateEngine;
 use serde_json::Value;
 
-mod support;
-use support::{host, json_lines, labelled, runtime, start_private, text};
+use crate::kit::{dockhand, host_arg, json_lines, labelled, runtime, start_private, text, Dockhand, WAIT};
 
 /// The run: long enough to be cut mid-way (two jobs, about 0.3 s a case),
 /// short enough to finish on resume. `containers/lifecycle/*` is the
@@ -34,24 +31,11 @@ const RUN: &[&str] = &[
     "containers/lifecycle/*",
 ];
 
-fn dockhand(dir: &Path, pe: &PrivateEngine, timeout: &str, args: &[&str]) -> Command {
-    let mut c = support::dockhand();
-    c.current_dir(dir)
-        .args(["--host", &host(pe), "--timeout", timeout])
-        .args(args);
-    c
-}
-
-/// Kills the dockhand child if the test panics while it runs.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+/// The binary in `dir` against the private engine, with a call deadline.
+fn on(dir: &Path, pe: &PrivateEngine, timeout: &str, args: &[&str]) -> Dockhand {
+    dockhand(["--host", &host_arg(pe), "--timeout", timeout])
+        .args(args)
+        .dir(dir)
 }
 
 fn case_key(e: &Value) -> (String, u64) {
@@ -89,52 +73,51 @@ fn run_until_fault(
     timeout: &str,
     fault: impl FnOnce(&mut PrivateEngine),
 ) -> Segment {
-    let child = dockhand(dir, pe, timeout, RUN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run dockhand");
-    let mut guard = Guard(child);
-    let stdout = guard.0.stdout.take().unwrap();
-    let mut stderr = guard.0.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
-        s
-    });
-    let mut lines = BufReader::new(stdout).lines();
-    let mut events = vec![];
-    for l in lines.by_ref() {
-        let v: Value = serde_json::from_str(&l.unwrap()).unwrap();
-        let done = v["event"] == "check-finished";
-        events.push(v);
-        if done {
-            break;
-        }
-    }
-    assert!(
-        events.iter().any(|e| e["event"] == "check-finished"),
-        "the run ended before its first case finished: {events:?}\n{}",
-        err_reader.join().unwrap()
-    );
+    let mut child = on(dir, pe, timeout, RUN).spawn();
+    child.wait_for_event("check-finished");
     let at = Instant::now();
     fault(pe);
-    for l in lines {
-        let v: Value = serde_json::from_str(&l.unwrap()).unwrap();
-        if v["event"] == "engine-down" {
+    while let Some(l) = child.next_line(WAIT) {
+        if l.contains("\"event\":\"engine-down\"") {
             eprintln!("engine-down reported {:?} after the fault", at.elapsed());
         }
-        events.push(v);
     }
-    let status = guard.0.wait().unwrap();
+    let done = child.finish(WAIT);
     let exit_after_fault = at.elapsed();
+    let events = done.events();
     let run_id = events[0]["run_id"].as_str().expect("run-started first").to_string();
     Segment {
         run_id,
         events,
-        status: status.code(),
+        status: done.code(),
         exit_after_fault,
-        stderr: err_reader.join().unwrap(),
+        stderr: done.stderr,
+    }
+}
+
+impl Segment {
+    /// Every event, one a line, for assertion messages.
+    fn all(&self) -> String {
+        self.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Asserts that the run exited 2 within `bound` of the `fault`, having
+    /// declared the engine down; returns the diagnosis.
+    fn assert_down_within(&self, bound: Duration, fault: &str) -> String {
+        let all = self.all();
+        eprintln!("exit {:?} {:?} after the {fault}", self.status, self.exit_after_fault);
+        assert_eq!(self.status, Some(2), "{all}\n{}", self.stderr);
+        assert!(
+            self.exit_after_fault < bound,
+            "exited {:?} after the {fault}\n{all}",
+            self.exit_after_fault
+        );
+        let down = self
+            .events
+            .iter()
+            .find(|e| e["event"] == "engine-down")
+            .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
+        down["diagnosis"].as_str().unwrap().to_string()
     }
 }
 
@@ -146,7 +129,7 @@ fn journal(dir: &Path, run_id: &str) -> Vec<Value> {
 /// Asserts what every faulted segment must show, then resumes on the
 /// restored engine and asserts the run's end state.
 fn check_segment_and_resume(dir: &Path, pe: &PrivateEngine, seg: &Segment) {
-    let all = seg.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    let all = seg.all();
     // Every result the run reported as final is in the journal, once.
     let journal = journal(dir, &seg.run_id);
     let reported: Vec<(String, u64)> = seg.events.iter().filter(|e| is_final(e)).map(case_key).collect();
@@ -182,9 +165,7 @@ fn check_segment_and_resume(dir: &Path, pe: &PrivateEngine, seg: &Segment) {
         selection.len()
     );
 
-    let o = dockhand(dir, pe, "30s", &["check", "--format", "json", "--resume"])
-        .output()
-        .unwrap();
+    let o = on(dir, pe, "30s", &["check", "--format", "json", "--resume"]).output();
     let ev = json_lines(&String::from_utf8_lossy(&o.stdout));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let started = ev.iter().find(|e| e["event"] == "run-started").expect("run-started");
@@ -234,20 +215,7 @@ fn an_engine_killed_mid_run_exits_2_fast_and_the_run_resumes_clean() {
     let seg = run_until_fault(dir.path(), &mut pe, "5s", |pe| {
         runtime().block_on(pe.kill()).expect("SIGKILL the private dockerd");
     });
-    let all = seg.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
-    eprintln!("exit {:?} {:?} after the kill", seg.status, seg.exit_after_fault);
-    assert_eq!(seg.status, Some(2), "{all}\n{}", seg.stderr);
-    assert!(
-        seg.exit_after_fault < Duration::from_secs(2),
-        "exited {:?} after the kill\n{all}",
-        seg.exit_after_fault
-    );
-    let down = seg
-        .events
-        .iter()
-        .find(|e| e["event"] == "engine-down")
-        .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
-    let diagnosis = down["diagnosis"].as_str().unwrap();
+    let diagnosis = seg.assert_down_within(Duration::from_secs(2), "kill");
     assert!(
         // Refused once the listener is gone, lost mid-exchange, or reset when
         // the kill lands while a connection waits to be accepted.
@@ -257,7 +225,7 @@ fn an_engine_killed_mid_run_exits_2_fast_and_the_run_resumes_clean() {
         "a killed engine is unreachable or lost, not slow: {diagnosis}"
     );
     let last = seg.events.last().unwrap();
-    assert_eq!(last["event"], "run-finished", "{all}");
+    assert_eq!(last["event"], "run-finished", "{}", seg.all());
     assert_eq!(last["exit_code"], 2);
 
     rt.block_on(pe.restart(Vec::<String>::new()))
@@ -276,20 +244,8 @@ fn an_engine_frozen_mid_run_exits_2_within_the_deadline_and_the_run_resumes_clea
         pe.freeze().expect("SIGSTOP the private dockerd")
     });
     pe.thaw().unwrap();
-    let all = seg.events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
-    eprintln!("exit {:?} {:?} after the freeze", seg.status, seg.exit_after_fault);
-    assert_eq!(seg.status, Some(2), "{all}\n{}", seg.stderr);
-    assert!(
-        seg.exit_after_fault < deadline + Duration::from_secs(1),
-        "exited {:?} after the freeze\n{all}",
-        seg.exit_after_fault
-    );
-    let down = seg
-        .events
-        .iter()
-        .find(|e| e["event"] == "engine-down")
-        .unwrap_or_else(|| panic!("no engine-down event:\n{all}"));
-    let diagnosis = down["diagnosis"].as_str().unwrap();
+    let diagnosis = seg.assert_down_within(deadline + Duration::from_secs(1), "freeze");
+    let diagnosis = diagnosis.as_str();
     eprintln!("engine-down: {diagnosis}");
     assert!(diagnosis.contains("not responding"), "{diagnosis}");
     // The diagnosis names the call that got no reply; so does the case it hung.
@@ -306,7 +262,8 @@ fn an_engine_frozen_mid_run_exits_2_within_the_deadline_and_the_run_resumes_clea
                 .as_str()
                 .or(e["outcome"]["message"].as_str())
                 .is_some_and(|m| names_a_call(m) && m.contains("within 2s"))),
-        "a case names the call that hung for the 2s deadline:\n{all}"
+        "a case names the call that hung for the 2s deadline:\n{}",
+        seg.all()
     );
 
     check_segment_and_resume(dir.path(), &pe, &seg);

@@ -39,6 +39,12 @@ pub fn processes_mentioning(needle: &str) -> Vec<String> {
     out
 }
 
+/// Live processes whose command line names a path below `dir` (with the
+/// separator, so that `/x/check-12` does not match `/x/check-123/...`).
+pub fn processes_under(dir: &Path) -> Vec<String> {
+    processes_mentioning(&format!("{}/", dir.display()))
+}
+
 /// Mount points at or below `dir`.
 pub fn mounts_under(dir: &Path) -> Vec<String> {
     let prefix = dir.to_string_lossy().to_string();
@@ -70,7 +76,7 @@ pub fn netns_exists(name: &str) -> bool {
 
 /// Asserts that nothing runs from, is mounted below, or is left of `dir`.
 pub fn assert_dir_released(dir: &Path) {
-    let procs = processes_mentioning(&dir.to_string_lossy());
+    let procs = processes_under(dir);
     assert!(procs.is_empty(), "processes left: {procs:?}");
     let mounts = mounts_under(dir);
     assert!(mounts.is_empty(), "mounts left: {mounts:?}");
