@@ -86,6 +86,19 @@ fn run_with_marker(f: &Path, p: &str, marker: &Path) -> (Running, u32) {
     (child, pid)
 }
 
+/// Kills the command `env run` started when the test ends: it outlives a
+/// dockhand that dies without stopping it.
+struct KillCommand(u32);
+
+impl Drop for KillCommand {
+    fn drop(&mut self) {
+        if alive(self.0) {
+            // SAFETY: kill(2) on the command this test had dockhand start.
+            unsafe { libc::kill(self.0 as i32, libc::SIGKILL) };
+        }
+    }
+}
+
 const PROBE: &str = "dockhand/probe:0.1.0";
 
 #[test]
@@ -292,6 +305,7 @@ fn an_interrupt_tears_the_environment_down(signal: Signal) {
     // While the command runs: the command is stopped too.
     let p = project(&format!("{signal:?}-cmd").to_lowercase());
     let (child, cmd_pid) = run_with_marker(&f, &p, &d.path().join("up"));
+    let _command = KillCommand(cmd_pid);
     child.signal(signal);
     let done = child.finish(Duration::from_secs(30));
     let err = &done.stderr;

@@ -7,17 +7,17 @@
 //! engine freezes. Needs root and dockerd; fails loudly without them.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
-use dockhand_engine::{ApiVersion, ConnectOptions, Deadlines, Engine, Request};
-use dockhand_harness::{
-    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, Outcome, PlannedCase, ProbeImage, Runner,
-    RunnerOptions,
-};
+use dockhand_engine::{Engine, Request};
+use dockhand_harness::{Check, CheckCase, CheckResult, Cleanup, Ctx, Event, Outcome, PlannedCase, RunSummary};
 use serde_json::json;
 use tokio::sync::{mpsc, watch, Notify};
+
+mod kit;
+use kit::engines::{connect, start_private, unique_name};
+use kit::{check as test_check, host, planned, runner};
 
 const DEADLINE: Duration = Duration::from_secs(2);
 
@@ -46,37 +46,9 @@ async fn waits_on_purpose(ctx: Ctx) -> CheckResult {
 }
 
 async fn private_engine(test: &str) -> (PrivateEngine, Engine) {
-    let name = format!("h{}-{test}", std::process::id());
-    let pe = PrivateEngine::start(PrivateEngineOptions::new(&name))
-        .await
-        .unwrap_or_else(|e| panic!("this test needs root and dockerd and does not skip: {e}"));
-    let engine = Engine::connect(ConnectOptions {
-        endpoint: pe.endpoint(),
-        deadlines: Deadlines {
-            call: DEADLINE,
-            stream_idle: DEADLINE,
-        },
-        pinned_version: None,
-    })
-    .await
-    .unwrap();
+    let pe = start_private(PrivateEngineOptions::new(unique_name("h", test))).await;
+    let engine = connect(pe.endpoint(), DEADLINE).await;
     (pe, engine)
-}
-
-fn test_check(id: &'static str, summary: &'static str, run: fn(Ctx) -> dockhand_harness::CheckFuture) -> Check {
-    Check {
-        meta: CheckMeta {
-            id,
-            summary,
-            area: "test",
-            tags: &[],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &[],
-        },
-        variants: &[],
-        run,
-    }
 }
 
 /// Runs `iterations` cases of `check`, one at a time; returns the run's task
@@ -91,29 +63,10 @@ fn run(
 ) {
     let checks = [check];
     let plan: Vec<PlannedCase> = (1..=iterations)
-        .map(|iteration| PlannedCase {
-            case: CheckCase::expand(&checks).remove(0),
-            iteration,
-            settings: json!({}),
-            timeout: None,
-            skip: None,
-            known_failure: None,
-        })
+        .map(|iteration| planned(CheckCase::expand(&checks).remove(0), iteration))
         .collect();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let runner = Runner::new(
-        engine,
-        Arc::new(ProbeImage::new()),
-        RunnerOptions {
-            run_id: format!("l{:07x}{}", std::process::id(), checks[0].meta.id.len()),
-            jobs: 1,
-            check_timeout: Duration::from_secs(300),
-            watchdog_timeout: Duration::from_millis(750),
-            call_observer: None,
-            resumed_from: None,
-        },
-        tx,
-    );
+    let run_id = format!("l{:07x}{}", std::process::id(), checks[0].meta.id.len());
+    let (runner, rx) = runner(engine, run_id, 1, Duration::from_secs(300));
     let (int_tx, int_rx) = watch::channel(0u32);
     let task = tokio::spawn(async move {
         let _keep = int_tx;
@@ -123,19 +76,26 @@ fn run(
 }
 
 fn outcomes(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<(u32, Outcome, Vec<String>)> {
-    let mut out = vec![];
-    while let Ok(e) = rx.try_recv() {
-        if let Event::CheckFinished {
-            case,
-            outcome,
-            cleanup_notes,
-            ..
-        } = e
-        {
-            out.push((case.iteration, outcome, cleanup_notes));
-        }
-    }
-    out
+    kit::finished(rx)
+        .into_iter()
+        .map(|f| (f.iteration, f.outcome, f.cleanup_notes))
+        .collect()
+}
+
+/// The run's summary once it ended, `took` after the freeze, asserting that
+/// it declared the engine down (exit 2) within the call deadline plus 1 s.
+fn ended_down_in_time(
+    summary: Result<Result<RunSummary, tokio::task::JoinError>, tokio::time::error::Elapsed>,
+    took: Duration,
+) -> RunSummary {
+    let summary = summary.expect("the run ended").unwrap();
+    eprintln!("run ended {took:?} after the freeze");
+    assert_eq!(summary.exit_code, 2);
+    assert!(
+        took < DEADLINE + Duration::from_secs(1),
+        "ended {took:?} after the freeze"
+    );
+    summary
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,14 +121,7 @@ async fn a_frozen_engine_is_found_while_a_check_waits_on_purpose() {
     let summary = tokio::time::timeout(Duration::from_secs(30), run).await;
     let took = frozen_at.elapsed();
     pe.thaw().unwrap();
-    let summary = summary.expect("the run ended").unwrap();
-    eprintln!("run ended {took:?} after the freeze");
-
-    assert_eq!(summary.exit_code, 2);
-    assert!(
-        took < DEADLINE + Duration::from_secs(1),
-        "ended {took:?} after the freeze"
-    );
+    let summary = ended_down_in_time(summary, took);
     let diagnosis = summary.engine_down.expect("the engine was declared down");
     assert!(
         diagnosis.contains("not responding") && diagnosis.contains("GET /_ping got no reply within 2s"),
@@ -211,11 +164,7 @@ async fn freezes_before_its_cleanup(ctx: Ctx) -> CheckResult {
     let pid = DOCKERD.load(Ordering::SeqCst);
     // SAFETY: a signal to the test's own private dockerd.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGSTOP) }, 0);
-    while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap()
-        .rsplit_once(')')
-        .is_some_and(|(_, r)| r.trim_start().starts_with('T'))
-    {
+    while host::state(pid) != Some('T') {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     *FROZEN_AT.lock().unwrap() = Some(Instant::now());
@@ -240,15 +189,8 @@ async fn a_freeze_during_a_cases_cleanup_cuts_the_cleanup_off() {
     let summary = tokio::time::timeout(Duration::from_secs(60), run).await;
     let took = FROZEN_AT.lock().unwrap().expect("the check froze the engine").elapsed();
     pe.thaw().unwrap();
-    let summary = summary.expect("the run ended").unwrap();
-    eprintln!("run ended {took:?} after the freeze");
-
-    assert_eq!(summary.exit_code, 2);
     // Without the cut-off, each of the three removals waits out the deadline.
-    assert!(
-        took < DEADLINE + Duration::from_secs(1),
-        "ended {took:?} after the freeze"
-    );
+    ended_down_in_time(summary, took);
     let outcomes = outcomes(&mut rx);
     assert_eq!(outcomes.len(), 2, "{outcomes:?}");
     let (_, first, notes) = &outcomes[0];

@@ -3,32 +3,19 @@
 //! by name and is removed, and a listed case is a known failure only when it
 //! fails with its pinned deviation.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use dockhand_engine::{label_filter, ApiVersion, ConnectOptions, Deadlines, Endpoint, Engine};
+use dockhand_engine::label_filter;
 use dockhand_harness::config::TomlFile;
-use dockhand_harness::{
-    Check, CheckCase, CheckMeta, CheckResult, Cleanup, Ctx, Event, KnownFailures, Listed, Outcome, PlannedCase,
-    ProbeImage, Runner, RunnerOptions,
-};
+use dockhand_harness::{Check, CheckCase, CheckResult, Cleanup, Ctx, KnownFailures, Listed, Outcome, PlannedCase};
 use serde_json::json;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
+
+mod kit;
+use kit::{machine_engine, planned, runner};
 
 fn check(id: &'static str, run: fn(Ctx) -> dockhand_harness::CheckFuture) -> Check {
-    Check {
-        meta: CheckMeta {
-            id,
-            summary: "runner test",
-            area: "test",
-            tags: &[],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &[],
-        },
-        variants: &[],
-        run,
-    }
+    kit::check(id, "runner test", run)
 }
 
 /// Creates a labelled probe container; registers its removal when `defer`.
@@ -103,13 +90,7 @@ const NO_SUCH_CONTAINER: &str = "call = \"ContainerInspect\"\nstatus = 404\nmess
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
-    let engine = Engine::connect(ConnectOptions {
-        endpoint: Endpoint::resolve(None).unwrap(),
-        deadlines: Deadlines::default(),
-        pinned_version: None,
-    })
-    .await
-    .expect("this test needs the machine's Docker engine");
+    let engine = machine_engine().await;
     let run_id = format!("t{:07x}", std::process::id());
     let checks = [
         check("test/leaks", |c| Box::pin(leaks(c))),
@@ -131,10 +112,6 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
     let plan: Vec<PlannedCase> = CheckCase::expand(&checks)
         .into_iter()
         .map(|case| PlannedCase {
-            iteration: 1,
-            settings: json!({}),
-            timeout: None,
-            skip: None,
             known_failure: match case.id().as_str() {
                 "test/listed" => listed("was broken", "", NO_SUCH_CONTAINER),
                 "test/listed-intermittent" => listed(
@@ -146,39 +123,18 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
                 "test/listed-otherwise" => listed("500", "", "call = \"ContainerInspect\"\nstatus = 500\n"),
                 _ => None,
             },
-            case,
+            ..planned(case, 1)
         })
         .collect();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let runner = Runner::new(
-        engine.clone(),
-        Arc::new(ProbeImage::new()),
-        RunnerOptions {
-            run_id: run_id.clone(),
-            jobs: 2,
-            check_timeout: Duration::from_secs(5),
-            watchdog_timeout: Duration::from_millis(750),
-            call_observer: None,
-            resumed_from: None,
-        },
-        tx,
-    );
+    let (runner, mut rx) = runner(engine.clone(), run_id.clone(), 2, Duration::from_secs(5));
     let (_int_tx, int_rx) = watch::channel(0u32);
     let summary = runner.run(plan, int_rx).await;
     drop(runner);
 
-    let mut outcomes = std::collections::HashMap::new();
-    while let Some(e) = rx.recv().await {
-        if let Event::CheckFinished {
-            case,
-            outcome,
-            cleanup_notes,
-            ..
-        } = e
-        {
-            outcomes.insert(case.id, (outcome, cleanup_notes));
-        }
-    }
+    let outcomes: std::collections::HashMap<String, (Outcome, Vec<String>)> = kit::finished(&mut rx)
+        .into_iter()
+        .map(|f| (f.id, (f.outcome, f.cleanup_notes)))
+        .collect();
     let (o, notes) = &outcomes["test/leaks"];
     match o {
         Outcome::Failed { message, .. } => assert!(
