@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::kit::serial::{self, Serial};
-use crate::kit::{assert_run_clean, count, dockhand, events, run, run_id, text, Signal, WAIT};
+use crate::kit::{assert_run_clean, count, dockhand, events, lifecycle_run, run, run_id, text, Signal, WAIT};
 
 /// Runs that sweep would see each other's planted orphans: one at a time.
 fn serial() -> Serial {
@@ -138,18 +138,7 @@ fn a_killed_run_resumes_without_duplicates_or_leftovers() {
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
     let jdir = dir.path().join("journal");
-    let mut child = dockhand([
-        "check",
-        "--format",
-        "json",
-        "--jobs",
-        "1",
-        "--repeat",
-        "12",
-        "containers/lifecycle/*",
-    ])
-    .dir(dir.path())
-    .spawn();
+    let mut child = dockhand(lifecycle_run("json", 1, 12)).dir(dir.path()).spawn();
     let run_id = run_id(&[child.wait_for_event("run-started")]);
     for _ in 0..3 {
         child.wait_for_event("check-finished");
@@ -218,9 +207,7 @@ fn config_errors_name_the_file_line_and_valid_keys() {
 fn the_first_interrupt_stops_scheduling_and_cleans_up(signal: Signal) {
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
-    let args = ["check", "--jobs", "2", "--repeat", "30", "containers/lifecycle/*"];
-
-    let mut child = dockhand(args).args(["--format", "json"]).dir(dir.path()).spawn();
+    let mut child = dockhand(lifecycle_run("json", 2, 30)).dir(dir.path()).spawn();
     let run_id = run_id(&[child.wait_for_event("run-started")]);
     child.wait_for_event("check-finished");
     child.signal(signal);
@@ -240,7 +227,8 @@ fn the_first_interrupt_stops_scheduling_and_cleans_up(signal: Signal) {
     assert_eq!(finished["exit_code"], signal.exit_code());
     assert_run_clean(&run_id);
 
-    let mut child = dockhand(args).dir(dir.path()).spawn();
+    // The same run in the terminal's words.
+    let mut child = dockhand(lifecycle_run("human", 2, 30)).dir(dir.path()).spawn();
     let first = child.wait_for_line("the run's first line", |l| l.starts_with("Running "));
     let run_id = first.rsplit_once("; run ").expect("the run id").1.trim().to_string();
     child.wait_for_line("a finished case", |l| l.starts_with("PASS "));
@@ -286,18 +274,7 @@ fn sighup_stops_scheduling_cleans_up_and_exits_129() {
 fn a_second_ctrl_c_aborts_and_says_how_to_sweep() {
     let _engine = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = dockhand([
-        "check",
-        "--format",
-        "json",
-        "--jobs",
-        "2",
-        "--repeat",
-        "30",
-        "containers/lifecycle/*",
-    ])
-    .dir(dir.path())
-    .spawn();
+    let mut child = dockhand(lifecycle_run("json", 2, 30)).dir(dir.path()).spawn();
     child.wait_for_event("check-started");
     for _ in 0..2 {
         child.signal(Signal::Int);

@@ -15,7 +15,7 @@ use crate::kit::host::{alive, netns_exists, wait_until};
 use crate::kit::serial::{self, Serial};
 use crate::kit::{
     assert_engine_gone as assert_gone, dockhand, engine_dir as state_dir, engine_netns, events, run, text, Finished,
-    Signal, StopEngine as Stop, WAIT,
+    Running, Signal, StopEngine as Stop, WAIT,
 };
 
 /// Engines started through the binary, one at a time: `check
@@ -270,15 +270,10 @@ fn check_private_engine_removes_its_engine_when_the_run_fails_early() {
     assert_gone(&n);
 }
 
-/// `check --private-engine` interrupted by `signals` once the run's first
-/// case finished: it removes its engine (no dockerd, containerd or shim
-/// process, network namespace or state directory left) and exits 128 + the
-/// first signal's number, after the summary (the `run-finished` event) when
-/// it stopped in order.
-fn a_private_engine_run_removes_its_engine_when_interrupted(signals: &[Signal]) {
-    let _s = serial();
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = dockhand([
+/// A long `check --private-engine` run in `dir`, its engine's name, and a
+/// guard that removes what it may leave.
+fn private_run(dir: &Path) -> (Running, String, Stop) {
+    let child = dockhand([
         "check",
         "--private-engine",
         "--format",
@@ -287,10 +282,22 @@ fn a_private_engine_run_removes_its_engine_when_interrupted(signals: &[Signal]) 
         "30",
         "containers/lifecycle/*",
     ])
-    .dir(dir.path())
+    .dir(dir)
     .spawn();
-    let n = format!("check-{}", child.pid());
-    let _stop = Stop(n.clone());
+    let name = format!("check-{}", child.pid());
+    let stop = Stop(name.clone());
+    (child, name, stop)
+}
+
+/// `check --private-engine` interrupted by `signals` once the run's first
+/// case finished: it removes its engine (no dockerd, containerd or shim
+/// process, network namespace or state directory left) and exits 128 + the
+/// first signal's number, after the summary (the `run-finished` event) when
+/// it stopped in order.
+fn a_private_engine_run_removes_its_engine_when_interrupted(signals: &[Signal]) {
+    let _s = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, n, _stop) = private_run(dir.path());
     child.wait_for_event("check-finished");
     assert!(netns(&n), "the run's engine {n} is up");
     for s in signals {
@@ -332,19 +339,7 @@ fn check_private_engine_removes_its_engine_on_sighup() {
 fn a_killed_private_engine_run_is_swept_by_the_next_one() {
     let _s = serial();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = dockhand([
-        "check",
-        "--private-engine",
-        "--format",
-        "json",
-        "--repeat",
-        "30",
-        "containers/lifecycle/*",
-    ])
-    .dir(dir.path())
-    .spawn();
-    let n = format!("check-{}", child.pid());
-    let _stop = Stop(n.clone());
+    let (mut child, n, _stop) = private_run(dir.path());
     child.wait_for_event("check-started");
     child.kill(); // SIGKILL: no destructor runs
     assert!(

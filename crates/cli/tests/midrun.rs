@@ -15,27 +15,13 @@ use std::time::{Duration, Instant};
 use dockhand_daemon::PrivateEngine;
 use serde_json::Value;
 
-use crate::kit::{dockhand, host_arg, json_lines, labelled, runtime, start_private, text, Dockhand, WAIT};
-
-/// The run: long enough to be cut mid-way (two jobs, about 0.3 s a case),
-/// short enough to finish on resume. `containers/lifecycle/*` is the
-/// framework's own model check, so it stays as other areas grow.
-const RUN: &[&str] = &[
-    "check",
-    "--format",
-    "json",
-    "--jobs",
-    "2",
-    "--repeat",
-    "16",
-    "containers/lifecycle/*",
-];
+use crate::kit::{
+    dockhand, host_arg, json_lines, labelled, lifecycle_run, runtime, start_private, text, Dockhand, WAIT,
+};
 
 /// The binary in `dir` against the private engine, with a call deadline.
-fn on(dir: &Path, pe: &PrivateEngine, timeout: &str, args: &[&str]) -> Dockhand {
-    dockhand(["--host", &host_arg(pe), "--timeout", timeout])
-        .args(args)
-        .dir(dir)
+fn on(dir: &Path, pe: &PrivateEngine, timeout: &str) -> Dockhand {
+    dockhand(["--host", &host_arg(pe), "--timeout", timeout]).dir(dir)
 }
 
 fn case_key(e: &Value) -> (String, u64) {
@@ -73,7 +59,9 @@ fn run_until_fault(
     timeout: &str,
     fault: impl FnOnce(&mut PrivateEngine),
 ) -> Segment {
-    let mut child = on(dir, pe, timeout, RUN).spawn();
+    // Long enough to be cut mid-way (two jobs, about 0.3 s a case), short
+    // enough to finish on resume.
+    let mut child = on(dir, pe, timeout).args(lifecycle_run("json", 2, 16)).spawn();
     child.wait_for_event("check-finished");
     let at = Instant::now();
     fault(pe);
@@ -165,7 +153,9 @@ fn check_segment_and_resume(dir: &Path, pe: &PrivateEngine, seg: &Segment) {
         selection.len()
     );
 
-    let o = on(dir, pe, "30s", &["check", "--format", "json", "--resume"]).output();
+    let o = on(dir, pe, "30s")
+        .args(["check", "--format", "json", "--resume"])
+        .output();
     let ev = json_lines(&String::from_utf8_lossy(&o.stdout));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let started = ev.iter().find(|e| e["event"] == "run-started").expect("run-started");

@@ -100,6 +100,25 @@ fn lines_of(from: impl std::io::Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
+/// The arguments of a run to cut: `check` of `containers/lifecycle/*`, the
+/// framework's own model check (so it stays as other areas grow), `repeat`
+/// times, `jobs` at a time, with `format` on stdout.
+pub fn lifecycle_run(format: &str, jobs: u32, repeat: u32) -> Vec<String> {
+    let (jobs, repeat) = (jobs.to_string(), repeat.to_string());
+    [
+        "check",
+        "--format",
+        format,
+        "--jobs",
+        &jobs,
+        "--repeat",
+        &repeat,
+        "containers/lifecycle/*",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// How long a test waits for the line or event it expects next.
 pub const WAIT: Duration = Duration::from_secs(120);
 
