@@ -69,10 +69,10 @@ fn take(group: &'static str, mode: &'static str, lock: fn(&File) -> std::io::Res
 
 impl Drop for Serial {
     fn drop(&mut self) {
-        // Closing the file would release it too; unlocking first makes the
-        // logged release time the real one.
-        let _ = self.file.unlock();
+        // Logged before the unlock, so that the next holder's "acquired"
+        // always comes later: logs of two processes then show the order.
         log(self.group, self.mode, "released");
+        let _ = self.file.unlock();
     }
 }
 
