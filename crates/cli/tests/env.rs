@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::kit::host::{alive, wait_until};
 use crate::kit::serial::{self, Serial};
-use crate::kit::{assert_none_labelled, dockhand, labelled, run, text, Running, Signal, SYSTEM_SOCKET};
+use crate::kit::{assert_none_labelled, dockhand, labelled, run, text, Dockhand, Running, Signal, SYSTEM_SOCKET};
 
 /// Every `dockhand env` invocation sweeps abandoned environments; the crash
 /// test plants one and asserts it was swept by its own invocation: it runs
@@ -45,6 +45,11 @@ fn assert_clean(project: &str) {
     assert_none_labelled(Path::new(SYSTEM_SOCKET), &label(project), &format!("project {project}"));
 }
 
+/// `dockhand env <cmd> -f <file> -p <project>`.
+fn env_cmd(cmd: &str, file: &Path, project: &str) -> Dockhand {
+    dockhand(["env", cmd, "-f"]).args([file]).args(["-p", project])
+}
+
 fn compose(dir: &Path, text: &str) -> PathBuf {
     let p = dir.join("compose.yaml");
     std::fs::write(&p, text).unwrap();
@@ -57,19 +62,7 @@ fn compose(dir: &Path, text: &str) -> PathBuf {
 /// the command's pid.
 fn run_with_marker(f: &Path, p: &str, marker: &Path) -> (Running, u32) {
     let script = format!("echo $$ > {}.tmp && mv {0}.tmp {0}; exec sleep 60", marker.display());
-    let mut child = dockhand([
-        "env",
-        "run",
-        "-f",
-        f.to_str().unwrap(),
-        "-p",
-        p,
-        "--",
-        "sh",
-        "-c",
-        &script,
-    ])
-    .spawn();
+    let mut child = env_cmd("run", f, p).args(["--", "sh", "-c", &script]).spawn();
     let start = Instant::now();
     while !marker.exists() {
         assert!(
@@ -108,16 +101,9 @@ fn the_example_passes_through_env_run_and_leaves_nothing() {
     let b = Command::new("bash").arg(ex.join("build.sh")).output().unwrap();
     assert!(b.status.success(), "build.sh: {}", text(&b));
     let p = project("kv");
-    let o = run(&[
-        "env",
-        "run",
-        "-f",
-        ex.join("compose.yaml").to_str().unwrap(),
-        "-p",
-        &p,
-        "--",
-        ex.join("test.sh").to_str().unwrap(),
-    ]);
+    let o = env_cmd("run", &ex.join("compose.yaml"), &p)
+        .args(["--", ex.join("test.sh").to_str().unwrap()])
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("OK replicated=1"), "{out}");
@@ -152,20 +138,9 @@ fn a_service_that_never_gets_ready_is_named_with_its_logs_within_the_deadline() 
     );
     let p = project("never");
     let start = Instant::now();
-    let o = run(&[
-        "env",
-        "run",
-        "-f",
-        f.to_str().unwrap(),
-        "-p",
-        &p,
-        "--wait-timeout",
-        "3s",
-        "--logs",
-        "5",
-        "--",
-        "true",
-    ]);
+    let o = env_cmd("run", &f, &p)
+        .args(["--wait-timeout", "3s", "--logs", "5", "--", "true"])
+        .output();
     let took = start.elapsed();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -213,18 +188,9 @@ fn a_service_that_exits_fails_fast_unless_it_is_a_completed_dependency() {
         ),
     );
     let p = project("exits");
-    let o = run(&[
-        "env",
-        "run",
-        "-f",
-        f.to_str().unwrap(),
-        "-p",
-        &p,
-        "--wait-timeout",
-        "60s",
-        "--",
-        "true",
-    ]);
+    let o = env_cmd("run", &f, &p)
+        .args(["--wait-timeout", "60s", "--", "true"])
+        .output();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("migrate: completed (exit 0)"), "{err}");
@@ -261,20 +227,16 @@ fn a_failing_command_gives_its_exit_code_and_the_services_logs() {
         ),
     );
     let p = project("failcmd");
-    let o = run(&[
-        "env",
-        "run",
-        "-f",
-        f.to_str().unwrap(),
-        "-p",
-        &p,
-        "--logs",
-        "3",
-        "--",
-        "sh",
-        "-c",
-        "curl -sf http://$DOCKHAND_WEB_8080_2/ && echo \"replicas=$DOCKHAND_WEB_REPLICAS first=$DOCKHAND_WEB_8080\" && exit 3",
-    ]);
+    let o = env_cmd("run", &f, &p)
+        .args([
+            "--logs",
+            "3",
+            "--",
+            "sh",
+            "-c",
+            "curl -sf http://$DOCKHAND_WEB_8080_2/ && echo \"replicas=$DOCKHAND_WEB_REPLICAS first=$DOCKHAND_WEB_8080\" && exit 3",
+        ])
+        .output();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("probe web-2"), "the command reached replica 2: {out}");
@@ -322,9 +284,7 @@ fn an_interrupt_tears_the_environment_down(signal: Signal) {
     );
     for (what, tail) in [("run", &["--", "true"][..]), ("up", &[][..])] {
         let p = project(&format!("{signal:?}-{what}").to_lowercase());
-        let child = dockhand(["env", what, "-f", f.to_str().unwrap(), "-p", &p])
-            .args(tail)
-            .spawn();
+        let child = env_cmd(what, &f, &p).args(tail).spawn();
         // Wait until the service is being waited on: its container runs.
         wait_until("a container of the project", Duration::from_secs(60), || {
             leftovers(&p).iter().any(|l| l.starts_with("container "))
@@ -366,7 +326,7 @@ fn a_bad_compose_file_is_a_usage_error_with_its_position() {
         &format!("services:\n  web:\n    image: {PROBE}\n    helthcheck:\n      test: [CMD, x]\n"),
     );
     let p = project("bad");
-    let o = run(&["env", "run", "-f", f.to_str().unwrap(), "-p", &p, "--", "true"]);
+    let o = env_cmd("run", &f, &p).args(["--", "true"]).output();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
