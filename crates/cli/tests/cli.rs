@@ -337,11 +337,9 @@ fn a_known_failures_entry_without_a_pin_or_with_a_malformed_one_exits_3_naming_f
         ),
     ] {
         std::fs::write(dir.path().join("known.toml"), text_of_file).unwrap();
-        let o = support::dockhand()
-            .current_dir(dir.path())
-            .args(["check", "--known-failures", "known.toml", "system/ping"])
-            .output()
-            .unwrap();
+        let o = dockhand(["check", "--known-failures", "known.toml", "system/ping"])
+            .dir(dir.path())
+            .output();
         assert_eq!(o.status.code(), Some(3), "{}", text(&o));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(want), "{err}");
