@@ -1,10 +1,13 @@
-//! The command line, phase one: raw flags as clap parses them. `commands`
-//! turns them into a validated `EffectiveConfig` (with the file and
-//! `DOCKHAND_*` layers) before anything talks to an engine.
+//! The command line, phase one: raw flags as clap parses them, every
+//! subcommand's included. `settings` turns them into a validated
+//! `EffectiveConfig` (with the file and `DOCKHAND_*` layers) before anything
+//! talks to an engine. This module imports no other of the binary's: each
+//! command module reads its arguments from here.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dockhand_harness::{Filter, OutputFormat};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,7 +66,7 @@ pub enum Command {
     #[command(subcommand)]
     Env(EnvCommand),
     /// Local swarm clusters of private engines: create, ls, env, rm.
-    Cluster(crate::cluster::ClusterArgs),
+    Cluster(ClusterArgs),
     /// Show which API operations the checks exercise, with totals.
     Coverage(CoverageArgs),
 }
@@ -81,6 +84,15 @@ pub enum Format {
     Json,
 }
 
+impl From<Format> for OutputFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Human => OutputFormat::Human,
+            Format::Json => OutputFormat::Json,
+        }
+    }
+}
+
 #[derive(Debug, Args, Default)]
 pub struct SelectArgs {
     /// Globs on check ids, e.g. 'containers/*'. All checks when none.
@@ -91,6 +103,17 @@ pub struct SelectArgs {
     /// Leave out checks matching this glob (repeatable).
     #[arg(long)]
     pub skip: Vec<String>,
+}
+
+impl SelectArgs {
+    /// The harness's filter of these arguments.
+    pub fn filter(&self) -> Filter {
+        Filter {
+            patterns: self.filters.clone(),
+            tags: self.tag.clone(),
+            skip: self.skip.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -127,7 +150,7 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "resume")]
     pub private_engine: bool,
     /// Run against a local cluster (`dockhand cluster create`): its first manager is the engine, and checks can drive every node.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "private_engine")]
     pub cluster: Option<String>,
 }
 
@@ -145,7 +168,17 @@ pub enum ImageCommand {
     Build,
     /// Build an image holding a static dockhand binary (FROM scratch), to run checks from a container.
     #[command(name = "self")]
-    SelfImage(crate::image_self::SelfArgs),
+    SelfImage(SelfArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SelfArgs {
+    /// The dockhand binary to put in the image (default: this one). It must be statically linked.
+    #[arg(long, value_name = "PATH")]
+    pub binary: Option<PathBuf>,
+    /// The image's tag.
+    #[arg(long, value_name = "REF", default_value = concat!("dockhand/dockhand:", env!("CARGO_PKG_VERSION")))]
+    pub tag: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,4 +319,68 @@ pub struct EnvLogsArgs {
     /// Only the last N lines of each container.
     #[arg(long, value_name = "N")]
     pub tail: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Where clusters keep their state (default: /run/dockhand/clusters).
+    #[arg(long, global = true, value_name = "DIR", env = "DOCKHAND_CLUSTER_DIR")]
+    pub state_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: ClusterCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Create a local swarm: N private engines, each in its own namespaces, on one bridge.
+    Create(ClusterCreateArgs),
+    /// List the clusters, their nodes, roles, status and sockets.
+    Ls,
+    /// Print `export DOCKER_HOST=...` for a node (the first manager by default).
+    Env(ClusterEnvArgs),
+    /// Stop a cluster's daemons and remove its namespaces, bridge and directories.
+    Rm(ClusterRmArgs),
+    /// Stop a node's engine gracefully (its containers keep running under containerd).
+    Stop(ClusterNodeArgs),
+    /// Kill a node's engine (SIGKILL), as a crash would.
+    Kill(ClusterNodeArgs),
+    /// Start a node's engine again and wait until it answers.
+    Start(ClusterNodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterNodeArgs {
+    pub name: String,
+    /// The node: n1, n2, ... or its host name.
+    pub node: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterCreateArgs {
+    /// Cluster name: lowercase letters, digits and '-'.
+    pub name: String,
+    /// Number of nodes, managers included.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub nodes: usize,
+    /// Number of managers (the first nodes); the rest are workers.
+    #[arg(long, default_value_t = 1, value_name = "M")]
+    pub managers: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterEnvArgs {
+    pub name: String,
+    /// The node: n1, n2, ... or its host name.
+    #[arg(long, value_name = "NODE")]
+    pub node: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all"])))]
+pub struct ClusterRmArgs {
+    /// Clusters to remove.
+    pub names: Vec<String>,
+    /// Remove every cluster.
+    #[arg(long)]
+    pub all: bool,
 }

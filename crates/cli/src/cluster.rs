@@ -2,84 +2,21 @@
 //! (`dockhand_daemon::Cluster`), and what `dockhand check --cluster NAME`
 //! needs: the first manager's endpoint and the harness's cluster handle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Subcommand};
 use dockhand_daemon::{Cluster, ClusterError, ClusterOptions, NodeState, Role};
-use dockhand_engine::{Deadlines, Engine, MIN_API_VERSION};
-use dockhand_harness::{exit, ClusterHandle, ClusterNode, ControlFuture, NodeControl, ProbeImage};
+use dockhand_engine::{Deadlines, Endpoint, Engine, MIN_API_VERSION};
+use dockhand_harness::interrupt::say;
+use dockhand_harness::{exit, ClusterHandle, ClusterNode, ControlFuture, Interrupts, NodeControl, ProbeImage, Signal};
 use serde_json::Value;
 
+use crate::args::{ClusterArgs, ClusterCommand, ClusterCreateArgs, ClusterEnvArgs, ClusterNodeArgs, ClusterRmArgs};
 use crate::error::CliError;
 
 /// How long a new cluster gets, after its daemons answer, until every node is Ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Args)]
-pub struct ClusterArgs {
-    /// Where clusters keep their state (default: /run/dockhand/clusters).
-    #[arg(long, global = true, value_name = "DIR", env = "DOCKHAND_CLUSTER_DIR")]
-    pub state_dir: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: ClusterCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ClusterCommand {
-    /// Create a local swarm: N private engines, each in its own namespaces, on one bridge.
-    Create(CreateArgs),
-    /// List the clusters, their nodes, roles, status and sockets.
-    Ls,
-    /// Print `export DOCKER_HOST=...` for a node (the first manager by default).
-    Env(EnvArgs),
-    /// Stop a cluster's daemons and remove its namespaces, bridge and directories.
-    Rm(RmArgs),
-    /// Stop a node's engine gracefully (its containers keep running under containerd).
-    Stop(NodeArgs),
-    /// Kill a node's engine (SIGKILL), as a crash would.
-    Kill(NodeArgs),
-    /// Start a node's engine again and wait until it answers.
-    Start(NodeArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct NodeArgs {
-    pub name: String,
-    /// The node: n1, n2, ... or its host name.
-    pub node: String,
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    /// Cluster name: lowercase letters, digits and '-'.
-    pub name: String,
-    /// Number of nodes, managers included.
-    #[arg(long, default_value_t = 3, value_name = "N")]
-    pub nodes: usize,
-    /// Number of managers (the first nodes); the rest are workers.
-    #[arg(long, default_value_t = 1, value_name = "M")]
-    pub managers: usize,
-}
-
-#[derive(Debug, Args)]
-pub struct EnvArgs {
-    pub name: String,
-    /// The node: n1, n2, ... or its host name.
-    #[arg(long, value_name = "NODE")]
-    pub node: Option<String>,
-}
-
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all"])))]
-pub struct RmArgs {
-    /// Clusters to remove.
-    pub names: Vec<String>,
-    /// Remove every cluster.
-    #[arg(long)]
-    pub all: bool,
-}
 
 fn state_dir(a: Option<&PathBuf>) -> PathBuf {
     a.cloned().unwrap_or_else(dockhand_daemon::default_state_dir)
@@ -98,7 +35,7 @@ pub async fn run(a: ClusterArgs) -> Result<i32, CliError> {
     }
 }
 
-async fn node_op(dir: PathBuf, a: NodeArgs, done: &str) -> Result<i32, CliError> {
+async fn node_op(dir: PathBuf, a: ClusterNodeArgs, done: &str) -> Result<i32, CliError> {
     let cluster = Cluster::open(&dir, &a.name)?;
     let node = cluster.node(&a.node)?.name.clone();
     let started = Instant::now();
@@ -115,24 +52,37 @@ async fn node_op(dir: PathBuf, a: NodeArgs, done: &str) -> Result<i32, CliError>
     Ok(exit::SUCCESS)
 }
 
-async fn create(dir: PathBuf, a: CreateArgs) -> Result<i32, CliError> {
+async fn create(dir: PathBuf, a: ClusterCreateArgs) -> Result<i32, CliError> {
+    let interrupts =
+        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
     let started = Instant::now();
     let opts = ClusterOptions::new(&a.name, a.nodes, a.managers).state_dir(&dir);
-    let cluster = Cluster::create(opts).await?;
-    let swarm_after = started.elapsed();
-    // From here on a failure removes the cluster again.
-    let finish = async {
-        load_probe(&cluster).await?;
-        cluster.wait_ready(READY_TIMEOUT).await?;
-        cluster.mark_complete()?;
-        Ok::<(), CliError>(())
-    };
-    if let Err(e) = finish.await {
-        if let Err(cleanup) = Cluster::remove(&dir, &a.name) {
-            eprintln!("warning: {cleanup}");
+    let work = async {
+        let cluster = Cluster::create(opts).await?;
+        let swarm_after = started.elapsed();
+        // From here on a failure removes the cluster again.
+        let finish = async {
+            load_probe(&cluster).await?;
+            cluster.wait_ready(READY_TIMEOUT).await?;
+            cluster.mark_complete()?;
+            Ok::<(), CliError>(())
+        };
+        if let Err(e) = finish.await {
+            if let Err(cleanup) = Cluster::remove(&dir, &a.name) {
+                say(&format!("warning: {cleanup}"));
+            }
+            return Err(e);
         }
-        return Err(e);
-    }
+        Ok((cluster, swarm_after))
+    };
+    let (cluster, swarm_after) = tokio::select! {
+        // The create first: until its first wait it only claims the name
+        // (or fails because the name is taken), so once it waits, whatever
+        // carries the name is this create's to remove.
+        biased;
+        r = work => r?,
+        s = interrupts.first() => return interrupted_create(&dir, &a.name, s, &interrupts).await,
+    };
     println!(
         "cluster {} ready in {:.2}s: {} nodes ({} manager{}), swarm formed after {:.2}s",
         a.name,
@@ -148,11 +98,37 @@ async fn create(dir: PathBuf, a: CreateArgs) -> Result<i32, CliError> {
     Ok(exit::SUCCESS)
 }
 
+/// A create stopped by a signal: its daemons run detached, so what it made
+/// so far is removed here (the create was dropped, which released its lock).
+async fn interrupted_create(dir: &Path, name: &str, s: Signal, interrupts: &Interrupts) -> Result<i32, CliError> {
+    say(&format!(
+        "\ninterrupted by {s}: removing what cluster {name} had so far"
+    ));
+    let rm = format!("`dockhand cluster rm {name}` removes what is left");
+    interrupts.on_repeat(move |s| {
+        say(&format!("\naborted by {s}: {rm}"));
+        std::process::exit(s.exit_code());
+    });
+    let (dir, owned) = (dir.to_path_buf(), name.to_string());
+    match tokio::task::spawn_blocking(move || Cluster::remove(&dir, &owned)).await {
+        Ok(Ok(())) | Ok(Err(ClusterError::NotFound { .. })) => {
+            say(&format!("cluster {name} was not created; nothing of it is left"))
+        }
+        Ok(Err(e)) => say(&format!(
+            "warning: {e}; `dockhand cluster rm {name}` removes what is left"
+        )),
+        Err(e) => say(&format!(
+            "warning: removing cluster {name} failed: {e}; `dockhand cluster rm {name}` removes what is left"
+        )),
+    }
+    Ok(s.exit_code())
+}
+
 /// Loads the probe image on every node at once, through the API.
 async fn load_probe(cluster: &Cluster) -> Result<(), CliError> {
     let mut set = tokio::task::JoinSet::new();
     for n in cluster.nodes() {
-        let engine = setup_engine(n);
+        let engine = setup_engine(cluster, n);
         let host = n.hostname.clone();
         set.spawn(async move {
             ProbeImage::new()
@@ -167,9 +143,9 @@ async fn load_probe(cluster: &Cluster) -> Result<(), CliError> {
     Ok(())
 }
 
-fn setup_engine(n: &NodeState) -> Engine {
+fn setup_engine(cluster: &Cluster, n: &NodeState) -> Engine {
     Engine::with_version(
-        Cluster::endpoint(n),
+        cluster.endpoint(n),
         Deadlines {
             call: Duration::from_secs(30),
             stream_idle: Duration::from_secs(30),
@@ -187,7 +163,7 @@ async fn swarm_view(cluster: &Cluster) -> std::collections::HashMap<String, (Str
             continue;
         }
         let e = Engine::with_version(
-            Cluster::endpoint(n),
+            cluster.endpoint(n),
             Deadlines {
                 call: Duration::from_secs(3),
                 stream_idle: Duration::from_secs(3),
@@ -273,7 +249,7 @@ async fn ls(dir: PathBuf) -> Result<i32, CliError> {
     Ok(exit::SUCCESS)
 }
 
-fn env(dir: PathBuf, a: EnvArgs) -> Result<i32, CliError> {
+fn env(dir: PathBuf, a: ClusterEnvArgs) -> Result<i32, CliError> {
     let cluster = Cluster::open(&dir, &a.name)?;
     let node = match &a.node {
         Some(n) => cluster.node(n)?,
@@ -283,7 +259,7 @@ fn env(dir: PathBuf, a: EnvArgs) -> Result<i32, CliError> {
     Ok(exit::SUCCESS)
 }
 
-fn rm(dir: PathBuf, a: RmArgs) -> Result<i32, CliError> {
+fn rm(dir: PathBuf, a: ClusterRmArgs) -> Result<i32, CliError> {
     let names = if a.all { Cluster::names(&dir) } else { a.names };
     let mut failed = None;
     for name in names {
@@ -302,9 +278,10 @@ fn rm(dir: PathBuf, a: RmArgs) -> Result<i32, CliError> {
     }
 }
 
-/// The cluster a check run uses: the first node's endpoint (as `--host`) and the handle.
+/// The cluster a check run uses: the first node's endpoint (named as the
+/// cluster's node, from `--cluster`) and the handle.
 pub struct ClusterRun {
-    pub host: String,
+    pub endpoint: Endpoint,
     pub handle: Arc<ClusterHandle>,
 }
 
@@ -325,13 +302,13 @@ pub fn for_check(name: &str) -> Result<ClusterRun, CliError> {
             hostname: n.hostname.clone(),
             manager: n.role == Role::Manager,
             address: n.address.clone(),
-            endpoint: Cluster::endpoint(n),
+            endpoint: cluster.endpoint(n),
         })
         .collect();
-    let host = format!("unix://{}", cluster.nodes()[0].socket().display());
+    let endpoint = cluster.endpoint(&cluster.nodes()[0]);
     let handle = ClusterHandle::new(name, nodes, Arc::new(Control(cluster)));
     Ok(ClusterRun {
-        host,
+        endpoint,
         handle: Arc::new(handle),
     })
 }

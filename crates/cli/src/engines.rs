@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 use dockhand_daemon::{
     default_base_dir, is_alive, sweep_one, validate_name, DaemonError, PrivateEngine, PrivateEngineOptions,
 };
-use dockhand_harness::exit;
+use dockhand_harness::interrupt::say;
+use dockhand_harness::{exit, Interrupts};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -75,6 +76,8 @@ pub async fn start(a: EngineStartArgs) -> Result<i32, CliError> {
             a.name, a.name
         )));
     }
+    let interrupts =
+        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find dockhand's own executable: {e}"))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args(["engine", "serve", &a.name]);
@@ -104,12 +107,12 @@ pub async fn start(a: EngineStartArgs) -> Result<i32, CliError> {
     eprintln!("starting private engine '{}' ...", a.name);
     let read = tokio::select! {
         r = stdout.read_line(&mut line) => r,
-        _ = tokio::signal::ctrl_c() => {
+        s = interrupts.first() => {
             // The supervisor removes what it started when told to stop.
             let _ = signal(supervisor, libc::SIGTERM);
             let _ = tokio::time::timeout(STOP_WAIT, child.wait()).await;
-            eprintln!("\ninterrupted: private engine '{}' was not started", a.name);
-            return Ok(exit::INTERRUPTED);
+            say(&format!("\ninterrupted by {s}: private engine '{}' was not started", a.name));
+            return Ok(s.exit_code());
         }
     };
     if read.is_err() || line.trim().is_empty() {
@@ -179,18 +182,20 @@ fn redirect_output(path: &Path) {
     }
 }
 
-/// `dockhand engine serve NAME` (hidden): runs the engine until SIGTERM or SIGINT.
+/// `dockhand engine serve NAME` (hidden): runs the engine until a stop
+/// signal. SIGTERM is how `engine stop` asks it to stop, so here a signal is
+/// no interruption: the engine shuts down and the supervisor exits 0. Later
+/// signals do not cut the shutdown short (`engine stop` kills it if it hangs).
 pub async fn serve(a: EngineStartArgs) -> Result<i32, CliError> {
-    use tokio::signal::unix::{signal as unix_signal, SignalKind};
-    let mut term = unix_signal(SignalKind::terminate()).map_err(|e| anyhow::anyhow!("cannot handle SIGTERM: {e}"))?;
-    let mut int = unix_signal(SignalKind::interrupt()).map_err(|e| anyhow::anyhow!("cannot handle SIGINT: {e}"))?;
+    let interrupts =
+        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    interrupts.on_repeat(|_| {});
     let mut opts = PrivateEngineOptions::new(&a.name);
     opts.extra_args = dockerd_args(&a);
     let started = tokio::select! {
         r = PrivateEngine::start(opts) => r,
         // Dropping the start removes whatever it had started.
-        _ = term.recv() => Err(DaemonError::NotRunning { name: a.name.clone() }),
-        _ = int.recv() => Err(DaemonError::NotRunning { name: a.name.clone() }),
+        _ = interrupts.first() => Err(DaemonError::NotRunning { name: a.name.clone() }),
     };
     let pe = match started {
         Ok(pe) => pe,
@@ -215,10 +220,7 @@ pub async fn serve(a: EngineStartArgs) -> Result<i32, CliError> {
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", pe.dir().join(RECORD).display()))?;
     verdict(&json!({ "ready": record }));
     redirect_output(&pe.dir().join("supervisor.log"));
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
+    interrupts.first().await;
     match pe.shutdown().await {
         Ok(()) => Ok(exit::SUCCESS),
         // `engine stop` removes what is left and reports it.

@@ -1,5 +1,7 @@
 //! `dockhand env`: up, run, down, ps and logs on top of `dockhand-env`.
-//! Ctrl-C during `up` or `run` tears the environment down before exiting.
+//! A stop signal (Ctrl-C, SIGTERM, SIGHUP: [`Interrupts`]) during `up` or
+//! `run` tears the environment down before exiting 128 + its number; later
+//! ones do not cut the teardown short.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -10,13 +12,14 @@ use dockhand_engine::Engine;
 use dockhand_env::compose::{parse_duration, LoadOptions};
 use dockhand_env::labels::{self, Removed};
 use dockhand_env::{Environment, Progress, ProgressEvent, ServiceState};
-use dockhand_harness::exit;
+use dockhand_harness::interrupt::say;
+use dockhand_harness::{exit, Interrupts, Signal};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::watch;
 
 use crate::args::{EnvCommand, EnvDownArgs, EnvFileArgs, EnvLogsArgs, EnvRunArgs, EnvUpArgs, GlobalArgs};
-use crate::commands::{connect, load_config};
 use crate::error::CliError;
+use crate::settings::{connect, load_config};
 
 const DEFAULT_FILES: &[&str] = &[
     "compose.yaml",
@@ -136,28 +139,39 @@ fn environment(
     Ok((env, tx))
 }
 
-/// The first Ctrl-C cancels; the caller tears down and exits 130.
-fn on_ctrl_c(tx: watch::Sender<bool>) {
+/// Takes over the stop signals: the first cancels `up` (or `run`'s command),
+/// and the caller tears down and exits 128 + its number.
+fn on_interrupt(tx: watch::Sender<bool>) -> Result<Interrupts, CliError> {
+    let interrupts =
+        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    interrupts
+        .on_repeat(|_| say("\nstill tearing down; the next dockhand sweeps whatever is left if you kill this one"));
+    let first = interrupts.clone();
     tokio::spawn(async move {
-        let mut n = 0;
-        while tokio::signal::ctrl_c().await.is_ok() {
-            n += 1;
-            if n == 1 {
-                eprintln!("\ninterrupted: tearing the environment down");
-            } else {
-                eprintln!("\nstill tearing down; the next dockhand sweeps whatever is left if you kill this one");
-            }
-            let _ = tx.send(true);
-        }
+        let s = first.first().await;
+        say(&format!("\ninterrupted: tearing the environment down ({s})"));
+        let _ = tx.send(true);
     });
+    Ok(interrupts)
+}
+
+/// `up` stopped by a signal: the environment is down; exit as the signal says.
+fn stopped_by_signal(e: dockhand_env::EnvError, interrupts: &Interrupts) -> CliError {
+    match (&e, interrupts.received()) {
+        (dockhand_env::EnvError::Interrupted, Some(signal)) => CliError::Interrupted {
+            message: e.to_string(),
+            signal,
+        },
+        _ => e.into(),
+    }
 }
 
 async fn up(engine: Engine, a: EnvUpArgs) -> Result<i32, CliError> {
     let (env, tx) = environment(&engine, &a.file, &a.wait_timeout, a.logs)?;
     let env = env.owned(false).ttl(duration("--ttl", &a.ttl)?);
-    on_ctrl_c(tx);
+    let interrupts = on_interrupt(tx)?;
     let started = Instant::now();
-    let running = env.up().await?;
+    let running = env.up().await.map_err(|e| stopped_by_signal(e, &interrupts))?;
     let project = running.project().to_string();
     println!(
         "project {project} is up and ready in {:.1}s",
@@ -177,8 +191,8 @@ async fn run(engine: Engine, a: EnvRunArgs) -> Result<i32, CliError> {
     let (env, tx) = environment(&engine, &a.file, &a.wait_timeout, a.logs)?;
     let env = env.owned(true).keep_images(a.keep_images);
     let mut cancelled = tx.subscribe();
-    on_ctrl_c(tx);
-    let running = env.up().await?;
+    let interrupts = on_interrupt(tx)?;
+    let running = env.up().await.map_err(|e| stopped_by_signal(e, &interrupts))?;
     let mut child = match tokio::process::Command::new(&a.cmd[0])
         .args(&a.cmd[1..])
         .envs(running.env_vars())
@@ -245,7 +259,7 @@ async fn run(engine: Engine, a: EnvRunArgs) -> Result<i32, CliError> {
     let removed = running.down().await?;
     eprintln!("project {project} torn down ({})", removed_text(&removed));
     if interrupted {
-        return Ok(exit::INTERRUPTED);
+        return Ok(interrupts.received().map_or(exit::INTERRUPTED, Signal::exit_code));
     }
     if let Err(e) = status {
         return Err(CliError::Other(anyhow::anyhow!("waiting for `{}`: {e}", a.cmd[0])));

@@ -2,7 +2,7 @@
 
 use dockhand_daemon::DaemonError;
 use dockhand_engine::EngineError;
-use dockhand_harness::{exit, ConfigError, JournalError, SelectError};
+use dockhand_harness::{exit, ConfigError, JournalError, SelectError, SessionError, Signal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -25,6 +25,9 @@ pub enum CliError {
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
+    /// A signal stopped the command after it undid what it had made.
+    #[error("{message}")]
+    Interrupted { message: String, signal: Signal },
     /// A failure another dockhand process reported, with its exit code.
     #[error("{message}")]
     Reported { message: String, code: i32 },
@@ -37,6 +40,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Reported { code, .. } => *code,
+            CliError::Interrupted { signal, .. } => signal.exit_code(),
             CliError::Engine(e) if e.is_engine_down() => exit::ENGINE_DOWN,
             CliError::Engine(_) | CliError::Other(_) => exit::CHECK_FAILED,
             // What the user must fix: the host (root, programs) or the name.
@@ -53,6 +57,20 @@ impl CliError {
             CliError::Env(_) => exit::CHECK_FAILED,
             CliError::Select(SelectError::NoMatch { .. }) => exit::NO_MATCH,
             CliError::Config(_) | CliError::Select(_) | CliError::Journal(_) | CliError::Usage(_) => exit::USAGE,
+        }
+    }
+}
+
+/// A check session's failures are the binary's own kinds: the same exit
+/// codes and the same rendering (an unreachable engine gets its hint).
+impl From<SessionError> for CliError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Config(e) => CliError::Config(e),
+            SessionError::Select(e) => CliError::Select(e),
+            SessionError::Journal(e) => CliError::Journal(e),
+            SessionError::Engine(e) => CliError::Engine(e),
+            SessionError::Report(e) => CliError::Usage(e.to_string()),
         }
     }
 }

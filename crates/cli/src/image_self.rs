@@ -9,23 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Args;
 use dockhand_engine::Request;
 use dockhand_harness::exit;
 use serde_json::Value;
 
-use crate::args::GlobalArgs;
+use crate::args::{GlobalArgs, SelfArgs};
 use crate::error::CliError;
-
-#[derive(Debug, Args)]
-pub struct SelfArgs {
-    /// The dockhand binary to put in the image (default: this one). It must be statically linked.
-    #[arg(long, value_name = "PATH")]
-    pub binary: Option<PathBuf>,
-    /// The image's tag.
-    #[arg(long, value_name = "REF", default_value = concat!("dockhand/dockhand:", env!("CARGO_PKG_VERSION")))]
-    pub tag: String,
-}
 
 /// How to get a static binary, for the error message.
 const STATIC_BUILD: &str =
@@ -110,7 +99,7 @@ pub async fn run(g: &GlobalArgs, a: SelfArgs) -> Result<i32, CliError> {
             )))
         }
     }
-    let engine = crate::commands::connect_global(g).await?;
+    let engine = crate::settings::connect_global(g).await?;
     let ctx = context(&bytes).map_err(|e| CliError::Other(anyhow::anyhow!("cannot write the build context: {e}")))?;
     let r = engine
         .send(

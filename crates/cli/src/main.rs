@@ -1,13 +1,20 @@
 //! The `dockhand` binary: parses arguments, maps expected errors to exit
 //! codes, and hands each subcommand to its module. Kept thin on purpose.
+//!
+//! The modules form one direction, without circles: `args` (clap's types)
+//! and `error` at the bottom; `settings` (configuration and the configured
+//! engine) on them; the command modules (`check`, `engines`, `env`,
+//! `cluster`, `image_self`) on those; `commands` (dispatch) on top.
 
 mod args;
+mod check;
 mod cluster;
 mod commands;
 mod engines;
 mod env;
 mod error;
 mod image_self;
+mod settings;
 
 use std::process::ExitCode;
 

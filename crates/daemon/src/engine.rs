@@ -301,9 +301,9 @@ impl PrivateEngine {
         self.dir.join("docker.sock")
     }
 
-    /// The engine's socket as an [`Endpoint`] (marked as coming from a flag).
+    /// The engine's socket as an [`Endpoint`], named as this private engine.
     pub fn endpoint(&self) -> Endpoint {
-        Endpoint::unix(self.socket_path(), EndpointSource::Flag)
+        Endpoint::unix(self.socket_path(), EndpointSource::private_engine(&self.name))
     }
 
     pub fn data_root(&self) -> PathBuf {

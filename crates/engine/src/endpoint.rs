@@ -1,8 +1,11 @@
 //! Where the engine lives: [`Endpoint`], and [`EndpointSource`], how it was chosen.
 //!
 //! The order is the one the Docker CLI uses, minus contexts: an explicit `--host`,
-//! then `DOCKER_HOST`, then the default unix socket. The source is kept because
-//! "unreachable" is only actionable when the user knows which setting to change.
+//! then `DOCKER_HOST`, then the default unix socket. A run can also target an
+//! engine dockhand made: `check --private-engine` (a throwaway dockerd) or
+//! `check --cluster NAME` (a node of a local cluster). The source is kept, and
+//! named in every message about the endpoint, because "unreachable" is only
+//! actionable when the user knows which setting, engine or node to look at.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -10,8 +13,10 @@ use std::path::PathBuf;
 /// The default socket when neither a flag nor `DOCKER_HOST` names one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
-/// How an [`Endpoint`] was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How an [`Endpoint`] was chosen. A Docker context (`--context NAME`) would
+/// be one more variant: the source is data, so every message that names an
+/// endpoint names it without knowing the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndpointSource {
     /// The `--host` flag (or a configuration file standing in for it).
     Flag,
@@ -19,15 +24,50 @@ pub enum EndpointSource {
     DockerHost,
     /// Neither was set: the default socket.
     Default,
+    /// An engine chosen by name rather than by address: a private engine, a
+    /// cluster's node (and, once supported, a Docker context). Boxed: every
+    /// engine error carries its endpoint, and must stay small to return.
+    Named(Box<NamedEngine>),
+}
+
+/// The name of an engine chosen by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamedEngine {
+    /// A private engine dockhand started: `check --private-engine` runs on
+    /// `check-<pid>`, and the checks that need a private engine (which only
+    /// run under `--private-engine`) start their own.
+    PrivateEngine(String),
+    /// Node `node` (`n1`, ...) of a local cluster (`dockhand cluster create`),
+    /// which `check --cluster NAME` runs against.
+    ClusterNode { cluster: String, node: String },
+}
+
+impl EndpointSource {
+    /// The private engine `name`.
+    pub fn private_engine(name: &str) -> Self {
+        EndpointSource::Named(Box::new(NamedEngine::PrivateEngine(name.to_string())))
+    }
+
+    /// Node `node` of local cluster `cluster`.
+    pub fn cluster_node(cluster: &str, node: &str) -> Self {
+        EndpointSource::Named(Box::new(NamedEngine::ClusterNode {
+            cluster: cluster.to_string(),
+            node: node.to_string(),
+        }))
+    }
 }
 
 impl fmt::Display for EndpointSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EndpointSource::Flag => "from --host",
-            EndpointSource::DockerHost => "from DOCKER_HOST",
-            EndpointSource::Default => "the default",
-        })
+        match self {
+            EndpointSource::Flag => f.write_str("from --host"),
+            EndpointSource::DockerHost => f.write_str("from DOCKER_HOST"),
+            EndpointSource::Default => f.write_str("the default"),
+            EndpointSource::Named(n) => match &**n {
+                NamedEngine::PrivateEngine(name) => write!(f, "from --private-engine {name}"),
+                NamedEngine::ClusterNode { cluster, node } => write!(f, "from --cluster {cluster}, node {node}"),
+            },
+        }
     }
 }
 
@@ -63,7 +103,7 @@ impl Endpoint {
     pub fn parse(value: &str, source: EndpointSource) -> Result<Self, EndpointParseError> {
         let err = |reason| EndpointParseError {
             value: value.to_string(),
-            source_name: source,
+            source_name: source.clone(),
             reason,
         };
         let address = if let Some(path) = value.strip_prefix("unix://") {
@@ -176,5 +216,13 @@ mod tests {
             assert!(msg.contains(why), "{msg}");
             assert!(msg.contains("DOCKER_HOST"), "{msg}");
         }
+    }
+
+    #[test]
+    fn engines_dockhand_made_are_named_with_what_chose_them() {
+        let e = Endpoint::unix("/s/docker.sock", EndpointSource::private_engine("check-123"));
+        assert_eq!(e.to_string(), "unix:///s/docker.sock (from --private-engine check-123)");
+        let e = Endpoint::unix("/c/n2/docker.sock", EndpointSource::cluster_node("lab", "n2"));
+        assert_eq!(e.to_string(), "unix:///c/n2/docker.sock (from --cluster lab, node n2)");
     }
 }

@@ -25,7 +25,7 @@ pub use client::{
     Request, Response, StreamResponse, Upgrade,
 };
 pub use container::label_filter;
-pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, DEFAULT_SOCKET};
+pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
 pub use version::{ApiVersion, ApiVersionParseError, MAX_API_VERSION, MIN_API_VERSION};

@@ -10,5 +10,10 @@ pub const ENGINE_DOWN: i32 = 2;
 pub const USAGE: i32 = 3;
 /// No check matched the selection.
 pub const NO_MATCH: i32 = 4;
-/// Interrupted by Ctrl-C.
+/// Interrupted by Ctrl-C (SIGINT): 128 + 2, as for every stop signal
+/// ([`crate::interrupt::Signal::exit_code`]).
 pub const INTERRUPTED: i32 = 130;
+/// Interrupted by SIGTERM: 128 + 15.
+pub const TERMINATED: i32 = 143;
+/// Interrupted by SIGHUP (the terminal or session went away): 128 + 1.
+pub const HUNG_UP: i32 = 129;

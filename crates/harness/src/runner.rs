@@ -16,6 +16,7 @@ use crate::cluster::ClusterHandle;
 use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
+use crate::interrupt::Signal;
 use crate::known::Listed;
 use crate::objects;
 use crate::probe::ProbeImage;
@@ -133,7 +134,8 @@ impl Runner {
         let _ = self.events.send(e);
     }
 
-    /// Runs the plan. `interrupts` counts Ctrl-C presses; the first one stops
+    /// Runs the plan. `interrupts` carries the number of the signal that
+    /// interrupted the run (0 until one does, see [`crate::interrupt`]); it stops
     /// scheduling, and the running cases finish (within their deadlines) and
     /// clean up. They are not aborted mid-call: the engine would complete a
     /// create whose reply nobody reads, and its object would escape cleanup.
@@ -229,7 +231,8 @@ impl Runner {
                     if changed.is_ok() && *interrupts.borrow() > 0 {
                         interrupted = true;
                         self.emit(Event::Interrupted { at: now_rfc3339() });
-                        stop_reason.get_or_insert_with(|| "interrupted by Ctrl-C".to_string());
+                        let by = Signal::from_number(*interrupts.borrow() as i32).unwrap_or(Signal::Interrupt);
+                        stop_reason.get_or_insert_with(|| format!("interrupted by {by}"));
                     }
                 }
             }
@@ -263,7 +266,7 @@ impl Runner {
         let exit_code = if engine_down.is_some() {
             exit::ENGINE_DOWN
         } else if interrupted {
-            exit::INTERRUPTED
+            Signal::from_number(*interrupts.borrow() as i32).map_or(exit::INTERRUPTED, Signal::exit_code)
         } else if counts.failed + counts.error > 0 {
             exit::CHECK_FAILED
         } else {

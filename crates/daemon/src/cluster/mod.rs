@@ -33,7 +33,7 @@ mod state;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use dockhand_engine::{Endpoint, EndpointSource, Engine, Request};
+use dockhand_engine::{Endpoint, Engine, Request};
 use serde_json::{json, Value};
 
 pub use error::ClusterError;
@@ -248,14 +248,14 @@ impl Cluster {
             node::spawn(n, Daemon::Dockerd)?;
         }
         for n in &s.nodes {
-            node::wait_dockerd(n, timeout).await?;
+            node::wait_dockerd(self.name(), n, timeout).await?;
         }
         self.form_swarm().await
     }
 
     async fn form_swarm(&self) -> Result<(), ClusterError> {
         let first = &self.state.nodes[0];
-        let e = node::engine(first, Duration::from_secs(30));
+        let e = node::engine(self.name(), first, Duration::from_secs(30));
         let init = json!({
             "ListenAddr": "0.0.0.0:2377",
             "AdvertiseAddr": format!("{}:2377", first.address),
@@ -288,7 +288,7 @@ impl Cluster {
                 "RemoteAddrs": managers,
                 "JoinToken": token,
             });
-            let e = node::engine(n, Duration::from_secs(30));
+            let e = node::engine(self.name(), n, Duration::from_secs(30));
             swarm_call(&e, n, "swarm join", Request::post("/swarm/join").json(&join)).await?;
         }
         Ok(())
@@ -385,9 +385,10 @@ impl Cluster {
             })
     }
 
-    /// The node's engine endpoint (`unix://<dir>/docker.sock`).
-    pub fn endpoint(node: &NodeState) -> Endpoint {
-        Endpoint::unix(node.socket(), EndpointSource::Flag)
+    /// The node's engine endpoint (`unix://<dir>/docker.sock`), named as
+    /// this cluster's node.
+    pub fn endpoint(&self, node: &NodeState) -> Endpoint {
+        node::endpoint(&self.state.name, node)
     }
 
     /// The node's daemons that are running.
@@ -410,7 +411,7 @@ impl Cluster {
     pub async fn wait_ready(&self, timeout: Duration) -> Result<Duration, ClusterError> {
         let started = Instant::now();
         let first = &self.state.nodes[0];
-        let e = node::engine(first, Duration::from_secs(5));
+        let e = node::engine(self.name(), first, Duration::from_secs(5));
         loop {
             let last = match e.send(Request::get("/nodes")).await {
                 Ok(r) if r.status.as_u16() == 200 => {
@@ -468,7 +469,7 @@ impl Cluster {
         if node::pid_of(n, Daemon::Dockerd).is_none() {
             node::spawn(n, Daemon::Dockerd)?;
         }
-        node::wait_dockerd(n, DEFAULT_NODE_START_TIMEOUT).await
+        node::wait_dockerd(self.name(), n, DEFAULT_NODE_START_TIMEOUT).await
     }
 }
 

@@ -181,10 +181,15 @@ pub(crate) async fn wait_containerd(node: &NodeState, timeout: Duration) -> Resu
     }
 }
 
+/// The node's engine endpoint, named as node `node.name` of `cluster`.
+pub(crate) fn endpoint(cluster: &str, node: &NodeState) -> Endpoint {
+    Endpoint::unix(node.socket(), EndpointSource::cluster_node(cluster, &node.name))
+}
+
 /// The node's engine, with short deadlines, for set-up calls.
-pub(crate) fn engine(node: &NodeState, call: Duration) -> Engine {
+pub(crate) fn engine(cluster: &str, node: &NodeState, call: Duration) -> Engine {
     Engine::with_version(
-        Endpoint::unix(node.socket(), EndpointSource::Flag),
+        endpoint(cluster, node),
         Deadlines {
             call,
             stream_idle: call,
@@ -194,8 +199,8 @@ pub(crate) fn engine(node: &NodeState, call: Duration) -> Engine {
 }
 
 /// Waits until dockerd answers `GET /_ping` with 200.
-pub(crate) async fn wait_dockerd(node: &NodeState, timeout: Duration) -> Result<(), ClusterError> {
-    let probe = engine(node, Duration::from_secs(2));
+pub(crate) async fn wait_dockerd(cluster: &str, node: &NodeState, timeout: Duration) -> Result<(), ClusterError> {
+    let probe = engine(cluster, node, Duration::from_secs(2));
     let started = Instant::now();
     loop {
         if probe.ping().await.is_ok_and(|r| r.status.as_u16() == 200) {

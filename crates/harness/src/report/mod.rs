@@ -7,13 +7,17 @@
 //! - [`JunitReporter`]: `--junit FILE`, JUnit XML for CI systems;
 //! - the journal ([`JournalWriter`](crate::journal::JournalWriter)), which
 //!   `--resume` reads back.
+//!
+//! [`ReporterBuilder`] assembles a run's reporters from what the user asked for.
 
+mod builder;
 mod format;
 mod json;
 mod junit;
 mod reporter;
 mod terminal;
 
+pub use builder::{JunitFileError, OutputFormat, ReporterBuilder};
 pub use format::{call_line, case_name, counts_line};
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
