@@ -1,7 +1,7 @@
 //! [`CliError`]: every failure the binary expects, each mapped to one exit code.
 
 use dockhand_daemon::DaemonError;
-use dockhand_engine::EngineError;
+use dockhand_engine::{EndpointSource, EngineError};
 use dockhand_harness::{exit, ConfigError, JournalError, SelectError, SessionError, Signal};
 
 #[derive(Debug, thiserror::Error)]
@@ -79,9 +79,15 @@ impl From<SessionError> for CliError {
 pub fn render(e: &CliError) -> String {
     match e {
         CliError::Other(a) => format!("{a:#}"),
-        CliError::Engine(EngineError::Unreachable { .. }) if dockerd_installed() => format!(
+        // Not for an engine dockhand made (a private engine, a cluster's
+        // node): that one's trouble is not a missing engine.
+        CliError::Engine(EngineError::Unreachable { endpoint, .. })
+            if !matches!(endpoint.source, EndpointSource::Named(_)) && dockerd_installed() =>
+        {
+            format!(
             "{e}\n  dockerd is installed here: `dockhand check --private-engine` runs the checks on a throwaway engine of their own (needs root), or `dockhand engine start NAME` starts one to point DOCKER_HOST at"
-        ),
+        )
+        }
         other => other.to_string(),
     }
 }
