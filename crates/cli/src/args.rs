@@ -14,7 +14,7 @@ use dockhand_harness::{Filter, OutputFormat};
     name = "dockhand",
     version,
     about = "Black-box testing for Docker-compatible container engines",
-    after_help = "Exit codes: 0 passed, 1 a check failed, 2 engine unreachable or not responding, 3 usage or configuration error, 4 no check matched, 130 interrupted."
+    after_help = "Exit codes: 0 passed, 1 a check failed, 2 engine unreachable or not responding, 3 usage or configuration error, 4 no check matched, 130, 143, 129 interrupted by Ctrl-C (SIGINT), SIGTERM, SIGHUP."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -244,7 +244,7 @@ pub enum EnvCommand {
         after_help = "CMD gets DOCKHAND_PROJECT, DOCKHAND_<SERVICE>_REPLICAS, and for each published port \
 DOCKHAND_<SERVICE>_<PORT>=127.0.0.1:<host port> (replica 1) and DOCKHAND_<SERVICE>_<PORT>_<N> (replica N, from 1); \
 UDP ports have _UDP after the port. <SERVICE> is the service name in uppercase with other characters as _.\n\
-The exit code is CMD's (128+N when a signal N ended it), 130 when interrupted, 1 when the environment did not get ready."
+The exit code is CMD's (128+N when a signal N ended it), 128+N when dockhand itself was interrupted by signal N (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), 1 when the environment did not get ready."
     )]
     Run(EnvRunArgs),
     /// Remove the project's containers, networks, volumes and built images.
