@@ -87,3 +87,25 @@ impl ReporterBuilder {
         Fanout::new(reporters)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_junit_file_that_cannot_be_created_fails_at_once_naming_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing-dir").join("report.xml");
+        let Err(e) = ReporterBuilder::new(OutputFormat::Human).junit(&path) else {
+            panic!("created {}", path.display())
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains("JUnit report") && msg.contains(&path.display().to_string()),
+            "{msg}"
+        );
+        assert!(ReporterBuilder::new(OutputFormat::Human)
+            .junit(&dir.path().join("r.xml"))
+            .is_ok());
+    }
+}
