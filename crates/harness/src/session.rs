@@ -215,7 +215,7 @@ impl Session {
             swept,
             probe,
         } = prepared;
-        let mut fanout = reporters.build(journal);
+        let mut fanout = reporters.build(Box::new(journal));
 
         let (tx, rx) = mpsc::unbounded_channel();
         if swept.total() > 0 {

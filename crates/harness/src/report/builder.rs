@@ -9,7 +9,6 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::journal::JournalWriter;
 use crate::report::{Fanout, JsonReporter, JunitReporter, Reporter, TerminalOptions, TerminalReporter};
 
 /// What stdout shows of a run.
@@ -70,9 +69,10 @@ impl ReporterBuilder {
         Ok(self)
     }
 
-    /// The reporters, the run's journal first.
-    pub fn build(self, journal: JournalWriter) -> Fanout {
-        let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(journal)];
+    /// The reporters, the run's journal (a
+    /// [`JournalWriter`](crate::journal::JournalWriter)) first.
+    pub fn build(self, journal: Box<dyn Reporter>) -> Fanout {
+        let mut reporters: Vec<Box<dyn Reporter>> = vec![journal];
         match self.format {
             OutputFormat::Json => reporters.push(Box::new(JsonReporter::stdout())),
             OutputFormat::Human => {
