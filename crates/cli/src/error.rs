@@ -2,7 +2,7 @@
 
 use dockhand_daemon::DaemonError;
 use dockhand_engine::{EndpointSource, EngineError};
-use dockhand_harness::{exit, ConfigError, JournalError, SelectError, SessionError, Signal};
+use dockhand_harness::{exit, ConfigError, SelectError, SessionError, Signal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -14,8 +14,9 @@ pub enum CliError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Select(#[from] SelectError),
+    /// A check session could not run (its failures keep their own kinds).
     #[error(transparent)]
-    Journal(#[from] JournalError),
+    Session(#[from] SessionError),
     /// A private engine could not be started, stopped or cleaned up.
     #[error("private engine: {0}")]
     Daemon(#[from] DaemonError),
@@ -41,8 +42,8 @@ impl CliError {
         match self {
             CliError::Reported { code, .. } => *code,
             CliError::Interrupted { signal, .. } => signal.exit_code(),
-            CliError::Engine(e) if e.is_engine_down() => exit::ENGINE_DOWN,
-            CliError::Engine(_) | CliError::Other(_) => exit::CHECK_FAILED,
+            CliError::Engine(e) | CliError::Session(SessionError::Engine(e)) if e.is_engine_down() => exit::ENGINE_DOWN,
+            CliError::Engine(_) | CliError::Session(SessionError::Engine(_)) | CliError::Other(_) => exit::CHECK_FAILED,
             // What the user must fix: the host (root, programs) or the name.
             CliError::Daemon(e) => match e.root() {
                 DaemonError::NotRoot
@@ -55,22 +56,11 @@ impl CliError {
             CliError::Env(e) if e.is_usage() => exit::USAGE,
             CliError::Env(dockhand_env::EnvError::Interrupted) => exit::INTERRUPTED,
             CliError::Env(_) => exit::CHECK_FAILED,
-            CliError::Select(SelectError::NoMatch { .. }) => exit::NO_MATCH,
-            CliError::Config(_) | CliError::Select(_) | CliError::Journal(_) | CliError::Usage(_) => exit::USAGE,
-        }
-    }
-}
-
-/// A check session's failures are the binary's own kinds: the same exit
-/// codes and the same rendering (an unreachable engine gets its hint).
-impl From<SessionError> for CliError {
-    fn from(e: SessionError) -> Self {
-        match e {
-            SessionError::Config(e) => CliError::Config(e),
-            SessionError::Select(e) => CliError::Select(e),
-            SessionError::Journal(e) => CliError::Journal(e),
-            SessionError::Engine(e) => CliError::Engine(e),
-            SessionError::Report(e) => CliError::Usage(e.to_string()),
+            CliError::Select(SelectError::NoMatch { .. })
+            | CliError::Session(SessionError::Select(SelectError::NoMatch { .. })) => exit::NO_MATCH,
+            // The rest of a session's failures: configuration, selection,
+            // journal, the JUnit file.
+            CliError::Config(_) | CliError::Select(_) | CliError::Session(_) | CliError::Usage(_) => exit::USAGE,
         }
     }
 }
@@ -82,6 +72,7 @@ pub fn render(e: &CliError) -> String {
         // Not for an engine dockhand made (a private engine, a cluster's
         // node): that one's trouble is not a missing engine.
         CliError::Engine(EngineError::Unreachable { endpoint, .. })
+        | CliError::Session(SessionError::Engine(EngineError::Unreachable { endpoint, .. }))
             if !matches!(endpoint.source, EndpointSource::Named(_)) && dockerd_installed() =>
         {
             format!(
