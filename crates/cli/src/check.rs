@@ -38,8 +38,7 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         ));
     }
     let cfg = load_config(g, Some(&a))?;
-    let interrupts =
-        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    let interrupts = crate::settings::take_stop_signals()?;
     let options = SessionOptions {
         selection: match a.resume {
             Some(journal) => Selection::Resume(journal),
@@ -84,6 +83,12 @@ async fn on_private_engine(
         "starting private engine '{name}' (dockerd in network namespace dockhand-{name})"
     ));
     let started = std::time::Instant::now();
+    interrupts.on_repeat(|s| {
+        say(&format!(
+            "\naborted by {s} while starting the private engine; the next `dockhand check --private-engine` sweeps what is left"
+        ));
+        std::process::exit(s.exit_code());
+    });
     let pe = tokio::select! {
         r = PrivateEngine::start(PrivateEngineOptions::new(&name)) => r?,
         // Dropping the start removes whatever it had started.

@@ -53,8 +53,7 @@ async fn node_op(dir: PathBuf, a: ClusterNodeArgs, done: &str) -> Result<i32, Cl
 }
 
 async fn create(dir: PathBuf, a: ClusterCreateArgs) -> Result<i32, CliError> {
-    let interrupts =
-        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    let interrupts = crate::settings::take_stop_signals()?;
     let started = Instant::now();
     let opts = ClusterOptions::new(&a.name, a.nodes, a.managers).state_dir(&dir);
     let work = async {

@@ -25,7 +25,7 @@ use dockhand_daemon::{
     default_base_dir, is_alive, sweep_one, validate_name, DaemonError, PrivateEngine, PrivateEngineOptions,
 };
 use dockhand_harness::interrupt::say;
-use dockhand_harness::{exit, Interrupts};
+use dockhand_harness::exit;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -76,8 +76,7 @@ pub async fn start(a: EngineStartArgs) -> Result<i32, CliError> {
             a.name, a.name
         )));
     }
-    let interrupts =
-        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    let interrupts = crate::settings::take_stop_signals()?;
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find dockhand's own executable: {e}"))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args(["engine", "serve", &a.name]);
@@ -187,8 +186,7 @@ fn redirect_output(path: &Path) {
 /// no interruption: the engine shuts down and the supervisor exits 0. Later
 /// signals do not cut the shutdown short (`engine stop` kills it if it hangs).
 pub async fn serve(a: EngineStartArgs) -> Result<i32, CliError> {
-    let interrupts =
-        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    let interrupts = crate::settings::take_stop_signals()?;
     interrupts.on_repeat(|_| {});
     let mut opts = PrivateEngineOptions::new(&a.name);
     opts.extra_args = dockerd_args(&a);

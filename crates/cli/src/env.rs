@@ -142,8 +142,7 @@ fn environment(
 /// Takes over the stop signals: the first cancels `up` (or `run`'s command),
 /// and the caller tears down and exits 128 + its number.
 fn on_interrupt(tx: watch::Sender<bool>) -> Result<Interrupts, CliError> {
-    let interrupts =
-        Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}"))?;
+    let interrupts = crate::settings::take_stop_signals()?;
     interrupts
         .on_repeat(|_| say("\nstill tearing down; the next dockhand sweeps whatever is left if you kill this one"));
     let first = interrupts.clone();

@@ -1,10 +1,10 @@
 //! The command line, phase two: flags become the top layer of the validated
-//! `EffectiveConfig`, and the engine it names is connected. Every command
-//! module reads its settings through here, so none imports another command's
-//! module for them.
+//! `EffectiveConfig`, and the engine it names is connected; and the commands
+//! that act on stop signals take them over here. Every command module reads
+//! its settings through here, so none imports another command's module.
 
 use dockhand_engine::Engine;
-use dockhand_harness::{EffectiveConfig, Overrides};
+use dockhand_harness::{EffectiveConfig, Interrupts, Overrides};
 
 use crate::args::{CheckArgs, GlobalArgs};
 use crate::error::CliError;
@@ -33,4 +33,10 @@ pub async fn connect(cfg: &EffectiveConfig) -> Result<Engine, CliError> {
 /// The engine the global flags and configuration name.
 pub async fn connect_global(g: &GlobalArgs) -> Result<Engine, CliError> {
     connect(&load_config(g, None)?).await
+}
+
+/// Takes over SIGINT, SIGTERM and SIGHUP for the rest of the process (see
+/// `dockhand_harness::interrupt`).
+pub fn take_stop_signals() -> Result<Interrupts, CliError> {
+    Interrupts::install().map_err(|e| anyhow::anyhow!("cannot take over SIGINT, SIGTERM and SIGHUP: {e}").into())
 }
