@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use dockhand_daemon::{
     default_base_dir, is_alive, sweep_one, validate_name, DaemonError, PrivateEngine, PrivateEngineOptions,
 };
-use dockhand_harness::interrupt::say;
 use dockhand_harness::exit;
+use dockhand_harness::interrupt::say;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
