@@ -13,6 +13,7 @@ use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
 use crate::objects::ObjectKind;
 use crate::observed::Observed;
 use crate::probe::ProbeImage;
+use crate::reply;
 
 // The labels (and the host and owner they name) live with the object
 // plumbing in `dockhand-objects`; re-exported here for checks.
@@ -215,10 +216,26 @@ impl Ctx {
     }
 
     /// Asserts a status, naming the request, the expected and actual status,
-    /// and the engine's message; the failure carries them as [`Observed`] facts.
+    /// and the engine's message; the failure carries them as [`Observed`]
+    /// facts. Then the reply's shape ([`reply::shape_fault`]): an error must
+    /// be an `ErrorResponse` with a JSON `Content-Type`, and a JSON body must
+    /// have a JSON `Content-Type`.
     pub fn expect_status(&self, resp: &Response, expected: u16, what: &str) -> Result<(), CheckError> {
         if resp.status.as_u16() == expected {
-            return Ok(());
+            return match reply::shape_fault(&resp.method, resp.status, &resp.headers, &resp.body) {
+                None => Ok(()),
+                Some(f) => Err(CheckError::Failed(Box::new(Mismatch {
+                    what: format!("{what}: the {expected} reply's body and Content-Type"),
+                    request: Some(format!("{} {}", resp.method, resp.path)),
+                    expected: f.expected,
+                    actual: f.actual,
+                    reference: None,
+                    // An error's shape is told by its status and what its
+                    // body says; a Content-Type is no fact a pin can name.
+                    observed: (resp.status.is_client_error() || resp.status.is_server_error())
+                        .then(|| Observed::status(resp)),
+                }))),
+            };
         }
         let msg = resp.message();
         Err(CheckError::Failed(Box::new(Mismatch {
