@@ -338,12 +338,13 @@ async fn tty_log(ctx: &Ctx, id: &str) -> Result<String, dockhand_harness::CheckE
     Ok(String::from_utf8_lossy(&r.body).to_string())
 }
 
-async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> CheckResult {
+/// Polls the TTY output until it contains `text`; the output then.
+async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> Result<String, dockhand_harness::CheckError> {
     let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
     loop {
         let t = tty_log(ctx, id).await?;
         if t.contains(text) {
-            return Ok(());
+            return Ok(t);
         }
         if tokio::time::Instant::now() > deadline {
             return Err(dockhand_harness::CheckError::failed(
@@ -375,6 +376,16 @@ async fn run_resize(ctx: Ctx) -> CheckResult {
         "ContainerResize: 200 no error",
     )?;
     wait_tty_text(&ctx, &id, "probe: received SIGWINCH").await?;
+    // The probe prints the size its terminal has when SIGWINCH arrives (the
+    // kernel sets the size, then signals): the size asked for, h rows by w
+    // columns.
+    let t = wait_tty_text(&ctx, &id, "probe: winsize=41x101").await?;
+    ensure!(
+        t.contains("probe: winsize=41x101\r") || t.contains("probe: winsize=41x101\n"),
+        "the size the probe's terminal had when SIGWINCH arrived",
+        "probe: winsize=41x101 (h=41, w=101)",
+        format!("{t:?}")
+    );
     let s = poll_inspect(&ctx, &id, "the TTY container", "still running", |v| {
         v["State"]["Running"] == true
     })
