@@ -269,6 +269,37 @@ impl Ctx {
         })
     }
 
+    /// Asserts the head of a streamed reply whose body is JSON (a wait, a
+    /// stats or events stream): the status, as [`Ctx::expect_status_ref`]
+    /// does, then a JSON `Content-Type`. The body comes later, so the
+    /// shape of an error is left to the collected reply.
+    pub fn expect_json_stream(
+        &self,
+        s: &dockhand_engine::StreamResponse,
+        expected: u16,
+        what: &str,
+        reference: &str,
+    ) -> Result<(), CheckError> {
+        let ct = s.headers.get("content-type").and_then(|v| v.to_str().ok());
+        let (expected_text, actual) = if s.status.as_u16() != expected {
+            (format!("status {expected}"), format!("status {}", s.status.as_u16()))
+        } else if !reply::is_json_content_type(ct) {
+            (
+                format!("Content-Type {} for a JSON stream", reply::JSON_MEDIA_TYPE),
+                format!("Content-Type {ct:?}"),
+            )
+        } else {
+            return Ok(());
+        };
+        Err(CheckError::Failed(Box::new(Mismatch {
+            what: what.to_string(),
+            request: Some(format!("{} {}", s.method, s.path)),
+            expected: expected_text,
+            actual,
+            reference: Some(reference.to_string()),
+        })))
+    }
+
     /// The check's transcript as a call observer, for engine handles the check
     /// opens itself (e.g. on a private engine), so their calls show in its report.
     pub fn observer(&self) -> Arc<dyn CallObserver> {

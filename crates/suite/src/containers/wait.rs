@@ -40,12 +40,12 @@ async fn wait_registered(ctx: &Ctx, id: &str, condition: &str) -> Result<dockhan
         .engine()
         .stream(Request::post(format!("/containers/{id}/wait")).query("condition", condition))
         .await?;
-    ensure!(
-        resp.status.as_u16() == 200,
-        format!("wait with condition={condition}"),
-        "status 200 (ContainerWait: 200 the container has exit)",
-        format!("status {}", resp.status.as_u16())
-    );
+    ctx.expect_json_stream(
+        &resp,
+        200,
+        &format!("wait with condition={condition}"),
+        "ContainerWait: 200 the container has exit",
+    )?;
     resp.set_idle_deadline(POLL_DEADLINE);
     Ok(resp)
 }
