@@ -19,7 +19,9 @@ fn stdout(o: &Output) -> String {
 
 /// The reference's sections outside swarm, plugins and session, written out
 /// here rather than taken from `Operation::is_core`.
-const NOT_CORE_TAGS: [&str; 8] = ["Swarm", "Node", "Service", "Task", "Secret", "Config", "Plugin", "Session"];
+const NOT_CORE_TAGS: [&str; 8] = [
+    "Swarm", "Node", "Service", "Task", "Secret", "Config", "Plugin", "Session",
+];
 
 /// `(covered, total)` overall and outside swarm, plugins and session, at
 /// `version`: the operations the version has, and those a registered check
@@ -82,7 +84,10 @@ fn table_and_totals_agree_with_the_suite() {
     assert_eq!(lines.last().copied(), Some(totals_line(want, "1.41").as_str()));
     for (op, check) in KNOWN_COVERED {
         let line = line_of(&out, op).unwrap_or_else(|| panic!("no line for {op}"));
-        assert!(listed_checks(line).iter().any(|c| c == check), "{op} should list {check}: {line}");
+        assert!(
+            listed_checks(line).iter().any(|c| c == check),
+            "{op} should list {check}: {line}"
+        );
     }
     // Each line lists exactly the checks whose reference names it.
     let suite = dockhand_suite::all();

@@ -129,7 +129,12 @@ mod tests {
     }
 
     fn fault(method: Method, status: u16, ct: Option<&str>, body: &str) -> Option<ShapeFault> {
-        shape_fault(&method, StatusCode::from_u16(status).unwrap(), &headers(ct), body.as_bytes())
+        shape_fault(
+            &method,
+            StatusCode::from_u16(status).unwrap(),
+            &headers(ct),
+            body.as_bytes(),
+        )
     }
 
     #[test]
@@ -144,7 +149,10 @@ mod tests {
     #[test]
     fn an_error_must_be_a_json_error_response() {
         let json = Some("application/json");
-        assert_eq!(fault(Method::GET, 404, json, r#"{"message":"No such container: x"}"#), None);
+        assert_eq!(
+            fault(Method::GET, 404, json, r#"{"message":"No such container: x"}"#),
+            None
+        );
         // What `Response::message` would accept: a text body, any JSON.
         let text = fault(Method::GET, 404, Some("text/plain; charset=utf-8"), "page not found").unwrap();
         assert!(text.actual.contains("text/plain"), "{text:?}");
@@ -170,7 +178,13 @@ mod tests {
         assert!(fault(Method::GET, 200, None, "[1]").is_some());
         assert!(fault(Method::POST, 200, None, "\"node-id\"").is_some());
         // A progress stream sent whole: several documents.
-        assert!(fault(Method::POST, 200, Some("text/plain"), "{\"status\":\"a\"}\r\n{\"status\":\"b\"}\r\n").is_some());
+        assert!(fault(
+            Method::POST,
+            200,
+            Some("text/plain"),
+            "{\"status\":\"a\"}\r\n{\"status\":\"b\"}\r\n"
+        )
+        .is_some());
         // Not JSON: nothing to say about the Content-Type.
         assert_eq!(fault(Method::GET, 200, Some("text/plain; charset=utf-8"), "OK"), None);
         assert_eq!(fault(Method::GET, 200, None, "\u{1}\0\0\0\0\0\0\u{2}{}"), None);

@@ -634,7 +634,11 @@ fn winsize_without_a_terminal_fails_with_1() {
     let probe = Probe::new();
     let finished = run(&probe, &["winsize", "stdout=never"]);
     assert_eq!(finished.status.code(), Some(1));
-    assert!(finished.stderr.starts_with("probe: winsize failed: "), "{}", finished.stderr);
+    assert!(
+        finished.stderr.starts_with("probe: winsize failed: "),
+        "{}",
+        finished.stderr
+    );
     assert_eq!(finished.stdout(), "");
 }
 

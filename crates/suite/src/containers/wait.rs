@@ -139,9 +139,13 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
             wait_for_stdout(&ctx, &id, "ready", 2).await?;
             no_reply_yet(&mut reply, "while the second run was still running").await?;
             kill(&ctx, &id, "SIGKILL").await?;
-            let body = tokio::time::timeout(POLL_DEADLINE, reply)
-                .await
-                .map_err(|_| CheckError::failed("wait next-exit after the second run was killed", "a reply", "none within 10s"))??;
+            let body = tokio::time::timeout(POLL_DEADLINE, reply).await.map_err(|_| {
+                CheckError::failed(
+                    "wait next-exit after the second run was killed",
+                    "a reply",
+                    "none within 10s",
+                )
+            })??;
             let code = status_code(&body)?;
             ensure!(
                 code == 137,

@@ -100,7 +100,12 @@ async fn run(ctx: Ctx) -> CheckResult {
             // stream began can only come in it (error and errorDetail).
             if r.status.as_u16() == 200 {
                 // (Through the usual assertion, for its JSON Content-Type.)
-                ctx.expect_status_ref(&r, 200, "push to a registry that refuses connections", "ImagePush: 200 no error")?;
+                ctx.expect_status_ref(
+                    &r,
+                    200,
+                    "push to a registry that refuses connections",
+                    "ImagePush: 200 no error",
+                )?;
                 let msgs = r.json_lines()?;
                 let err = stream_error(&msgs).ok_or_else(|| {
                     CheckError::failed(

@@ -87,9 +87,12 @@ async fn run(ctx: Ctx) -> CheckResult {
     );
     let mut frames_in = stream.frames();
     let mut frames = Vec::new();
-    let ended = read_until(&mut frames_in, &mut frames, "the lines logged before the request", |l| {
-        l.stdout.iter().any(|s| s == "first") && l.stderr.iter().any(|s| s == "early")
-    })
+    let ended = read_until(
+        &mut frames_in,
+        &mut frames,
+        "the lines logged before the request",
+        |l| l.stdout.iter().any(|s| s == "first") && l.stderr.iter().any(|s| s == "early"),
+    )
     .await?;
     ensure!(
         !ended,
@@ -114,7 +117,13 @@ async fn run(ctx: Ctx) -> CheckResult {
     );
     // SIGTERM: the probe reports it and exits 0, which ends the stream.
     kill(&ctx, &id, "SIGTERM").await?;
-    read_until(&mut frames_in, &mut frames, "the end of the stream once the probe exited", |_| false).await?;
+    read_until(
+        &mut frames_in,
+        &mut frames,
+        "the end of the stream once the probe exited",
+        |_| false,
+    )
+    .await?;
     let lines = stream_lines(&frames);
     ensure!(
         lines.stdout == ["first", "probe: received SIGUSR1", "probe: received SIGTERM"] && lines.stderr == ["early"],
