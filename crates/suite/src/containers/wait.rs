@@ -7,6 +7,8 @@ use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::{json, Value};
 
+use crate::support::kill;
+
 use super::common::{
     create_with, inspect, list_ids, meta, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
     wait_for_stdout, POLL_DEADLINE,
@@ -79,12 +81,6 @@ where
             },
         )),
     }
-}
-
-/// Kills the container with `signal`, expecting 204.
-async fn kill(ctx: &Ctx, id: &str, signal: &str) -> CheckResult {
-    let r = ctx.engine().container_kill(id, Some(signal)).await?;
-    ctx.expect_status_ref(&r, 204, &format!("kill with {signal}"), "ContainerKill: 204 no error")
 }
 
 async fn run_condition(ctx: Ctx) -> CheckResult {

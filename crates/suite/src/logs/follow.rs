@@ -7,7 +7,7 @@ use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::logged_probe;
-use crate::support::{create_probe, frames_preview, start, stream_lines, StreamLines};
+use crate::support::{create_probe, frames_preview, kill, start, stream_lines, StreamLines};
 
 /// How long the followed stream may take to bring a line, or to end once the
 /// probe exited.
@@ -56,12 +56,6 @@ async fn read_until(
             format!("still open without it, frames so far {}", frames_preview(frames)),
         )),
     }
-}
-
-/// Sends `signal` to the probe, expecting 204.
-async fn kill(ctx: &Ctx, id: &str, signal: &str) -> CheckResult {
-    let r = ctx.engine().container_kill(id, Some(signal)).await?;
-    ctx.expect_status_ref(&r, 204, &format!("kill with {signal}"), "ContainerKill: 204 no error")
 }
 
 async fn run(ctx: Ctx) -> CheckResult {
