@@ -222,7 +222,7 @@ impl Ctx {
     /// have a JSON `Content-Type`.
     pub fn expect_status(&self, resp: &Response, expected: u16, what: &str) -> Result<(), CheckError> {
         if resp.status.as_u16() == expected {
-            return match reply::shape_fault(&resp.method, resp.status, &resp.headers, &resp.body) {
+            return match reply::shape_fault(&resp.method, &resp.path, resp.status, &resp.headers, &resp.body) {
                 None => Ok(()),
                 Some(f) => Err(CheckError::Failed(Box::new(Mismatch {
                     what: format!("{what}: the {expected} reply's body and Content-Type"),

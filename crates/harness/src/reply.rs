@@ -91,8 +91,20 @@ pub fn looks_like_json(body: &[u8]) -> bool {
 /// an error status (4xx, 5xx; a `HEAD` has no body) must carry an
 /// `ErrorResponse` ([`error_message`]); any body that is JSON must say so in
 /// its `Content-Type`.
-pub fn shape_fault(method: &Method, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<ShapeFault> {
+pub fn shape_fault(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<ShapeFault> {
     if (status.is_client_error() || status.is_server_error()) && *method != Method::HEAD {
+        // Errors became JSON in API 1.24; a request under an older version
+        // (`/v1.23/...` and below, e.g. a check of the too-old refusal)
+        // gets the plain text its own reference describes.
+        if path_api_version(path).is_some_and(|v| v < (1, 24)) {
+            return None;
+        }
         return error_message(headers, body).err();
     }
     let ct = content_type(headers);
@@ -103,6 +115,14 @@ pub fn shape_fault(method: &Method, status: StatusCode, headers: &HeaderMap, bod
         });
     }
     None
+}
+
+/// The API version a request path names (`/v1.41/containers/json` is
+/// 1.41); `None` for an unversioned path.
+fn path_api_version(path: &str) -> Option<(u32, u32)> {
+    let v = path.strip_prefix("/v")?.split('/').next()?;
+    let (major, minor) = v.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// The first 200 bytes of a body, lossily, for messages.
@@ -131,6 +151,7 @@ mod tests {
     fn fault(method: Method, status: u16, ct: Option<&str>, body: &str) -> Option<ShapeFault> {
         shape_fault(
             &method,
+            "/v1.41/x",
             StatusCode::from_u16(status).unwrap(),
             &headers(ct),
             body.as_bytes(),
@@ -161,6 +182,20 @@ mod tests {
         assert!(fault(Method::GET, 500, json, r#"{"message":42}"#).is_some());
         assert!(fault(Method::GET, 409, None, r#"{"message":"conflict"}"#).is_some());
         assert!(fault(Method::POST, 400, json, "").is_some());
+        // Before API 1.24 errors were plain text.
+        let old = |path| {
+            shape_fault(
+                &Method::GET,
+                path,
+                StatusCode::BAD_REQUEST,
+                &headers(Some("text/plain")),
+                b"too old",
+            )
+        };
+        assert_eq!(old("/v1.11/version"), None);
+        assert_eq!(old("/v1.23/version"), None);
+        assert!(old("/v1.24/version").is_some());
+        assert!(old("/version").is_some());
         // A HEAD reply has no body to carry one.
         assert_eq!(fault(Method::HEAD, 404, None, ""), None);
         assert_eq!(
