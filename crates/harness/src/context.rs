@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::check::{CheckError, Mismatch};
 use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
 use crate::objects::ObjectKind;
-use crate::observed::Observed;
+use crate::observed::{Fact, Observed};
 use crate::probe::ProbeImage;
 use crate::reply;
 
@@ -281,12 +281,26 @@ impl Ctx {
         reference: &str,
     ) -> Result<(), CheckError> {
         let ct = s.headers.get("content-type").and_then(|v| v.to_str().ok());
-        let (expected_text, actual) = if s.status.as_u16() != expected {
-            (format!("status {expected}"), format!("status {}", s.status.as_u16()))
+        let (expected_text, actual, observed) = if s.status.as_u16() != expected {
+            // The body (and so the engine's message) has not been read.
+            let status = Observed {
+                method: s.method.to_string(),
+                path: s.path.clone(),
+                fact: Fact::Status {
+                    status: s.status.as_u16(),
+                    message: String::new(),
+                },
+            };
+            (
+                format!("status {expected}"),
+                format!("status {}", s.status.as_u16()),
+                Some(status),
+            )
         } else if !reply::is_json_content_type(ct) {
             (
                 format!("Content-Type {} for a JSON stream", reply::JSON_MEDIA_TYPE),
                 format!("Content-Type {ct:?}"),
+                None,
             )
         } else {
             return Ok(());
@@ -297,6 +311,7 @@ impl Ctx {
             expected: expected_text,
             actual,
             reference: Some(reference.to_string()),
+            observed,
         })))
     }
 
