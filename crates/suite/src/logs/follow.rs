@@ -58,6 +58,24 @@ async fn read_until(
     }
 }
 
+/// [`read_until`], failing if the stream ends first: the container still
+/// runs, so a followed stream must stay open.
+async fn read_open_until(
+    stream: &mut FrameStream,
+    frames: &mut Vec<Frame>,
+    waiting_for: &str,
+    done: impl Fn(&StreamLines) -> bool,
+) -> CheckResult {
+    let ended = read_until(stream, frames, waiting_for, done).await?;
+    ensure!(
+        !ended,
+        "the followed logs of a running probe (follow: \"Keep connection after returning logs\")",
+        format!("{waiting_for} on the open stream"),
+        format!("the stream ended without it, frames {}", frames_preview(frames))
+    );
+    Ok(())
+}
+
 async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // The probe writes two lines and idles: every later line is one the
@@ -81,34 +99,22 @@ async fn run(ctx: Ctx) -> CheckResult {
     );
     let mut frames_in = stream.frames();
     let mut frames = Vec::new();
-    let ended = read_until(
+    read_open_until(
         &mut frames_in,
         &mut frames,
         "the lines logged before the request",
         |l| l.stdout.iter().any(|s| s == "first") && l.stderr.iter().any(|s| s == "early"),
     )
     .await?;
-    ensure!(
-        !ended,
-        "the followed logs of a running probe, once its first lines came",
-        "the stream still open (follow: \"Keep connection after returning logs\")",
-        format!("the stream ended, frames {}", frames_preview(&frames))
-    );
     // A line written after the request arrived must come on the open stream.
     kill(&ctx, &id, "SIGUSR1").await?;
-    let ended = read_until(
+    read_open_until(
         &mut frames_in,
         &mut frames,
         "\"probe: received SIGUSR1\", written after the request arrived",
         |l| l.stdout.iter().any(|s| s == "probe: received SIGUSR1"),
     )
     .await?;
-    ensure!(
-        !ended,
-        "the followed logs after the probe wrote a line (SIGUSR1) while the stream was open",
-        "the line \"probe: received SIGUSR1\" on the open stream",
-        format!("the stream ended without it, frames {}", frames_preview(&frames))
-    );
     // SIGTERM: the probe reports it and exits 0, which ends the stream.
     kill(&ctx, &id, "SIGTERM").await?;
     read_until(
