@@ -11,8 +11,9 @@ use serde_json::{json, Map, Value};
 use crate::check::{CheckError, Mismatch};
 use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
 use crate::objects::ObjectKind;
-use crate::observed::Observed;
+use crate::observed::{Fact, Observed};
 use crate::probe::ProbeImage;
+use crate::reply;
 
 // The labels (and the host and owner they name) live with the object
 // plumbing in `dockhand-objects`; re-exported here for checks.
@@ -215,10 +216,26 @@ impl Ctx {
     }
 
     /// Asserts a status, naming the request, the expected and actual status,
-    /// and the engine's message; the failure carries them as [`Observed`] facts.
+    /// and the engine's message; the failure carries them as [`Observed`]
+    /// facts. Then the reply's shape ([`reply::shape_fault`]): an error must
+    /// be an `ErrorResponse` with a JSON `Content-Type`, and a JSON body must
+    /// have a JSON `Content-Type`.
     pub fn expect_status(&self, resp: &Response, expected: u16, what: &str) -> Result<(), CheckError> {
         if resp.status.as_u16() == expected {
-            return Ok(());
+            return match reply::shape_fault(&resp.method, &resp.path, resp.status, &resp.headers, &resp.body) {
+                None => Ok(()),
+                Some(f) => Err(CheckError::Failed(Box::new(Mismatch {
+                    what: format!("{what}: the {expected} reply's body and Content-Type"),
+                    request: Some(format!("{} {}", resp.method, resp.path)),
+                    expected: f.expected,
+                    actual: f.actual,
+                    reference: None,
+                    // An error's shape is told by its status and what its
+                    // body says; a Content-Type is no fact a pin can name.
+                    observed: (resp.status.is_client_error() || resp.status.is_server_error())
+                        .then(|| Observed::status(resp)),
+                }))),
+            };
         }
         let msg = resp.message();
         Err(CheckError::Failed(Box::new(Mismatch {
@@ -250,6 +267,52 @@ impl Ctx {
             }
             other => other,
         })
+    }
+
+    /// Asserts the head of a streamed reply whose body is JSON (a wait, a
+    /// stats or events stream): the status, as [`Ctx::expect_status_ref`]
+    /// does, then a JSON `Content-Type`. The body comes later, so the
+    /// shape of an error is left to the collected reply.
+    pub fn expect_json_stream(
+        &self,
+        s: &dockhand_engine::StreamResponse,
+        expected: u16,
+        what: &str,
+        reference: &str,
+    ) -> Result<(), CheckError> {
+        let ct = s.headers.get("content-type").and_then(|v| v.to_str().ok());
+        let (expected_text, actual, observed) = if s.status.as_u16() != expected {
+            // The body (and so the engine's message) has not been read.
+            let status = Observed {
+                method: s.method.to_string(),
+                path: s.path.clone(),
+                fact: Fact::Status {
+                    status: s.status.as_u16(),
+                    message: String::new(),
+                },
+            };
+            (
+                format!("status {expected}"),
+                format!("status {}", s.status.as_u16()),
+                Some(status),
+            )
+        } else if !reply::is_json_content_type(ct) {
+            (
+                format!("Content-Type {} for a JSON stream", reply::JSON_MEDIA_TYPE),
+                format!("Content-Type {ct:?}"),
+                None,
+            )
+        } else {
+            return Ok(());
+        };
+        Err(CheckError::Failed(Box::new(Mismatch {
+            what: what.to_string(),
+            request: Some(format!("{} {}", s.method, s.path)),
+            expected: expected_text,
+            actual,
+            reference: Some(reference.to_string()),
+            observed,
+        })))
     }
 
     /// The check's transcript as a call observer, for engine handles the check

@@ -20,6 +20,7 @@ pub mod objects;
 pub mod observed;
 pub mod operations;
 pub mod probe;
+pub mod reply;
 pub mod report;
 pub mod runner;
 pub mod select;

@@ -956,7 +956,10 @@ pub struct UnknownReference {
 }
 
 impl Coverage {
-    /// The coverage of the operations `version` has by `checks`.
+    /// The coverage of the operations `version` has by `checks`. Every check
+    /// that names an operation counts, so a check must name only operations
+    /// it can pass on: a check that always skips (a success path nobody can
+    /// reach offline) would claim coverage it never gives.
     pub fn of(checks: &[Check], version: ApiVersion) -> Coverage {
         let operations: Vec<OperationCoverage> = OPERATIONS
             .iter()

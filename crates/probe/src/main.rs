@@ -30,6 +30,7 @@
 //! | `whoami` | prints `uid=<n> gid=<n>` |
 //! | `pwd` | prints the working directory |
 //! | `hostname` | prints the host name |
+//! | `winsize` | prints `probe: winsize=ROWSxCOLS`, the size of the terminal on stdin (else stdout) read with `ioctl(TIOCGWINSZ)`; with no terminal, `probe: winsize failed: <err>` on stderr and exit 1 |
 //! | `resolve=NAME` | prints `probe: resolved NAME <ip> <ip>...` (IPv4), or `probe: resolve NAME failed: <err>` on stderr and exits 2 |
 //! | `connect=HOST:PORT` | resolves HOST, opens a TCP connection (3 s timeout per address) and prints `probe: connected HOST:PORT`, or `probe: connect HOST:PORT failed: <err>` on stderr and exits 3 |
 //! | `serve-tcp=PORT` | listens on `0.0.0.0:PORT`, prints `probe: listening tcp 0.0.0.0:<port>` and goes on to the next step; each connection receives `probe <hostname>\n` and is closed |
@@ -52,7 +53,9 @@
 //! prints `probe: received SIG<NAME>` on stdout: at once during `sleep` and
 //! `idle`, otherwise when the running step ends (`echo-stdin` and `flood`
 //! are not interrupted). After reporting SIGTERM or SIGINT the probe exits
-//! 0; other signals are only reported.
+//! 0; other signals are only reported. After `probe: received SIGWINCH` a
+//! probe with a terminal also prints `probe: winsize=ROWSxCOLS`, the size
+//! the kernel set before it sent the signal.
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -25,11 +25,17 @@ const SIGHUP: c_int = 1;
 const SIGINT: c_int = 2;
 const SIGUSR1: c_int = 10;
 const SIGTERM: c_int = 15;
+const SIGWINCH: c_int = 28;
 
 extern "C" {
     fn kill(pid: c_int, sig: c_int) -> c_int;
     fn getuid() -> u32;
     fn getgid() -> u32;
+    fn posix_openpt(flags: c_int) -> c_int;
+    fn grantpt(fd: c_int) -> c_int;
+    fn unlockpt(fd: c_int) -> c_int;
+    fn ptsname_r(fd: c_int, buf: *mut u8, len: usize) -> c_int;
+    fn ioctl(fd: c_int, request: std::ffi::c_ulong, ...) -> c_int;
 }
 
 /// The probe binary written to a fresh temporary directory.
@@ -147,8 +153,13 @@ struct Running {
 
 impl Running {
     fn start(probe: &Probe, args: &[&str]) -> Running {
+        Running::start_with(probe, args, Stdio::null())
+    }
+
+    /// Like [`Running::start`], with `stdin` as the probe's standard input.
+    fn start_with(probe: &Probe, args: &[&str], stdin: Stdio) -> Running {
         let mut cmd = probe.command(args);
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = spawn(&mut cmd);
         let (tx, lines) = mpsc::channel();
         let stdout = BufReader::new(child.stdout.take().unwrap());
@@ -219,6 +230,58 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A pseudo-terminal: the master end, on which the test sets the size, and
+/// the path of the other end, which the probe gets as its stdin.
+struct Pty {
+    master: File,
+    slave: PathBuf,
+}
+
+impl Pty {
+    fn open() -> Pty {
+        use std::os::fd::FromRawFd;
+        const O_RDWR: c_int = 2;
+        const O_NOCTTY: c_int = 0o400;
+        // SAFETY: plain calls on a descriptor this function owns; the name
+        // buffer outlives `ptsname_r`, which writes at most its length.
+        unsafe {
+            let fd = posix_openpt(O_RDWR | O_NOCTTY);
+            assert!(fd >= 0, "posix_openpt: {}", std::io::Error::last_os_error());
+            let master = File::from_raw_fd(fd);
+            assert_eq!(grantpt(fd), 0, "grantpt");
+            assert_eq!(unlockpt(fd), 0, "unlockpt");
+            let mut name = [0u8; 128];
+            assert_eq!(ptsname_r(fd, name.as_mut_ptr(), name.len()), 0, "ptsname_r");
+            let len = name.iter().position(|&b| b == 0).unwrap();
+            let slave = PathBuf::from(std::str::from_utf8(&name[..len]).unwrap());
+            Pty { master, slave }
+        }
+    }
+
+    /// Sets the terminal's size, as a resize through the engine does.
+    fn set_size(&self, rows: u16, cols: u16) {
+        use std::os::fd::AsRawFd;
+        const TIOCSWINSZ: std::ffi::c_ulong = 0x5414;
+        let ws: [u16; 4] = [rows, cols, 0, 0];
+        // SAFETY: TIOCSWINSZ reads one `struct winsize` (four u16) from the
+        // pointer, which points to a live array of that layout.
+        let rc = unsafe { ioctl(self.master.as_raw_fd(), TIOCSWINSZ, ws.as_ptr()) };
+        assert_eq!(rc, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
+    }
+
+    /// The other end, opened anew, for the probe's stdin.
+    fn stdin(&self) -> Stdio {
+        use std::os::unix::fs::OpenOptionsExt;
+        let slave = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(0o400) // O_NOCTTY: the test's own terminal stays its own
+            .open(&self.slave)
+            .unwrap();
+        Stdio::from(slave)
     }
 }
 
@@ -552,4 +615,56 @@ fn serve_on_a_busy_port_fails_with_1() {
         "{}",
         finished.stderr
     );
+}
+
+#[test]
+fn winsize_prints_the_size_of_the_terminal_on_stdin() {
+    let probe = Probe::new();
+    let pty = Pty::open();
+    pty.set_size(24, 80);
+    let mut running = Running::start_with(&probe, &["winsize", "stdout=done"], pty.stdin());
+    running.expect_line("probe: winsize=24x80");
+    running.expect_line("done");
+    let (status, stderr) = running.wait();
+    assert!(status.success(), "{status:?} {stderr}");
+}
+
+#[test]
+fn winsize_without_a_terminal_fails_with_1() {
+    let probe = Probe::new();
+    let finished = run(&probe, &["winsize", "stdout=never"]);
+    assert_eq!(finished.status.code(), Some(1));
+    assert!(
+        finished.stderr.starts_with("probe: winsize failed: "),
+        "{}",
+        finished.stderr
+    );
+    assert_eq!(finished.stdout(), "");
+}
+
+#[test]
+fn sigwinch_reports_the_new_terminal_size() {
+    let probe = Probe::new();
+    let pty = Pty::open();
+    pty.set_size(24, 80);
+    let mut running = Running::start_with(&probe, &["idle"], pty.stdin());
+    running.wait_for_handlers();
+    // The order a resize has: the kernel sets the size, then signals.
+    pty.set_size(41, 101);
+    running.signal(SIGWINCH);
+    running.expect_line("probe: received SIGWINCH");
+    running.expect_line("probe: winsize=41x101");
+    running.signal(SIGTERM);
+    running.expect_line("probe: received SIGTERM");
+    assert!(running.wait().0.success());
+
+    // Without a terminal there is no size to tell: the next line is the
+    // SIGTERM's.
+    let mut running = Running::start(&probe, &["idle"]);
+    running.wait_for_handlers();
+    running.signal(SIGWINCH);
+    running.expect_line("probe: received SIGWINCH");
+    running.signal(SIGTERM);
+    running.expect_line("probe: received SIGTERM");
+    assert!(running.wait().0.success());
 }

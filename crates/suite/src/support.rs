@@ -344,6 +344,12 @@ pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
     ctx.expect_status_ref(&r, 204, "start of the probe container", "ContainerStart: 204 no error")
 }
 
+/// Sends `signal` to a running container, expecting 204.
+pub async fn kill(ctx: &Ctx, id: &str, signal: &str) -> Result<(), CheckError> {
+    let r = ctx.engine().container_kill(id, Some(signal)).await?;
+    ctx.expect_status_ref(&r, 204, &format!("kill with {signal}"), "ContainerKill: 204 no error")
+}
+
 /// An id no engine object has: 64 hex characters unlikely to exist.
 pub const MISSING_ID: &str = "dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000";
 

@@ -3,7 +3,8 @@
 //! The handler does only async-signal-safe work: it bumps a per-signal
 //! counter and writes one wake-up byte into a non-blocking socket pair (the
 //! self-pipe trick). The main thread waits on the other end of the pair, so
-//! a waiting step wakes up at once, and prints what arrived.
+//! a waiting step wakes up at once, and prints what arrived (for SIGWINCH,
+//! also the terminal's new size).
 
 use std::ffi::c_int;
 use std::io::{self, Read};
@@ -33,6 +34,9 @@ pub const CAUGHT: &[(c_int, &str)] = &[
     (23, "SIGURG"),
     (28, "SIGWINCH"),
 ];
+
+/// SIGWINCH, after whose report the probe prints its terminal's size.
+const SIGWINCH: c_int = 28;
 
 /// Signals after which the probe exits 0 once it has reported them.
 const STOPPING: &[c_int] = &[2, 15];
@@ -99,6 +103,15 @@ impl Signals {
             let signum = signum as c_int;
             for _ in 0..times {
                 super::say(&format!("probe: received {}", name(signum)));
+            }
+            // The kernel sends SIGWINCH after it changed the terminal's
+            // size, so the size read now is the new one: a tester can check
+            // that a resize asked for 41x101 gave 41x101. Without a terminal
+            // there is no size to tell.
+            if signum == SIGWINCH {
+                if let Ok(line) = super::steps::winsize() {
+                    super::say(&line);
+                }
             }
             if STOPPING.contains(&signum) {
                 flow = Flow::Exit(0);

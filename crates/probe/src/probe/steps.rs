@@ -39,6 +39,7 @@ pub enum Step {
     Whoami,
     Pwd,
     Hostname,
+    Winsize,
     Resolve(String),
     Connect { host: String, port: u16 },
     Serve(Protocol, u16),
@@ -128,6 +129,7 @@ pub fn parse(arg: &str) -> Result<Step, ParseError> {
         "whoami" => none(Step::Whoami),
         "pwd" => none(Step::Pwd),
         "hostname" => none(Step::Hostname),
+        "winsize" => none(Step::Winsize),
         "resolve" => Ok(Step::Resolve(
             non_empty(needs(value)?).ok_or_else(|| bad("needs =NAME"))?,
         )),
@@ -226,6 +228,10 @@ fn run_step(step: &Step, signals: &Signals) -> Flow {
             Ok(name) => say(&name),
             Err(e) => return fail(EXIT_IO, &format!("hostname failed: {e}")),
         },
+        Step::Winsize => match winsize() {
+            Ok(line) => say(&line),
+            Err(e) => return fail(EXIT_IO, &format!("winsize failed: {e}")),
+        },
         Step::Resolve(name) => match dns::resolve(name) {
             Ok(ips) => {
                 let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
@@ -251,6 +257,13 @@ fn run_step(step: &Step, signals: &Signals) -> Flow {
         }
     }
     Flow::Continue
+}
+
+/// `probe: winsize=ROWSxCOLS`, the size of the terminal on stdin, else on
+/// stdout; an error when neither is a terminal.
+pub fn winsize() -> io::Result<String> {
+    let (rows, cols) = sys::terminal_size(0).or_else(|_| sys::terminal_size(1))?;
+    Ok(format!("probe: winsize={rows}x{cols}"))
 }
 
 /// Prints `probe: <what>` on stderr and stops with `code`.
@@ -322,6 +335,7 @@ mod tests {
             ("whoami", Step::Whoami),
             ("pwd", Step::Pwd),
             ("hostname", Step::Hostname),
+            ("winsize", Step::Winsize),
             ("resolve=web", Step::Resolve("web".into())),
             (
                 "connect=web:8080",
@@ -356,6 +370,7 @@ mod tests {
             "write=:x",
             "cat=",
             "env=1",
+            "winsize=1",
             "resolve=",
             "connect=web",
             "connect=:80",

@@ -29,6 +29,7 @@ extern "C" {
     fn getgid() -> u32;
     fn gethostname(name: *mut u8, len: usize) -> c_int;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
+    fn ioctl(fd: c_int, request: std::ffi::c_ulong, ...) -> c_int;
     fn __errno_location() -> *mut c_int;
 }
 
@@ -94,4 +95,31 @@ pub fn write_byte_preserving_errno(fd: c_int, byte: u8) {
         let _ = write(fd, (&byte as *const u8).cast(), 1);
         *errno = saved;
     }
+}
+
+/// `TIOCGWINSZ` (the generic Linux number, as for the signals in
+/// `signals.rs`; MIPS, SPARC, PowerPC and Alpha differ).
+const TIOCGWINSZ: std::ffi::c_ulong = 0x5413;
+
+/// The kernel's `struct winsize`.
+#[repr(C)]
+#[derive(Default)]
+struct WinSize {
+    rows: u16,
+    cols: u16,
+    x_pixels: u16,
+    y_pixels: u16,
+}
+
+/// The size (rows, columns) of the terminal on `fd`; an error when `fd` is
+/// not a terminal.
+pub fn terminal_size(fd: c_int) -> std::io::Result<(u16, u16)> {
+    let mut ws = WinSize::default();
+    // SAFETY: TIOCGWINSZ writes one `struct winsize` through the pointer,
+    // which points to a live, properly aligned `WinSize` of that layout.
+    let rc = unsafe { ioctl(fd, TIOCGWINSZ, &mut ws as *mut WinSize) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((ws.rows, ws.cols))
 }

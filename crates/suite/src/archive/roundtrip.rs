@@ -105,6 +105,13 @@ async fn run_stat(ctx: Ctx) -> CheckResult {
         "ContainerArchiveInfo: 200 no error",
     )?;
     let s = path_stat(&r)?;
+    expect_sample_stat(&s, variant, path)
+}
+
+/// Asserts the stat of one of the sample tar's entries, as `variant` names
+/// it (`file`, `directory`, `symlink`): its name, mtime, mode, size and link
+/// target.
+fn expect_sample_stat(s: &Value, variant: &str, path: &str) -> CheckResult {
     let field = |k: &str| s.get(k).cloned().unwrap_or(Value::Null);
     let mtime = field("mtime");
     let mtime_at = mtime.as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
@@ -207,6 +214,12 @@ async fn run_get(ctx: Ctx) -> CheckResult {
     let path = if dir { "/tmp/dh" } else { "/tmp/dh/hello.txt" };
     let r = fetch(&ctx, false, &id, Some(path)).await?;
     ctx.expect_status_ref(&r, 200, &format!("GET of {path}"), "ContainerArchive: 200 no error")?;
+    // The v1.41 reference lists the X-Docker-Container-Path-Stat header only
+    // for HEAD (ContainerArchiveInfo); Docker 20.10 sends the same header
+    // with the GET, and `docker cp` out of a container reads the stat from
+    // the GET's header alone, so a client depends on it.
+    let s = path_stat(&r)?;
+    expect_sample_stat(&s, if dir { "directory" } else { "file" }, path)?;
     let ct = r.header_str("content-type");
     ensure!(
         ct == Some("application/x-tar"),

@@ -199,12 +199,7 @@ async fn run_stats(ctx: Ctx) -> CheckResult {
         }
         "stream" => {
             let resp = e.stream(Request::get(&path).query("stream", "true")).await?;
-            ensure!(
-                resp.status.as_u16() == 200,
-                "stats with stream=true",
-                "status 200 (ContainerStats: 200 no error)",
-                format!("status {}", resp.status.as_u16())
-            );
+            ctx.expect_json_stream(&resp, 200, "stats with stream=true", "ContainerStats: 200 no error")?;
             let mut lines = resp.json_lines();
             let mut samples = Vec::new();
             while samples.len() < 2 {

@@ -168,12 +168,12 @@ async fn run_auto_remove(ctx: Ctx) -> CheckResult {
         .engine()
         .stream(Request::post(format!("/containers/{id}/wait")).query("condition", "removed"))
         .await?;
-    ensure!(
-        pending.status.as_u16() == 200,
+    ctx.expect_json_stream(
+        &pending,
+        200,
         "wait with condition=removed",
-        "status 200 (ContainerWait: 200 the container has exit)",
-        format!("status {}", pending.status.as_u16())
-    );
+        "ContainerWait: 200 the container has exit",
+    )?;
     pending.set_idle_deadline(POLL_DEADLINE);
     start(&ctx, &id).await?;
     let body: Value = pending.collect().await?.json()?;

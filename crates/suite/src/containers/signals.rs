@@ -231,23 +231,28 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
                 format!("[{id:?}]"),
                 format!("{paused:?}")
             );
-            // The reference documents 204 for a pause; pausing what is paused
-            // is no success (moby answers 409).
+            // v1.41 documents 204, 404 and 500 for a pause and is silent on
+            // pausing what is paused; Docker 20.10 answers 409 (moby's
+            // errdefs.Conflict "Container <id> is already paused"), the
+            // status the reference gives every other state conflict.
             let r = e.send(Request::post(format!("/containers/{id}/pause"))).await?;
-            ensure!(
-                r.status.is_client_error() || r.status.is_server_error(),
+            ctx.expect_status_ref(
+                &r,
+                409,
                 "pause of a paused container",
-                "an error status, not a success (ContainerPause: 204 no error is for a pause done)",
-                format!("status {} {:?}", r.status.as_u16(), r.message())
-            );
+                "ContainerPause: 204 is for a pause done; the reference is silent on a paused container, Docker 20.10 answers 409 (already paused)",
+            )?;
             unpause_ok(&ctx, &id).await?;
+            // v1.41 documents 204, 404 and 500 for an unpause; an unpause of
+            // a container that is not paused is its 500 (moby: a plain
+            // error, "Container <id> is not paused").
             let r = e.send(Request::post(format!("/containers/{id}/unpause"))).await?;
-            ensure!(
-                r.status.is_client_error() || r.status.is_server_error(),
+            ctx.expect_status_ref(
+                &r,
+                500,
                 "unpause of a running, unpaused container",
-                "an error status, not a success (ContainerUnpause: 204 no error is for a resume done)",
-                format!("status {} {:?}", r.status.as_u16(), r.message())
-            );
+                "ContainerUnpause: 500 server error (204 is for a resume done; Docker 20.10: \"is not paused\")",
+            )?;
             // The probe runs on: a signal is reported.
             let r = e.container_kill(&id, Some("SIGUSR2")).await?;
             ctx.expect_status_ref(
@@ -333,12 +338,13 @@ async fn tty_log(ctx: &Ctx, id: &str) -> Result<String, dockhand_harness::CheckE
     Ok(String::from_utf8_lossy(&r.body).to_string())
 }
 
-async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> CheckResult {
+/// Polls the TTY output until it contains `text`; the output then.
+async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> Result<String, dockhand_harness::CheckError> {
     let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
     loop {
         let t = tty_log(ctx, id).await?;
         if t.contains(text) {
-            return Ok(());
+            return Ok(t);
         }
         if tokio::time::Instant::now() > deadline {
             return Err(dockhand_harness::CheckError::failed(
@@ -370,6 +376,16 @@ async fn run_resize(ctx: Ctx) -> CheckResult {
         "ContainerResize: 200 no error",
     )?;
     wait_tty_text(&ctx, &id, "probe: received SIGWINCH").await?;
+    // The probe prints the size its terminal has when SIGWINCH arrives (the
+    // kernel sets the size, then signals): the size asked for, h rows by w
+    // columns.
+    let t = wait_tty_text(&ctx, &id, "probe: winsize=41x101").await?;
+    ensure!(
+        t.contains("probe: winsize=41x101\r") || t.contains("probe: winsize=41x101\n"),
+        "the size the probe's terminal had when SIGWINCH arrived",
+        "probe: winsize=41x101 (h=41, w=101)",
+        format!("{t:?}")
+    );
     let s = poll_inspect(&ctx, &id, "the TTY container", "still running", |v| {
         v["State"]["Running"] == true
     })

@@ -7,9 +7,11 @@ use dockhand_engine::{ApiVersion, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::{json, Value};
 
+use crate::support::kill;
+
 use super::common::{
     create_with, inspect, list_ids, meta, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
-    POLL_DEADLINE,
+    wait_for_stdout, POLL_DEADLINE,
 };
 
 /// Wait conditions arrived in API 1.30.
@@ -40,18 +42,45 @@ async fn wait_registered(ctx: &Ctx, id: &str, condition: &str) -> Result<dockhan
         .engine()
         .stream(Request::post(format!("/containers/{id}/wait")).query("condition", condition))
         .await?;
-    ensure!(
-        resp.status.as_u16() == 200,
-        format!("wait with condition={condition}"),
-        "status 200 (ContainerWait: 200 the container has exit)",
-        format!("status {}", resp.status.as_u16())
-    );
+    ctx.expect_json_stream(
+        &resp,
+        200,
+        &format!("wait with condition={condition}"),
+        "ContainerWait: 200 the container has exit",
+    )?;
     resp.set_idle_deadline(POLL_DEADLINE);
     Ok(resp)
 }
 
-async fn wait_body(resp: dockhand_engine::StreamResponse) -> Result<Value, CheckError> {
-    Ok(resp.collect().await?.json()?)
+/// The body of a registered wait, once it came: the whole reply through the
+/// usual status and shape assertion.
+async fn wait_body(ctx: &Ctx, resp: dockhand_engine::StreamResponse) -> Result<Value, CheckError> {
+    let r = resp.collect().await?;
+    ctx.expect_status_ref(&r, 200, "the wait's reply", "ContainerWait: 200 the container has exit")?;
+    Ok(r.json()?)
+}
+
+/// How long a pending wait is given to show a reply it should not have
+/// sent. A reply the engine sent already is in the socket: reading it takes
+/// far less.
+const EARLY_REPLY_WINDOW: Duration = Duration::from_millis(200);
+
+/// Fails if the pending wait has replied (or failed) already.
+async fn no_reply_yet<F>(reply: &mut std::pin::Pin<Box<F>>, when: &str) -> CheckResult
+where
+    F: std::future::Future<Output = Result<Value, CheckError>>,
+{
+    match tokio::time::timeout(EARLY_REPLY_WINDOW, reply.as_mut()).await {
+        Err(_) => Ok(()),
+        Ok(got) => Err(CheckError::failed(
+            format!("wait with condition=next-exit {when}"),
+            "no reply yet: next-exit waits for the end of the next run",
+            match got {
+                Ok(v) => format!("the reply {v}"),
+                Err(e) => format!("the wait ended: {e:?}"),
+            },
+        )),
+    }
 }
 
 async fn run_condition(ctx: Ctx) -> CheckResult {
@@ -82,21 +111,42 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
             );
         }
         "next-exit" => {
-            let id = run_probe(&ctx, "c", &["exit=4"]).await?;
+            // The probe idles until killed, so the check decides when each
+            // run ends, and the two runs end with different codes: SIGTERM
+            // (the probe exits 0), then SIGKILL (137). An engine that
+            // answered next-exit at once, with the previous run's code,
+            // is told apart both by the time and by the code.
+            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            kill(&ctx, &id, "SIGTERM").await?;
             let code = wait_exit(&ctx, &id).await?;
-            ensure!(code == 4, "exit code of the first run", "4", code.to_string());
+            ensure!(
+                code == 0,
+                "exit code of the first run (SIGTERM: the probe exits 0)",
+                "0",
+                code.to_string()
+            );
             let first = inspect(&ctx, &id).await?["State"]["StartedAt"].clone();
-            // The container is already stopped: next-exit waits for the next run.
+            // The container is stopped: next-exit waits for the next run.
             let pending = wait_registered(&ctx, &id, "next-exit").await?;
+            let mut reply = Box::pin(wait_body(&ctx, pending));
+            no_reply_yet(&mut reply, "before the container was started again").await?;
             start(&ctx, &id).await?;
-            let body = tokio::time::timeout(POLL_DEADLINE, wait_body(pending))
-                .await
-                .map_err(|_| CheckError::failed("wait next-exit after the restart", "a reply", "none within 10s"))??;
+            wait_for_stdout(&ctx, &id, "ready", 2).await?;
+            no_reply_yet(&mut reply, "while the second run was still running").await?;
+            kill(&ctx, &id, "SIGKILL").await?;
+            let body = tokio::time::timeout(POLL_DEADLINE, reply).await.map_err(|_| {
+                CheckError::failed(
+                    "wait next-exit after the second run was killed",
+                    "a reply",
+                    "none within 10s",
+                )
+            })??;
             let code = status_code(&body)?;
             ensure!(
-                code == 4,
-                "StatusCode of wait next-exit (the second run exits 4)",
-                "4",
+                code == 137,
+                "StatusCode of wait next-exit (the second run ends by SIGKILL: 137; the first ended 0)",
+                "137",
                 code.to_string()
             );
             let second = inspect(&ctx, &id).await?["State"]["StartedAt"].clone();
@@ -117,7 +167,7 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
                 "remove of the created container",
                 "ContainerDelete: 204 no error",
             )?;
-            let body = tokio::time::timeout(POLL_DEADLINE, wait_body(pending))
+            let body = tokio::time::timeout(POLL_DEADLINE, wait_body(&ctx, pending))
                 .await
                 .map_err(|_| CheckError::failed("wait removed after the remove", "a reply", "none within 10s"))??;
             let code = status_code(&body)?;

@@ -53,10 +53,19 @@ async fn run(ctx: Ctx) -> CheckResult {
         "resize of the running TTY exec to 37x101",
         "ExecResize: 200 No error",
     )?;
+    // The probe reports SIGWINCH, then the size its terminal has then (the
+    // kernel sets the size before it signals): h rows by w columns. A wrong
+    // size never matches, and the failure shows what came.
     h.read_raw_until(
         WITHIN,
-        "\"probe: received SIGWINCH\" (the kernel signals a terminal's size change to its foreground process)",
-        |b| String::from_utf8_lossy(b).contains("probe: received SIGWINCH"),
+        "\"probe: received SIGWINCH\", then \"probe: winsize=37x101\" (the kernel signals a terminal's size change to its foreground process)",
+        |b| {
+            let t = String::from_utf8_lossy(b);
+            t.find("probe: received SIGWINCH").is_some_and(|i| {
+                let after = &t[i..];
+                after.contains("probe: winsize=37x101\r") || after.contains("probe: winsize=37x101\n")
+            })
+        },
     )
     .await?;
     Ok(())

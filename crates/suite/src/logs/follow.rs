@@ -1,15 +1,16 @@
-//! `logs/follow/*`: `follow=1` streams while the container runs and ends by
-//! itself when it exits.
+//! `logs/follow/*`: `follow=1` streams while the container runs (a line the
+//! probe writes after the request arrived comes on the open stream) and ends
+//! by itself when it exits.
 
-use dockhand_engine::{ApiVersion, Request};
+use dockhand_engine::{ApiVersion, Frame, FrameStream, Request};
 use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::logged_probe;
-use crate::support::{create_probe, frames_preview, start, stream_lines};
+use crate::support::{create_probe, frames_preview, kill, start, stream_lines, StreamLines};
 
-/// How long the followed stream may take to end after the probe's last line:
-/// the probe exits about 0.3 s after the stream starts.
+/// How long the followed stream may take to bring a line, or to end once the
+/// probe exited.
 use crate::support::POLL_DEADLINE as END_WITHIN;
 
 pub fn ends_on_exit() -> Check {
@@ -28,9 +29,60 @@ pub fn ends_on_exit() -> Check {
     }
 }
 
+/// Reads frames into `frames` until `done` holds for the lines so far or the
+/// stream ends, within [`END_WITHIN`]; whether the stream ended.
+async fn read_until(
+    stream: &mut FrameStream,
+    frames: &mut Vec<Frame>,
+    waiting_for: &str,
+    done: impl Fn(&StreamLines) -> bool,
+) -> Result<bool, CheckError> {
+    let read = async {
+        loop {
+            if done(&stream_lines(frames)) {
+                return Ok::<_, CheckError>(false);
+            }
+            match stream.next().await? {
+                Some(f) => frames.push(f),
+                None => return Ok(true),
+            }
+        }
+    };
+    match tokio::time::timeout(END_WITHIN, read).await {
+        Ok(r) => r,
+        Err(_) => Err(CheckError::failed(
+            "the followed logs (follow: \"Keep connection after returning logs\", until the container stops)",
+            format!("{waiting_for} within {}s", END_WITHIN.as_secs()),
+            format!("still open without it, frames so far {}", frames_preview(frames)),
+        )),
+    }
+}
+
+/// [`read_until`], failing if the stream ends first: the container still
+/// runs, so a followed stream must stay open.
+async fn read_open_until(
+    stream: &mut FrameStream,
+    frames: &mut Vec<Frame>,
+    waiting_for: &str,
+    done: impl Fn(&StreamLines) -> bool,
+) -> CheckResult {
+    let ended = read_until(stream, frames, waiting_for, done).await?;
+    ensure!(
+        !ended,
+        "the followed logs of a running probe (follow: \"Keep connection after returning logs\")",
+        format!("{waiting_for} on the open stream"),
+        format!("the stream ended without it, frames {}", frames_preview(frames))
+    );
+    Ok(())
+}
+
 async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
-    let steps = ["stdout=first", "sleep=300", "stdout=second", "stderr=last"];
+    // The probe writes two lines and idles: every later line is one the
+    // check triggers (a signal, which the probe reports on stdout) after the
+    // followed stream is open, so an engine that ignores `follow` and
+    // returns what was logged so far fails whatever the timing.
+    let steps = ["stdout=first", "stderr=early", "idle"];
     let id = create_probe(&ctx, "c", logged_probe(&ctx, &image, &steps, false)).await?;
     start(&ctx, &id).await?;
     let req = Request::get(format!("/containers/{id}/logs"))
@@ -47,27 +99,36 @@ async fn run(ctx: Ctx) -> CheckResult {
     );
     let mut frames_in = stream.frames();
     let mut frames = Vec::new();
-    let read_all = async {
-        while let Some(f) = frames_in.next().await? {
-            frames.push(f);
-        }
-        Ok::<_, CheckError>(())
-    };
-    match tokio::time::timeout(END_WITHIN, read_all).await {
-        Ok(r) => r?,
-        Err(_) => {
-            return Err(CheckError::failed(
-                "the followed logs of a probe that exits after 0.3 s (follow: \"Keep connection after returning logs\", until the container stops)",
-                format!("the stream to end within {}s of the start", END_WITHIN.as_secs()),
-                format!("still open, frames so far {}", frames_preview(&frames)),
-            ))
-        }
-    }
+    read_open_until(
+        &mut frames_in,
+        &mut frames,
+        "the lines logged before the request",
+        |l| l.stdout.iter().any(|s| s == "first") && l.stderr.iter().any(|s| s == "early"),
+    )
+    .await?;
+    // A line written after the request arrived must come on the open stream.
+    kill(&ctx, &id, "SIGUSR1").await?;
+    read_open_until(
+        &mut frames_in,
+        &mut frames,
+        "\"probe: received SIGUSR1\", written after the request arrived",
+        |l| l.stdout.iter().any(|s| s == "probe: received SIGUSR1"),
+    )
+    .await?;
+    // SIGTERM: the probe reports it and exits 0, which ends the stream.
+    kill(&ctx, &id, "SIGTERM").await?;
+    read_until(
+        &mut frames_in,
+        &mut frames,
+        "the end of the stream once the probe exited",
+        |_| false,
+    )
+    .await?;
     let lines = stream_lines(&frames);
     ensure!(
-        lines.stdout == ["first", "second"] && lines.stderr == ["last"],
+        lines.stdout == ["first", "probe: received SIGUSR1", "probe: received SIGTERM"] && lines.stderr == ["early"],
         "the followed lines",
-        "stdout [\"first\", \"second\"], stderr [\"last\"]",
+        "stdout [\"first\", \"probe: received SIGUSR1\", \"probe: received SIGTERM\"], stderr [\"early\"]",
         format!("stdout {:?}, stderr {:?}", lines.stdout, lines.stderr)
     );
     let v: Value = ctx.engine().container_inspect(&id).await?.ok()?.json()?;
