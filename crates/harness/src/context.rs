@@ -230,10 +230,16 @@ impl Ctx {
                     expected: f.expected,
                     actual: f.actual,
                     reference: None,
-                    // An error's shape is told by its status and what its
-                    // body says; a Content-Type is no fact a pin can name.
-                    observed: (resp.status.is_client_error() || resp.status.is_server_error())
-                        .then(|| Observed::status(resp)),
+                    // A wrong media type is pinned by its Content-Type; an
+                    // error body that says JSON but is no ErrorResponse, by
+                    // its status and what its body says.
+                    observed: Some(
+                        if reply::is_json_content_type(resp.headers.get("content-type").and_then(|v| v.to_str().ok())) {
+                            Observed::status(resp)
+                        } else {
+                            Observed::header(resp.method.as_str(), &resp.path, &resp.headers, "Content-Type")
+                        },
+                    ),
                 }))),
             };
         }
@@ -300,7 +306,7 @@ impl Ctx {
             (
                 format!("Content-Type {} for a JSON stream", reply::JSON_MEDIA_TYPE),
                 format!("Content-Type {ct:?}"),
-                None,
+                Some(Observed::header(s.method.as_str(), &s.path, &s.headers, "Content-Type")),
             )
         } else {
             return Ok(());

@@ -33,7 +33,7 @@ use crate::operations::{self, Operation, OPERATIONS};
 use crate::select::closest;
 
 /// The keys of a `[known-failure.deviation]` table.
-pub const DEVIATION_KEYS: &[&str] = &["call", "status", "message", "field", "value"];
+pub const DEVIATION_KEYS: &[&str] = &["call", "status", "message", "field", "header", "value"];
 
 /// What to write for a deviation, for messages about a missing or incomplete one.
 pub const DEVIATION_EXAMPLE: &str =
@@ -114,8 +114,19 @@ fn path_regex(pattern: &str) -> Regex {
 /// What the engine does instead of what the reference says.
 #[derive(Debug, Clone)]
 pub enum Seen {
-    Status { status: u16, message: Option<Regex> },
-    Field { pointer: String, value: Value },
+    Status {
+        status: u16,
+        message: Option<Regex>,
+    },
+    Field {
+        pointer: String,
+        value: Value,
+    },
+    /// A header's value, `None` for a header the reply lacks.
+    Header {
+        name: String,
+        value: Option<String>,
+    },
 }
 
 /// A pinned deviation: the call, and what the engine does instead.
@@ -144,6 +155,9 @@ impl Deviation {
                 status == s && message.as_ref().is_none_or(|re| re.is_match(m))
             }
             (Seen::Field { pointer, value }, Fact::Field { pointer: p, value: v }) => pointer == p && value == v,
+            (Seen::Header { name, value }, Fact::Header { name: n, value: v }) => {
+                name.eq_ignore_ascii_case(n) && value == v
+            }
             _ => false,
         }
     }
@@ -159,6 +173,8 @@ impl fmt::Display for Deviation {
                 message: Some(re),
             } => write!(f, " answering {status} with a message matching /{}/", re.as_str()),
             Seen::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
+            Seen::Header { name, value: None } => write!(f, " replying without {name}"),
+            Seen::Header { name, value: Some(v) } => write!(f, " replying {name}: {v:?}"),
         }
     }
 }
@@ -186,23 +202,29 @@ pub fn parse(file: &TomlFile, value: &Spanned<DeValue<'_>>) -> Result<Deviation,
         ));
     };
     let call = call_pattern(file, call, call_span)?;
-    let seen = match (table.get("status"), table.get("field")) {
-        (Some(_), Some(field)) => {
-            return Err(file.bad_value(
-                "field",
-                field,
-                "a deviation is either a status or a field, not both; pin the one the check reports (its failure message shows which)",
-            ))
-        }
-        (None, None) => {
+    let pins: Vec<&str> = ["status", "field", "header"]
+        .into_iter()
+        .filter(|k| table.get(*k).is_some())
+        .collect();
+    let seen = match pins.as_slice() {
+        [] => {
             return Err(missing(
                 "what the engine does instead",
                 "add `status = <the status it answers>` (and optionally `message = \"<regex>\"`), \
-                 or `field = \"/json/pointer\"` and `value = \"<the value it sends, as JSON>\"`",
+                 or `field = \"/json/pointer\"` and `value = \"<the value it sends, as JSON>\"`, \
+                 or `header = \"<name>\"` and `value = \"<its value as JSON, null when absent>\"`",
             ))
         }
-        (Some(status), None) => status_pin(file, table, status)?,
-        (None, Some(_)) => field_pin(file, table, at.clone())?,
+        ["status"] => status_pin(file, table, table.get("status").expect("seen"))?,
+        ["field"] => field_pin(file, table, at.clone())?,
+        ["header"] => header_pin(file, table, at.clone())?,
+        [_, second, ..] | [second] => {
+            return Err(file.bad_value(
+                second,
+                table.get(*second).expect("seen"),
+                "a deviation is one of a status, a field or a header; pin the one the check reports (its failure message shows which)",
+            ))
+        }
     };
     Ok(Deviation { call, seen })
 }
@@ -346,6 +368,54 @@ fn field_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result<S
     })
 }
 
+fn header_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result<Seen, FileError> {
+    if let Some(m) = table.get("message") {
+        return Err(file.bad_value(
+            "message",
+            m,
+            "`message` goes with `status`; a header deviation is `header` and `value`",
+        ));
+    }
+    let (name, name_span) = file.get_str(table, "header")?.expect("the caller saw `header`");
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(file.error(
+            name_span,
+            FileErrorKind::BadValue {
+                key: "header".into(),
+                message: format!("`{name}` is not a header name; write it as `Content-Type` or `Api-Version`"),
+            },
+        ));
+    }
+    let Some(value) = table.get("value") else {
+        return Err(file.error(
+            at,
+            FileErrorKind::Missing {
+                what: format!("the `value` of `header = \"{name}\"`"),
+                hint: "add `value = \"null\"` for a header the reply lacks, or its value as a JSON string, e.g. `value = '\"text/plain\"'`".into(),
+            },
+        ));
+    };
+    let bad = || {
+        file.bad_value(
+            "value",
+            value,
+            "write the header's value as a JSON string in a TOML string, e.g. '\"text/plain\"', or \"null\" for a header the reply lacks",
+        )
+    };
+    let DeValue::String(text) = value.get_ref() else {
+        return Err(bad());
+    };
+    let value = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Null) => None,
+        Ok(Value::String(v)) => Some(v),
+        _ => return Err(bad()),
+    };
+    Ok(Seen::Header {
+        name: name.to_string(),
+        value,
+    })
+}
+
 /// Whether `p` is an RFC 6901 JSON pointer: empty, or `/`-separated tokens
 /// in which `~` is only `~0` or `~1`.
 fn json_pointer(p: &str) -> Result<(), &'static str> {
@@ -461,6 +531,28 @@ mod tests {
     }
 
     #[test]
+    fn a_header_pin_matches_the_name_in_any_case_and_the_exact_value() {
+        let absent = deviation("call = \"ContainerStats\"\nheader = \"Content-Type\"\nvalue = \"null\"\n").unwrap();
+        assert_eq!(
+            absent.to_string(),
+            "ContainerStats (GET /containers/{id}/stats) replying without Content-Type"
+        );
+        let mut headers = dockhand_engine::HeaderMap::new();
+        let path = "/v1.41/containers/abc/stats?stream=true";
+        assert!(absent.matches(&Observed::header("GET", path, &headers, "content-type")));
+        headers.insert("content-type", "text/plain".parse().unwrap());
+        let plain = Observed::header("GET", path, &headers, "Content-Type");
+        assert!(!absent.matches(&plain), "a header that is there is no absent one");
+        let text =
+            deviation("call = \"ContainerStats\"\nheader = \"content-type\"\nvalue = '\"text/plain\"'\n").unwrap();
+        assert!(text.matches(&plain));
+        assert!(
+            !text.matches(&status("GET", path, 200, "")),
+            "a status fact is not a header"
+        );
+    }
+
+    #[test]
     fn malformed_pins_are_rejected_with_the_line_and_what_to_write() {
         // A deviation table, and the start of (or, after `~`, a part of) its error.
         let cases = [
@@ -476,10 +568,14 @@ mod tests {
             ("call = \"VolumeList\"\nfield = \"/Warnings\"\nvalue = \"nil\"\n", "invalid `value` in k.toml line 4, column 9: not JSON"),
             ("call = \"VolumeList\"\nfield = \"/Warnings\"\nvalue = 0\n", "~must be the value written as JSON in a string"),
             ("call = \"VolumeList\"\nfield = \"/Warnings\"\n", "missing the `value` of `field = \"/Warnings\"` in k.toml line 1, column 1; add `value = "),
-            ("call = \"VolumeList\"\nstatus = 500\nfield = \"/Warnings\"\nvalue = \"null\"\n", "invalid `field` in k.toml line 4, column 9: a deviation is either a status or a field, not both"),
+            ("call = \"VolumeList\"\nstatus = 500\nfield = \"/Warnings\"\nvalue = \"null\"\n", "invalid `field` in k.toml line 4, column 9: a deviation is one of a status, a field or a header"),
+            ("call = \"ContainerStats\"\nheader = \"Content Type\"\nvalue = \"null\"\n", "~`Content Type` is not a header name"),
+            ("call = \"ContainerStats\"\nheader = \"Content-Type\"\n", "missing the `value` of `header = \"Content-Type\"`"),
+            ("call = \"ContainerStats\"\nheader = \"Content-Type\"\nvalue = \"text/plain\"\n", "~write the header's value as a JSON string"),
+            ("call = \"ContainerStats\"\nheader = \"Content-Type\"\nvalue = \"null\"\nmessage = \"x\"\n", "~`message` goes with `status`"),
             ("call = \"VolumeList\"\n", "missing what the engine does instead in k.toml line 1, column 1; add `status = "),
             ("status = 500\n", "missing `call` of the deviation in k.toml line 1, column 1; add `call = "),
-            ("call = \"VolumeList\"\nstatus = 500\nmesage = \"x\"\n", "unknown key `mesage` in k.toml line 4, column 1; did you mean `message`? valid keys: call, status, message, field, value"),
+            ("call = \"VolumeList\"\nstatus = 500\nmesage = \"x\"\n", "unknown key `mesage` in k.toml line 4, column 1; did you mean `message`? valid keys: call, status, message, field, header, value"),
         ];
         for (table, want) in cases {
             let e = deviation(table).unwrap_err().to_string();

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use dockhand_engine::{EngineError, Response};
+use dockhand_engine::{EngineError, HeaderMap, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -34,6 +34,9 @@ pub enum Fact {
     /// there, null when absent. A check reporting a field of every element of
     /// a list writes `*` for the index and the values as an array, sorted.
     Field { pointer: String, value: Value },
+    /// A header of the reply (its name as the reference writes it) and its
+    /// value, `None` when the reply has no such header.
+    Header { name: String, value: Option<String> },
 }
 
 impl Observed {
@@ -71,6 +74,20 @@ impl Observed {
         }
     }
 
+    /// A header of a reply, by name: its value, or `None` when absent.
+    pub fn header(method: &str, path: &str, headers: &HeaderMap, name: &str) -> Self {
+        Observed {
+            method: method.to_string(),
+            path: path.to_string(),
+            fact: Fact::Header {
+                name: name.to_string(),
+                value: headers
+                    .get(name)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            },
+        }
+    }
+
     /// From an engine error, when it is an API error (a status the check did not accept).
     pub fn of_engine_error(e: &EngineError) -> Option<Self> {
         match e {
@@ -99,6 +116,8 @@ impl fmt::Display for Observed {
             Fact::Status { status, message } if message.is_empty() => write!(f, " answering {status}"),
             Fact::Status { status, message } => write!(f, " answering {status} {:?}", preview(message)),
             Fact::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
+            Fact::Header { name, value: None } => write!(f, " replying without {name}"),
+            Fact::Header { name, value: Some(v) } => write!(f, " replying {name}: {:?}", preview(v)),
         }
     }
 }
@@ -140,5 +159,20 @@ mod tests {
         let j = serde_json::to_value(&f).unwrap();
         assert_eq!(j["fact"], "field");
         assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), f);
+        let mut headers = HeaderMap::new();
+        let h = Observed::header("GET", "/v1.41/containers/a/stats", &headers, "Content-Type");
+        assert_eq!(
+            h.to_string(),
+            "GET /v1.41/containers/a/stats replying without Content-Type"
+        );
+        headers.insert("content-type", "text/plain".parse().unwrap());
+        let h = Observed::header("GET", "/v1.41/containers/a/stats", &headers, "Content-Type");
+        assert_eq!(
+            h.to_string(),
+            "GET /v1.41/containers/a/stats replying Content-Type: \"text/plain\""
+        );
+        let j = serde_json::to_value(&h).unwrap();
+        assert_eq!(j["fact"], "header");
+        assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), h);
     }
 }
