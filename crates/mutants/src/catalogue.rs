@@ -58,7 +58,8 @@ pub fn close_names(name: &str) -> Vec<&'static str> {
         .filter(|(s, _)| *s >= 0.75)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
+    let best = scored.first().map_or(0.0, |s| s.0);
+    scored.into_iter().filter(|s| s.0 >= best - 0.03).take(3).map(|(_, n)| n).collect()
 }
 
 const fn m(

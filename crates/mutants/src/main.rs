@@ -65,7 +65,7 @@ fn main() -> ExitCode {
                 None => {
                     let close = catalogue::close_names(name);
                     let hint = match close.as_slice() {
-                        [] => String::new(),
+                        [] => ";".to_string(),
                         names => format!("; did you mean {}?", names.join(" or ")),
                     };
                     eprintln!("error: no mutant named {name}{hint} `scripts/mutants --list` lists them");
