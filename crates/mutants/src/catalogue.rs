@@ -59,7 +59,12 @@ pub fn close_names(name: &str) -> Vec<&'static str> {
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     let best = scored.first().map_or(0.0, |s| s.0);
-    scored.into_iter().filter(|s| s.0 >= best - 0.03).take(3).map(|(_, n)| n).collect()
+    scored
+        .into_iter()
+        .filter(|s| s.0 >= best - 0.03)
+        .take(3)
+        .map(|(_, n)| n)
+        .collect()
 }
 
 const fn m(
@@ -359,7 +364,18 @@ pub static CATALOGUE: &[Mutant] = &[
             "pausing a paused container gets 500 instead of 409",
             &["ContainerPause"],
             Status(500),
-            &["containers/pause/*"],
+            &["containers/pause/freeze:pause-unpause"],
+        ),
+        409,
+    ),
+    on_status(
+        m(
+            "unpause-running-500",
+            "containers",
+            "unpausing a container that is not paused gets 500 instead of 409",
+            &["ContainerUnpause"],
+            Status(500),
+            &["containers/pause/freeze:pause-unpause"],
         ),
         409,
     ),
