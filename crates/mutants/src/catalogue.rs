@@ -266,7 +266,7 @@ pub static CATALOGUE: &[Mutant] = &[
         "container create's reply without Warnings (required in ContainerCreateResponse)",
         &["ContainerCreate"],
         Json(Remove("Warnings")),
-        &["containers/create/config:*"],
+        &["containers/create/errors:duplicate-name"],
     ),
     m(
         "inspect-no-path",
@@ -298,7 +298,7 @@ pub static CATALOGUE: &[Mutant] = &[
         "GET /containers/json with each Names as a string",
         &["ContainerList"],
         Json(Retype("*/Names")),
-        &["containers/inspect/fields", "containers/rename/*"],
+        &["containers/list/filters:label-and-name"],
     ),
     on_status(
         m(

@@ -217,13 +217,19 @@ impl StreamMutator for FrameMutator {
         self.pending.extend_from_slice(data);
         let mut out = Vec::new();
         let mut at = 0;
-        while self.pending.len() - at >= 8 {
-            let h = &self.pending[at..at + 8];
-            if h[0] > 2 || h[1..4] != [0, 0, 0] {
+        loop {
+            // Decide on the bytes there are: a TTY's "ready\r\n" is shorter
+            // than a header and must not wait for more.
+            let h = &self.pending[at..self.pending.len().min(at + 8)];
+            let not_a_header = h.first().is_some_and(|&t| t > 2) || h.iter().skip(1).take(3).any(|&b| b != 0);
+            if not_a_header {
                 self.raw = true;
                 out.extend_from_slice(&self.pending[at..]);
                 self.pending.clear();
                 return out;
+            }
+            if h.len() < 8 {
+                break;
             }
             let size = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
             if self.pending.len() - at < 8 + size {
@@ -381,6 +387,12 @@ mod tests {
         // A truncated frame at the end is forwarded as it is.
         let cut = &stream()[..14];
         assert_eq!(through(FrameOp::Drop(5), cut).0, cut);
+        // Fewer bytes than a header that cannot start one go out at once.
+        let mut m = FrameMutator::new(FrameOp::SwapStreams);
+        assert_eq!(m.push(b"ready\r\n"), b"ready\r\n");
+        let mut m = FrameMutator::new(FrameOp::SwapStreams);
+        assert_eq!(m.push(&[1, 0, 0]), b"", "a header's first bytes wait for the rest");
+        assert_eq!(m.push(&[0, 0, 0, 0, 1, b'x']), [2, 0, 0, 0, 0, 0, 0, 1, b'x']);
     }
 
     #[test]

@@ -291,23 +291,31 @@ impl Conn<'_> {
             } else {
                 match &self.mutant.mutation {
                     Mutation::Json(op) => {
+                        // A chunked head says nothing of the body's length, so
+                        // it goes out at once, when dockerd sent it: a wait's
+                        // head comes long before its body, and a client may
+                        // act on it.
+                        let chunked = framing == Framing::Chunked;
+                        if chunked {
+                            self.client.w.write_all(&raw_head).await?;
+                        }
                         let (raw_body, body) = self.read_body(framing).await?;
                         match op.apply_bytes(&body) {
+                            Some(changed) if chunked => {
+                                self.applied(1);
+                                self.client.w.write_all(&[chunk(&changed), LAST_CHUNK.to_vec()].concat()).await?;
+                            }
                             Some(changed) => {
                                 self.applied(1);
                                 let mut head = reply;
-                                let out = match framing {
-                                    Framing::Chunked => [chunk(&changed), LAST_CHUNK.to_vec()].concat(),
-                                    _ => {
-                                        head.set("Content-Length", changed.len().to_string().as_bytes());
-                                        changed
-                                    }
-                                };
+                                head.set("Content-Length", changed.len().to_string().as_bytes());
                                 self.client.w.write_all(&head.to_bytes()).await?;
-                                self.client.w.write_all(&out).await?;
+                                self.client.w.write_all(&changed).await?;
                             }
                             None => {
-                                self.client.w.write_all(&raw_head).await?;
+                                if !chunked {
+                                    self.client.w.write_all(&raw_head).await?;
+                                }
                                 self.client.w.write_all(&raw_body).await?;
                             }
                         }
