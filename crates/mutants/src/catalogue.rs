@@ -370,14 +370,14 @@ pub static CATALOGUE: &[Mutant] = &[
     ),
     on_status(
         m(
-            "unpause-running-500",
+            "unpause-running-200",
             "containers",
-            "unpausing a container that is not paused gets 500 instead of 409",
+            "unpausing a container that is not paused answers 200, a success, instead of an error",
             &["ContainerUnpause"],
-            Status(500),
+            Status(200),
             &["containers/pause/freeze:pause-unpause"],
         ),
-        409,
+        500,
     ),
     on_status(
         m(

@@ -303,7 +303,10 @@ impl Conn<'_> {
                         match op.apply_bytes(&body) {
                             Some(changed) if chunked => {
                                 self.applied(1);
-                                self.client.w.write_all(&[chunk(&changed), LAST_CHUNK.to_vec()].concat()).await?;
+                                self.client
+                                    .w
+                                    .write_all(&[chunk(&changed), LAST_CHUNK.to_vec()].concat())
+                                    .await?;
                             }
                             Some(changed) => {
                                 self.applied(1);
