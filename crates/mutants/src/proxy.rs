@@ -242,9 +242,23 @@ impl Conn<'_> {
 
     async fn run(mut self) -> io::Result<()> {
         loop {
-            let Some(n) = read_head(&mut self.client.r, &mut self.client.buf).await? else {
-                return Ok(());
+            // Wait for the next request, unless the engine closes first (after
+            // a `Connection: close` reply): then the client must see the close.
+            let next = {
+                let Conn { client, engine, .. } = &mut self;
+                let request = read_head(&mut client.r, &mut client.buf);
+                tokio::pin!(request);
+                loop {
+                    tokio::select! {
+                        head = &mut request => break head?,
+                        n = engine.read_more() => if n? == 0 {
+                            client.w.shutdown().await?;
+                            return Ok(());
+                        },
+                    }
+                }
             };
+            let Some(n) = next else { return Ok(()) };
             let request = Head::parse(&self.client.buf[..n]).map_err(invalid)?;
             let (method, target) = request.request_line().map_err(invalid)?;
             let (method, target) = (method.to_string(), target.to_string());
