@@ -44,14 +44,7 @@ impl Listing {
             return Err(failed("list", &out));
         }
         let mut cases = Vec::new();
-        for line in String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-        {
-            let v: Value = serde_json::from_str(line).map_err(|_| RunError::NotJson {
-                command: "list".into(),
-                line: line.to_string(),
-            })?;
+        for v in json_lines("list", &out.stdout)? {
             let refs = v["reference"]
                 .as_array()
                 .map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
@@ -121,14 +114,7 @@ pub async fn run_checks(
         stderr_tail: tail(&String::from_utf8_lossy(&out.stderr), 5),
         ..RunOutcome::default()
     };
-    for line in String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-    {
-        let v: Value = serde_json::from_str(line).map_err(|_| RunError::NotJson {
-            command: "check".into(),
-            line: line.to_string(),
-        })?;
+    for v in json_lines("check", &out.stdout)? {
         if v["event"] != "check-finished" || v["case"]["iteration"].as_u64() != Some(1) {
             continue;
         }
@@ -146,6 +132,20 @@ pub async fn run_checks(
         return Err(failed("check", &out));
     }
     Ok(outcome)
+}
+
+/// The JSON lines `dockhand <command>` printed.
+fn json_lines(command: &str, stdout: &[u8]) -> Result<Vec<Value>, RunError> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line).map_err(|_| RunError::NotJson {
+                command: command.into(),
+                line: line.to_string(),
+            })
+        })
+        .collect()
 }
 
 async fn output(dockhand: &Path, args: &[&str]) -> Result<std::process::Output, RunError> {
