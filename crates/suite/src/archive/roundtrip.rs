@@ -227,6 +227,21 @@ async fn run_get(ctx: Ctx) -> CheckResult {
         "application/x-tar",
         format!("{ct:?}")
     );
+    // The 200 of GET carries the same stat header as HEAD's (ContainerArchive:
+    // 200, X-Docker-Container-Path-Stat, "a base64-encoded JSON object with
+    // some filesystem header information about the path").
+    let stat = path_stat(&r)?;
+    let (name, mode) = if dir {
+        ("dh", MODE_DIR | 0o755)
+    } else {
+        ("hello.txt", 0o640)
+    };
+    ensure!(
+        stat["name"] == name && stat["mode"].as_u64() == Some(mode),
+        format!("the X-Docker-Container-Path-Stat header of GET {path}"),
+        format!("name {name:?}, mode {mode}"),
+        stat.to_string()
+    );
     let got = entries(&r.body).map_err(|e| {
         CheckError::failed(
             format!("the tar of GET {path}"),
