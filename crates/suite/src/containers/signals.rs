@@ -247,9 +247,6 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
             // a container that is not paused is its 500 (moby: a plain
             // error, "Container <id> is not paused").
             let r = e.send(Request::post(format!("/containers/{id}/unpause"))).await?;
-            // The reference documents 204 for a resume done and 500 server
-            // error; moby 20.10 answers 500 "is not paused" (its not-paused
-            // error is untyped), so exactly that is expected.
             ctx.expect_status_ref(
                 &r,
                 500,
