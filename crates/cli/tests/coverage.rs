@@ -119,13 +119,7 @@ fn negotiates_with_the_engine_when_not_pinned() {
 #[test]
 fn json_has_every_operation_and_the_totals() {
     let ((covered, _), (core_covered, _)) = counted(ApiVersion::new(1, 41));
-    let out = stdout(&run(&[
-        "--api-version",
-        "1.41",
-        "coverage",
-        "--format",
-        "json",
-    ]));
+    let out = stdout(&run(&["--api-version", "1.41", "coverage", "--format", "json"]));
     let v: Value = serde_json::from_str(out.trim()).expect("one JSON document");
     assert_eq!(v["api_version"], "1.41");
     let ops = v["operations"].as_array().expect("operations");

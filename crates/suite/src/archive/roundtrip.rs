@@ -5,8 +5,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use base64::Engine as _;
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -19,19 +18,13 @@ const MODE_DIR: u64 = 1 << 31;
 const MODE_SYMLINK: u64 = 1 << 27;
 
 pub fn put_then_cat() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/roundtrip/put-then-cat",
-            summary: "a tar put into a created container is extracted: the probe's cat= prints the file from inside",
-            area: "archive",
-            tags: &["archive", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["PutContainerArchive", "ContainerStart", "ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_put_then_cat(ctx)),
-    }
+    Check::new(
+        "archive/roundtrip/put-then-cat",
+        "a tar put into a created container is extracted: the probe's cat= prints the file from inside",
+        |ctx| Box::pin(run_put_then_cat(ctx)),
+    )
+    .tags(&["archive", "smoke"])
+    .reference(&["PutContainerArchive", "ContainerStart", "ContainerLogs"])
 }
 
 async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
@@ -58,19 +51,14 @@ async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
 }
 
 pub fn stat() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/roundtrip/stat",
-            summary: "HEAD gives X-Docker-Container-Path-Stat, base64 JSON with the name, size, mode, mtime and linkTarget of what was put",
-            area: "archive",
-            tags: &["archive"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["PutContainerArchive", "ContainerArchiveInfo"],
-        },
-        variants: &["file", "directory", "symlink"],
-        run: |ctx| Box::pin(run_stat(ctx)),
-    }
+    Check::new(
+        "archive/roundtrip/stat",
+        "HEAD gives X-Docker-Container-Path-Stat, base64 JSON with the name, size, mode, mtime and linkTarget of what was put",
+        |ctx| Box::pin(run_stat(ctx)),
+    )
+    .tags(&["archive"])
+    .variants(&["file", "directory", "symlink"])
+    .reference(&["PutContainerArchive", "ContainerArchiveInfo"])
 }
 
 /// Decodes the `X-Docker-Container-Path-Stat` header of a reply.
@@ -152,20 +140,14 @@ fn expect_sample_stat(s: &Value, variant: &str, path: &str) -> CheckResult {
 }
 
 pub fn get() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/roundtrip/get",
-            summary:
-                "GET returns an application/x-tar holding what was put: names, contents, modes, mtimes, link targets",
-            area: "archive",
-            tags: &["archive"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["PutContainerArchive", "ContainerArchive"],
-        },
-        variants: &["file", "directory"],
-        run: |ctx| Box::pin(run_get(ctx)),
-    }
+    Check::new(
+        "archive/roundtrip/get",
+        "GET returns an application/x-tar holding what was put: names, contents, modes, mtimes, link targets",
+        |ctx| Box::pin(run_get(ctx)),
+    )
+    .tags(&["archive"])
+    .variants(&["file", "directory"])
+    .reference(&["PutContainerArchive", "ContainerArchive"])
 }
 
 /// One tar entry, as compared.

@@ -1,24 +1,18 @@
 //! `attach/errors/*`: attaching to a container that does not exist.
 
-use dockhand_engine::{ApiVersion, Request, Upgrade};
-use dockhand_harness::{Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, Upgrade};
+use dockhand_harness::{Check, CheckError, CheckResult, Ctx};
 
 use crate::support::MISSING_ID;
 
 pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "attach/errors/missing-container",
-            summary: "attach to a container that does not exist is 404, with the upgrade headers or without",
-            area: "attach",
-            tags: &["attach", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerAttach"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "attach/errors/missing-container",
+        "attach to a container that does not exist is 404, with the upgrade headers or without",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["attach", "errors"])
+    .reference(&["ContainerAttach"])
 }
 
 async fn run(ctx: Ctx) -> CheckResult {

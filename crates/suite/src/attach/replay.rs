@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::attach;
@@ -13,19 +12,14 @@ use crate::support::{create_probe, frames_preview, start, stream_lines};
 const WITHIN: Duration = Duration::from_secs(10);
 
 pub fn logs() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "attach/replay/logs",
-            summary: "attach with logs=1 replays earlier output; with stream=0 the stream then ends, with stream=1 live output follows",
-            area: "attach",
-            tags: &["attach", "logs"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerAttach", "ContainerLogs", "ContainerKill"],
-        },
-        variants: &["logs-only", "logs-then-stream"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "attach/replay/logs",
+        "attach with logs=1 replays earlier output; with stream=0 the stream then ends, with stream=1 live output follows",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["attach", "logs"])
+    .variants(&["logs-only", "logs-then-stream"])
+    .reference(&["ContainerAttach", "ContainerLogs", "ContainerKill"])
 }
 
 async fn run(ctx: Ctx) -> CheckResult {

@@ -2,7 +2,7 @@
 //! exit, reading its logs, and polling its state against a deadline.
 
 use dockhand_engine::Request;
-use dockhand_harness::{CheckError, CheckMeta, Ctx};
+use dockhand_harness::{CheckError, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, probe_config, stream_lines, StreamLines};
@@ -12,25 +12,6 @@ pub use crate::support::{POLL_DEADLINE, POLL_EVERY};
 /// The label filter that scopes a list or prune to this case's own objects.
 pub fn case_filter(ctx: &Ctx) -> String {
     format!("dockhand.case={}", ctx.case_label())
-}
-
-/// The metadata every check of the area shares, with its own id, summary,
-/// tags and reference sections.
-pub fn meta(
-    id: &'static str,
-    summary: &'static str,
-    tags: &'static [&'static str],
-    reference: &'static [&'static str],
-) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "containers",
-        tags,
-        min_api: dockhand_engine::ApiVersion::new(1, 25),
-        needs: &[],
-        reference,
-    }
 }
 
 /// The variant being run; a check registered with variants always has one.

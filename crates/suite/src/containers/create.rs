@@ -5,20 +5,25 @@
 use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::common::{create_with, inspect, list_ids, logs, meta, start, unknown_variant, variant, wait_exit};
+use super::common::{create_with, inspect, list_ids, logs, start, unknown_variant, variant, wait_exit};
 use crate::support::probe_config;
 
 pub fn config() -> Check {
-    Check {
-        meta: meta(
-            "containers/create/config",
-            "each create setting (env, cmd, entrypoint, workdir, user, labels, hostname) reaches the process and inspect",
-            &["create"],
-            &["ContainerCreate", "ContainerStart", "ContainerWait", "ContainerLogs", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["env", "cmd", "entrypoint", "workdir", "user", "labels", "hostname"],
-        run: |ctx| Box::pin(run_config(ctx)),
-    }
+    Check::new(
+        "containers/create/config",
+        "each create setting (env, cmd, entrypoint, workdir, user, labels, hostname) reaches the process and inspect",
+        |ctx| Box::pin(run_config(ctx)),
+    )
+    .tags(&["create"])
+    .variants(&["env", "cmd", "entrypoint", "workdir", "user", "labels", "hostname"])
+    .reference(&[
+        "ContainerCreate",
+        "ContainerStart",
+        "ContainerWait",
+        "ContainerLogs",
+        "ContainerInspect",
+        "ContainerList",
+    ])
 }
 
 /// Creates and runs the probe with `steps` and `extra` settings, expects the
@@ -209,16 +214,14 @@ async fn run_config(ctx: Ctx) -> CheckResult {
 }
 
 pub fn errors() -> Check {
-    Check {
-        meta: meta(
-            "containers/create/errors",
-            "create refuses an invalid name (400), a taken name (409) and a missing image (404), and creates nothing",
-            &["create", "errors"],
-            &["ContainerCreate", "ContainerList"],
-        ),
-        variants: &["invalid-name", "duplicate-name", "missing-image"],
-        run: |ctx| Box::pin(run_errors(ctx)),
-    }
+    Check::new(
+        "containers/create/errors",
+        "create refuses an invalid name (400), a taken name (409) and a missing image (404), and creates nothing",
+        |ctx| Box::pin(run_errors(ctx)),
+    )
+    .tags(&["create", "errors"])
+    .variants(&["invalid-name", "duplicate-name", "missing-image"])
+    .reference(&["ContainerCreate", "ContainerList"])
 }
 
 async fn run_errors(ctx: Ctx) -> CheckResult {

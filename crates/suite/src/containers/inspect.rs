@@ -8,28 +8,25 @@ use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    case_filter, create_with, inspect, is_set_time, list_ids, meta, run_probe, start, unknown_variant, variant,
-    wait_exit,
+    case_filter, create_with, inspect, is_set_time, list_ids, run_probe, start, unknown_variant, variant, wait_exit,
 };
 use crate::support::is_full_id;
 
 pub fn list_filters() -> Check {
-    Check {
-        meta: meta(
-            "containers/list/filters",
-            "list filters (label, name, id, status, ancestor, exited, before/since, running only) select exactly the matching containers",
-            &["list"],
-            &["ContainerList", "ContainerCreate", "ContainerStart", "ContainerWait"],
-        ),
-        // Each variant sets up its three containers once and asserts two filters.
-        variants: &[
-            "label-and-name",
-            "id-and-status",
-            "ancestor-and-exited",
-            "before-since-and-running-only",
-        ],
-        run: |ctx| Box::pin(run_list(ctx)),
-    }
+    Check::new(
+        "containers/list/filters",
+        "list filters (label, name, id, status, ancestor, exited, before/since, running only) select exactly the matching containers",
+        |ctx| Box::pin(run_list(ctx)),
+    )
+    .tags(&["list"])
+    // Each variant sets up its three containers once and asserts two filters.
+    .variants(&[
+        "label-and-name",
+        "id-and-status",
+        "ancestor-and-exited",
+        "before-since-and-running-only",
+    ])
+    .reference(&["ContainerList", "ContainerCreate", "ContainerStart", "ContainerWait"])
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -212,16 +209,13 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
 }
 
 pub fn fields() -> Check {
-    Check {
-        meta: meta(
-            "containers/inspect/fields",
-            "inspect of a running container reports the documented fields, by id, name and id prefix, with sizes on request",
-            &["inspect"],
-            &["ContainerInspect", "ContainerCreate", "ContainerStart"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_fields(ctx)),
-    }
+    Check::new(
+        "containers/inspect/fields",
+        "inspect of a running container reports the documented fields, by id, name and id prefix, with sizes on request",
+        |ctx| Box::pin(run_fields(ctx)),
+    )
+    .tags(&["inspect"])
+    .reference(&["ContainerInspect", "ContainerCreate", "ContainerStart"])
 }
 
 async fn run_fields(ctx: Ctx) -> CheckResult {
@@ -339,34 +333,31 @@ async fn run_fields(ctx: Ctx) -> CheckResult {
 }
 
 pub fn not_found() -> Check {
-    Check {
-        meta: meta(
-            "containers/errors/not-found",
-            "every container endpoint answers 404 for a container that does not exist",
-            &["errors"],
-            &[
-                "ContainerInspect",
-                "ContainerTop",
-                "ContainerLogs",
-                "ContainerChanges",
-                "ContainerExport",
-                "ContainerStats",
-                "ContainerResize",
-                "ContainerStart",
-                "ContainerStop",
-                "ContainerRestart",
-                "ContainerKill",
-                "ContainerUpdate",
-                "ContainerRename",
-                "ContainerPause",
-                "ContainerUnpause",
-                "ContainerWait",
-                "ContainerDelete",
-            ],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_not_found(ctx)),
-    }
+    Check::new(
+        "containers/errors/not-found",
+        "every container endpoint answers 404 for a container that does not exist",
+        |ctx| Box::pin(run_not_found(ctx)),
+    )
+    .tags(&["errors"])
+    .reference(&[
+        "ContainerInspect",
+        "ContainerTop",
+        "ContainerLogs",
+        "ContainerChanges",
+        "ContainerExport",
+        "ContainerStats",
+        "ContainerResize",
+        "ContainerStart",
+        "ContainerStop",
+        "ContainerRestart",
+        "ContainerKill",
+        "ContainerUpdate",
+        "ContainerRename",
+        "ContainerPause",
+        "ContainerUnpause",
+        "ContainerWait",
+        "ContainerDelete",
+    ])
 }
 
 async fn run_not_found(ctx: Ctx) -> CheckResult {

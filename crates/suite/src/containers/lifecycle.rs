@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use crate::support::{create_probe, is_full_id, probe_config, stream_lines, POLL_EVERY};
@@ -13,25 +12,19 @@ use crate::support::{create_probe, is_full_id, probe_config, stream_lines, POLL_
 const STOP_T: u64 = 10;
 
 pub fn start_stop_logs() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "containers/lifecycle/start-stop-logs",
-            summary: "create, start, stop, logs and remove a probe container, with the documented statuses and framing",
-            area: "containers",
-            tags: &["lifecycle", "logs", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &[
-                "ContainerCreate",
-                "ContainerStart",
-                "ContainerStop",
-                "ContainerLogs",
-                "ContainerDelete",
-            ],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "containers/lifecycle/start-stop-logs",
+        "create, start, stop, logs and remove a probe container, with the documented statuses and framing",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["lifecycle", "logs", "smoke"])
+    .reference(&[
+        "ContainerCreate",
+        "ContainerStart",
+        "ContainerStop",
+        "ContainerLogs",
+        "ContainerDelete",
+    ])
 }
 
 async fn run(ctx: Ctx) -> CheckResult {

@@ -6,22 +6,20 @@ use std::time::Duration;
 
 use dockhand_engine::ApiVersion;
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
-use super::common::{inspect, meta, run_probe, time_key, unknown_variant, variant, wait_exit, wait_for_stdout};
+use super::common::{inspect, run_probe, time_key, unknown_variant, variant, wait_exit, wait_for_stdout};
 
 pub fn top() -> Check {
-    Check {
-        meta: meta(
-            "containers/top/processes",
-            "top lists the probe's process under Titles, honours ps_args, and refuses a stopped container",
-            &["top"],
-            &["ContainerTop", "ContainerInspect"],
-        ),
-        variants: &["running", "ps-args", "stopped"],
-        run: |ctx| Box::pin(run_top(ctx)),
-    }
+    Check::new(
+        "containers/top/processes",
+        "top lists the probe's process under Titles, honours ps_args, and refuses a stopped container",
+        |ctx| Box::pin(run_top(ctx)),
+    )
+    .tags(&["top"])
+    .variants(&["running", "ps-args", "stopped"])
+    .reference(&["ContainerTop", "ContainerInspect"])
 }
 
 async fn run_top(ctx: Ctx) -> CheckResult {
@@ -113,19 +111,15 @@ async fn run_top(ctx: Ctx) -> CheckResult {
 }
 
 pub fn stats() -> Check {
-    Check {
-        meta: CheckMeta {
-            min_api: ApiVersion::new(1, 41),
-            ..meta(
-                "containers/stats/read",
-                "stats once (stream=false, one-shot) and as a stream whose precpu_stats is the previous read's cpu_stats",
-                &["stats"],
-                &["ContainerStats"],
-            )
-        },
-        variants: &["one-shot", "stream"],
-        run: |ctx| Box::pin(run_stats(ctx)),
-    }
+    Check::new(
+        "containers/stats/read",
+        "stats once (stream=false, one-shot) and as a stream whose precpu_stats is the previous read's cpu_stats",
+        |ctx| Box::pin(run_stats(ctx)),
+    )
+    .tags(&["stats"])
+    .min_api(ApiVersion::new(1, 41))
+    .variants(&["one-shot", "stream"])
+    .reference(&["ContainerStats"])
 }
 
 fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
@@ -241,16 +235,13 @@ async fn run_stats(ctx: Ctx) -> CheckResult {
 }
 
 pub fn changes() -> Check {
-    Check {
-        meta: meta(
-            "containers/changes/kinds",
-            "changes reports a file the probe added (Kind 1) and one it modified (Kind 0)",
-            &["changes"],
-            &["ContainerChanges"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_changes(ctx)),
-    }
+    Check::new(
+        "containers/changes/kinds",
+        "changes reports a file the probe added (Kind 1) and one it modified (Kind 0)",
+        |ctx| Box::pin(run_changes(ctx)),
+    )
+    .tags(&["changes"])
+    .reference(&["ContainerChanges"])
 }
 
 async fn run_changes(ctx: Ctx) -> CheckResult {
@@ -312,16 +303,13 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
 }
 
 pub fn export() -> Check {
-    Check {
-        meta: meta(
-            "containers/export/tar",
-            "export is a tar of the container's filesystem: the probe binary byte for byte, and a file the probe wrote",
-            &["export"],
-            &["ContainerExport"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_export(ctx)),
-    }
+    Check::new(
+        "containers/export/tar",
+        "export is a tar of the container's filesystem: the probe binary byte for byte, and a file the probe wrote",
+        |ctx| Box::pin(run_export(ctx)),
+    )
+    .tags(&["export"])
+    .reference(&["ContainerExport"])
 }
 
 async fn run_export(ctx: Ctx) -> CheckResult {

@@ -6,22 +6,25 @@ use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    case_filter, create_with, inspect, list_ids, meta, run_probe, start, status_code, unknown_variant, variant,
-    wait_exit, POLL_DEADLINE,
+    case_filter, create_with, inspect, list_ids, run_probe, start, status_code, unknown_variant, variant, wait_exit,
+    POLL_DEADLINE,
 };
 use crate::support::prune_when_free;
 
 pub fn delete() -> Check {
-    Check {
-        meta: meta(
-            "containers/remove/delete",
-            "remove refuses a running container (409), force removes it, v=1 removes its anonymous volume and v=0 keeps it",
-            &["remove"],
-            &["ContainerDelete", "ContainerInspect", "ContainerCreate", "VolumeInspect"],
-        ),
-        variants: &["running-conflict", "force-running", "anonymous-volume", "keep-volume"],
-        run: |ctx| Box::pin(run_delete(ctx)),
-    }
+    Check::new(
+        "containers/remove/delete",
+        "remove refuses a running container (409), force removes it, v=1 removes its anonymous volume and v=0 keeps it",
+        |ctx| Box::pin(run_delete(ctx)),
+    )
+    .tags(&["remove"])
+    .variants(&["running-conflict", "force-running", "anonymous-volume", "keep-volume"])
+    .reference(&[
+        "ContainerDelete",
+        "ContainerInspect",
+        "ContainerCreate",
+        "VolumeInspect",
+    ])
 }
 
 async fn volume_status(ctx: &Ctx, name: &str) -> Result<u16, CheckError> {
@@ -137,16 +140,13 @@ async fn run_delete(ctx: Ctx) -> CheckResult {
 }
 
 pub fn auto_remove() -> Check {
-    Check {
-        meta: meta(
-            "containers/remove/auto-remove",
-            "a container with HostConfig.AutoRemove is gone after it exits; wait condition=removed reports its exit code",
-            &["remove", "wait"],
-            &["ContainerCreate", "ContainerStart", "ContainerWait", "ContainerInspect"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_auto_remove(ctx)),
-    }
+    Check::new(
+        "containers/remove/auto-remove",
+        "a container with HostConfig.AutoRemove is gone after it exits; wait condition=removed reports its exit code",
+        |ctx| Box::pin(run_auto_remove(ctx)),
+    )
+    .tags(&["remove", "wait"])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerWait", "ContainerInspect"])
 }
 
 async fn run_auto_remove(ctx: Ctx) -> CheckResult {
@@ -194,16 +194,14 @@ async fn run_auto_remove(ctx: Ctx) -> CheckResult {
 }
 
 pub fn prune() -> Check {
-    Check {
-        meta: meta(
-            "containers/prune/label",
-            "prune with the case's label filter deletes its stopped containers (not the running one, nor one excluded by label!=)",
-            &["prune"],
-            &["ContainerPrune", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["label", "label-not"],
-        run: |ctx| Box::pin(run_prune(ctx)),
-    }
+    Check::new(
+        "containers/prune/label",
+        "prune with the case's label filter deletes its stopped containers (not the running one, nor one excluded by label!=)",
+        |ctx| Box::pin(run_prune(ctx)),
+    )
+    .tags(&["prune"])
+    .variants(&["label", "label-not"])
+    .reference(&["ContainerPrune", "ContainerInspect", "ContainerList"])
 }
 
 async fn run_prune(ctx: Ctx) -> CheckResult {

@@ -8,21 +8,19 @@ use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    create_with, inspect, list_ids, logs, meta, poll_inspect, run_probe, start, time_key, unknown_variant, variant,
+    create_with, inspect, list_ids, logs, poll_inspect, run_probe, start, time_key, unknown_variant, variant,
     wait_exit, wait_for_stdout,
 };
 
 pub fn manual() -> Check {
-    Check {
-        meta: meta(
-            "containers/restart/manual",
-            "restart of a running or stopped container runs the probe anew: state, StartedAt and Pid change",
-            &["restart", "lifecycle"],
-            &["ContainerRestart", "ContainerStop", "ContainerInspect", "ContainerLogs"],
-        ),
-        variants: &["running", "stopped"],
-        run: |ctx| Box::pin(run_manual(ctx)),
-    }
+    Check::new(
+        "containers/restart/manual",
+        "restart of a running or stopped container runs the probe anew: state, StartedAt and Pid change",
+        |ctx| Box::pin(run_manual(ctx)),
+    )
+    .tags(&["restart", "lifecycle"])
+    .variants(&["running", "stopped"])
+    .reference(&["ContainerRestart", "ContainerStop", "ContainerInspect", "ContainerLogs"])
 }
 
 async fn run_manual(ctx: Ctx) -> CheckResult {
@@ -98,16 +96,14 @@ async fn run_manual(ctx: Ctx) -> CheckResult {
 }
 
 pub fn stop_signal() -> Check {
-    Check {
-        meta: meta(
-            "containers/stop/signal-timeout",
-            "stop sends Config.StopSignal, then SIGKILL when the grace period (t or StopTimeout) ends: exit code 137",
-            &["stop", "signals"],
-            &["ContainerStop", "ContainerCreate", "ContainerInspect", "ContainerLogs"],
-        ),
-        variants: &["query-t", "stop-timeout"],
-        run: |ctx| Box::pin(run_stop_signal(ctx)),
-    }
+    Check::new(
+        "containers/stop/signal-timeout",
+        "stop sends Config.StopSignal, then SIGKILL when the grace period (t or StopTimeout) ends: exit code 137",
+        |ctx| Box::pin(run_stop_signal(ctx)),
+    )
+    .tags(&["stop", "signals"])
+    .variants(&["query-t", "stop-timeout"])
+    .reference(&["ContainerStop", "ContainerCreate", "ContainerInspect", "ContainerLogs"])
 }
 
 async fn run_stop_signal(ctx: Ctx) -> CheckResult {
@@ -159,16 +155,14 @@ async fn run_stop_signal(ctx: Ctx) -> CheckResult {
 }
 
 pub fn policy() -> Check {
-    Check {
-        meta: meta(
-            "containers/restart/policy",
-            "restart policies: on-failure:2 restarts a failing probe twice (RestartCount 2), not a succeeding one; always restarts until stopped",
-            &["restart"],
-            &["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerStop", "ContainerLogs"],
-        ),
-        variants: &["on-failure", "on-failure-success", "always-then-stop"],
-        run: |ctx| Box::pin(run_policy(ctx)),
-    }
+    Check::new(
+        "containers/restart/policy",
+        "restart policies: on-failure:2 restarts a failing probe twice (RestartCount 2), not a succeeding one; always restarts until stopped",
+        |ctx| Box::pin(run_policy(ctx)),
+    )
+    .tags(&["restart"])
+    .variants(&["on-failure", "on-failure-success", "always-then-stop"])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerStop", "ContainerLogs"])
 }
 
 async fn run_policy(ctx: Ctx) -> CheckResult {
@@ -257,16 +251,14 @@ async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
 }
 
 pub fn update() -> Check {
-    Check {
-        meta: meta(
-            "containers/update/settings",
-            "update of a running container changes its restart policy, memory limit and CPU shares, as inspect (and stats) then show",
-            &["update"],
-            &["ContainerUpdate", "ContainerInspect", "ContainerStats"],
-        ),
-        variants: &["restart-policy", "memory", "cpu-shares"],
-        run: |ctx| Box::pin(run_update(ctx)),
-    }
+    Check::new(
+        "containers/update/settings",
+        "update of a running container changes its restart policy, memory limit and CPU shares, as inspect (and stats) then show",
+        |ctx| Box::pin(run_update(ctx)),
+    )
+    .tags(&["update"])
+    .variants(&["restart-policy", "memory", "cpu-shares"])
+    .reference(&["ContainerUpdate", "ContainerInspect", "ContainerStats"])
 }
 
 async fn run_update(ctx: Ctx) -> CheckResult {
@@ -346,16 +338,14 @@ async fn run_update(ctx: Ctx) -> CheckResult {
 }
 
 pub fn rename() -> Check {
-    Check {
-        meta: meta(
-            "containers/rename/name",
-            "rename gives the container a new name (the old one is gone) and refuses a name in use with 409",
-            &["rename"],
-            &["ContainerRename", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["new-name", "name-taken"],
-        run: |ctx| Box::pin(run_rename(ctx)),
-    }
+    Check::new(
+        "containers/rename/name",
+        "rename gives the container a new name (the old one is gone) and refuses a name in use with 409",
+        |ctx| Box::pin(run_rename(ctx)),
+    )
+    .tags(&["rename"])
+    .variants(&["new-name", "name-taken"])
+    .reference(&["ContainerRename", "ContainerInspect", "ContainerList"])
 }
 
 async fn run_rename(ctx: Ctx) -> CheckResult {

@@ -8,23 +8,28 @@ use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::json;
 
 use super::common::{
-    create_with, inspect, list_ids, logs, meta, poll_inspect, run_probe, start, unknown_variant, variant, wait_exit,
+    create_with, inspect, list_ids, logs, poll_inspect, run_probe, start, unknown_variant, variant, wait_exit,
     wait_for_stdout, POLL_DEADLINE, POLL_EVERY,
 };
 
 pub fn kill_signal() -> Check {
-    Check {
-        meta: meta(
-            "containers/kill/signal",
-            "kill with a signal (by name or number) delivers it to the probe, which reports it; TERM and INT end it with 0",
-            &["kill", "signals"],
-            &["ContainerKill", "ContainerLogs", "ContainerInspect", "ContainerWait"],
-        ),
-        variants: &[
-            "sigusr1", "sighup", "sigwinch", "sigurg", "sigquit", "number-10", "sigterm", "sigint",
-        ],
-        run: |ctx| Box::pin(run_kill_signal(ctx)),
-    }
+    Check::new(
+        "containers/kill/signal",
+        "kill with a signal (by name or number) delivers it to the probe, which reports it; TERM and INT end it with 0",
+        |ctx| Box::pin(run_kill_signal(ctx)),
+    )
+    .tags(&["kill", "signals"])
+    .variants(&[
+        "sigusr1",
+        "sighup",
+        "sigwinch",
+        "sigurg",
+        "sigquit",
+        "number-10",
+        "sigterm",
+        "sigint",
+    ])
+    .reference(&["ContainerKill", "ContainerLogs", "ContainerInspect", "ContainerWait"])
 }
 
 async fn run_kill_signal(ctx: Ctx) -> CheckResult {
@@ -88,16 +93,14 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
 }
 
 pub fn kill_errors() -> Check {
-    Check {
-        meta: meta(
-            "containers/kill/default-and-errors",
-            "kill defaults to SIGKILL (exit code 137), refuses a stopped container (409) and an unknown signal (400)",
-            &["kill", "errors"],
-            &["ContainerKill", "ContainerWait", "ContainerInspect"],
-        ),
-        variants: &["default-sigkill", "stopped", "invalid-signal"],
-        run: |ctx| Box::pin(run_kill_errors(ctx)),
-    }
+    Check::new(
+        "containers/kill/default-and-errors",
+        "kill defaults to SIGKILL (exit code 137), refuses a stopped container (409) and an unknown signal (400)",
+        |ctx| Box::pin(run_kill_errors(ctx)),
+    )
+    .tags(&["kill", "errors"])
+    .variants(&["default-sigkill", "stopped", "invalid-signal"])
+    .reference(&["ContainerKill", "ContainerWait", "ContainerInspect"])
 }
 
 async fn run_kill_errors(ctx: Ctx) -> CheckResult {
@@ -167,16 +170,14 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
 }
 
 pub fn pause() -> Check {
-    Check {
-        meta: meta(
-            "containers/pause/freeze",
-            "pause freezes (State.Paused, status paused), unpause thaws; a signal sent while paused arrives after; kill works while paused",
-            &["pause"],
-            &["ContainerPause", "ContainerUnpause", "ContainerKill", "ContainerInspect", "ContainerList", "ContainerWait"],
-        ),
-        variants: &["pause-unpause", "signal-while-paused", "kill-while-paused"],
-        run: |ctx| Box::pin(run_pause(ctx)),
-    }
+    Check::new(
+        "containers/pause/freeze",
+        "pause freezes (State.Paused, status paused), unpause thaws; a signal sent while paused arrives after; kill works while paused",
+        |ctx| Box::pin(run_pause(ctx)),
+    )
+    .tags(&["pause"])
+    .variants(&["pause-unpause", "signal-while-paused", "kill-while-paused"])
+    .reference(&["ContainerPause", "ContainerUnpause", "ContainerKill", "ContainerInspect", "ContainerList", "ContainerWait"])
 }
 
 async fn pause_ok(ctx: &Ctx, id: &str) -> CheckResult {
@@ -314,16 +315,13 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
 }
 
 pub fn resize() -> Check {
-    Check {
-        meta: meta(
-            "containers/resize/tty",
-            "resize of a TTY container answers 200 and reaches the process as SIGWINCH",
-            &["resize", "tty"],
-            &["ContainerResize", "ContainerLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_resize(ctx)),
-    }
+    Check::new(
+        "containers/resize/tty",
+        "resize of a TTY container answers 200 and reaches the process as SIGWINCH",
+        |ctx| Box::pin(run_resize(ctx)),
+    )
+    .tags(&["resize", "tty"])
+    .reference(&["ContainerResize", "ContainerLogs"])
 }
 
 /// The raw log text of a TTY container (not multiplexed).

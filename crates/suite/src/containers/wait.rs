@@ -4,34 +4,29 @@
 use std::time::Duration;
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::kill;
 
 use super::common::{
-    create_with, inspect, list_ids, meta, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
+    create_with, inspect, list_ids, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
     wait_for_stdout, POLL_DEADLINE,
 };
 
 /// Wait conditions arrived in API 1.30.
-fn wait_meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        min_api: ApiVersion::new(1, 30),
-        ..meta(id, summary, &["wait"], reference)
-    }
-}
+const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
 
 pub fn condition() -> Check {
-    Check {
-        meta: wait_meta(
-            "containers/wait/condition",
-            "wait returns when its condition is met: not-running, next-exit (after the next start), removed",
-            &["ContainerWait", "ContainerStart", "ContainerDelete", "ContainerInspect"],
-        ),
-        variants: &["not-running", "next-exit", "removed"],
-        run: |ctx| Box::pin(run_condition(ctx)),
-    }
+    Check::new(
+        "containers/wait/condition",
+        "wait returns when its condition is met: not-running, next-exit (after the next start), removed",
+        |ctx| Box::pin(run_condition(ctx)),
+    )
+    .tags(&["wait"])
+    .min_api(WAIT_CONDITIONS)
+    .variants(&["not-running", "next-exit", "removed"])
+    .reference(&["ContainerWait", "ContainerStart", "ContainerDelete", "ContainerInspect"])
 }
 
 /// Sends a wait with `condition` and returns once the engine has answered
@@ -191,15 +186,15 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
 }
 
 pub fn exit_code() -> Check {
-    Check {
-        meta: wait_meta(
-            "containers/wait/exit-code",
-            "wait, inspect and the exited filter report the probe's exit code",
-            &["ContainerWait", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["code-0", "code-1", "code-42", "code-255"],
-        run: |ctx| Box::pin(run_exit_code(ctx)),
-    }
+    Check::new(
+        "containers/wait/exit-code",
+        "wait, inspect and the exited filter report the probe's exit code",
+        |ctx| Box::pin(run_exit_code(ctx)),
+    )
+    .tags(&["wait"])
+    .min_api(WAIT_CONDITIONS)
+    .variants(&["code-0", "code-1", "code-42", "code-255"])
+    .reference(&["ContainerWait", "ContainerInspect", "ContainerList"])
 }
 
 async fn run_exit_code(ctx: Ctx) -> CheckResult {
@@ -250,15 +245,14 @@ async fn run_exit_code(ctx: Ctx) -> CheckResult {
 }
 
 pub fn invalid_condition() -> Check {
-    Check {
-        meta: wait_meta(
-            "containers/wait/invalid-condition",
-            "wait refuses a condition outside not-running, next-exit, removed with 400",
-            &["ContainerWait"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_invalid_condition(ctx)),
-    }
+    Check::new(
+        "containers/wait/invalid-condition",
+        "wait refuses a condition outside not-running, next-exit, removed with 400",
+        |ctx| Box::pin(run_invalid_condition(ctx)),
+    )
+    .tags(&["wait"])
+    .min_api(WAIT_CONDITIONS)
+    .reference(&["ContainerWait"])
 }
 
 async fn run_invalid_condition(ctx: Ctx) -> CheckResult {

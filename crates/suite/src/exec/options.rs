@@ -2,7 +2,7 @@
 //! each seen from inside by the probe.
 
 use dockhand_engine::{ApiVersion, StreamKind};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::json;
 
 use super::{exec_create_ok, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
@@ -11,19 +11,15 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn options() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/options/process",
-            summary: "an exec's Env, User, WorkingDir and Tty are what the probe sees (env, whoami, pwd; a TTY exec streams raw bytes)",
-            area: "exec",
-            tags: &["exec"],
-            min_api: ApiVersion::new(1, 35),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
-        },
-        variants: &["env", "user", "workdir", "tty"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "exec/options/process",
+        "an exec's Env, User, WorkingDir and Tty are what the probe sees (env, whoami, pwd; a TTY exec streams raw bytes)",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["exec"])
+    .min_api(ApiVersion::new(1, 35))
+    .variants(&["env", "user", "workdir", "tty"])
+    .reference(&["ContainerExec", "ExecStart", "ExecInspect"])
 }
 
 async fn run(ctx: Ctx) -> CheckResult {

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, StreamKind};
+use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{exec_create_ok, exec_inspect, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
@@ -13,19 +13,13 @@ use crate::support::{frames_preview, stream_bytes, stream_lines};
 use crate::support::POLL_DEADLINE as WITHIN;
 
 pub fn detached() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/run/detached",
-            summary: "an exec started with Detach=true answers 200 with an empty body, runs, and inspect reports its exit code",
-            area: "exec",
-            tags: &["exec"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_detached(ctx)),
-    }
+    Check::new(
+        "exec/run/detached",
+        "an exec started with Detach=true answers 200 with an empty body, runs, and inspect reports its exit code",
+        |ctx| Box::pin(run_detached(ctx)),
+    )
+    .tags(&["exec"])
+    .reference(&["ContainerExec", "ExecStart", "ExecInspect"])
 }
 
 async fn run_detached(ctx: Ctx) -> CheckResult {
@@ -70,19 +64,13 @@ async fn run_detached(ctx: Ctx) -> CheckResult {
 }
 
 pub fn attached() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/run/attached",
-            summary: "the probe binary run as an attached exec: 101 upgrade, stdout and stderr as frames of type 1 and 2, the stream ends, exit code inspected",
-            area: "exec",
-            tags: &["exec", "framing", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect", "ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_attached(ctx)),
-    }
+    Check::new(
+        "exec/run/attached",
+        "the probe binary run as an attached exec: 101 upgrade, stdout and stderr as frames of type 1 and 2, the stream ends, exit code inspected",
+        |ctx| Box::pin(run_attached(ctx)),
+    )
+    .tags(&["exec", "framing", "smoke"])
+    .reference(&["ContainerExec", "ExecStart", "ExecInspect", "ImageInspect"])
 }
 
 async fn run_attached(ctx: Ctx) -> CheckResult {
@@ -123,19 +111,13 @@ async fn run_attached(ctx: Ctx) -> CheckResult {
 }
 
 pub fn inspect_running() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/run/inspect-running",
-            summary: "inspect of an exec reading stdin: Running, Pid, Open* and ProcessConfig; stdin echoed; after the half-close it ends with its exit code",
-            area: "exec",
-            tags: &["exec", "stdin"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_inspect_running(ctx)),
-    }
+    Check::new(
+        "exec/run/inspect-running",
+        "inspect of an exec reading stdin: Running, Pid, Open* and ProcessConfig; stdin echoed; after the half-close it ends with its exit code",
+        |ctx| Box::pin(run_inspect_running(ctx)),
+    )
+    .tags(&["exec", "stdin"])
+    .reference(&["ContainerExec", "ExecStart", "ExecInspect"])
 }
 
 async fn run_inspect_running(ctx: Ctx) -> CheckResult {

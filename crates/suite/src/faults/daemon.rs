@@ -7,40 +7,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{ApiVersion, Endpoint, EndpointSource, EngineError, Method, Request, UnreachableReason};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::{Endpoint, EndpointSource, EngineError, Method, Request, UnreachableReason};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Need};
 use serde_json::json;
 
 use super::private::{connect_to, expect_kind, timed, within, FaultEngine, CALL, IDLE, SLACK};
 
 const TAGS: &[&str] = &["faults", "private-engine"];
 
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "faults",
-        tags: TAGS,
-        min_api: ApiVersion::new(1, 25),
-        needs: &[Need::PrivateEngine],
-        reference,
-    }
-}
-
 fn setup(what: &str, e: impl std::fmt::Display) -> CheckError {
     CheckError::Broken(format!("{what}: {e}"))
 }
 
 pub fn absent() -> Check {
-    Check {
-        meta: meta(
-            "faults/engine/absent",
-            "an engine that is not there (no socket, or a socket nobody listens on) is unreachable at once, naming the socket",
-            &["SystemVersion", "SystemPing"],
-        ),
-        variants: &["missing-socket", "dead-socket"],
-        run: |ctx| Box::pin(run_absent(ctx)),
-    }
+    Check::new(
+        "faults/engine/absent",
+        "an engine that is not there (no socket, or a socket nobody listens on) is unreachable at once, naming the socket",
+        |ctx| Box::pin(run_absent(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::PrivateEngine])
+    .variants(&["missing-socket", "dead-socket"])
+    .reference(&["SystemVersion", "SystemPing"])
 }
 
 async fn run_absent(ctx: Ctx) -> CheckResult {
@@ -103,15 +91,14 @@ async fn run_absent(ctx: Ctx) -> CheckResult {
 }
 
 pub fn killed_during_stop() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/killed-during-stop",
-            "dockerd SIGKILLed while a stop (t=30) waits on a container: the stop call fails as connection lost at once, later calls are refused",
-            &["ContainerCreate", "ContainerStart", "ContainerStop", "ContainerLogs", "SystemPing"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_killed_during_stop(ctx)),
-    }
+    Check::new(
+        "faults/daemon/killed-during-stop",
+        "dockerd SIGKILLed while a stop (t=30) waits on a container: the stop call fails as connection lost at once, later calls are refused",
+        |ctx| Box::pin(run_killed_during_stop(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::PrivateEngine])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerStop", "ContainerLogs", "SystemPing"])
 }
 
 async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
@@ -207,15 +194,14 @@ async fn answers_after_thaw(fe: &FaultEngine, thawed: Result<(), dockhand_daemon
 }
 
 pub fn frozen_during_logs() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/frozen-during-logs-follow",
-            "dockerd frozen (SIGSTOP) during a logs follow: the stream goes idle after its idle deadline, naming the call; it answers again once thawed",
-            &["ContainerCreate", "ContainerStart", "ContainerLogs", "SystemPing"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_frozen_during_logs(ctx)),
-    }
+    Check::new(
+        "faults/daemon/frozen-during-logs-follow",
+        "dockerd frozen (SIGSTOP) during a logs follow: the stream goes idle after its idle deadline, naming the call; it answers again once thawed",
+        |ctx| Box::pin(run_frozen_during_logs(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::PrivateEngine])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerLogs", "SystemPing"])
 }
 
 async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
@@ -275,15 +261,14 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
 }
 
 pub fn frozen_during_create() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/frozen-during-create",
-            "dockerd frozen (SIGSTOP) under a create: not responding after the call deadline, naming POST /containers/create; it answers again once thawed",
-            &["ContainerCreate", "SystemPing"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_frozen_during_create(ctx)),
-    }
+    Check::new(
+        "faults/daemon/frozen-during-create",
+        "dockerd frozen (SIGSTOP) under a create: not responding after the call deadline, naming POST /containers/create; it answers again once thawed",
+        |ctx| Box::pin(run_frozen_during_create(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::PrivateEngine])
+    .reference(&["ContainerCreate", "SystemPing"])
 }
 
 async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
@@ -319,15 +304,14 @@ async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
 }
 
 pub fn restarted_during_run() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/restarted-during-run",
-            "dockerd (--live-restore) restarted while calls run: calls fail as unreachable or connection lost while it is down, each within its deadline, then succeed again on the same handle and a fresh one",
-            &["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerLogs", "SystemVersion"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_restarted_during_run(ctx)),
-    }
+    Check::new(
+        "faults/daemon/restarted-during-run",
+        "dockerd (--live-restore) restarted while calls run: calls fail as unreachable or connection lost while it is down, each within its deadline, then succeed again on the same handle and a fresh one",
+        |ctx| Box::pin(run_restarted_during_run(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::PrivateEngine])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerLogs", "SystemVersion"])
 }
 
 /// One call of the poller: when it started, how long it took, what came.

@@ -21,8 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Mismatch, Need};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Mismatch, Need};
 use serde_json::{json, Value};
 
 use super::private::{log_text, FaultEngine};
@@ -40,32 +39,28 @@ const REF_LIVE: &str = "docs.docker.com/engine/daemon/live-restore: \"By default
 const REF_POLICY: &str = "docs.docker.com/engine/containers/start-containers-automatically: no \"Don't automatically restart the container\", always \"Always restart the container if it stops ... restarted when Docker daemon restarts\", unless-stopped \"Similar to always, except that when the container is stopped (manually or otherwise), it isn't restarted even after Docker daemon restarts\"; moby v20.10 daemon/daemon.go restore() starts a container `if daemon.configStore.AutoRestart && c.ShouldRestart()`, and restartmanager.ShouldRestart restarts unless-stopped `&& !hasBeenManuallyStopped` (a daemon shutdown does not set it)";
 
 pub fn policy_matrix() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "faults/restart/policy",
-            summary: "which containers run after dockerd restarts: live-restore on/off x dockerd killed/stopped x restart policy no/always/unless-stopped, as documented",
-            area: "faults",
-            tags: &["faults", "private-engine", "restart"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[Need::PrivateEngine],
-            reference: &["ContainerCreate", "ContainerStart", "ContainerInspect"],
-        },
-        variants: &[
-            "live-restore-on-killed-no",
-            "live-restore-on-stopped-no",
-            "live-restore-off-killed-no",
-            "live-restore-off-stopped-no",
-            "live-restore-on-killed-always",
-            "live-restore-on-stopped-always",
-            "live-restore-off-killed-always",
-            "live-restore-off-stopped-always",
-            "live-restore-on-killed-unless-stopped",
-            "live-restore-on-stopped-unless-stopped",
-            "live-restore-off-killed-unless-stopped",
-            "live-restore-off-stopped-unless-stopped",
-        ],
-        run: |ctx| Box::pin(run_policy(ctx)),
-    }
+    Check::new(
+        "faults/restart/policy",
+        "which containers run after dockerd restarts: live-restore on/off x dockerd killed/stopped x restart policy no/always/unless-stopped, as documented",
+        |ctx| Box::pin(run_policy(ctx)),
+    )
+    .tags(&["faults", "private-engine", "restart"])
+    .needs(&[Need::PrivateEngine])
+    .variants(&[
+        "live-restore-on-killed-no",
+        "live-restore-on-stopped-no",
+        "live-restore-off-killed-no",
+        "live-restore-off-stopped-no",
+        "live-restore-on-killed-always",
+        "live-restore-on-stopped-always",
+        "live-restore-off-killed-always",
+        "live-restore-off-stopped-always",
+        "live-restore-on-killed-unless-stopped",
+        "live-restore-on-stopped-unless-stopped",
+        "live-restore-off-killed-unless-stopped",
+        "live-restore-off-stopped-unless-stopped",
+    ])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerInspect"])
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,19 +303,15 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
 }
 
 pub fn logs_survive() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "faults/restart/logs-survive",
-            summary: "a container's logs are all there, framed and in order, after dockerd is stopped or killed and started again",
-            area: "faults",
-            tags: &["faults", "private-engine", "restart", "logs"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[Need::PrivateEngine],
-            reference: &["ContainerCreate", "ContainerStart", "ContainerLogs"],
-        },
-        variants: &["stopped", "killed"],
-        run: |ctx| Box::pin(run_logs_survive(ctx)),
-    }
+    Check::new(
+        "faults/restart/logs-survive",
+        "a container's logs are all there, framed and in order, after dockerd is stopped or killed and started again",
+        |ctx| Box::pin(run_logs_survive(ctx)),
+    )
+    .tags(&["faults", "private-engine", "restart", "logs"])
+    .needs(&[Need::PrivateEngine])
+    .variants(&["stopped", "killed"])
+    .reference(&["ContainerCreate", "ContainerStart", "ContainerLogs"])
 }
 
 async fn run_logs_survive(ctx: Ctx) -> CheckResult {

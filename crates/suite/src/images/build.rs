@@ -2,26 +2,21 @@
 //! the probe, and what the image and a container of it show afterwards.
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::Value;
 
 use super::support::{build, inspect, run_to_end, stream_error};
 use crate::support::is_full_id;
 
 pub fn dockerfile() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/build/dockerfile",
-            summary: "build FROM the probe with a build arg, COPY, ENV, ENTRYPOINT and labels; the stream ends with the image id, history lists the steps, a container shows the file and environment",
-            area: "images",
-            tags: &["build", "history"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[],
-            reference: &["ImageBuild", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerStart"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_dockerfile(ctx)),
-    }
+    Check::new(
+        "images/build/dockerfile",
+        "build FROM the probe with a build arg, COPY, ENV, ENTRYPOINT and labels; the stream ends with the image id, history lists the steps, a container shows the file and environment",
+        |ctx| Box::pin(run_dockerfile(ctx)),
+    )
+    .tags(&["build", "history"])
+    .min_api(ApiVersion::new(1, 30))
+    .reference(&["ImageBuild", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerStart"])
 }
 
 /// Each metadata step costs a commit, and a commit on a naive-diff storage
@@ -201,19 +196,14 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
 }
 
 pub fn failures() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/build/failures",
-            summary: "a Dockerfile syntax error is refused before the build (400); a COPY of a missing file and a failing RUN report error and errorDetail in the stream and tag nothing",
-            area: "images",
-            tags: &["build", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageBuild"],
-        },
-        variants: &["unknown-instruction", "copy-missing", "run-fails"],
-        run: |ctx| Box::pin(run_failure(ctx)),
-    }
+    Check::new(
+        "images/build/failures",
+        "a Dockerfile syntax error is refused before the build (400); a COPY of a missing file and a failing RUN report error and errorDetail in the stream and tag nothing",
+        |ctx| Box::pin(run_failure(ctx)),
+    )
+    .tags(&["build", "errors"])
+    .variants(&["unknown-instruction", "copy-missing", "run-fails"])
+    .reference(&["ImageBuild"])
 }
 
 async fn run_failure(ctx: Ctx) -> CheckResult {

@@ -1,27 +1,21 @@
 //! `images/delete/*`: `DELETE /images/{name}`: conflicts with containers and
 //! other tags, `force`, untagging, and the pruning of untagged parents.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{delete, delete_items, import};
 use crate::support::create_probe;
 
 pub fn in_use() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/delete/in-use",
-            summary: "deleting an image a stopped container uses is 409 by tag and by id; force untags and deletes it (200), the container stays; deleting it again is 404",
-            area: "images",
-            tags: &["delete", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageDelete", "ImageInspect", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_in_use(ctx)),
-    }
+    Check::new(
+        "images/delete/in-use",
+        "deleting an image a stopped container uses is 409 by tag and by id; force untags and deletes it (200), the container stays; deleting it again is 404",
+        |ctx| Box::pin(run_in_use(ctx)),
+    )
+    .tags(&["delete", "errors"])
+    .reference(&["ImageDelete", "ImageInspect", "ContainerCreate", "ContainerInspect"])
 }
 
 async fn run_in_use(ctx: Ctx) -> CheckResult {
@@ -83,19 +77,13 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
 }
 
 pub fn tags() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/delete/tags",
-            summary: "an image with two tags: delete by id is 409, delete by one tag only untags it, delete by the last tag untags and deletes",
-            area: "images",
-            tags: &["delete", "tag"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageDelete", "ImageTag", "ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_tags(ctx)),
-    }
+    Check::new(
+        "images/delete/tags",
+        "an image with two tags: delete by id is 409, delete by one tag only untags it, delete by the last tag untags and deletes",
+        |ctx| Box::pin(run_tags(ctx)),
+    )
+    .tags(&["delete", "tag"])
+    .reference(&["ImageDelete", "ImageTag", "ImageInspect"])
 }
 
 async fn run_tags(ctx: Ctx) -> CheckResult {
@@ -158,19 +146,14 @@ async fn run_tags(ctx: Ctx) -> CheckResult {
 }
 
 pub fn parents() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/delete/parents",
-            summary: "deleting a committed image also deletes its untagged parent, unless noprune=1",
-            area: "images",
-            tags: &["delete", "commit"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageDelete", "ImageCommit", "ImageInspect", "ContainerDelete"],
-        },
-        variants: &["prune", "noprune"],
-        run: |ctx| Box::pin(run_parents(ctx)),
-    }
+    Check::new(
+        "images/delete/parents",
+        "deleting a committed image also deletes its untagged parent, unless noprune=1",
+        |ctx| Box::pin(run_parents(ctx)),
+    )
+    .tags(&["delete", "commit"])
+    .variants(&["prune", "noprune"])
+    .reference(&["ImageDelete", "ImageCommit", "ImageInspect", "ContainerDelete"])
 }
 
 async fn run_parents(ctx: Ctx) -> CheckResult {

@@ -1,8 +1,8 @@
 //! `images/import/*`, `images/tag/*` and `images/inspect/*`: an image made
 //! from a rootfs tar, its tags, and what inspect reports.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{import, inspect, list_ids, tar_files, FieldCheck};
@@ -11,19 +11,13 @@ use crate::support::{create_probe, is_full_id};
 const CONTENT: &[u8] = b"imported by dockhand\n";
 
 pub fn from_src() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/import/from-src",
-            summary: "import a rootfs tar from the request body (fromSrc=-) with repo, tag, message and changes; inspect shows them and a container's filesystem holds the file",
-            area: "images",
-            tags: &["import"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageCreate", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerArchive"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_from_src(ctx)),
-    }
+    Check::new(
+        "images/import/from-src",
+        "import a rootfs tar from the request body (fromSrc=-) with repo, tag, message and changes; inspect shows them and a container's filesystem holds the file",
+        |ctx| Box::pin(run_from_src(ctx)),
+    )
+    .tags(&["import"])
+    .reference(&["ImageCreate", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerArchive"])
 }
 
 async fn run_from_src(ctx: Ctx) -> CheckResult {
@@ -143,19 +137,13 @@ async fn run_from_src(ctx: Ctx) -> CheckResult {
 }
 
 pub fn tag() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/tag/create",
-            summary: "tag an image twice (201); inspect and a reference-filtered list show both tags; re-tagging moves a tag to another image",
-            area: "images",
-            tags: &["tag"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageTag", "ImageInspect", "ImageList"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_tag(ctx)),
-    }
+    Check::new(
+        "images/tag/create",
+        "tag an image twice (201); inspect and a reference-filtered list show both tags; re-tagging moves a tag to another image",
+        |ctx| Box::pin(run_tag(ctx)),
+    )
+    .tags(&["tag"])
+    .reference(&["ImageTag", "ImageInspect", "ImageList"])
 }
 
 async fn tag_image(ctx: &Ctx, name: &str, repo: &str, tag: &str) -> CheckResult {
@@ -218,19 +206,14 @@ async fn run_tag(ctx: Ctx) -> CheckResult {
 }
 
 pub fn tag_errors() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/tag/errors",
-            summary: "tagging a missing image is 404; an invalid or upper-case repository name is 400 bad parameter",
-            area: "images",
-            tags: &["tag", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageTag"],
-        },
-        variants: &["missing-image", "invalid-repo", "uppercase-repo"],
-        run: |ctx| Box::pin(run_tag_error(ctx)),
-    }
+    Check::new(
+        "images/tag/errors",
+        "tagging a missing image is 404; an invalid or upper-case repository name is 400 bad parameter",
+        |ctx| Box::pin(run_tag_error(ctx)),
+    )
+    .tags(&["tag", "errors"])
+    .variants(&["missing-image", "invalid-repo", "uppercase-repo"])
+    .reference(&["ImageTag"])
 }
 
 async fn run_tag_error(ctx: Ctx) -> CheckResult {
@@ -265,19 +248,13 @@ async fn run_tag_error(ctx: Ctx) -> CheckResult {
 }
 
 pub fn inspect_probe() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/inspect/fields",
-            summary: "inspect the probe by tag, full id and short id: the documented fields with their types; a missing image is 404",
-            area: "images",
-            tags: &["inspect", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_inspect(ctx)),
-    }
+    Check::new(
+        "images/inspect/fields",
+        "inspect the probe by tag, full id and short id: the documented fields with their types; a missing image is 404",
+        |ctx| Box::pin(run_inspect(ctx)),
+    )
+    .tags(&["inspect", "smoke"])
+    .reference(&["ImageInspect"])
 }
 
 async fn run_inspect(ctx: Ctx) -> CheckResult {

@@ -1,26 +1,21 @@
 //! `images/list/filters`: `GET /images/json` with each documented filter,
 //! always together with the case's label so only its own images count.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::support::{case_filter, import, list_ids, FieldCheck};
 
 pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/list/filters",
-            summary: "list images with the label, reference, dangling and before/since filters; each returns exactly the case's matching images with the summary fields",
-            area: "images",
-            tags: &["list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageList"],
-        },
-        variants: &["label", "reference", "dangling", "before-since"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "images/list/filters",
+        "list images with the label, reference, dangling and before/since filters; each returns exactly the case's matching images with the summary fields",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["list"])
+    .variants(&["label", "reference", "dangling", "before-since"])
+    .reference(&["ImageList"])
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {

@@ -2,26 +2,22 @@
 //! filter, so only the case's own images can go.
 
 use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{case_filter, delete_items, import};
 use crate::support::{create_probe, prune_when_free};
 
 pub fn prune() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/prune/filters",
-            summary: "prune with dangling=true removes only untagged images; dangling=false removes every unused one but keeps an image a container uses; the reply lists them and the space reclaimed",
-            area: "images",
-            tags: &["prune"],
-            min_api: ApiVersion::new(1, 29),
-            needs: &[],
-            reference: &["ImagePrune", "ImageInspect"],
-        },
-        variants: &["dangling", "all-unused"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "images/prune/filters",
+        "prune with dangling=true removes only untagged images; dangling=false removes every unused one but keeps an image a container uses; the reply lists them and the space reclaimed",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["prune"])
+    .min_api(ApiVersion::new(1, 29))
+    .variants(&["dangling", "all-unused"])
+    .reference(&["ImagePrune", "ImageInspect"])
 }
 
 async fn gone(ctx: &Ctx, id: &str, want_gone: bool) -> CheckResult {

@@ -6,7 +6,7 @@
 //! path needs a registry and no check claims it.
 
 use dockhand_engine::{ApiVersion, Request, Response};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 
 use super::support::{import, stream_error};
 
@@ -17,19 +17,15 @@ const NO_REGISTRY: &str = "127.0.0.1:1";
 const EMPTY_AUTH: &str = "e30=";
 
 pub fn unreachable() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/registry/unreachable",
-            summary: "pull, push, search and distribution inspect against a registry that refuses connections fail with the documented status and a message naming it",
-            area: "images",
-            tags: &["registry", "errors"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[],
-            reference: &["ImageCreate", "ImagePush", "ImageSearch", "DistributionInspect", "ImageTag"],
-        },
-        variants: &["pull", "push", "search", "distribution"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "images/registry/unreachable",
+        "pull, push, search and distribution inspect against a registry that refuses connections fail with the documented status and a message naming it",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["registry", "errors"])
+    .min_api(ApiVersion::new(1, 30))
+    .variants(&["pull", "push", "search", "distribution"])
+    .reference(&["ImageCreate", "ImagePush", "ImageSearch", "DistributionInspect", "ImageTag"])
 }
 
 /// Asserts a plain error reply: `status` and a message naming the registry.
@@ -139,19 +135,13 @@ async fn run(ctx: Ctx) -> CheckResult {
 }
 
 pub fn push_missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/registry/push-missing",
-            summary: "push of an image that does not exist locally is 404 no such image",
-            area: "images",
-            tags: &["registry", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImagePush"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_push_missing(ctx)),
-    }
+    Check::new(
+        "images/registry/push-missing",
+        "push of an image that does not exist locally is 404 no such image",
+        |ctx| Box::pin(run_push_missing(ctx)),
+    )
+    .tags(&["registry", "errors"])
+    .reference(&["ImagePush"])
 }
 
 async fn run_push_missing(ctx: Ctx) -> CheckResult {

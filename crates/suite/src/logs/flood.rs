@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{ApiVersion, FrameDecoder, Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{FrameDecoder, Request, StreamKind};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 
 use super::logged_probe;
 use crate::support::{create_probe, preview_bytes, start, wait_exit, Fnv1a64};
@@ -17,19 +17,13 @@ const FLOOD_BYTES: u64 = 64 * 1024 * 1024;
 const READ_ALLOWANCE: Duration = Duration::from_secs(100);
 
 pub fn intact() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/flood/64mib",
-            summary: "64 MiB of stdout comes back through the logs byte for byte (FNV-1a 64 of the payload equals the probe's)",
-            area: "logs",
-            tags: &["logs", "slow"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "logs/flood/64mib",
+        "64 MiB of stdout comes back through the logs byte for byte (FNV-1a 64 of the payload equals the probe's)",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["logs", "slow"])
+    .reference(&["ContainerLogs"])
 }
 
 async fn run(ctx: Ctx) -> CheckResult {

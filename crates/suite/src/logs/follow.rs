@@ -2,8 +2,8 @@
 //! probe writes after the request arrived comes on the open stream) and ends
 //! by itself when it exits.
 
-use dockhand_engine::{ApiVersion, Frame, FrameStream, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Frame, FrameStream, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::logged_probe;
@@ -14,19 +14,13 @@ use crate::support::{create_probe, frames_preview, kill, start, stream_lines, St
 use crate::support::POLL_DEADLINE as END_WITHIN;
 
 pub fn ends_on_exit() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/follow/ends-on-exit",
-            summary: "follow=1 streams the lines of a running container and the stream ends by itself when the container exits",
-            area: "logs",
-            tags: &["logs", "follow"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "logs/follow/ends-on-exit",
+        "follow=1 streams the lines of a running container and the stream ends by itself when the container exits",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["logs", "follow"])
+    .reference(&["ContainerLogs"])
 }
 
 /// Reads frames into `frames` until `done` holds for the lines so far or the

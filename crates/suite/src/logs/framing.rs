@@ -1,8 +1,8 @@
 //! `logs/framing/*`: the multiplexed stream (types 1 and 2, exact payloads),
 //! the raw stream of a TTY container, and `timestamps=1`.
 
-use dockhand_engine::{ApiVersion, StreamKind};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::StreamKind;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -14,19 +14,14 @@ const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response
 const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint, the logs endpoint does not upgrade the connection and does not set Content-Type\"";
 
 pub fn streams() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/framing/streams",
-            summary: "logs of a non-TTY container are frames of type 1 (stdout) and 2 (stderr) carrying exactly the selected streams' bytes",
-            area: "logs",
-            tags: &["logs", "framing"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs", "ContainerAttach"],
-        },
-        variants: &["stdout", "stderr", "both"],
-        run: |ctx| Box::pin(run_streams(ctx)),
-    }
+    Check::new(
+        "logs/framing/streams",
+        "logs of a non-TTY container are frames of type 1 (stdout) and 2 (stderr) carrying exactly the selected streams' bytes",
+        |ctx| Box::pin(run_streams(ctx)),
+    )
+    .tags(&["logs", "framing"])
+    .variants(&["stdout", "stderr", "both"])
+    .reference(&["ContainerLogs", "ContainerAttach"])
 }
 
 async fn run_streams(ctx: Ctx) -> CheckResult {
@@ -84,19 +79,13 @@ async fn run_streams(ctx: Ctx) -> CheckResult {
 }
 
 pub fn tty_raw() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/framing/tty-raw",
-            summary: "logs of a TTY container are the raw terminal bytes, not multiplexed, with no Content-Type",
-            area: "logs",
-            tags: &["logs", "framing", "tty"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs", "ContainerAttach"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_tty_raw(ctx)),
-    }
+    Check::new(
+        "logs/framing/tty-raw",
+        "logs of a TTY container are the raw terminal bytes, not multiplexed, with no Content-Type",
+        |ctx| Box::pin(run_tty_raw(ctx)),
+    )
+    .tags(&["logs", "framing", "tty"])
+    .reference(&["ContainerLogs", "ContainerAttach"])
 }
 
 async fn run_tty_raw(ctx: Ctx) -> CheckResult {
@@ -125,19 +114,13 @@ async fn run_tty_raw(ctx: Ctx) -> CheckResult {
 }
 
 pub fn timestamps() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/framing/timestamps",
-            summary: "timestamps=1 prefixes every line with an RFC 3339 time with fractional seconds, never going back, within the container's life",
-            area: "logs",
-            tags: &["logs", "timestamps"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_timestamps(ctx)),
-    }
+    Check::new(
+        "logs/framing/timestamps",
+        "timestamps=1 prefixes every line with an RFC 3339 time with fractional seconds, never going back, within the container's life",
+        |ctx| Box::pin(run_timestamps(ctx)),
+    )
+    .tags(&["logs", "timestamps"])
+    .reference(&["ContainerLogs"])
 }
 
 /// Splits `<RFC 3339 time> <text>`; the time must have a fractional second.

@@ -1,52 +1,41 @@
 //! `networks/connect/*`: connect and disconnect a running container, with
 //! aliases, as both inspects show it; the error paths.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, probe_config, send, start_container};
 
 pub fn aliases() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/connect/aliases",
-            summary: "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
-            area: "networks",
-            tags: &["networks", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_aliases(ctx)),
-    }
+    Check::new(
+        "networks/connect/aliases",
+        "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
+        |ctx| Box::pin(run_aliases(ctx)),
+    )
+    .tags(&["networks", "smoke"])
+    .reference(&["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"])
 }
 
 pub fn errors() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/connect/errors",
-            summary: "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkConnect", "NetworkDisconnect"],
-        },
-        variants: &[
-            "connect-missing-network",
-            "connect-missing-network-created",
-            "connect-missing-container",
-            "connect-twice",
-            "connect-bad-body",
-            "disconnect-missing-network",
-            "disconnect-missing-network-created",
-            "disconnect-missing-container",
-        ],
-        run: |ctx| Box::pin(run_errors(ctx)),
-    }
+    Check::new(
+        "networks/connect/errors",
+        "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",
+        |ctx| Box::pin(run_errors(ctx)),
+    )
+    .tags(&["networks", "errors"])
+    .variants(&[
+        "connect-missing-network",
+        "connect-missing-network-created",
+        "connect-missing-container",
+        "connect-twice",
+        "connect-bad-body",
+        "disconnect-missing-network",
+        "disconnect-missing-network-created",
+        "disconnect-missing-container",
+    ])
+    .reference(&["NetworkConnect", "NetworkDisconnect"])
 }
 
 /// A running probe on the default network; its id.

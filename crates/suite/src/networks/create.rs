@@ -1,8 +1,8 @@
 //! `networks/create/*`: bridge networks with labels, options and IPAM, their
 //! documented fields, duplicate and pre-defined names.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -11,68 +11,46 @@ use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, is_full_id, probe_config, send, start_container};
 
 pub fn bridge() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/bridge",
-            summary: "a bridge network, plain or internal, with labels and an option: 201 with Id and Warning; inspect and list show the documented fields",
-            area: "networks",
-            tags: &["networks", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkInspect", "NetworkList"],
-        },
-        variants: &["plain", "internal"],
-        run: |ctx| Box::pin(run_bridge(ctx)),
-    }
+    Check::new(
+        "networks/create/bridge",
+        "a bridge network, plain or internal, with labels and an option: 201 with Id and Warning; inspect and list show the documented fields",
+        |ctx| Box::pin(run_bridge(ctx)),
+    )
+    .tags(&["networks", "smoke"])
+    .variants(&["plain", "internal"])
+    .reference(&["NetworkCreate", "NetworkInspect", "NetworkList"])
 }
 
 pub fn ipam() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/ipam",
-            summary: "IPAM Subnet, IPRange and Gateway come back on inspect, and a container on the network gets an address in the range and that gateway",
-            area: "networks",
-            tags: &["networks"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkInspect", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_ipam(ctx)),
-    }
+    Check::new(
+        "networks/create/ipam",
+        "IPAM Subnet, IPRange and Gateway come back on inspect, and a container on the network gets an address in the range and that gateway",
+        |ctx| Box::pin(run_ipam(ctx)),
+    )
+    .tags(&["networks"])
+    .reference(&["NetworkCreate", "NetworkInspect", "ContainerCreate", "ContainerInspect"])
 }
 
 pub fn duplicate_name() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/duplicate-name",
-            summary:
-                "a second network of the same name gets 409 with CheckDuplicate, and 201 with a Warning without it",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkList"],
-        },
-        variants: &["check-duplicate", "no-check"],
-        run: |ctx| Box::pin(run_duplicate(ctx)),
-    }
+    Check::new(
+        "networks/create/duplicate-name",
+        "a second network of the same name gets 409 with CheckDuplicate, and 201 with a Warning without it",
+        |ctx| Box::pin(run_duplicate(ctx)),
+    )
+    .tags(&["networks", "errors"])
+    .variants(&["check-duplicate", "no-check"])
+    .reference(&["NetworkCreate", "NetworkList"])
 }
 
 pub fn predefined_name() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/predefined-name",
-            summary: "creating a network named like a pre-defined one (bridge, host, none) gets 403",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate"],
-        },
-        variants: &["bridge", "host", "none"],
-        run: |ctx| Box::pin(run_predefined(ctx)),
-    }
+    Check::new(
+        "networks/create/predefined-name",
+        "creating a network named like a pre-defined one (bridge, host, none) gets 403",
+        |ctx| Box::pin(run_predefined(ctx)),
+    )
+    .tags(&["networks", "errors"])
+    .variants(&["bridge", "host", "none"])
+    .reference(&["NetworkCreate"])
 }
 
 async fn run_bridge(ctx: Ctx) -> CheckResult {

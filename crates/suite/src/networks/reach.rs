@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
 use dockhand_harness::hostnet::EngineHost;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 
@@ -14,51 +13,36 @@ use super::{create_network, endpoint, Ipam};
 use crate::support::{create_probe, probe_config, run_probe, send, start_container, wait_for_stdout};
 
 pub fn dns() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/reach/dns",
-            summary: "a container reaches a peer on a user-defined network by its name, by an alias given at create, and by one given at connect",
-            area: "networks",
-            tags: &["networks", "dns"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkConnect", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &["name", "alias", "connect-alias"],
-        run: |ctx| Box::pin(run_dns(ctx)),
-    }
+    Check::new(
+        "networks/reach/dns",
+        "a container reaches a peer on a user-defined network by its name, by an alias given at create, and by one given at connect",
+        |ctx| Box::pin(run_dns(ctx)),
+    )
+    .tags(&["networks", "dns"])
+    .variants(&["name", "alias", "connect-alias"])
+    .reference(&["NetworkCreate", "NetworkConnect", "ContainerCreate", "ContainerInspect"])
 }
 
 pub fn internal() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/reach/internal",
-            summary: "from an internal network a container cannot reach a peer's port published on its gateway; from a plain bridge network it can",
-            area: "networks",
-            tags: &["networks", "isolation"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &["internal", "bridge"],
-        run: |ctx| Box::pin(run_internal(ctx)),
-    }
+    Check::new(
+        "networks/reach/internal",
+        "from an internal network a container cannot reach a peer's port published on its gateway; from a plain bridge network it can",
+        |ctx| Box::pin(run_internal(ctx)),
+    )
+    .tags(&["networks", "isolation"])
+    .variants(&["internal", "bridge"])
+    .reference(&["NetworkCreate", "ContainerCreate", "ContainerInspect"])
 }
 
 pub fn published() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/reach/published",
-            summary: "a port published on 127.0.0.1 (HostPort 0, or a free port) is shown by inspect and list, and answers the host with the probe's greeting",
-            area: "networks",
-            tags: &["networks", "ports"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerCreate", "ContainerInspect", "ContainerList"],
-        },
-        variants: &["port-zero", "fixed"],
-        run: |ctx| Box::pin(run_published(ctx)),
-    }
+    Check::new(
+        "networks/reach/published",
+        "a port published on 127.0.0.1 (HostPort 0, or a free port) is shown by inspect and list, and answers the host with the probe's greeting",
+        |ctx| Box::pin(run_published(ctx)),
+    )
+    .tags(&["networks", "ports"])
+    .variants(&["port-zero", "fixed"])
+    .reference(&["ContainerCreate", "ContainerInspect", "ContainerList"])
 }
 
 const PORT: u16 = 8080;

@@ -3,59 +3,42 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{create_network, inspect_network, Ipam};
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
 pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/remove/missing",
-            summary: "inspect and delete of a network that does not exist get 404 with a message",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkInspect", "NetworkDelete"],
-        },
-        variants: &["inspect", "delete"],
-        run: |ctx| Box::pin(run_missing(ctx)),
-    }
+    Check::new(
+        "networks/remove/missing",
+        "inspect and delete of a network that does not exist get 404 with a message",
+        |ctx| Box::pin(run_missing(ctx)),
+    )
+    .tags(&["networks", "errors"])
+    .variants(&["inspect", "delete"])
+    .reference(&["NetworkInspect", "NetworkDelete"])
 }
 
 pub fn in_use() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/remove/in-use",
-            summary: "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkDelete", "NetworkInspect", "NetworkDisconnect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_in_use(ctx)),
-    }
+    Check::new(
+        "networks/remove/in-use",
+        "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
+        |ctx| Box::pin(run_in_use(ctx)),
+    )
+    .tags(&["networks", "errors"])
+    .reference(&["NetworkDelete", "NetworkInspect", "NetworkDisconnect"])
 }
 
 pub fn prune() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/remove/prune",
-            summary: "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",
-            area: "networks",
-            tags: &["networks", "prune"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkPrune", "NetworkInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_prune(ctx)),
-    }
+    Check::new(
+        "networks/remove/prune",
+        "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",
+        |ctx| Box::pin(run_prune(ctx)),
+    )
+    .tags(&["networks", "prune"])
+    .reference(&["NetworkPrune", "NetworkInspect"])
 }
 
 async fn run_missing(ctx: Ctx) -> CheckResult {

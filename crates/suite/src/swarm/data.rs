@@ -1,40 +1,35 @@
 //! `swarm/data/*`: secrets and configs: create, inspect, list, delete, and
 //! their content mounted into a task.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     base64, converge, create_data, create_service, gate, get_json, service_logs, service_spec, short_name,
     wait_running, CONVERGE,
 };
+use super::swarm_check;
 
 pub fn secrets_configs() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "swarm/data/secrets-configs",
-            summary: "secrets and configs: create, inspect (a secret's data is never returned), list by label, mount into a task with their content, delete, 404 after",
-            area: "swarm",
-            tags: &["swarm", "secrets", "configs"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[Need::Swarm],
-            reference: &[
-                "SecretCreate",
-                "SecretInspect",
-                "SecretList",
-                "SecretDelete",
-                "ConfigCreate",
-                "ConfigInspect",
-                "ConfigList",
-                "ConfigDelete",
-                "ServiceCreate",
-                "ServiceLogs",
-            ],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    swarm_check(
+        "swarm/data/secrets-configs",
+        "secrets and configs: create, inspect (a secret's data is never returned), list by label, mount into a task with their content, delete, 404 after",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["swarm", "secrets", "configs"])
+    .reference(&[
+        "SecretCreate",
+        "SecretInspect",
+        "SecretList",
+        "SecretDelete",
+        "ConfigCreate",
+        "ConfigInspect",
+        "ConfigList",
+        "ConfigDelete",
+        "ServiceCreate",
+        "ServiceLogs",
+    ])
 }
 
 async fn run(ctx: Ctx) -> CheckResult {

@@ -10,29 +10,21 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{ApiVersion, Engine, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, ClusterCtx, ClusterNode, Ctx, Need};
+use dockhand_engine::{Engine, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, ClusterCtx, ClusterNode, Ctx, Need};
 use serde_json::{json, Value};
 
 use super::support::{
     cluster, converge, create_service, describe_tasks, gate, nodes, running, schedulable, service_spec, short_name,
     tasks, wait_running, CONVERGE,
 };
+use super::swarm_check;
+
+/// The tags every check of the file has.
+const TAGS: &[&str] = &["swarm", "faults", "slow"];
 
 /// How long a fault gets to be noticed and repaired (node Down, tasks moved, new leader).
 const RECOVER: Duration = Duration::from_secs(60);
-
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "faults", "slow"],
-        min_api: ApiVersion::new(1, 30),
-        needs: &[Need::Swarm, Need::Cluster],
-        reference,
-    }
-}
 
 /// Runs `body`; then starts every node in `down` again and waits until the
 /// swarm lists every node ready (and every manager reachable), whatever `body` did.
@@ -82,15 +74,14 @@ where
 }
 
 pub fn kill_worker() -> Check {
-    Check {
-        meta: meta(
-            "swarm/faults/kill-worker",
-            "killing a worker's engine: the node goes Down and its tasks are rescheduled on healthy nodes",
-            &["NodeList", "ServiceCreate", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_kill_worker(ctx)),
-    }
+    swarm_check(
+        "swarm/faults/kill-worker",
+        "killing a worker's engine: the node goes Down and its tasks are rescheduled on healthy nodes",
+        |ctx| Box::pin(run_kill_worker(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::Swarm, Need::Cluster])
+    .reference(&["NodeList", "ServiceCreate", "TaskList"])
 }
 
 async fn run_kill_worker(ctx: Ctx) -> CheckResult {
@@ -179,15 +170,14 @@ fn three_managers(c: &ClusterCtx) -> Result<Vec<ClusterNode>, CheckError> {
 }
 
 pub fn leader_election() -> Check {
-    Check {
-        meta: meta(
-            "swarm/faults/leader-election",
-            "stopping the leader's engine: the other managers elect a new leader",
-            &["NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_leader(ctx)),
-    }
+    swarm_check(
+        "swarm/faults/leader-election",
+        "stopping the leader's engine: the other managers elect a new leader",
+        |ctx| Box::pin(run_leader(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::Swarm, Need::Cluster])
+    .reference(&["NodeList"])
 }
 
 async fn run_leader(ctx: Ctx) -> CheckResult {
@@ -237,15 +227,14 @@ async fn run_leader(ctx: Ctx) -> CheckResult {
 }
 
 pub fn quorum() -> Check {
-    Check {
-        meta: meta(
-            "swarm/faults/quorum",
-            "with 2 of 3 managers stopped, writes fail with a clear error; restarting one restores them",
-            &["SecretCreate", "NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_quorum(ctx)),
-    }
+    swarm_check(
+        "swarm/faults/quorum",
+        "with 2 of 3 managers stopped, writes fail with a clear error; restarting one restores them",
+        |ctx| Box::pin(run_quorum(ctx)),
+    )
+    .tags(TAGS)
+    .needs(&[Need::Swarm, Need::Cluster])
+    .reference(&["SecretCreate", "NodeList"])
 }
 
 async fn run_quorum(ctx: Ctx) -> CheckResult {

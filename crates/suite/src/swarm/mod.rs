@@ -15,7 +15,16 @@ mod services;
 mod spec;
 pub mod support;
 
-use dockhand_harness::Check;
+use dockhand_engine::ApiVersion;
+use dockhand_harness::{Check, CheckFuture, Ctx, Need};
+
+/// A check of the area: it needs a swarm manager, and API 1.30, where the
+/// service and task fields the checks read are all present.
+fn swarm_check(id: &'static str, summary: &'static str, run: fn(Ctx) -> CheckFuture) -> Check {
+    Check::new(id, summary, run)
+        .min_api(ApiVersion::new(1, 30))
+        .needs(&[Need::Swarm])
+}
 
 /// The checks of the area, registered in one place.
 pub fn checks() -> Vec<Check> {

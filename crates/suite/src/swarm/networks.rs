@@ -8,27 +8,18 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     create_overlay, create_service, gate, get_json, need_ipvs, nodes, run_once, service_spec, short_name, wait_running,
 };
+use super::swarm_check;
+
+/// The tags every check of the file has.
+const TAGS: &[&str] = &["swarm", "networks"];
 
 const PORT: u16 = 8080;
-
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "networks"],
-        min_api: ApiVersion::new(1, 30),
-        needs: &[Need::Swarm],
-        reference,
-    }
-}
 
 /// A service of `replicas` probe servers on `network`; returns its id and name.
 async fn servers(
@@ -67,15 +58,13 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
 }
 
 pub fn dns_round_robin() -> Check {
-    Check {
-        meta: meta(
-            "swarm/networks/dns-round-robin",
-            "on an overlay network, tasks.<service> resolves to every task's address and connects; the service name resolves to its virtual IP",
-            &["NetworkCreate", "ServiceCreate", "ServiceInspect", "TaskList", "ServiceLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_dns(ctx)),
-    }
+    swarm_check(
+        "swarm/networks/dns-round-robin",
+        "on an overlay network, tasks.<service> resolves to every task's address and connects; the service name resolves to its virtual IP",
+        |ctx| Box::pin(run_dns(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["NetworkCreate", "ServiceCreate", "ServiceInspect", "TaskList", "ServiceLogs"])
 }
 
 async fn run_dns(ctx: Ctx) -> CheckResult {
@@ -151,15 +140,13 @@ async fn run_dns(ctx: Ctx) -> CheckResult {
 }
 
 pub fn vip_connect() -> Check {
-    Check {
-        meta: meta(
-            "swarm/networks/vip-connect",
-            "on an overlay network, a connection to the service name reaches a task through the virtual IP",
-            &["NetworkCreate", "ServiceCreate", "ServiceLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_vip(ctx)),
-    }
+    swarm_check(
+        "swarm/networks/vip-connect",
+        "on an overlay network, a connection to the service name reaches a task through the virtual IP",
+        |ctx| Box::pin(run_vip(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["NetworkCreate", "ServiceCreate", "ServiceLogs"])
 }
 
 async fn run_vip(ctx: Ctx) -> CheckResult {
@@ -181,15 +168,13 @@ async fn run_vip(ctx: Ctx) -> CheckResult {
 }
 
 pub fn ingress() -> Check {
-    Check {
-        meta: meta(
-            "swarm/networks/ingress",
-            "a port published on the ingress network is reachable on every node's address, also where no task runs",
-            &["ServiceCreate", "ServiceInspect", "NodeList", "ServiceLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_ingress(ctx)),
-    }
+    swarm_check(
+        "swarm/networks/ingress",
+        "a port published on the ingress network is reachable on every node's address, also where no task runs",
+        |ctx| Box::pin(run_ingress(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["ServiceCreate", "ServiceInspect", "NodeList", "ServiceLogs"])
 }
 
 async fn run_ingress(ctx: Ctx) -> CheckResult {

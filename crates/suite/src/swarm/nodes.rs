@@ -3,37 +3,27 @@
 
 use std::future::Future;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     converge, create_service, describe_tasks, gate, get_json, need_schedulable, nodes, running, schedulable,
     service_spec, short_name, tasks, wait_running, CONVERGE,
 };
+use super::swarm_check;
 
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "nodes"],
-        min_api: ApiVersion::new(1, 30),
-        needs: &[Need::Swarm],
-        reference,
-    }
-}
+/// The tags every check of the file has.
+const TAGS: &[&str] = &["swarm", "nodes"];
 
 pub fn list_inspect() -> Check {
-    Check {
-        meta: meta(
-            "swarm/nodes/list-inspect",
-            "list nodes (and filter by role), inspect one by ID and by name, 404 for an unknown node; a local cluster's nodes are all there",
-            &["NodeList", "NodeInspect"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_list(ctx)),
-    }
+    swarm_check(
+        "swarm/nodes/list-inspect",
+        "list nodes (and filter by role), inspect one by ID and by name, 404 for an unknown node; a local cluster's nodes are all there",
+        |ctx| Box::pin(run_list(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["NodeList", "NodeInspect"])
 }
 
 async fn run_list(ctx: Ctx) -> CheckResult {
@@ -205,15 +195,13 @@ async fn update_node(ctx: &Ctx, node: &str, spec: &Value, what: &str) -> Result<
 }
 
 pub fn update() -> Check {
-    Check {
-        meta: meta(
-            "swarm/nodes/update",
-            "update a node's labels and availability at its version; a stale version and an unknown node are refused",
-            &["NodeInspect", "NodeUpdate"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_update(ctx)),
-    }
+    swarm_check(
+        "swarm/nodes/update",
+        "update a node's labels and availability at its version; a stale version and an unknown node are refused",
+        |ctx| Box::pin(run_update(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["NodeInspect", "NodeUpdate"])
 }
 
 async fn run_update(ctx: Ctx) -> CheckResult {
@@ -301,15 +289,13 @@ async fn run_update(ctx: Ctx) -> CheckResult {
 }
 
 pub fn drain() -> Check {
-    Check {
-        meta: meta(
-            "swarm/nodes/drain",
-            "draining a node reschedules its tasks on the other nodes",
-            &["NodeUpdate", "ServiceCreate", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_drain(ctx)),
-    }
+    swarm_check(
+        "swarm/nodes/drain",
+        "draining a node reschedules its tasks on the other nodes",
+        |ctx| Box::pin(run_drain(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["NodeUpdate", "ServiceCreate", "TaskList"])
 }
 
 async fn run_drain(ctx: Ctx) -> CheckResult {

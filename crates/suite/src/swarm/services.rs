@@ -6,31 +6,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     converge, create_service, describe_tasks, gate, get_json, need_schedulable, nodes, running, schedulable,
     service_logs, service_spec, short_name, tasks, tasks_of_removed, timestamp, update_service, wait_running, CONVERGE,
 };
+use super::swarm_check;
 
-fn meta(
-    id: &'static str,
-    summary: &'static str,
-    needs: &'static [Need],
-    reference: &'static [&'static str],
-) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "services"],
-        min_api: ApiVersion::new(1, 30),
-        needs,
-        reference,
-    }
-}
+/// The tags every check of the file has.
+const TAGS: &[&str] = &["swarm", "services"];
 
 /// The env of a task's (or a spec's task template's) container.
 fn env_of(template: &Value) -> Vec<String> {
@@ -41,25 +28,22 @@ fn env_of(template: &Value) -> Vec<String> {
 }
 
 pub fn lifecycle() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/lifecycle",
-            "create, inspect, list, update (env, replicas, image tag) and delete a service, with convergence",
-            &[Need::Swarm],
-            &[
-                "ServiceCreate",
-                "ServiceInspect",
-                "ServiceList",
-                "ServiceUpdate",
-                "ServiceDelete",
-                "TaskList",
-                "ImageTag",
-                "ImageDelete",
-            ],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_lifecycle(ctx)),
-    }
+    swarm_check(
+        "swarm/services/lifecycle",
+        "create, inspect, list, update (env, replicas, image tag) and delete a service, with convergence",
+        |ctx| Box::pin(run_lifecycle(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&[
+        "ServiceCreate",
+        "ServiceInspect",
+        "ServiceList",
+        "ServiceUpdate",
+        "ServiceDelete",
+        "TaskList",
+        "ImageTag",
+        "ImageDelete",
+    ])
 }
 
 async fn run_lifecycle(ctx: Ctx) -> CheckResult {
@@ -272,16 +256,13 @@ async fn untag_probe_everywhere(ctx: &Ctx, new_ref: &str) {
 }
 
 pub fn rollback() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/rollback",
-            "rolling back an update restores the previous spec, and the tasks follow",
-            &[Need::Swarm],
-            &["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_rollback(ctx)),
-    }
+    swarm_check(
+        "swarm/services/rollback",
+        "rolling back an update restores the previous spec, and the tasks follow",
+        |ctx| Box::pin(run_rollback(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"])
 }
 
 async fn run_rollback(ctx: Ctx) -> CheckResult {
@@ -347,16 +328,13 @@ async fn run_rollback(ctx: Ctx) -> CheckResult {
 }
 
 pub fn spread() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/spread",
-            "replicas of a service spread over the nodes: as many replicas as nodes puts one on each",
-            &[Need::Swarm],
-            &["ServiceCreate", "TaskList", "NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_spread(ctx)),
-    }
+    swarm_check(
+        "swarm/services/spread",
+        "replicas of a service spread over the nodes: as many replicas as nodes puts one on each",
+        |ctx| Box::pin(run_spread(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["ServiceCreate", "TaskList", "NodeList"])
 }
 
 /// Running tasks per node host name.
@@ -391,16 +369,13 @@ async fn run_spread(ctx: Ctx) -> CheckResult {
 }
 
 pub fn global() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/global",
-            "a global service runs exactly one task on every schedulable node",
-            &[Need::Swarm],
-            &["ServiceCreate", "TaskList", "NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_global(ctx)),
-    }
+    swarm_check(
+        "swarm/services/global",
+        "a global service runs exactly one task on every schedulable node",
+        |ctx| Box::pin(run_global(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["ServiceCreate", "TaskList", "NodeList"])
 }
 
 async fn run_global(ctx: Ctx) -> CheckResult {
@@ -427,16 +402,13 @@ async fn run_global(ctx: Ctx) -> CheckResult {
 }
 
 pub fn scale() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/scale",
-            "scaling a replicated service up (1 -> 4) and down (4 -> 2) converges to the new count",
-            &[Need::Swarm],
-            &["ServiceCreate", "ServiceUpdate", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_scale(ctx)),
-    }
+    swarm_check(
+        "swarm/services/scale",
+        "scaling a replicated service up (1 -> 4) and down (4 -> 2) converges to the new count",
+        |ctx| Box::pin(run_scale(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["ServiceCreate", "ServiceUpdate", "TaskList"])
 }
 
 async fn run_scale(ctx: Ctx) -> CheckResult {
@@ -455,16 +427,14 @@ async fn run_scale(ctx: Ctx) -> CheckResult {
 }
 
 pub fn rolling_update() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/rolling-update",
-            "a rolling update honours its order (stop-first, start-first) and parallelism",
-            &[Need::Swarm],
-            &["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"],
-        ),
-        variants: &["stop-first", "start-first", "parallel-2"],
-        run: |ctx| Box::pin(run_rolling(ctx)),
-    }
+    swarm_check(
+        "swarm/services/rolling-update",
+        "a rolling update honours its order (stop-first, start-first) and parallelism",
+        |ctx| Box::pin(run_rolling(ctx)),
+    )
+    .tags(TAGS)
+    .variants(&["stop-first", "start-first", "parallel-2"])
+    .reference(&["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"])
 }
 
 async fn run_rolling(ctx: Ctx) -> CheckResult {
@@ -627,16 +597,13 @@ fn timeline(all: &[Value]) -> String {
 }
 
 pub fn logs() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/logs",
-            "service and task logs carry the tasks' stdout and stderr lines on their own streams; tasks inspect by id",
-            &[Need::Swarm],
-            &["ServiceLogs", "TaskLogs", "TaskList", "TaskInspect"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_logs(ctx)),
-    }
+    swarm_check(
+        "swarm/services/logs",
+        "service and task logs carry the tasks' stdout and stderr lines on their own streams; tasks inspect by id",
+        |ctx| Box::pin(run_logs(ctx)),
+    )
+    .tags(TAGS)
+    .reference(&["ServiceLogs", "TaskLogs", "TaskList", "TaskInspect"])
 }
 
 async fn run_logs(ctx: Ctx) -> CheckResult {

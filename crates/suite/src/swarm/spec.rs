@@ -1,26 +1,21 @@
 //! `swarm/swarm/*`: the swarm itself: inspect, update (labels, token rotation),
 //! and the optimistic concurrency of its version.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{gate, get_json};
+use super::swarm_check;
 
 pub fn inspect_update() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "swarm/swarm/inspect-update",
-            summary: "inspect the swarm; update its labels and rotate the worker token at the current version; a stale version is refused",
-            area: "swarm",
-            tags: &["swarm"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[Need::Swarm],
-            reference: &["SwarmInspect", "SwarmUpdate"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    swarm_check(
+        "swarm/swarm/inspect-update",
+        "inspect the swarm; update its labels and rotate the worker token at the current version; a stale version is refused",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["swarm"])
+    .reference(&["SwarmInspect", "SwarmUpdate"])
 }
 
 async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {

@@ -1,26 +1,20 @@
 //! `system/df/*`: `GET /system/df` lists the images, containers and volumes
 //! in use, with their sizes.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, probe_config, send, send_when_free};
 
 pub fn usage() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/df/usage",
-            summary: "GET /system/df has LayersSize, the probe image, the check's container and its volume with UsageData, and BuildCache",
-            area: "system",
-            tags: &["df"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemDataUsage", "VolumeCreate", "ContainerCreate"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
+    Check::new(
+        "system/df/usage",
+        "GET /system/df has LayersSize, the probe image, the check's container and its volume with UsageData, and BuildCache",
+        |ctx| Box::pin(run(ctx)),
+    )
+    .tags(&["df"])
+    .reference(&["SystemDataUsage", "VolumeCreate", "ContainerCreate"])
 }
 
 fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value, CheckError> {

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, JsonStream, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::{JsonStream, Request};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -12,69 +12,45 @@ use time::OffsetDateTime;
 use crate::support::{case_filter, case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
 
 pub fn container_lifecycle() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/container-lifecycle",
-            summary:
-                "a labelled container's life streams create, start, die, destroy in order, with the documented fields",
-            area: "system",
-            tags: &["events", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents", "ContainerCreate", "ContainerStart", "ContainerDelete"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_lifecycle(ctx)),
-    }
+    Check::new(
+        "system/events/container-lifecycle",
+        "a labelled container's life streams create, start, die, destroy in order, with the documented fields",
+        |ctx| Box::pin(run_lifecycle(ctx)),
+    )
+    .tags(&["events", "smoke"])
+    .reference(&["SystemEvents", "ContainerCreate", "ContainerStart", "ContainerDelete"])
 }
 
 pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/filters",
-            summary: "the type, event and label filters of GET /events let through exactly the matching events",
-            area: "system",
-            tags: &["events"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents", "VolumeCreate", "VolumeDelete"],
-        },
-        variants: &["type", "event", "label"],
-        run: |ctx| Box::pin(run_filters(ctx)),
-    }
+    Check::new(
+        "system/events/filters",
+        "the type, event and label filters of GET /events let through exactly the matching events",
+        |ctx| Box::pin(run_filters(ctx)),
+    )
+    .tags(&["events"])
+    .variants(&["type", "event", "label"])
+    .reference(&["SystemEvents", "VolumeCreate", "VolumeDelete"])
 }
 
 pub fn since_until() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/since-until",
-            summary: "GET /events with since and a past until replays the events and ends; with a near future until it ends by itself then",
-            area: "system",
-            tags: &["events"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_since_until(ctx)),
-    }
+    Check::new(
+        "system/events/since-until",
+        "GET /events with since and a past until replays the events and ends; with a near future until it ends by itself then",
+        |ctx| Box::pin(run_since_until(ctx)),
+    )
+    .tags(&["events"])
+    .reference(&["SystemEvents"])
 }
 
 pub fn bad_params() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/bad-params",
-            summary:
-                "GET /events with since after until, a malformed since, or malformed filters gets 400 bad parameter",
-            area: "system",
-            tags: &["events", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents"],
-        },
-        variants: &["since-after-until", "bad-since", "bad-filters"],
-        run: |ctx| Box::pin(run_bad_params(ctx)),
-    }
+    Check::new(
+        "system/events/bad-params",
+        "GET /events with since after until, a malformed since, or malformed filters gets 400 bad parameter",
+        |ctx| Box::pin(run_bad_params(ctx)),
+    )
+    .tags(&["events", "errors"])
+    .variants(&["since-after-until", "bad-since", "bad-filters"])
+    .reference(&["SystemEvents"])
 }
 
 /// The engine's clock now, from `GET /info`'s SystemTime, as the

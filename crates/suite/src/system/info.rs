@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -12,35 +12,23 @@ use time::OffsetDateTime;
 use crate::support::{case_filter, create_probe, non_empty_str, probe_config, send, start_container};
 
 pub fn fields() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/info/fields",
-            summary: "GET /info has the documented fields, consistent with GET /version (ServerVersion, OSType, KernelVersion)",
-            area: "system",
-            tags: &["info", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemInfo", "SystemVersion"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_fields(ctx)),
-    }
+    Check::new(
+        "system/info/fields",
+        "GET /info has the documented fields, consistent with GET /version (ServerVersion, OSType, KernelVersion)",
+        |ctx| Box::pin(run_fields(ctx)),
+    )
+    .tags(&["info", "smoke"])
+    .reference(&["SystemInfo", "SystemVersion"])
 }
 
 pub fn container_counts() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/info/container-counts",
-            summary: "GET /info's Containers, ContainersRunning/Paused/Stopped agree with GET /containers/json, including two containers of the check's own",
-            area: "system",
-            tags: &["info", "containers"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemInfo", "ContainerList", "ContainerCreate", "ContainerStart"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_counts(ctx)),
-    }
+    Check::new(
+        "system/info/container-counts",
+        "GET /info's Containers, ContainersRunning/Paused/Stopped agree with GET /containers/json, including two containers of the check's own",
+        |ctx| Box::pin(run_counts(ctx)),
+    )
+    .tags(&["info", "containers"])
+    .reference(&["SystemInfo", "ContainerList", "ContainerCreate", "ContainerStart"])
 }
 
 async fn info(ctx: &Ctx) -> Result<Value, CheckError> {

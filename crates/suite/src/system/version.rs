@@ -2,41 +2,30 @@
 //! API version the engine does not support.
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use crate::support::{non_empty_str, send};
 
 pub fn fields() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/version/fields",
-            summary: "GET /version has the documented fields, ApiVersion >= MinAPIVersion, an Engine component, and equals the unversioned /version",
-            area: "system",
-            tags: &["version", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemVersion"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_fields(ctx)),
-    }
+    Check::new(
+        "system/version/fields",
+        "GET /version has the documented fields, ApiVersion >= MinAPIVersion, an Engine component, and equals the unversioned /version",
+        |ctx| Box::pin(run_fields(ctx)),
+    )
+    .tags(&["version", "smoke"])
+    .reference(&["SystemVersion"])
 }
 
 pub fn unsupported() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/version/unsupported",
-            summary: "a request under an API version above ApiVersion or below MinAPIVersion gets 400 naming the supported bound",
-            area: "system",
-            tags: &["version", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemVersion"],
-        },
-        variants: &["too-new", "too-old"],
-        run: |ctx| Box::pin(run_unsupported(ctx)),
-    }
+    Check::new(
+        "system/version/unsupported",
+        "a request under an API version above ApiVersion or below MinAPIVersion gets 400 naming the supported bound",
+        |ctx| Box::pin(run_unsupported(ctx)),
+    )
+    .tags(&["version", "errors"])
+    .variants(&["too-new", "too-old"])
+    .reference(&["SystemVersion"])
 }
 
 fn api_field(v: &Value, key: &str) -> Result<ApiVersion, CheckError> {

@@ -1,8 +1,8 @@
 //! `volumes/create/*`: named, anonymous and tmpfs volumes, their documented
 //! fields on create and inspect, and invalid names.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -11,69 +11,44 @@ use super::{create_volume, inspect_volume};
 use crate::support::{is_full_id, probe_config, run_probe, send};
 
 pub fn named() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/named",
-            summary: "a named local volume with labels: 201 and a Volume with Name, Driver, Mountpoint, Labels, Scope, Options, CreatedAt; inspect says the same",
-            area: "volumes",
-            tags: &["volumes", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_named(ctx)),
-    }
+    Check::new(
+        "volumes/create/named",
+        "a named local volume with labels: 201 and a Volume with Name, Driver, Mountpoint, Labels, Scope, Options, CreatedAt; inspect says the same",
+        |ctx| Box::pin(run_named(ctx)),
+    )
+    .tags(&["volumes", "smoke"])
+    .reference(&["VolumeCreate", "VolumeInspect"])
 }
 
 pub fn anonymous() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/anonymous",
-            summary:
-                "a volume created without a Name gets a generated one (\"If not specified, Docker generates a name\")",
-            area: "volumes",
-            tags: &["volumes"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_anonymous(ctx)),
-    }
+    Check::new(
+        "volumes/create/anonymous",
+        "a volume created without a Name gets a generated one (\"If not specified, Docker generates a name\")",
+        |ctx| Box::pin(run_anonymous(ctx)),
+    )
+    .tags(&["volumes"])
+    .reference(&["VolumeCreate", "VolumeInspect"])
 }
 
 pub fn driver_opts() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/driver-opts",
-            summary: "DriverOpts type=tmpfs,device=tmpfs,o=size=1m come back as Options and mount a 1 MiB tmpfs in a container",
-            area: "volumes",
-            tags: &["volumes"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect", "ContainerCreate"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_driver_opts(ctx)),
-    }
+    Check::new(
+        "volumes/create/driver-opts",
+        "DriverOpts type=tmpfs,device=tmpfs,o=size=1m come back as Options and mount a 1 MiB tmpfs in a container",
+        |ctx| Box::pin(run_driver_opts(ctx)),
+    )
+    .tags(&["volumes"])
+    .reference(&["VolumeCreate", "VolumeInspect", "ContainerCreate"])
 }
 
 pub fn invalid_name() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/invalid-name",
-            summary:
-                "a local volume name with a slash, or of one character, is refused with 400 and nothing is created",
-            area: "volumes",
-            tags: &["volumes", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect"],
-        },
-        variants: &["slash", "too-short"],
-        run: |ctx| Box::pin(run_invalid_name(ctx)),
-    }
+    Check::new(
+        "volumes/create/invalid-name",
+        "a local volume name with a slash, or of one character, is refused with 400 and nothing is created",
+        |ctx| Box::pin(run_invalid_name(ctx)),
+    )
+    .tags(&["volumes", "errors"])
+    .variants(&["slash", "too-short"])
+    .reference(&["VolumeCreate", "VolumeInspect"])
 }
 
 /// The documented fields of a local volume named `name`, with `labels` and `options`.

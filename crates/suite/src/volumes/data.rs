@@ -3,43 +3,31 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::create_volume;
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe, send};
 
 pub fn persists() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/data/persists",
-            summary: "a file one container writes into a named volume is read back by another container mounting it elsewhere",
-            area: "volumes",
-            tags: &["volumes", "containers"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "ContainerCreate", "ContainerStart", "ContainerDelete"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_persists(ctx)),
-    }
+    Check::new(
+        "volumes/data/persists",
+        "a file one container writes into a named volume is read back by another container mounting it elsewhere",
+        |ctx| Box::pin(run_persists(ctx)),
+    )
+    .tags(&["volumes", "containers"])
+    .reference(&["VolumeCreate", "ContainerCreate", "ContainerStart", "ContainerDelete"])
 }
 
 pub fn prune() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/data/prune",
-            summary: "POST /volumes/prune with the check's label removes its unused volumes, reports them in VolumesDeleted with SpaceReclaimed, and keeps the one in use",
-            area: "volumes",
-            tags: &["volumes", "prune"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumePrune", "VolumeInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_prune(ctx)),
-    }
+    Check::new(
+        "volumes/data/prune",
+        "POST /volumes/prune with the check's label removes its unused volumes, reports them in VolumesDeleted with SpaceReclaimed, and keeps the one in use",
+        |ctx| Box::pin(run_prune(ctx)),
+    )
+    .tags(&["volumes", "prune"])
+    .reference(&["VolumePrune", "VolumeInspect"])
 }
 
 /// Runs a probe with the volume bound at `target`, expecting exit 0.

@@ -3,43 +3,32 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::create_volume;
 use crate::support::{case_label_kv, create_probe, probe_config, send};
 
 pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/list/filters",
-            summary: "GET /volumes with the label (key, key=value), name, dangling and driver filters returns exactly the matching volumes",
-            area: "volumes",
-            tags: &["volumes", "list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeList", "VolumeCreate"],
-        },
-        variants: &["label", "label-value", "name", "dangling-true", "dangling-false", "driver"],
-        run: |ctx| Box::pin(run_filters(ctx)),
-    }
+    Check::new(
+        "volumes/list/filters",
+        "GET /volumes with the label (key, key=value), name, dangling and driver filters returns exactly the matching volumes",
+        |ctx| Box::pin(run_filters(ctx)),
+    )
+    .tags(&["volumes", "list"])
+    .variants(&["label", "label-value", "name", "dangling-true", "dangling-false", "driver"])
+    .reference(&["VolumeList", "VolumeCreate"])
 }
 
 pub fn schema() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/list/schema",
-            summary: "GET /volumes answers the required Volumes and Warnings as arrays (both x-nullable: false), each volume with the required fields",
-            area: "volumes",
-            tags: &["volumes", "list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeList"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_schema(ctx)),
-    }
+    Check::new(
+        "volumes/list/schema",
+        "GET /volumes answers the required Volumes and Warnings as arrays (both x-nullable: false), each volume with the required fields",
+        |ctx| Box::pin(run_schema(ctx)),
+    )
+    .tags(&["volumes", "list"])
+    .reference(&["VolumeList"])
 }
 
 async fn list(ctx: &Ctx, filters: &Value) -> Result<Value, dockhand_harness::CheckError> {

@@ -1,43 +1,33 @@
 //! `volumes/remove/*`: 404 for a volume that does not exist, 409 for one in
 //! use, 204 and gone once it is free.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{Check, CheckResult, Ctx};
 use serde_json::json;
 
 use super::create_volume;
 use crate::support::{create_probe, probe_config, send};
 
 pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/remove/missing",
-            summary: "inspect and delete of a volume that does not exist get 404 with a message",
-            area: "volumes",
-            tags: &["volumes", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeInspect", "VolumeDelete"],
-        },
-        variants: &["inspect", "delete"],
-        run: |ctx| Box::pin(run_missing(ctx)),
-    }
+    Check::new(
+        "volumes/remove/missing",
+        "inspect and delete of a volume that does not exist get 404 with a message",
+        |ctx| Box::pin(run_missing(ctx)),
+    )
+    .tags(&["volumes", "errors"])
+    .variants(&["inspect", "delete"])
+    .reference(&["VolumeInspect", "VolumeDelete"])
 }
 
 pub fn in_use() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/remove/in-use",
-            summary: "delete of a volume a container uses gets 409 (force too) and keeps it; once the container is gone, 204 and inspect gets 404",
-            area: "volumes",
-            tags: &["volumes", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeDelete", "VolumeInspect", "ContainerDelete"],
-        },
-        variants: &["plain", "force"],
-        run: |ctx| Box::pin(run_in_use(ctx)),
-    }
+    Check::new(
+        "volumes/remove/in-use",
+        "delete of a volume a container uses gets 409 (force too) and keeps it; once the container is gone, 204 and inspect gets 404",
+        |ctx| Box::pin(run_in_use(ctx)),
+    )
+    .tags(&["volumes", "errors"])
+    .variants(&["plain", "force"])
+    .reference(&["VolumeDelete", "VolumeInspect", "ContainerDelete"])
 }
 
 async fn run_missing(ctx: Ctx) -> CheckResult {
