@@ -1,27 +1,28 @@
 //! dockhand-suite: the bundled checks, one module per API area, each
 //! registering its checks in one `checks()` function.
 //!
-//! [`all`] is the registry the CLI selects from.
+//! The crate's whole API is [`all`], the registry the CLI selects from, and
+//! [`shipped_known_failures`]; the areas and their helpers are private.
 
-pub mod archive;
-pub mod attach;
-pub mod containers;
-pub mod exec;
-pub mod faults;
-pub mod images;
-pub mod logs;
-pub mod networks;
-pub mod support;
-pub mod swarm;
-pub mod system;
-pub mod volumes;
+mod archive;
+mod attach;
+mod containers;
+mod exec;
+mod faults;
+mod images;
+mod logs;
+mod networks;
+mod support;
+mod swarm;
+mod system;
+mod volumes;
 
 use dockhand_harness::config::TomlFile;
 use dockhand_harness::known::KnownFailures;
 use dockhand_harness::Check;
 
 /// Where the shipped known-failures list lives in dockhand's source tree.
-pub const SHIPPED_KNOWN_FAILURES_PATH: &str = "crates/suite/known-failures.toml";
+const SHIPPED_KNOWN_FAILURES_PATH: &str = "crates/suite/known-failures.toml";
 
 /// The engines' confirmed deviations from the API reference that the bundled
 /// checks find, each citing the reference: applied by `dockhand check` unless
@@ -35,9 +36,12 @@ pub fn shipped_known_failures() -> KnownFailures {
     KnownFailures::parse(&file).unwrap_or_default()
 }
 
-/// The areas, in run order, each with the function that registers its checks.
-/// A check's id starts with its area's name (a suite test holds it).
-const AREAS: &[(&str, fn() -> Vec<Check>)] = &[
+/// An area's registry: its checks, in run order.
+type Registry = fn() -> Vec<Check>;
+
+/// The areas, in run order, each with its registry. A check's id starts with
+/// its area's name (a suite test holds it).
+const AREAS: &[(&str, Registry)] = &[
     ("system", system::checks),
     ("containers", containers::checks),
     ("logs", logs::checks),

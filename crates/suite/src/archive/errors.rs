@@ -9,7 +9,7 @@ use super::roundtrip::path_stat;
 use super::{container_with_sample, fetch, put, sample_tar};
 use crate::support::{create_probe, MISSING_ID};
 
-pub fn status() -> Check {
+pub(crate) fn status() -> Check {
     Check::new(
         "archive/errors/status",
         "archive endpoints: 404 for a missing path or container, 400 without path or when PUT targets a file, 403 on a read-only rootfs, noOverwriteDirNonDir refuses",

@@ -9,7 +9,7 @@ use dockhand_engine::{Request, Response};
 use dockhand_harness::{Check, CheckError, Ctx};
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         roundtrip::put_then_cat(),
         roundtrip::stat(),

@@ -17,7 +17,7 @@ use crate::support::{preview_bytes, start, stream_lines, wait_exit};
 const MODE_DIR: u64 = 1 << 31;
 const MODE_SYMLINK: u64 = 1 << 27;
 
-pub fn put_then_cat() -> Check {
+pub(crate) fn put_then_cat() -> Check {
     Check::new(
         "archive/roundtrip/put-then-cat",
         "a tar put into a created container is extracted: the probe's cat= prints the file from inside",
@@ -50,7 +50,7 @@ async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn stat() -> Check {
+pub(crate) fn stat() -> Check {
     Check::new(
         "archive/roundtrip/stat",
         "HEAD gives X-Docker-Container-Path-Stat, base64 JSON with the name, size, mode, mtime and linkTarget of what was put",
@@ -139,7 +139,7 @@ fn expect_sample_stat(s: &Value, variant: &str, path: &str) -> CheckResult {
     Ok(())
 }
 
-pub fn get() -> Check {
+pub(crate) fn get() -> Check {
     Check::new(
         "archive/roundtrip/get",
         "GET returns an application/x-tar holding what was put: names, contents, modes, mtimes, link targets",

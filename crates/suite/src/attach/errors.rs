@@ -5,7 +5,7 @@ use dockhand_harness::{Check, CheckError, CheckResult, Ctx};
 
 use crate::support::MISSING_ID;
 
-pub fn missing() -> Check {
+pub(crate) fn missing() -> Check {
     Check::new(
         "attach/errors/missing-container",
         "attach to a container that does not exist is 404, with the upgrade headers or without",

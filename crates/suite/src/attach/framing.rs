@@ -12,7 +12,7 @@ use crate::support::{create_probe, frames_preview, preview_bytes, start, stream_
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn streams() -> Check {
+pub(crate) fn streams() -> Check {
     Check::new(
         "attach/framing/streams",
         "attach streams frames of type 1 and 2 for the streams asked for, raw bytes with a TTY, and 200 with the same stream without the upgrade headers",

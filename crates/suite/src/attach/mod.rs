@@ -13,7 +13,7 @@ use dockhand_harness::{Check, CheckError, Ctx};
 use crate::support::{hijack, Hijack};
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![stdin::echo(), framing::streams(), replay::logs(), errors::missing()]
 }
 

@@ -11,7 +11,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
-pub fn logs() -> Check {
+pub(crate) fn logs() -> Check {
     Check::new(
         "attach/replay/logs",
         "attach with logs=1 replays earlier output; with stream=0 the stream then ends, with stream=1 live output follows",

@@ -9,7 +9,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines, wait_exi
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn echo() -> Check {
+pub(crate) fn echo() -> Check {
     Check::new(
         "attach/stdin/echo",
         "stdin written to an upgraded attach comes back on stdout through the probe; the half-close ends a StdinOnce container's input",

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::common::{create_with, inspect, list_ids, logs, start, unknown_variant, variant, wait_exit};
 use crate::support::probe_config;
 
-pub fn config() -> Check {
+pub(crate) fn config() -> Check {
     Check::new(
         "containers/create/config",
         "each create setting (env, cmd, entrypoint, workdir, user, labels, hostname) reaches the process and inspect",
@@ -213,7 +213,7 @@ async fn run_config(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn errors() -> Check {
+pub(crate) fn errors() -> Check {
     Check::new(
         "containers/create/errors",
         "create refuses an invalid name (400), a taken name (409) and a missing image (404), and creates nothing",

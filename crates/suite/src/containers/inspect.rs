@@ -12,7 +12,7 @@ use super::common::{
 };
 use crate::support::is_full_id;
 
-pub fn list_filters() -> Check {
+pub(crate) fn list_filters() -> Check {
     Check::new(
         "containers/list/filters",
         "list filters (label, name, id, status, ancestor, exited, before/since, running only) select exactly the matching containers",
@@ -208,7 +208,7 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
     Ok(())
 }
 
-pub fn fields() -> Check {
+pub(crate) fn fields() -> Check {
     Check::new(
         "containers/inspect/fields",
         "inspect of a running container reports the documented fields, by id, name and id prefix, with sizes on request",
@@ -332,7 +332,7 @@ async fn run_fields(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn not_found() -> Check {
+pub(crate) fn not_found() -> Check {
     Check::new(
         "containers/errors/not-found",
         "every container endpoint answers 404 for a container that does not exist",

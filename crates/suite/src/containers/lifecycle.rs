@@ -11,7 +11,7 @@ use crate::support::{create_probe, is_full_id, probe_config, stream_lines, POLL_
 /// the stop must return long before it.
 const STOP_T: u64 = 10;
 
-pub fn start_stop_logs() -> Check {
+pub(crate) fn start_stop_logs() -> Check {
     Check::new(
         "containers/lifecycle/start-stop-logs",
         "create, start, stop, logs and remove a probe container, with the documented statuses and framing",

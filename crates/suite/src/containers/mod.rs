@@ -13,7 +13,7 @@ mod wait;
 use dockhand_harness::Check;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         lifecycle::start_stop_logs(),
         create::config(),

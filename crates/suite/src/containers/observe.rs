@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::common::{inspect, run_probe, time_key, unknown_variant, variant, wait_exit, wait_for_stdout};
 
-pub fn top() -> Check {
+pub(crate) fn top() -> Check {
     Check::new(
         "containers/top/processes",
         "top lists the probe's process under Titles, honours ps_args, and refuses a stopped container",
@@ -110,7 +110,7 @@ async fn run_top(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn stats() -> Check {
+pub(crate) fn stats() -> Check {
     Check::new(
         "containers/stats/read",
         "stats once (stream=false, one-shot) and as a stream whose precpu_stats is the previous read's cpu_stats",
@@ -234,7 +234,7 @@ async fn run_stats(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn changes() -> Check {
+pub(crate) fn changes() -> Check {
     Check::new(
         "containers/changes/kinds",
         "changes reports a file the probe added (Kind 1) and one it modified (Kind 0)",
@@ -302,7 +302,7 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn export() -> Check {
+pub(crate) fn export() -> Check {
     Check::new(
         "containers/export/tar",
         "export is a tar of the container's filesystem: the probe binary byte for byte, and a file the probe wrote",

@@ -11,7 +11,7 @@ use super::common::{
 };
 use crate::support::prune_when_free;
 
-pub fn delete() -> Check {
+pub(crate) fn delete() -> Check {
     Check::new(
         "containers/remove/delete",
         "remove refuses a running container (409), force removes it, v=1 removes its anonymous volume and v=0 keeps it",
@@ -139,7 +139,7 @@ async fn run_delete(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn auto_remove() -> Check {
+pub(crate) fn auto_remove() -> Check {
     Check::new(
         "containers/remove/auto-remove",
         "a container with HostConfig.AutoRemove is gone after it exits; wait condition=removed reports its exit code",
@@ -193,7 +193,7 @@ async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     )
 }
 
-pub fn prune() -> Check {
+pub(crate) fn prune() -> Check {
     Check::new(
         "containers/prune/label",
         "prune with the case's label filter deletes its stopped containers (not the running one, nor one excluded by label!=)",

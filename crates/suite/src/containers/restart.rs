@@ -12,7 +12,7 @@ use super::common::{
     wait_exit, wait_for_stdout,
 };
 
-pub fn manual() -> Check {
+pub(crate) fn manual() -> Check {
     Check::new(
         "containers/restart/manual",
         "restart of a running or stopped container runs the probe anew: state, StartedAt and Pid change",
@@ -95,7 +95,7 @@ async fn run_manual(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn stop_signal() -> Check {
+pub(crate) fn stop_signal() -> Check {
     Check::new(
         "containers/stop/signal-timeout",
         "stop sends Config.StopSignal, then SIGKILL when the grace period (t or StopTimeout) ends: exit code 137",
@@ -154,7 +154,7 @@ async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn policy() -> Check {
+pub(crate) fn policy() -> Check {
     Check::new(
         "containers/restart/policy",
         "restart policies: on-failure:2 restarts a failing probe twice (RestartCount 2), not a succeeding one; always restarts until stopped",
@@ -250,7 +250,7 @@ async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-pub fn update() -> Check {
+pub(crate) fn update() -> Check {
     Check::new(
         "containers/update/settings",
         "update of a running container changes its restart policy, memory limit and CPU shares, as inspect (and stats) then show",
@@ -337,7 +337,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn rename() -> Check {
+pub(crate) fn rename() -> Check {
     Check::new(
         "containers/rename/name",
         "rename gives the container a new name (the old one is gone) and refuses a name in use with 409",

@@ -12,7 +12,7 @@ use super::common::{
     wait_for_stdout, POLL_DEADLINE, POLL_EVERY,
 };
 
-pub fn kill_signal() -> Check {
+pub(crate) fn kill_signal() -> Check {
     Check::new(
         "containers/kill/signal",
         "kill with a signal (by name or number) delivers it to the probe, which reports it; TERM and INT end it with 0",
@@ -92,7 +92,7 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn kill_errors() -> Check {
+pub(crate) fn kill_errors() -> Check {
     Check::new(
         "containers/kill/default-and-errors",
         "kill defaults to SIGKILL (exit code 137), refuses a stopped container (409) and an unknown signal (400)",
@@ -169,7 +169,7 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn pause() -> Check {
+pub(crate) fn pause() -> Check {
     Check::new(
         "containers/pause/freeze",
         "pause freezes (State.Paused, status paused), unpause thaws; a signal sent while paused arrives after; kill works while paused",
@@ -314,7 +314,7 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn resize() -> Check {
+pub(crate) fn resize() -> Check {
     Check::new(
         "containers/resize/tty",
         "resize of a TTY container answers 200 and reaches the process as SIGWINCH",

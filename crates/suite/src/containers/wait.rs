@@ -17,7 +17,7 @@ use super::common::{
 /// Wait conditions arrived in API 1.30.
 const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
 
-pub fn condition() -> Check {
+pub(crate) fn condition() -> Check {
     Check::new(
         "containers/wait/condition",
         "wait returns when its condition is met: not-running, next-exit (after the next start), removed",
@@ -185,7 +185,7 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn exit_code() -> Check {
+pub(crate) fn exit_code() -> Check {
     Check::new(
         "containers/wait/exit-code",
         "wait, inspect and the exited filter report the probe's exit code",
@@ -244,7 +244,7 @@ async fn run_exit_code(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn invalid_condition() -> Check {
+pub(crate) fn invalid_condition() -> Check {
     Check::new(
         "containers/wait/invalid-condition",
         "wait refuses a condition outside not-running, next-exit, removed with 400",

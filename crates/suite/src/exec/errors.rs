@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{exec_create, exec_create_ok, idle_container, probe_cmd};
 use crate::support::{create_probe, probe_config, start, wait_exit, MISSING_ID};
 
-pub fn status() -> Check {
+pub(crate) fn status() -> Check {
     Check::new(
         "exec/errors/status",
         "ContainerExec answers 409 on a stopped or paused container and 404 on a missing one; a missing exec id is 404 to start, inspect and resize; ExecStart in a container paused since the create is 409",

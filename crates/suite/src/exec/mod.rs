@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::support::{create_probe, hijack, probe_config, start, Hijack};
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         run::detached(),
         run::attached(),

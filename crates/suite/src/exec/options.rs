@@ -10,7 +10,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn options() -> Check {
+pub(crate) fn options() -> Check {
     Check::new(
         "exec/options/process",
         "an exec's Env, User, WorkingDir and Tty are what the probe sees (env, whoami, pwd; a TTY exec streams raw bytes)",

@@ -8,7 +8,7 @@ use super::{exec_create_ok, exec_start_attached, idle_container, probe_cmd};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn tty() -> Check {
+pub(crate) fn tty() -> Check {
     Check::new(
         "exec/resize/tty",
         "ExecResize of a running TTY exec answers 200 and the process receives SIGWINCH",

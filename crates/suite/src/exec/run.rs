@@ -12,7 +12,7 @@ use crate::support::{frames_preview, stream_bytes, stream_lines};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn detached() -> Check {
+pub(crate) fn detached() -> Check {
     Check::new(
         "exec/run/detached",
         "an exec started with Detach=true answers 200 with an empty body, runs, and inspect reports its exit code",
@@ -63,7 +63,7 @@ async fn run_detached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn attached() -> Check {
+pub(crate) fn attached() -> Check {
     Check::new(
         "exec/run/attached",
         "the probe binary run as an attached exec: 101 upgrade, stdout and stderr as frames of type 1 and 2, the stream ends, exit code inspected",
@@ -110,7 +110,7 @@ async fn run_attached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn inspect_running() -> Check {
+pub(crate) fn inspect_running() -> Check {
     Check::new(
         "exec/run/inspect-running",
         "inspect of an exec reading stdin: Running, Pid, Open* and ProcessConfig; stdin echoed; after the half-close it ends with its exit code",

@@ -19,7 +19,7 @@ fn setup(what: &str, e: impl std::fmt::Display) -> CheckError {
     CheckError::Broken(format!("{what}: {e}"))
 }
 
-pub fn absent() -> Check {
+pub(crate) fn absent() -> Check {
     Check::new(
         "faults/engine/absent",
         "an engine that is not there (no socket, or a socket nobody listens on) is unreachable at once, naming the socket",
@@ -90,7 +90,7 @@ async fn run_absent(ctx: Ctx) -> CheckResult {
     within("unreachable from an absent engine", took, Duration::ZERO, SLACK)
 }
 
-pub fn killed_during_stop() -> Check {
+pub(crate) fn killed_during_stop() -> Check {
     Check::new(
         "faults/daemon/killed-during-stop",
         "dockerd SIGKILLed while a stop (t=30) waits on a container: the stop call fails as connection lost at once, later calls are refused",
@@ -193,7 +193,7 @@ async fn answers_after_thaw(fe: &FaultEngine, thawed: Result<(), dockhand_daemon
     Ok(())
 }
 
-pub fn frozen_during_logs() -> Check {
+pub(crate) fn frozen_during_logs() -> Check {
     Check::new(
         "faults/daemon/frozen-during-logs-follow",
         "dockerd frozen (SIGSTOP) during a logs follow: the stream goes idle after its idle deadline, naming the call; it answers again once thawed",
@@ -260,7 +260,7 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub fn frozen_during_create() -> Check {
+pub(crate) fn frozen_during_create() -> Check {
     Check::new(
         "faults/daemon/frozen-during-create",
         "dockerd frozen (SIGSTOP) under a create: not responding after the call deadline, naming POST /containers/create; it answers again once thawed",
@@ -303,7 +303,7 @@ async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub fn restarted_during_run() -> Check {
+pub(crate) fn restarted_during_run() -> Check {
     Check::new(
         "faults/daemon/restarted-during-run",
         "dockerd (--live-restore) restarted while calls run: calls fail as unreachable or connection lost while it is down, each within its deadline, then succeed again on the same handle and a fresh one",

@@ -15,7 +15,7 @@ mod restart;
 use dockhand_harness::Check;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         daemon::absent(),
         daemon::killed_during_stop(),

@@ -38,7 +38,7 @@ const QUIET: Duration = Duration::from_millis(1500);
 const REF_LIVE: &str = "docs.docker.com/engine/daemon/live-restore: \"By default, when the Docker daemon terminates, it shuts down running containers. You can configure the daemon so that containers remain running if the daemon becomes unavailable\"; moby v20.10 daemon/daemon.go restore(): a container containerd reports alive is shut down only `if !daemon.configStore.LiveRestoreEnabled`";
 const REF_POLICY: &str = "docs.docker.com/engine/containers/start-containers-automatically: no \"Don't automatically restart the container\", always \"Always restart the container if it stops ... restarted when Docker daemon restarts\", unless-stopped \"Similar to always, except that when the container is stopped (manually or otherwise), it isn't restarted even after Docker daemon restarts\"; moby v20.10 daemon/daemon.go restore() starts a container `if daemon.configStore.AutoRestart && c.ShouldRestart()`, and restartmanager.ShouldRestart restarts unless-stopped `&& !hasBeenManuallyStopped` (a daemon shutdown does not set it)";
 
-pub fn policy_matrix() -> Check {
+pub(crate) fn policy_matrix() -> Check {
     Check::new(
         "faults/restart/policy",
         "which containers run after dockerd restarts: live-restore on/off x dockerd killed/stopped x restart policy no/always/unless-stopped, as documented",
@@ -302,7 +302,7 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
     Ok(Observed { states, settled_after })
 }
 
-pub fn logs_survive() -> Check {
+pub(crate) fn logs_survive() -> Check {
     Check::new(
         "faults/restart/logs-survive",
         "a container's logs are all there, framed and in order, after dockerd is stopped or killed and started again",

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::support::{build, inspect, run_to_end, stream_error};
 use crate::support::is_full_id;
 
-pub fn dockerfile() -> Check {
+pub(crate) fn dockerfile() -> Check {
     Check::new(
         "images/build/dockerfile",
         "build FROM the probe with a build arg, COPY, ENV, ENTRYPOINT and labels; the stream ends with the image id, history lists the steps, a container shows the file and environment",
@@ -195,7 +195,7 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn failures() -> Check {
+pub(crate) fn failures() -> Check {
     Check::new(
         "images/build/failures",
         "a Dockerfile syntax error is refused before the build (400); a COPY of a missing file and a failing RUN report error and errorDetail in the stream and tag nothing",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::support::{inspect, run_to_end};
 use crate::support::{create_probe, is_full_id, probe_config};
 
-pub fn changes() -> Check {
+pub(crate) fn changes() -> Check {
     Check::new(
         "images/commit/changes",
         "commit a container that wrote a file, with repo, tag, comment, author and changes (ENV, LABEL, CMD): 201 with the id; inspect shows them and a container of the image prints the file",
@@ -132,7 +132,7 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn missing() -> Check {
+pub(crate) fn missing() -> Check {
     Check::new(
         "images/commit/missing-container",
         "commit of a container that does not exist is 404",

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::support::{delete, delete_items, import};
 use crate::support::create_probe;
 
-pub fn in_use() -> Check {
+pub(crate) fn in_use() -> Check {
     Check::new(
         "images/delete/in-use",
         "deleting an image a stopped container uses is 409 by tag and by id; force untags and deletes it (200), the container stays; deleting it again is 404",
@@ -76,7 +76,7 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tags() -> Check {
+pub(crate) fn tags() -> Check {
     Check::new(
         "images/delete/tags",
         "an image with two tags: delete by id is 409, delete by one tag only untags it, delete by the last tag untags and deletes",
@@ -145,7 +145,7 @@ async fn run_tags(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn parents() -> Check {
+pub(crate) fn parents() -> Check {
     Check::new(
         "images/delete/parents",
         "deleting a committed image also deletes its untagged parent, unless noprune=1",

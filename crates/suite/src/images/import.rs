@@ -10,7 +10,7 @@ use crate::support::{create_probe, is_full_id};
 
 const CONTENT: &[u8] = b"imported by dockhand\n";
 
-pub fn from_src() -> Check {
+pub(crate) fn from_src() -> Check {
     Check::new(
         "images/import/from-src",
         "import a rootfs tar from the request body (fromSrc=-) with repo, tag, message and changes; inspect shows them and a container's filesystem holds the file",
@@ -136,7 +136,7 @@ async fn run_from_src(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tag() -> Check {
+pub(crate) fn tag() -> Check {
     Check::new(
         "images/tag/create",
         "tag an image twice (201); inspect and a reference-filtered list show both tags; re-tagging moves a tag to another image",
@@ -205,7 +205,7 @@ async fn run_tag(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tag_errors() -> Check {
+pub(crate) fn tag_errors() -> Check {
     Check::new(
         "images/tag/errors",
         "tagging a missing image is 404; an invalid or upper-case repository name is 400 bad parameter",
@@ -247,7 +247,7 @@ async fn run_tag_error(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn inspect_probe() -> Check {
+pub(crate) fn inspect_probe() -> Check {
     Check::new(
         "images/inspect/fields",
         "inspect the probe by tag, full id and short id: the documented fields with their types; a missing image is 404",

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::support::{case_filter, import, list_ids, FieldCheck};
 
-pub fn filters() -> Check {
+pub(crate) fn filters() -> Check {
     Check::new(
         "images/list/filters",
         "list images with the label, reference, dangling and before/since filters; each returns exactly the case's matching images with the summary fields",

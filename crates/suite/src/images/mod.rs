@@ -15,7 +15,7 @@ mod support;
 use dockhand_harness::Check;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         build::dockerfile(),
         build::failures(),

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::support::{case_filter, delete_items, import};
 use crate::support::{create_probe, prune_when_free};
 
-pub fn prune() -> Check {
+pub(crate) fn prune() -> Check {
     Check::new(
         "images/prune/filters",
         "prune with dangling=true removes only untagged images; dangling=false removes every unused one but keeps an image a container uses; the reply lists them and the space reclaimed",

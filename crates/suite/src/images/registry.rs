@@ -16,7 +16,7 @@ const NO_REGISTRY: &str = "127.0.0.1:1";
 /// `X-Registry-Auth` for no credentials: base64url of `{}`.
 const EMPTY_AUTH: &str = "e30=";
 
-pub fn unreachable() -> Check {
+pub(crate) fn unreachable() -> Check {
     Check::new(
         "images/registry/unreachable",
         "pull, push, search and distribution inspect against a registry that refuses connections fail with the documented status and a message naming it",
@@ -134,7 +134,7 @@ async fn run(ctx: Ctx) -> CheckResult {
     }
 }
 
-pub fn push_missing() -> Check {
+pub(crate) fn push_missing() -> Check {
     Check::new(
         "images/registry/push-missing",
         "push of an image that does not exist locally is 404 no such image",

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::support::{delete, import, inspect, stream_error, tar_files};
 
-pub fn one() -> Check {
+pub(crate) fn one() -> Check {
     Check::new(
         "images/save/one",
         "save one image by tag (manifest names its config, whose digest is the image id, its tag and layers) and by id (no repositories file); delete it and load the archive back to the same id",
@@ -18,7 +18,7 @@ pub fn one() -> Check {
     .reference(&["ImageGet", "ImageLoad", "ImageDelete", "ImageInspect"])
 }
 
-pub fn all() -> Check {
+pub(crate) fn all() -> Check {
     Check::new(
         "images/save/several",
         "save two images in one archive (names=a&names=b): one manifest entry each; delete both and load them back, quietly, to the same ids",

@@ -5,7 +5,7 @@ use dockhand_harness::{Check, CheckResult, Ctx};
 use super::logged_probe;
 use crate::support::{create_probe, MISSING_ID};
 
-pub fn bad_requests() -> Check {
+pub(crate) fn bad_requests() -> Check {
     Check::new(
         "logs/errors/status",
         "logs with neither stdout nor stderr is 400; logs of a missing container is 404",

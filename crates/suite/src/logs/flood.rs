@@ -16,7 +16,7 @@ const FLOOD_BYTES: u64 = 64 * 1024 * 1024;
 /// (about 10 s on an idle 2-core machine, dockerd serving some 7.5 MiB/s).
 const READ_ALLOWANCE: Duration = Duration::from_secs(100);
 
-pub fn intact() -> Check {
+pub(crate) fn intact() -> Check {
     Check::new(
         "logs/flood/64mib",
         "64 MiB of stdout comes back through the logs byte for byte (FNV-1a 64 of the payload equals the probe's)",

@@ -13,7 +13,7 @@ use crate::support::{create_probe, frames_preview, kill, start, stream_lines, St
 /// probe exited.
 use crate::support::POLL_DEADLINE as END_WITHIN;
 
-pub fn ends_on_exit() -> Check {
+pub(crate) fn ends_on_exit() -> Check {
     Check::new(
         "logs/follow/ends-on-exit",
         "follow=1 streams the lines of a running container and the stream ends by itself when the container exits",

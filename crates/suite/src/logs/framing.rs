@@ -13,7 +13,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint, the logs endpoint does not upgrade the connection and does not set Content-Type\"";
 
-pub fn streams() -> Check {
+pub(crate) fn streams() -> Check {
     Check::new(
         "logs/framing/streams",
         "logs of a non-TTY container are frames of type 1 (stdout) and 2 (stderr) carrying exactly the selected streams' bytes",
@@ -78,7 +78,7 @@ async fn run_streams(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tty_raw() -> Check {
+pub(crate) fn tty_raw() -> Check {
     Check::new(
         "logs/framing/tty-raw",
         "logs of a TTY container are the raw terminal bytes, not multiplexed, with no Content-Type",
@@ -113,7 +113,7 @@ async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn timestamps() -> Check {
+pub(crate) fn timestamps() -> Check {
     Check::new(
         "logs/framing/timestamps",
         "timestamps=1 prefixes every line with an RFC 3339 time with fractional seconds, never going back, within the container's life",

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use dockhand_harness::Check;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         framing::streams(),
         framing::tty_raw(),

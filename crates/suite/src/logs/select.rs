@@ -9,7 +9,7 @@ use crate::support::stream_lines;
 
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 
-pub fn tail() -> Check {
+pub(crate) fn tail() -> Check {
     Check::new(
         "logs/select/tail",
         "tail=N returns the last N lines, tail=all every line, tail=0 none",
@@ -49,7 +49,7 @@ async fn run_tail(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn since_until() -> Check {
+pub(crate) fn since_until() -> Check {
     Check::new(
         "logs/select/since-until",
         "since and until, as UNIX timestamps in seconds, cut the logs between two lines written 1.1 s apart",

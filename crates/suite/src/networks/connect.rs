@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, probe_config, send, start_container};
 
-pub fn aliases() -> Check {
+pub(crate) fn aliases() -> Check {
     Check::new(
         "networks/connect/aliases",
         "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
@@ -18,7 +18,7 @@ pub fn aliases() -> Check {
     .reference(&["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"])
 }
 
-pub fn errors() -> Check {
+pub(crate) fn errors() -> Check {
     Check::new(
         "networks/connect/errors",
         "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",

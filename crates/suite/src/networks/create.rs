@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, is_full_id, probe_config, send, start_container};
 
-pub fn bridge() -> Check {
+pub(crate) fn bridge() -> Check {
     Check::new(
         "networks/create/bridge",
         "a bridge network, plain or internal, with labels and an option: 201 with Id and Warning; inspect and list show the documented fields",
@@ -21,7 +21,7 @@ pub fn bridge() -> Check {
     .reference(&["NetworkCreate", "NetworkInspect", "NetworkList"])
 }
 
-pub fn ipam() -> Check {
+pub(crate) fn ipam() -> Check {
     Check::new(
         "networks/create/ipam",
         "IPAM Subnet, IPRange and Gateway come back on inspect, and a container on the network gets an address in the range and that gateway",
@@ -31,7 +31,7 @@ pub fn ipam() -> Check {
     .reference(&["NetworkCreate", "NetworkInspect", "ContainerCreate", "ContainerInspect"])
 }
 
-pub fn duplicate_name() -> Check {
+pub(crate) fn duplicate_name() -> Check {
     Check::new(
         "networks/create/duplicate-name",
         "a second network of the same name gets 409 with CheckDuplicate, and 201 with a Warning without it",
@@ -42,7 +42,7 @@ pub fn duplicate_name() -> Check {
     .reference(&["NetworkCreate", "NetworkList"])
 }
 
-pub fn predefined_name() -> Check {
+pub(crate) fn predefined_name() -> Check {
     Check::new(
         "networks/create/predefined-name",
         "creating a network named like a pre-defined one (bridge, host, none) gets 403",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{create_network, Ipam};
 use crate::support::{case_label_kv, create_probe, probe_config, send, start_container};
 
-pub fn filters() -> Check {
+pub(crate) fn filters() -> Check {
     Check::new(
         "networks/list/filters",
         "GET /networks with the label, name, id, driver, type and dangling filters returns exactly the matching networks",

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::support::send;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         create::bridge(),
         create::ipam(),
@@ -35,14 +35,14 @@ pub fn checks() -> Vec<Check> {
 /// A network a check created.
 #[derive(Debug, Clone)]
 pub(crate) struct Net {
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
     /// `10.213.N.0/24` when one was asked for.
-    pub subnet: Option<String>,
+    pub(crate) subnet: Option<String>,
     /// The gateway asked for with the subnet.
-    pub gateway: Option<String>,
+    pub(crate) gateway: Option<String>,
     /// The IPRange asked for, if any.
-    pub range: Option<String>,
+    pub(crate) range: Option<String>,
 }
 
 /// What IPAM a network gets from [`create_network`].

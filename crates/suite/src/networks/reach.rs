@@ -12,7 +12,7 @@ use tokio::io::AsyncReadExt;
 use super::{create_network, endpoint, Ipam};
 use crate::support::{create_probe, probe_config, run_probe, send, start_container, wait_for_stdout};
 
-pub fn dns() -> Check {
+pub(crate) fn dns() -> Check {
     Check::new(
         "networks/reach/dns",
         "a container reaches a peer on a user-defined network by its name, by an alias given at create, and by one given at connect",
@@ -23,7 +23,7 @@ pub fn dns() -> Check {
     .reference(&["NetworkCreate", "NetworkConnect", "ContainerCreate", "ContainerInspect"])
 }
 
-pub fn internal() -> Check {
+pub(crate) fn internal() -> Check {
     Check::new(
         "networks/reach/internal",
         "from an internal network a container cannot reach a peer's port published on its gateway; from a plain bridge network it can",
@@ -34,7 +34,7 @@ pub fn internal() -> Check {
     .reference(&["NetworkCreate", "ContainerCreate", "ContainerInspect"])
 }
 
-pub fn published() -> Check {
+pub(crate) fn published() -> Check {
     Check::new(
         "networks/reach/published",
         "a port published on 127.0.0.1 (HostPort 0, or a free port) is shown by inspect and list, and answers the host with the probe's greeting",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{create_network, inspect_network, Ipam};
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
-pub fn missing() -> Check {
+pub(crate) fn missing() -> Check {
     Check::new(
         "networks/remove/missing",
         "inspect and delete of a network that does not exist get 404 with a message",
@@ -21,7 +21,7 @@ pub fn missing() -> Check {
     .reference(&["NetworkInspect", "NetworkDelete"])
 }
 
-pub fn in_use() -> Check {
+pub(crate) fn in_use() -> Check {
     Check::new(
         "networks/remove/in-use",
         "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
@@ -31,7 +31,7 @@ pub fn in_use() -> Check {
     .reference(&["NetworkDelete", "NetworkInspect", "NetworkDisconnect"])
 }
 
-pub fn prune() -> Check {
+pub(crate) fn prune() -> Check {
     Check::new(
         "networks/remove/prune",
         "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",

@@ -11,7 +11,7 @@ use super::support::{
 };
 use super::swarm_check;
 
-pub fn secrets_configs() -> Check {
+pub(crate) fn secrets_configs() -> Check {
     swarm_check(
         "swarm/data/secrets-configs",
         "secrets and configs: create, inspect (a secret's data is never returned), list by label, mount into a task with their content, delete, 404 after",

@@ -73,7 +73,7 @@ where
     result.and(whole)
 }
 
-pub fn kill_worker() -> Check {
+pub(crate) fn kill_worker() -> Check {
     swarm_check(
         "swarm/faults/kill-worker",
         "killing a worker's engine: the node goes Down and its tasks are rescheduled on healthy nodes",
@@ -169,7 +169,7 @@ fn three_managers(c: &ClusterCtx) -> Result<Vec<ClusterNode>, CheckError> {
     Ok(m)
 }
 
-pub fn leader_election() -> Check {
+pub(crate) fn leader_election() -> Check {
     swarm_check(
         "swarm/faults/leader-election",
         "stopping the leader's engine: the other managers elect a new leader",
@@ -226,7 +226,7 @@ async fn run_leader(ctx: Ctx) -> CheckResult {
     restoring(&c, std::slice::from_ref(&old_node), body).await
 }
 
-pub fn quorum() -> Check {
+pub(crate) fn quorum() -> Check {
     swarm_check(
         "swarm/faults/quorum",
         "with 2 of 3 managers stopped, writes fail with a clear error; restarting one restores them",

@@ -13,7 +13,7 @@ mod networks;
 mod nodes;
 mod services;
 mod spec;
-pub mod support;
+pub(crate) mod support;
 
 use dockhand_engine::ApiVersion;
 use dockhand_harness::{Check, CheckFuture, Ctx, Need};
@@ -27,7 +27,7 @@ fn swarm_check(id: &'static str, summary: &'static str, run: fn(Ctx) -> CheckFut
 }
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         spec::inspect_update(),
         nodes::list_inspect(),

@@ -57,7 +57,7 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
         .map(|rest| rest.split_whitespace().map(String::from).collect())
 }
 
-pub fn dns_round_robin() -> Check {
+pub(crate) fn dns_round_robin() -> Check {
     swarm_check(
         "swarm/networks/dns-round-robin",
         "on an overlay network, tasks.<service> resolves to every task's address and connects; the service name resolves to its virtual IP",
@@ -139,7 +139,7 @@ async fn run_dns(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn vip_connect() -> Check {
+pub(crate) fn vip_connect() -> Check {
     swarm_check(
         "swarm/networks/vip-connect",
         "on an overlay network, a connection to the service name reaches a task through the virtual IP",
@@ -167,7 +167,7 @@ async fn run_vip(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn ingress() -> Check {
+pub(crate) fn ingress() -> Check {
     swarm_check(
         "swarm/networks/ingress",
         "a port published on the ingress network is reachable on every node's address, also where no task runs",

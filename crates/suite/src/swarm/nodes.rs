@@ -16,7 +16,7 @@ use super::swarm_check;
 /// The tags every check of the file has.
 const TAGS: &[&str] = &["swarm", "nodes"];
 
-pub fn list_inspect() -> Check {
+pub(crate) fn list_inspect() -> Check {
     swarm_check(
         "swarm/nodes/list-inspect",
         "list nodes (and filter by role), inspect one by ID and by name, 404 for an unknown node; a local cluster's nodes are all there",
@@ -194,7 +194,7 @@ async fn update_node(ctx: &Ctx, node: &str, spec: &Value, what: &str) -> Result<
     Ok(version)
 }
 
-pub fn update() -> Check {
+pub(crate) fn update() -> Check {
     swarm_check(
         "swarm/nodes/update",
         "update a node's labels and availability at its version; a stale version and an unknown node are refused",
@@ -288,7 +288,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn drain() -> Check {
+pub(crate) fn drain() -> Check {
     swarm_check(
         "swarm/nodes/drain",
         "draining a node reschedules its tasks on the other nodes",

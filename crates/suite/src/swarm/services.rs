@@ -27,7 +27,7 @@ fn env_of(template: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub fn lifecycle() -> Check {
+pub(crate) fn lifecycle() -> Check {
     swarm_check(
         "swarm/services/lifecycle",
         "create, inspect, list, update (env, replicas, image tag) and delete a service, with convergence",
@@ -255,7 +255,7 @@ async fn untag_probe_everywhere(ctx: &Ctx, new_ref: &str) {
     }
 }
 
-pub fn rollback() -> Check {
+pub(crate) fn rollback() -> Check {
     swarm_check(
         "swarm/services/rollback",
         "rolling back an update restores the previous spec, and the tasks follow",
@@ -327,7 +327,7 @@ async fn run_rollback(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn spread() -> Check {
+pub(crate) fn spread() -> Check {
     swarm_check(
         "swarm/services/spread",
         "replicas of a service spread over the nodes: as many replicas as nodes puts one on each",
@@ -368,7 +368,7 @@ async fn run_spread(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn global() -> Check {
+pub(crate) fn global() -> Check {
     swarm_check(
         "swarm/services/global",
         "a global service runs exactly one task on every schedulable node",
@@ -401,7 +401,7 @@ async fn run_global(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn scale() -> Check {
+pub(crate) fn scale() -> Check {
     swarm_check(
         "swarm/services/scale",
         "scaling a replicated service up (1 -> 4) and down (4 -> 2) converges to the new count",
@@ -426,7 +426,7 @@ async fn run_scale(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn rolling_update() -> Check {
+pub(crate) fn rolling_update() -> Check {
     swarm_check(
         "swarm/services/rolling-update",
         "a rolling update honours its order (stop-first, start-first) and parallelism",
@@ -596,7 +596,7 @@ fn timeline(all: &[Value]) -> String {
     v.into_iter().map(|(_, _, l)| l).collect::<Vec<_>>().join("; ")
 }
 
-pub fn logs() -> Check {
+pub(crate) fn logs() -> Check {
     swarm_check(
         "swarm/services/logs",
         "service and task logs carry the tasks' stdout and stderr lines on their own streams; tasks inspect by id",

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::support::{gate, get_json};
 use super::swarm_check;
 
-pub fn inspect_update() -> Check {
+pub(crate) fn inspect_update() -> Check {
     swarm_check(
         "swarm/swarm/inspect-update",
         "inspect the swarm; update its labels and rotate the worker token at the current version; a stale version is refused",

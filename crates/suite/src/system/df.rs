@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::support::{create_probe, probe_config, send, send_when_free};
 
-pub fn usage() -> Check {
+pub(crate) fn usage() -> Check {
     Check::new(
         "system/df/usage",
         "GET /system/df has LayersSize, the probe image, the check's container and its volume with UsageData, and BuildCache",

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::support::{case_filter, case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
 
-pub fn container_lifecycle() -> Check {
+pub(crate) fn container_lifecycle() -> Check {
     Check::new(
         "system/events/container-lifecycle",
         "a labelled container's life streams create, start, die, destroy in order, with the documented fields",
@@ -21,7 +21,7 @@ pub fn container_lifecycle() -> Check {
     .reference(&["SystemEvents", "ContainerCreate", "ContainerStart", "ContainerDelete"])
 }
 
-pub fn filters() -> Check {
+pub(crate) fn filters() -> Check {
     Check::new(
         "system/events/filters",
         "the type, event and label filters of GET /events let through exactly the matching events",
@@ -32,7 +32,7 @@ pub fn filters() -> Check {
     .reference(&["SystemEvents", "VolumeCreate", "VolumeDelete"])
 }
 
-pub fn since_until() -> Check {
+pub(crate) fn since_until() -> Check {
     Check::new(
         "system/events/since-until",
         "GET /events with since and a past until replays the events and ends; with a near future until it ends by itself then",
@@ -42,7 +42,7 @@ pub fn since_until() -> Check {
     .reference(&["SystemEvents"])
 }
 
-pub fn bad_params() -> Check {
+pub(crate) fn bad_params() -> Check {
     Check::new(
         "system/events/bad-params",
         "GET /events with since after until, a malformed since, or malformed filters gets 400 bad parameter",

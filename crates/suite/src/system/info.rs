@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::support::{case_filter, create_probe, non_empty_str, probe_config, send, start_container};
 
-pub fn fields() -> Check {
+pub(crate) fn fields() -> Check {
     Check::new(
         "system/info/fields",
         "GET /info has the documented fields, consistent with GET /version (ServerVersion, OSType, KernelVersion)",
@@ -21,7 +21,7 @@ pub fn fields() -> Check {
     .reference(&["SystemInfo", "SystemVersion"])
 }
 
-pub fn container_counts() -> Check {
+pub(crate) fn container_counts() -> Check {
     Check::new(
         "system/info/container-counts",
         "GET /info's Containers, ContainersRunning/Paused/Stopped agree with GET /containers/json, including two containers of the check's own",

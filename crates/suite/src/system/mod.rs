@@ -9,7 +9,7 @@ mod version;
 use dockhand_harness::Check;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         ping::get(),
         ping::head(),

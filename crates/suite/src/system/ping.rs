@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::send;
 
-pub fn get() -> Check {
+pub(crate) fn get() -> Check {
     Check::new(
         "system/ping/get",
         "GET /_ping answers 200 \"OK\" with API-Version, Docker-Experimental, OSType, Cache-Control and Pragma",
@@ -16,7 +16,7 @@ pub fn get() -> Check {
     .reference(&["SystemPing", "SystemVersion"])
 }
 
-pub fn head() -> Check {
+pub(crate) fn head() -> Check {
     Check::new(
         "system/ping/head",
         "HEAD /_ping answers 200 with an empty body and the same headers as GET",

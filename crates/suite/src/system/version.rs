@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::support::{non_empty_str, send};
 
-pub fn fields() -> Check {
+pub(crate) fn fields() -> Check {
     Check::new(
         "system/version/fields",
         "GET /version has the documented fields, ApiVersion >= MinAPIVersion, an Engine component, and equals the unversioned /version",
@@ -17,7 +17,7 @@ pub fn fields() -> Check {
     .reference(&["SystemVersion"])
 }
 
-pub fn unsupported() -> Check {
+pub(crate) fn unsupported() -> Check {
     Check::new(
         "system/version/unsupported",
         "a request under an API version above ApiVersion or below MinAPIVersion gets 400 naming the supported bound",

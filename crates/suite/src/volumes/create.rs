@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{create_volume, inspect_volume};
 use crate::support::{is_full_id, probe_config, run_probe, send};
 
-pub fn named() -> Check {
+pub(crate) fn named() -> Check {
     Check::new(
         "volumes/create/named",
         "a named local volume with labels: 201 and a Volume with Name, Driver, Mountpoint, Labels, Scope, Options, CreatedAt; inspect says the same",
@@ -20,7 +20,7 @@ pub fn named() -> Check {
     .reference(&["VolumeCreate", "VolumeInspect"])
 }
 
-pub fn anonymous() -> Check {
+pub(crate) fn anonymous() -> Check {
     Check::new(
         "volumes/create/anonymous",
         "a volume created without a Name gets a generated one (\"If not specified, Docker generates a name\")",
@@ -30,7 +30,7 @@ pub fn anonymous() -> Check {
     .reference(&["VolumeCreate", "VolumeInspect"])
 }
 
-pub fn driver_opts() -> Check {
+pub(crate) fn driver_opts() -> Check {
     Check::new(
         "volumes/create/driver-opts",
         "DriverOpts type=tmpfs,device=tmpfs,o=size=1m come back as Options and mount a 1 MiB tmpfs in a container",
@@ -40,7 +40,7 @@ pub fn driver_opts() -> Check {
     .reference(&["VolumeCreate", "VolumeInspect", "ContainerCreate"])
 }
 
-pub fn invalid_name() -> Check {
+pub(crate) fn invalid_name() -> Check {
     Check::new(
         "volumes/create/invalid-name",
         "a local volume name with a slash, or of one character, is refused with 400 and nothing is created",

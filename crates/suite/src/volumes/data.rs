@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::create_volume;
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe, send};
 
-pub fn persists() -> Check {
+pub(crate) fn persists() -> Check {
     Check::new(
         "volumes/data/persists",
         "a file one container writes into a named volume is read back by another container mounting it elsewhere",
@@ -20,7 +20,7 @@ pub fn persists() -> Check {
     .reference(&["VolumeCreate", "ContainerCreate", "ContainerStart", "ContainerDelete"])
 }
 
-pub fn prune() -> Check {
+pub(crate) fn prune() -> Check {
     Check::new(
         "volumes/data/prune",
         "POST /volumes/prune with the check's label removes its unused volumes, reports them in VolumesDeleted with SpaceReclaimed, and keeps the one in use",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::create_volume;
 use crate::support::{case_label_kv, create_probe, probe_config, send};
 
-pub fn filters() -> Check {
+pub(crate) fn filters() -> Check {
     Check::new(
         "volumes/list/filters",
         "GET /volumes with the label (key, key=value), name, dangling and driver filters returns exactly the matching volumes",
@@ -21,7 +21,7 @@ pub fn filters() -> Check {
     .reference(&["VolumeList", "VolumeCreate"])
 }
 
-pub fn schema() -> Check {
+pub(crate) fn schema() -> Check {
     Check::new(
         "volumes/list/schema",
         "GET /volumes answers the required Volumes and Warnings as arrays (both x-nullable: false), each volume with the required fields",

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::support::send;
 
 /// The checks of the area, registered in one place.
-pub fn checks() -> Vec<Check> {
+pub(crate) fn checks() -> Vec<Check> {
     vec![
         create::named(),
         create::anonymous(),

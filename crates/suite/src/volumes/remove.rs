@@ -8,7 +8,7 @@ use serde_json::json;
 use super::create_volume;
 use crate::support::{create_probe, probe_config, send};
 
-pub fn missing() -> Check {
+pub(crate) fn missing() -> Check {
     Check::new(
         "volumes/remove/missing",
         "inspect and delete of a volume that does not exist get 404 with a message",
@@ -19,7 +19,7 @@ pub fn missing() -> Check {
     .reference(&["VolumeInspect", "VolumeDelete"])
 }
 
-pub fn in_use() -> Check {
+pub(crate) fn in_use() -> Check {
     Check::new(
         "volumes/remove/in-use",
         "delete of a volume a container uses gets 409 (force too) and keeps it; once the container is gone, 204 and inspect gets 404",
