@@ -510,42 +510,49 @@ impl ProbeRun {
 
 /// Creates (with cleanup), starts and waits for a probe container, then reads
 /// its logs. `config` must not have a TTY, so the logs are multiplexed.
-pub(crate) async fn run_probe(ctx: &Ctx, suffix: &str, config: Value) -> Result<ProbeRun, CheckError> {
+pub(crate) async fn run_probe_to_exit(ctx: &Ctx, suffix: &str, config: Value) -> Result<ProbeRun, CheckError> {
     let id = create_probe(ctx, suffix, config).await?;
     start_container(ctx, &id).await?;
     let exit_code = wait_exit(ctx, &id, Duration::from_secs(30)).await?;
+    let lines = logs(ctx, &id).await?;
+    Ok(ProbeRun { id, exit_code, lines })
+}
+
+/// A (non-TTY) container's logs, both streams, read whole.
+pub(crate) async fn logs(ctx: &Ctx, id: &str) -> Result<StreamLines, CheckError> {
     let r = ctx
         .engine()
-        .container_logs(&id, &[("stdout", "1"), ("stderr", "1")])
+        .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
         .await?;
     ctx.expect_status_ref(
         &r,
         200,
-        "logs of the exited probe",
+        "logs of the container",
         "ContainerLogs: 200 logs returned as a stream",
     )?;
-    let lines = stream_lines(&r.frames()?);
-    Ok(ProbeRun { id, exit_code, lines })
+    Ok(stream_lines(&r.frames()?))
 }
 
-/// Polls a running container's stdout until a line starts with `prefix`, for
-/// at most `limit` (e.g. the probe's `probe: listening tcp` line).
-pub(crate) async fn wait_for_stdout(ctx: &Ctx, id: &str, prefix: &str, limit: Duration) -> Result<(), CheckError> {
+/// Polls a (non-TTY) container's logs every [`POLL_EVERY`], for at most
+/// `limit`, until `done` holds for them; returns them then. `what` (the
+/// wait, with its limit) and `expected` are the failure's words.
+pub(crate) async fn wait_for_logs(
+    ctx: &Ctx,
+    id: &str,
+    limit: Duration,
+    (what, expected): (&str, &str),
+    done: impl Fn(&StreamLines) -> bool,
+) -> Result<StreamLines, CheckError> {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let r = ctx
-            .engine()
-            .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
-            .await?
-            .ok()?;
-        let l = stream_lines(&r.frames()?);
-        if l.stdout.iter().any(|s| s.starts_with(prefix)) {
-            return Ok(());
+        let l = logs(ctx, id).await?;
+        if done(&l) {
+            return Ok(l);
         }
         if tokio::time::Instant::now() > deadline {
             return Err(CheckError::failed(
-                format!("a line starting {prefix:?} in the probe's logs within {limit:?}"),
-                "the line",
+                what,
+                expected,
                 format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
             ));
         }

@@ -5,7 +5,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{CheckError, Ctx};
 use serde_json::{json, Value};
 
-use crate::support::{create_probe, probe_config, stream_lines, StreamLines};
+use crate::support::{create_probe, probe_config, wait_for_logs, StreamLines};
 
 pub(crate) use crate::support::{POLL_DEADLINE, POLL_EVERY};
 
@@ -26,7 +26,7 @@ pub(crate) fn unknown_variant(ctx: &Ctx, v: &str) -> CheckError {
 }
 
 /// Creates (201) and starts (204) a probe container running `steps`.
-pub(crate) async fn run_probe(ctx: &Ctx, suffix: &str, steps: &[&str]) -> Result<String, CheckError> {
+pub(crate) async fn start_probe(ctx: &Ctx, suffix: &str, steps: &[&str]) -> Result<String, CheckError> {
     let image = ctx.probe().await?;
     let id = create_probe(ctx, suffix, probe_config(ctx, &image, steps)).await?;
     start(ctx, &id).await?;
@@ -100,38 +100,14 @@ pub(crate) fn status_code(v: &Value) -> Result<i64, CheckError> {
     })
 }
 
-/// The container's logs, both streams, read whole (not a TTY container).
-pub(crate) async fn logs(ctx: &Ctx, id: &str) -> Result<StreamLines, CheckError> {
-    let r = ctx
-        .engine()
-        .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
-        .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "logs of the container",
-        "ContainerLogs: 200 logs returned as a stream",
-    )?;
-    Ok(stream_lines(&r.frames()?))
-}
-
 /// Polls the logs until stdout holds `line` `n` times; returns the lines then.
-pub(crate) async fn wait_for_stdout(ctx: &Ctx, id: &str, line: &str, n: usize) -> Result<StreamLines, CheckError> {
-    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
-    loop {
-        let l = logs(ctx, id).await?;
-        if l.stdout.iter().filter(|s| *s == line).count() >= n {
-            return Ok(l);
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(CheckError::failed(
-                format!("the probe's stdout within {}s", POLL_DEADLINE.as_secs()),
-                format!("{n} line(s) {line:?}"),
-                format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
-            ));
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
+pub(crate) async fn wait_for_line(ctx: &Ctx, id: &str, line: &str, n: usize) -> Result<StreamLines, CheckError> {
+    let what = format!("the probe's stdout within {}s", POLL_DEADLINE.as_secs());
+    let expected = format!("{n} line(s) {line:?}");
+    wait_for_logs(ctx, id, POLL_DEADLINE, (&what, &expected), |l| {
+        l.stdout.iter().filter(|s| *s == line).count() >= n
+    })
+    .await
 }
 
 /// Polls inspect until `done` holds for the body; returns that body. `what`

@@ -5,7 +5,8 @@
 use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::common::{create_with, inspect, list_ids, logs, start, unknown_variant, variant, wait_exit};
+use super::common::{create_with, inspect, list_ids, start, unknown_variant, variant, wait_exit};
+use crate::support::logs;
 use crate::support::probe_config;
 
 pub(crate) fn config() -> Check {

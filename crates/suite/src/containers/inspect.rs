@@ -8,7 +8,7 @@ use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    case_filter, create_with, inspect, is_set_time, list_ids, run_probe, start, unknown_variant, variant, wait_exit,
+    case_filter, create_with, inspect, is_set_time, list_ids, start, start_probe, unknown_variant, variant, wait_exit,
 };
 use crate::support::is_full_id;
 
@@ -219,7 +219,7 @@ pub(crate) fn fields() -> Check {
 }
 
 async fn run_fields(ctx: Ctx) -> CheckResult {
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let name = ctx.name("c");
     let v = inspect(&ctx, &id).await?;
     ensure!(v["Id"] == id.as_str(), "Id", id.clone(), v["Id"].to_string());

@@ -9,7 +9,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
-use super::common::{inspect, run_probe, time_key, unknown_variant, variant, wait_exit, wait_for_stdout};
+use super::common::{inspect, start_probe, time_key, unknown_variant, variant, wait_exit, wait_for_line};
 
 pub(crate) fn top() -> Check {
     Check::new(
@@ -24,12 +24,12 @@ pub(crate) fn top() -> Check {
 
 async fn run_top(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let e = ctx.engine().clone();
     match v {
         "running" | "ps-args" => {
             // Once the probe has printed, it runs its steps: ps sees its command line.
-            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            wait_for_line(&ctx, &id, "ready", 1).await?;
             let mut req = Request::get(format!("/containers/{id}/top"));
             if v == "ps-args" {
                 req = req.query("ps_args", "-o pid,comm");
@@ -172,8 +172,8 @@ fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
 
 async fn run_stats(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let name = ctx.name("c");
     let e = ctx.engine().clone();
     let path = format!("/containers/{id}/stats");
@@ -246,7 +246,7 @@ pub(crate) fn changes() -> Check {
 
 async fn run_changes(ctx: Ctx) -> CheckResult {
     // /etc/group is in the image; /tmp/dh-added is not.
-    let id = run_probe(
+    let id = start_probe(
         &ctx,
         "c",
         &["write=/tmp/dh-added:added", "write=/etc/group:root:x:0:\n"],
@@ -313,7 +313,7 @@ pub(crate) fn export() -> Check {
 }
 
 async fn run_export(ctx: Ctx) -> CheckResult {
-    let id = run_probe(&ctx, "c", &["write=/tmp/dh-export:exported bytes"]).await?;
+    let id = start_probe(&ctx, "c", &["write=/tmp/dh-export:exported bytes"]).await?;
     let code = wait_exit(&ctx, &id).await?;
     ensure!(code == 0, "exit code of the writing probe", "0", code.to_string());
     let r = ctx

@@ -6,7 +6,7 @@ use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    case_filter, create_with, inspect, list_ids, run_probe, start, status_code, unknown_variant, variant, wait_exit,
+    case_filter, create_with, inspect, list_ids, start, start_probe, status_code, unknown_variant, variant, wait_exit,
     POLL_DEADLINE,
 };
 use crate::support::prune_when_free;
@@ -41,7 +41,7 @@ async fn run_delete(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match v {
         "running-conflict" | "force-running" => {
-            let id = run_probe(&ctx, "c", &["idle"]).await?;
+            let id = start_probe(&ctx, "c", &["idle"]).await?;
             if v == "running-conflict" {
                 let r = e.container_remove(&id, false, false).await?;
                 ctx.expect_status_ref(
@@ -207,8 +207,8 @@ pub(crate) fn prune() -> Check {
 async fn run_prune(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let keep = json!({ "Labels": ctx.labels_with(&[("dh.keep", "yes")]) });
-    let running = run_probe(&ctx, "running", &["idle"]).await?;
-    let exited = run_probe(&ctx, "exited", &["exit=2"]).await?;
+    let running = start_probe(&ctx, "running", &["idle"]).await?;
+    let exited = start_probe(&ctx, "exited", &["exit=2"]).await?;
     wait_exit(&ctx, &exited).await?;
     let kept = create_with(&ctx, "kept", &["exit=0"], keep).await?;
     start(&ctx, &kept).await?;

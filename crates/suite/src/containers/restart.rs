@@ -8,9 +8,10 @@ use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    create_with, inspect, list_ids, logs, poll_inspect, run_probe, start, time_key, unknown_variant, variant,
-    wait_exit, wait_for_stdout,
+    create_with, inspect, list_ids, poll_inspect, start, start_probe, time_key, unknown_variant, variant, wait_exit,
+    wait_for_line,
 };
+use crate::support::logs;
 
 pub(crate) fn manual() -> Check {
     Check::new(
@@ -26,8 +27,8 @@ pub(crate) fn manual() -> Check {
 async fn run_manual(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let before = inspect(&ctx, &id).await?;
     // Both ways the first run ends on SIGTERM (the stop's or the restart's).
     let want_out = ["ready", "probe: received SIGTERM", "ready"];
@@ -85,7 +86,7 @@ async fn run_manual(ctx: Ctx) -> CheckResult {
         format!("a pid other than {}", s0["Pid"]),
         s1["Pid"].to_string()
     );
-    let l = wait_for_stdout(&ctx, &id, "ready", 2).await?;
+    let l = wait_for_line(&ctx, &id, "ready", 2).await?;
     ensure!(
         l.stdout == want_out,
         "stdout over both runs (the restart stops with SIGTERM, then starts)",
@@ -116,7 +117,7 @@ async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     };
     let id = create_with(&ctx, "c", &["stdout=ready", "idle"], extra).await?;
     start(&ctx, &id).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let t = if v == "query-t" { Some(1) } else { None };
     let r = ctx.engine().container_stop(&id, t).await?;
     ctx.expect_status_ref(
@@ -269,7 +270,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
         "cpu-shares" => json!({ "CpuShares": 512 }),
         other => return Err(unknown_variant(&ctx, other)),
     };
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let r = ctx
         .engine()
         .send(Request::post(format!("/containers/{id}/update")).json(&body))
@@ -351,7 +352,7 @@ pub(crate) fn rename() -> Check {
 async fn run_rename(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
-    let a = run_probe(&ctx, "a", &["idle"]).await?;
+    let a = start_probe(&ctx, "a", &["idle"]).await?;
     let rename = |to: String| {
         let e = e.clone();
         let a = a.clone();

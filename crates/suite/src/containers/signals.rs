@@ -8,9 +8,10 @@ use dockhand_harness::{ensure, Check, CheckResult, Ctx};
 use serde_json::json;
 
 use super::common::{
-    create_with, inspect, list_ids, logs, poll_inspect, run_probe, start, unknown_variant, variant, wait_exit,
-    wait_for_stdout, POLL_DEADLINE, POLL_EVERY,
+    create_with, inspect, list_ids, poll_inspect, start, start_probe, unknown_variant, variant, wait_exit,
+    wait_for_line, POLL_DEADLINE, POLL_EVERY,
 };
+use crate::support::logs;
 
 pub(crate) fn kill_signal() -> Check {
     Check::new(
@@ -47,8 +48,8 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
         "sigint" => ("SIGINT", "SIGINT", true),
         other => return Err(unknown_variant(&ctx, other)),
     };
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let r = ctx.engine().container_kill(&id, Some(param)).await?;
     ctx.expect_status_ref(
         &r,
@@ -57,7 +58,7 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
         "ContainerKill: 204 no error",
     )?;
     let line = format!("probe: received {name}");
-    wait_for_stdout(&ctx, &id, &line, 1).await?;
+    wait_for_line(&ctx, &id, &line, 1).await?;
     if exits {
         let code = wait_exit(&ctx, &id).await?;
         ensure!(
@@ -108,8 +109,8 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match v {
         "default-sigkill" => {
-            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            wait_for_line(&ctx, &id, "ready", 1).await?;
             let r = e.container_kill(&id, None).await?;
             ctx.expect_status_ref(&r, 204, "kill without a signal", "ContainerKill: 204 no error")?;
             let code = wait_exit(&ctx, &id).await?;
@@ -135,7 +136,7 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
             );
         }
         "stopped" => {
-            let id = run_probe(&ctx, "c", &["exit=0"]).await?;
+            let id = start_probe(&ctx, "c", &["exit=0"]).await?;
             wait_exit(&ctx, &id).await?;
             let r = e.container_kill(&id, None).await?;
             ctx.expect_status_ref(
@@ -146,7 +147,7 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
             )?;
         }
         "invalid-signal" => {
-            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
             let r = e.container_kill(&id, Some("SIGNOPE")).await?;
             // v1.41 lists no 400 for ContainerKill; an unknown signal is a bad
             // parameter like everywhere else in the reference.
@@ -220,8 +221,8 @@ async fn unpause_ok(ctx: &Ctx, id: &str) -> CheckResult {
 async fn run_pause(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     match v {
         "pause-unpause" => {
             pause_ok(&ctx, &id).await?;
@@ -262,7 +263,7 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
                 "kill with SIGUSR2 after unpause",
                 "ContainerKill: 204 no error",
             )?;
-            wait_for_stdout(&ctx, &id, "probe: received SIGUSR2", 1).await?;
+            wait_for_line(&ctx, &id, "probe: received SIGUSR2", 1).await?;
         }
         "signal-while-paused" => {
             pause_ok(&ctx, &id).await?;
@@ -283,7 +284,7 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
                 format!("{:?}", l.stdout)
             );
             unpause_ok(&ctx, &id).await?;
-            wait_for_stdout(&ctx, &id, "probe: received SIGUSR1", 1).await?;
+            wait_for_line(&ctx, &id, "probe: received SIGUSR1", 1).await?;
         }
         "kill-while-paused" => {
             pause_ok(&ctx, &id).await?;

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use crate::support::kill;
 
 use super::common::{
-    create_with, inspect, list_ids, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
-    wait_for_stdout, POLL_DEADLINE,
+    create_with, inspect, list_ids, start, start_probe, status_code, time_key, unknown_variant, variant, wait_exit,
+    wait_for_line, POLL_DEADLINE,
 };
 
 /// Wait conditions arrived in API 1.30.
@@ -82,7 +82,7 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match variant(&ctx)? {
         "not-running" => {
-            let id = run_probe(&ctx, "c", &["sleep=300", "exit=5"]).await?;
+            let id = start_probe(&ctx, "c", &["sleep=300", "exit=5"]).await?;
             let r = e.container_wait(&id, Some("not-running"), POLL_DEADLINE).await?;
             ctx.expect_status_ref(
                 &r,
@@ -111,8 +111,8 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
             // (the probe exits 0), then SIGKILL (137). An engine that
             // answered next-exit at once, with the previous run's code,
             // is told apart both by the time and by the code.
-            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            wait_for_line(&ctx, &id, "ready", 1).await?;
             kill(&ctx, &id, "SIGTERM").await?;
             let code = wait_exit(&ctx, &id).await?;
             ensure!(
@@ -127,7 +127,7 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
             let mut reply = Box::pin(wait_body(&ctx, pending));
             no_reply_yet(&mut reply, "before the container was started again").await?;
             start(&ctx, &id).await?;
-            wait_for_stdout(&ctx, &id, "ready", 2).await?;
+            wait_for_line(&ctx, &id, "ready", 2).await?;
             no_reply_yet(&mut reply, "while the second run was still running").await?;
             kill(&ctx, &id, "SIGKILL").await?;
             let body = tokio::time::timeout(POLL_DEADLINE, reply).await.map_err(|_| {
@@ -204,7 +204,7 @@ async fn run_exit_code(ctx: Ctx) -> CheckResult {
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| unknown_variant(&ctx, v))?;
     let step = format!("exit={want}");
-    let id = run_probe(&ctx, "c", &[&step]).await?;
+    let id = start_probe(&ctx, "c", &[&step]).await?;
     let code = wait_exit(&ctx, &id).await?;
     ensure!(
         code == want,
@@ -258,7 +258,7 @@ pub(crate) fn invalid_condition() -> Check {
 async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
     // An exited container, so that an engine that ignores the condition
     // answers at once instead of blocking.
-    let id = run_probe(&ctx, "c", &["exit=0"]).await?;
+    let id = start_probe(&ctx, "c", &["exit=0"]).await?;
     wait_exit(&ctx, &id).await?;
     let r = ctx
         .engine()

@@ -106,7 +106,7 @@ async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
     let image = fe.probe().await?;
     // The probe only reports SIGUSR1, so a stop that sends it waits out its t.
     let id = fe
-        .run_probe(
+        .start_probe(
             &ctx,
             &image,
             &["stdout=ready", "idle"],
@@ -208,7 +208,7 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "flogs", &[]).await?;
     let image = fe.probe().await?;
     let id = fe
-        .run_probe(&ctx, &image, &["stdout=line 1", "idle"], json!({}), json!({}))
+        .start_probe(&ctx, &image, &["stdout=line 1", "idle"], json!({}), json!({}))
         .await?;
     let req = Request::get(format!("/containers/{id}/logs"))
         .query("follow", 1)
@@ -325,7 +325,7 @@ async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "rrun", &["--live-restore"]).await?;
     let image = fe.probe().await?;
     let id = fe
-        .run_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), json!({}))
+        .start_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), json!({}))
         .await?;
     let before = fe.inspect(&id).await?;
     let req = Request::get(format!("/containers/{id}/logs"))

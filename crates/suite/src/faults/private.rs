@@ -60,7 +60,7 @@ impl FaultEngine {
 
     /// Creates and starts a probe container running `steps`, with extra
     /// `Config` fields and `HostConfig`; returns its id.
-    pub(crate) async fn run_probe(
+    pub(crate) async fn start_probe(
         &self,
         ctx: &Ctx,
         image: &str,

@@ -254,7 +254,7 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
     for p in POLICIES {
         let host = json!({ "RestartPolicy": { "Name": p } });
         let id = fe
-            .run_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), host)
+            .start_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), host)
             .await?;
         ids.push((p, id));
     }
@@ -319,7 +319,7 @@ async fn run_logs_survive(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, if killed { "logk" } else { "logs" }, &[]).await?;
     let image = fe.probe().await?;
     let id = fe
-        .run_probe(
+        .start_probe(
             &ctx,
             &image,
             &["stdout=before 1", "stderr=before 2", "stdout=before 3", "idle"],

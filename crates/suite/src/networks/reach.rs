@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 
 use super::{create_network, endpoint, Ipam};
-use crate::support::{create_probe, probe_config, run_probe, send, start_container, wait_for_stdout};
+use crate::support::{create_probe, probe_config, run_probe_to_exit, send, start_container, wait_for_logs};
 
 pub(crate) fn dns() -> Check {
     Check::new(
@@ -52,7 +52,14 @@ const PORT: u16 = 8080;
 async fn server(ctx: &Ctx, config: Value) -> Result<String, CheckError> {
     let id = create_probe(ctx, "server", config).await?;
     start_container(ctx, &id).await?;
-    wait_for_stdout(ctx, &id, "probe: listening tcp", Duration::from_secs(10)).await?;
+    let what = (
+        "a line starting \"probe: listening tcp\" in the probe's logs within 10s",
+        "the line",
+    );
+    wait_for_logs(ctx, &id, Duration::from_secs(10), what, |l| {
+        l.stdout.iter().any(|s| s.starts_with("probe: listening tcp"))
+    })
+    .await?;
     Ok(id)
 }
 
@@ -104,7 +111,7 @@ async fn run_dns(ctx: Ctx) -> CheckResult {
         &[&format!("resolve={target}"), &format!("connect={target}:{PORT}")],
     );
     config["HostConfig"]["NetworkMode"] = json!(client_net.name);
-    let run = run_probe(&ctx, "client", config).await?;
+    let run = run_probe_to_exit(&ctx, "client", config).await?;
     let resolved = run
         .lines
         .stdout
@@ -168,7 +175,7 @@ async fn run_internal(ctx: Ctx) -> CheckResult {
     let target = format!("{gateway}:{port}");
     let mut config = probe_config(&ctx, &image, &[&format!("connect={target}")]);
     config["HostConfig"]["NetworkMode"] = json!(client_net.name);
-    let run = run_probe(&ctx, "client", config).await?;
+    let run = run_probe_to_exit(&ctx, "client", config).await?;
     if internal {
         let refused = run.exit_code == 3
             && run

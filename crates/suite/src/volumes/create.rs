@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{create_volume, inspect_volume};
-use crate::support::{is_full_id, probe_config, run_probe, send};
+use crate::support::{is_full_id, probe_config, run_probe_to_exit, send};
 
 pub(crate) fn named() -> Check {
     Check::new(
@@ -143,7 +143,7 @@ async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     // The options are the mount's: a container sees a 1 MiB tmpfs at /data.
     let mut config = probe_config(&ctx, &image, &["cat=/proc/mounts"]);
     config["HostConfig"]["Binds"] = json!([format!("{name}:/data")]);
-    let run = run_probe(&ctx, "c", config).await?;
+    let run = run_probe_to_exit(&ctx, "c", config).await?;
     let mount = run
         .lines
         .stdout

@@ -8,7 +8,7 @@ use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::create_volume;
-use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe, send};
+use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe_to_exit, send};
 
 pub(crate) fn persists() -> Check {
     Check::new(
@@ -41,7 +41,7 @@ async fn with_volume(
 ) -> Result<Vec<String>, CheckError> {
     let mut config = probe_config(ctx, image, steps);
     config["HostConfig"]["Binds"] = json!([format!("{volume}:{target}")]);
-    let run = run_probe(ctx, suffix, config).await?;
+    let run = run_probe_to_exit(ctx, suffix, config).await?;
     ensure!(
         run.exit_code == 0,
         format!("the probe {steps:?} with the volume at {target}"),
