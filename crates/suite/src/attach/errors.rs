@@ -1,21 +1,11 @@
 //! `attach/errors/*`: attaching to a container that does not exist.
 
 use dockhand_engine::{Request, Upgrade};
-use dockhand_harness::{Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{CheckError, CheckResult, Ctx};
 
 use crate::support::MISSING_ID;
 
-pub(crate) fn missing() -> Check {
-    Check::new(
-        "attach/errors/missing-container",
-        "attach to a container that does not exist is 404, with the upgrade headers or without",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["attach", "errors"])
-    .reference(&["ContainerAttach"])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let req = || {
         Request::post(format!("/containers/{MISSING_ID}/attach"))
             .query("stream", "1")

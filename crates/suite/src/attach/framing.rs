@@ -3,7 +3,7 @@
 //! that sends no upgrade headers.
 
 use dockhand_engine::{Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::json;
 
 use super::attach;
@@ -12,18 +12,7 @@ use crate::support::{create_probe, frames_preview, preview_bytes, start, stream_
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(crate) fn streams() -> Check {
-    Check::new(
-        "attach/framing/streams",
-        "attach streams frames of type 1 and 2 for the streams asked for, raw bytes with a TTY, and 200 with the same stream without the upgrade headers",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["attach", "framing"])
-    .variants(&["both", "stdout-only", "stderr-only", "tty", "no-upgrade"])
-    .reference(&["ContainerAttach", "ContainerStart"])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let variant = ctx.variant().unwrap_or("both");
     let tty = variant == "tty";
     let image = ctx.probe().await?;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::attach;
@@ -11,18 +11,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines, wait_for
 
 const WITHIN: Duration = Duration::from_secs(10);
 
-pub(crate) fn logs() -> Check {
-    Check::new(
-        "attach/replay/logs",
-        "attach with logs=1 replays earlier output; with stream=0 the stream then ends, with stream=1 live output follows",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["attach", "logs"])
-    .variants(&["logs-only", "logs-then-stream"])
-    .reference(&["ContainerAttach", "ContainerLogs", "ContainerKill"])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let config = json!({
         "Image": image,

@@ -1,7 +1,7 @@
 //! `attach/stdin/*`: what is written to an attached stdin reaches the probe,
 //! and closing it ends a `StdinOnce` container's input.
 
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::json;
 
 use super::attach;
@@ -9,17 +9,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines, wait_exi
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(crate) fn echo() -> Check {
-    Check::new(
-        "attach/stdin/echo",
-        "stdin written to an upgraded attach comes back on stdout through the probe; the half-close ends a StdinOnce container's input",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["attach", "stdin", "smoke"])
-    .reference(&["ContainerCreate", "ContainerAttach", "ContainerStart", "ContainerWait"])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let config = json!({
         "Image": image,

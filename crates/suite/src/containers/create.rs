@@ -2,30 +2,12 @@
 //! and what inspect reports; bad names, taken names and missing images are
 //! refused with the documented statuses.
 
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{create_with, inspect, list_ids, start, unknown_variant, variant, wait_exit};
 use crate::support::logs;
 use crate::support::probe_config;
-
-pub(crate) fn config() -> Check {
-    Check::new(
-        "containers/create/config",
-        "each create setting (env, cmd, entrypoint, workdir, user, labels, hostname) reaches the process and inspect",
-        |ctx| Box::pin(run_config(ctx)),
-    )
-    .tags(&["create"])
-    .variants(&["env", "cmd", "entrypoint", "workdir", "user", "labels", "hostname"])
-    .reference(&[
-        "ContainerCreate",
-        "ContainerStart",
-        "ContainerWait",
-        "ContainerLogs",
-        "ContainerInspect",
-        "ContainerList",
-    ])
-}
 
 /// Creates and runs the probe with `steps` and `extra` settings, expects the
 /// exit code, and returns (stdout lines, inspect body).
@@ -53,7 +35,7 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn run_config(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_config(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     match v {
         "env" => {
@@ -214,18 +196,7 @@ async fn run_config(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn errors() -> Check {
-    Check::new(
-        "containers/create/errors",
-        "create refuses an invalid name (400), a taken name (409) and a missing image (404), and creates nothing",
-        |ctx| Box::pin(run_errors(ctx)),
-    )
-    .tags(&["create", "errors"])
-    .variants(&["invalid-name", "duplicate-name", "missing-image"])
-    .reference(&["ContainerCreate", "ContainerList"])
-}
-
-async fn run_errors(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let body = probe_config(&ctx, &image, &["exit=0"]);

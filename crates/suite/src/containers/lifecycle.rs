@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use crate::support::{create_probe, is_full_id, probe_config, stream_lines, wait_for_logs};
@@ -11,23 +11,7 @@ use crate::support::{create_probe, is_full_id, probe_config, stream_lines, wait_
 /// the stop must return long before it.
 const STOP_T: u64 = 10;
 
-pub(crate) fn start_stop_logs() -> Check {
-    Check::new(
-        "containers/lifecycle/start-stop-logs",
-        "create, start, stop, logs and remove a probe container, with the documented statuses and framing",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["lifecycle", "logs", "smoke"])
-    .reference(&[
-        "ContainerCreate",
-        "ContainerStart",
-        "ContainerStop",
-        "ContainerLogs",
-        "ContainerDelete",
-    ])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let steps = ["stdout=out 1", "stderr=err 1", "stdout=out 2", "stderr=err 2", "idle"];

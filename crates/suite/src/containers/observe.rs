@@ -4,25 +4,13 @@
 use std::io::Read;
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::common::{inspect, start_probe, time_key, unknown_variant, variant, wait_exit, wait_for_line};
 
-pub(crate) fn top() -> Check {
-    Check::new(
-        "containers/top/processes",
-        "top lists the probe's process under Titles, honours ps_args, and refuses a stopped container",
-        |ctx| Box::pin(run_top(ctx)),
-    )
-    .tags(&["top"])
-    .variants(&["running", "ps-args", "stopped"])
-    .reference(&["ContainerTop", "ContainerInspect"])
-}
-
-async fn run_top(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_top(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let e = ctx.engine().clone();
@@ -110,18 +98,6 @@ async fn run_top(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn stats() -> Check {
-    Check::new(
-        "containers/stats/read",
-        "stats once (stream=false, one-shot) and as a stream whose precpu_stats is the previous read's cpu_stats",
-        |ctx| Box::pin(run_stats(ctx)),
-    )
-    .tags(&["stats"])
-    .min_api(ApiVersion::new(1, 41))
-    .variants(&["one-shot", "stream"])
-    .reference(&["ContainerStats"])
-}
-
 fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
     ensure!(
         s["read"].as_str().is_some_and(|t| !t.starts_with("0001-01-01")),
@@ -170,7 +146,7 @@ fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
     Ok(())
 }
 
-async fn run_stats(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_stats(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     wait_for_line(&ctx, &id, "ready", 1).await?;
@@ -234,17 +210,7 @@ async fn run_stats(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn changes() -> Check {
-    Check::new(
-        "containers/changes/kinds",
-        "changes reports a file the probe added (Kind 1) and one it modified (Kind 0)",
-        |ctx| Box::pin(run_changes(ctx)),
-    )
-    .tags(&["changes"])
-    .reference(&["ContainerChanges"])
-}
-
-async fn run_changes(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
     // /etc/group is in the image; /tmp/dh-added is not.
     let id = start_probe(
         &ctx,
@@ -302,17 +268,7 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn export() -> Check {
-    Check::new(
-        "containers/export/tar",
-        "export is a tar of the container's filesystem: the probe binary byte for byte, and a file the probe wrote",
-        |ctx| Box::pin(run_export(ctx)),
-    )
-    .tags(&["export"])
-    .reference(&["ContainerExport"])
-}
-
-async fn run_export(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_export(ctx: Ctx) -> CheckResult {
     let id = start_probe(&ctx, "c", &["write=/tmp/dh-export:exported bytes"]).await?;
     let code = wait_exit(&ctx, &id).await?;
     ensure!(code == 0, "exit code of the writing probe", "0", code.to_string());

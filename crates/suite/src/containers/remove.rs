@@ -2,7 +2,7 @@
 //! their anonymous volumes), auto-remove, and pruning by label.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -10,22 +10,6 @@ use super::common::{
     POLL_DEADLINE,
 };
 use crate::support::prune_when_free;
-
-pub(crate) fn delete() -> Check {
-    Check::new(
-        "containers/remove/delete",
-        "remove refuses a running container (409), force removes it, v=1 removes its anonymous volume and v=0 keeps it",
-        |ctx| Box::pin(run_delete(ctx)),
-    )
-    .tags(&["remove"])
-    .variants(&["running-conflict", "force-running", "anonymous-volume", "keep-volume"])
-    .reference(&[
-        "ContainerDelete",
-        "ContainerInspect",
-        "ContainerCreate",
-        "VolumeInspect",
-    ])
-}
 
 async fn volume_status(ctx: &Ctx, name: &str) -> Result<u16, CheckError> {
     Ok(ctx
@@ -36,7 +20,7 @@ async fn volume_status(ctx: &Ctx, name: &str) -> Result<u16, CheckError> {
         .as_u16())
 }
 
-async fn run_delete(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_delete(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     match v {
@@ -139,17 +123,7 @@ async fn run_delete(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn auto_remove() -> Check {
-    Check::new(
-        "containers/remove/auto-remove",
-        "a container with HostConfig.AutoRemove is gone after it exits; wait condition=removed reports its exit code",
-        |ctx| Box::pin(run_auto_remove(ctx)),
-    )
-    .tags(&["remove", "wait"])
-    .reference(&["ContainerCreate", "ContainerStart", "ContainerWait", "ContainerInspect"])
-}
-
-async fn run_auto_remove(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     let id = create_with(
         &ctx,
         "c",
@@ -193,18 +167,7 @@ async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     )
 }
 
-pub(crate) fn prune() -> Check {
-    Check::new(
-        "containers/prune/label",
-        "prune with the case's label filter deletes its stopped containers (not the running one, nor one excluded by label!=)",
-        |ctx| Box::pin(run_prune(ctx)),
-    )
-    .tags(&["prune"])
-    .variants(&["label", "label-not"])
-    .reference(&["ContainerPrune", "ContainerInspect", "ContainerList"])
-}
-
-async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let keep = json!({ "Labels": ctx.labels_with(&[("dh.keep", "yes")]) });
     let running = start_probe(&ctx, "running", &["idle"]).await?;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -13,18 +13,7 @@ use super::common::{
 };
 use crate::support::logs;
 
-pub(crate) fn manual() -> Check {
-    Check::new(
-        "containers/restart/manual",
-        "restart of a running or stopped container runs the probe anew: state, StartedAt and Pid change",
-        |ctx| Box::pin(run_manual(ctx)),
-    )
-    .tags(&["restart", "lifecycle"])
-    .variants(&["running", "stopped"])
-    .reference(&["ContainerRestart", "ContainerStop", "ContainerInspect", "ContainerLogs"])
-}
-
-async fn run_manual(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_manual(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
@@ -96,18 +85,7 @@ async fn run_manual(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn stop_signal() -> Check {
-    Check::new(
-        "containers/stop/signal-timeout",
-        "stop sends Config.StopSignal, then SIGKILL when the grace period (t or StopTimeout) ends: exit code 137",
-        |ctx| Box::pin(run_stop_signal(ctx)),
-    )
-    .tags(&["stop", "signals"])
-    .variants(&["query-t", "stop-timeout"])
-    .reference(&["ContainerStop", "ContainerCreate", "ContainerInspect", "ContainerLogs"])
-}
-
-async fn run_stop_signal(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // The probe only reports SIGUSR1, so the stop has to end in SIGKILL.
     let extra = match v {
@@ -155,18 +133,7 @@ async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn policy() -> Check {
-    Check::new(
-        "containers/restart/policy",
-        "restart policies: on-failure:2 restarts a failing probe twice (RestartCount 2), not a succeeding one; always restarts until stopped",
-        |ctx| Box::pin(run_policy(ctx)),
-    )
-    .tags(&["restart"])
-    .variants(&["on-failure", "on-failure-success", "always-then-stop"])
-    .reference(&["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerStop", "ContainerLogs"])
-}
-
-async fn run_policy(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_policy(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let (policy, code) = match v {
         "on-failure" => (json!({ "Name": "on-failure", "MaximumRetryCount": 2 }), 1),
@@ -251,18 +218,7 @@ async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn update() -> Check {
-    Check::new(
-        "containers/update/settings",
-        "update of a running container changes its restart policy, memory limit and CPU shares, as inspect (and stats) then show",
-        |ctx| Box::pin(run_update(ctx)),
-    )
-    .tags(&["update"])
-    .variants(&["restart-policy", "memory", "cpu-shares"])
-    .reference(&["ContainerUpdate", "ContainerInspect", "ContainerStats"])
-}
-
-async fn run_update(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let body = match v {
         "restart-policy" => json!({ "RestartPolicy": { "Name": "on-failure", "MaximumRetryCount": 4 } }),
@@ -338,18 +294,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn rename() -> Check {
-    Check::new(
-        "containers/rename/name",
-        "rename gives the container a new name (the old one is gone) and refuses a name in use with 409",
-        |ctx| Box::pin(run_rename(ctx)),
-    )
-    .tags(&["rename"])
-    .variants(&["new-name", "name-taken"])
-    .reference(&["ContainerRename", "ContainerInspect", "ContainerList"])
-}
-
-async fn run_rename(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_rename(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     let a = start_probe(&ctx, "a", &["idle"]).await?;

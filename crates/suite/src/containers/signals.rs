@@ -4,7 +4,7 @@
 //! reaches the process as SIGWINCH.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::json;
 
 use super::common::{
@@ -13,27 +13,7 @@ use super::common::{
 };
 use crate::support::logs;
 
-pub(crate) fn kill_signal() -> Check {
-    Check::new(
-        "containers/kill/signal",
-        "kill with a signal (by name or number) delivers it to the probe, which reports it; TERM and INT end it with 0",
-        |ctx| Box::pin(run_kill_signal(ctx)),
-    )
-    .tags(&["kill", "signals"])
-    .variants(&[
-        "sigusr1",
-        "sighup",
-        "sigwinch",
-        "sigurg",
-        "sigquit",
-        "number-10",
-        "sigterm",
-        "sigint",
-    ])
-    .reference(&["ContainerKill", "ContainerLogs", "ContainerInspect", "ContainerWait"])
-}
-
-async fn run_kill_signal(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // (the `signal` parameter, the name the probe reports, whether the probe exits on it)
     let (param, name, exits) = match v {
@@ -93,18 +73,7 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn kill_errors() -> Check {
-    Check::new(
-        "containers/kill/default-and-errors",
-        "kill defaults to SIGKILL (exit code 137), refuses a stopped container (409) and an unknown signal (400)",
-        |ctx| Box::pin(run_kill_errors(ctx)),
-    )
-    .tags(&["kill", "errors"])
-    .variants(&["default-sigkill", "stopped", "invalid-signal"])
-    .reference(&["ContainerKill", "ContainerWait", "ContainerInspect"])
-}
-
-async fn run_kill_errors(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_kill_errors(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     match v {
@@ -170,17 +139,6 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn pause() -> Check {
-    Check::new(
-        "containers/pause/freeze",
-        "pause freezes (State.Paused, status paused), unpause thaws; a signal sent while paused arrives after; kill works while paused",
-        |ctx| Box::pin(run_pause(ctx)),
-    )
-    .tags(&["pause"])
-    .variants(&["pause-unpause", "signal-while-paused", "kill-while-paused"])
-    .reference(&["ContainerPause", "ContainerUnpause", "ContainerKill", "ContainerInspect", "ContainerList", "ContainerWait"])
-}
-
 async fn pause_ok(ctx: &Ctx, id: &str) -> CheckResult {
     let r = ctx
         .engine()
@@ -218,7 +176,7 @@ async fn unpause_ok(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-async fn run_pause(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_pause(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
@@ -315,16 +273,6 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn resize() -> Check {
-    Check::new(
-        "containers/resize/tty",
-        "resize of a TTY container answers 200 and reaches the process as SIGWINCH",
-        |ctx| Box::pin(run_resize(ctx)),
-    )
-    .tags(&["resize", "tty"])
-    .reference(&["ContainerResize", "ContainerLogs"])
-}
-
 /// The raw log text of a TTY container (not multiplexed).
 async fn tty_log(ctx: &Ctx, id: &str) -> Result<String, dockhand_harness::CheckError> {
     let r = ctx.engine().container_logs(id, &[("stdout", "1")]).await?;
@@ -356,7 +304,7 @@ async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> Result<String, dockha
     }
 }
 
-async fn run_resize(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_resize(ctx: Ctx) -> CheckResult {
     let id = create_with(&ctx, "c", &["stdout=ready", "idle"], json!({ "Tty": true })).await?;
     start(&ctx, &id).await?;
     wait_tty_text(&ctx, &id, "ready").await?;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::kill;
@@ -15,19 +15,7 @@ use super::common::{
 };
 
 /// Wait conditions arrived in API 1.30.
-const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
-
-pub(crate) fn condition() -> Check {
-    Check::new(
-        "containers/wait/condition",
-        "wait returns when its condition is met: not-running, next-exit (after the next start), removed",
-        |ctx| Box::pin(run_condition(ctx)),
-    )
-    .tags(&["wait"])
-    .min_api(WAIT_CONDITIONS)
-    .variants(&["not-running", "next-exit", "removed"])
-    .reference(&["ContainerWait", "ContainerStart", "ContainerDelete", "ContainerInspect"])
-}
+pub(super) const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
 
 /// Sends a wait with `condition` and returns once the engine has answered
 /// with its headers (since API 1.30 the engine sends them as soon as the wait
@@ -78,7 +66,7 @@ where
     }
 }
 
-async fn run_condition(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_condition(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match variant(&ctx)? {
         "not-running" => {
@@ -185,19 +173,7 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn exit_code() -> Check {
-    Check::new(
-        "containers/wait/exit-code",
-        "wait, inspect and the exited filter report the probe's exit code",
-        |ctx| Box::pin(run_exit_code(ctx)),
-    )
-    .tags(&["wait"])
-    .min_api(WAIT_CONDITIONS)
-    .variants(&["code-0", "code-1", "code-42", "code-255"])
-    .reference(&["ContainerWait", "ContainerInspect", "ContainerList"])
-}
-
-async fn run_exit_code(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_exit_code(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let want: i64 = v
         .strip_prefix("code-")
@@ -244,18 +220,7 @@ async fn run_exit_code(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn invalid_condition() -> Check {
-    Check::new(
-        "containers/wait/invalid-condition",
-        "wait refuses a condition outside not-running, next-exit, removed with 400",
-        |ctx| Box::pin(run_invalid_condition(ctx)),
-    )
-    .tags(&["wait"])
-    .min_api(WAIT_CONDITIONS)
-    .reference(&["ContainerWait"])
-}
-
-async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
     // An exited container, so that an engine that ignores the condition
     // answers at once instead of blocking.
     let id = start_probe(&ctx, "c", &["exit=0"]).await?;

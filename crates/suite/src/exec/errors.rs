@@ -5,24 +5,13 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{Check, CheckResult, Ctx};
+use dockhand_harness::{CheckResult, Ctx};
 use serde_json::json;
 
 use super::{exec_create, exec_create_ok, idle_container, probe_cmd};
 use crate::support::{create_probe, probe_config, start, wait_exit, MISSING_ID};
 
-pub(crate) fn status() -> Check {
-    Check::new(
-        "exec/errors/status",
-        "ContainerExec answers 409 on a stopped or paused container and 404 on a missing one; a missing exec id is 404 to start, inspect and resize; ExecStart in a container paused since the create is 409",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["exec", "errors"])
-    .variants(&["stopped-container", "paused-container", "missing-container", "missing-exec", "start-paused"])
-    .reference(&["ContainerExec", "ExecStart", "ExecInspect", "ExecResize", "ContainerPause", "ContainerUnpause"])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match ctx.variant().unwrap_or_default() {
         "stopped-container" => {

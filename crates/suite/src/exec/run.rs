@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::{Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{exec_create_ok, exec_inspect, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
@@ -12,17 +12,7 @@ use crate::support::{frames_preview, stream_bytes, stream_lines};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(crate) fn detached() -> Check {
-    Check::new(
-        "exec/run/detached",
-        "an exec started with Detach=true answers 200 with an empty body, runs, and inspect reports its exit code",
-        |ctx| Box::pin(run_detached(ctx)),
-    )
-    .tags(&["exec"])
-    .reference(&["ContainerExec", "ExecStart", "ExecInspect"])
-}
-
-async fn run_detached(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_detached(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=detached", "exit=3"]).await?;
     let exec = exec_create_ok(
@@ -63,17 +53,7 @@ async fn run_detached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn attached() -> Check {
-    Check::new(
-        "exec/run/attached",
-        "the probe binary run as an attached exec: 101 upgrade, stdout and stderr as frames of type 1 and 2, the stream ends, exit code inspected",
-        |ctx| Box::pin(run_attached(ctx)),
-    )
-    .tags(&["exec", "framing", "smoke"])
-    .reference(&["ContainerExec", "ExecStart", "ExecInspect", "ImageInspect"])
-}
-
-async fn run_attached(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_attached(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=out one", "stderr=err one", "stdout=out two", "exit=7"]).await?;
     let exec = exec_create_ok(
@@ -110,17 +90,7 @@ async fn run_attached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn inspect_running() -> Check {
-    Check::new(
-        "exec/run/inspect-running",
-        "inspect of an exec reading stdin: Running, Pid, Open* and ProcessConfig; stdin echoed; after the half-close it ends with its exit code",
-        |ctx| Box::pin(run_inspect_running(ctx)),
-    )
-    .tags(&["exec", "stdin"])
-    .reference(&["ContainerExec", "ExecStart", "ExecInspect"])
-}
-
-async fn run_inspect_running(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_inspect_running(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=ready", "echo-stdin", "exit=5"]).await?;
     let exec = exec_create_ok(

@@ -8,30 +8,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dockhand_engine::{Endpoint, EndpointSource, EngineError, Method, Request, UnreachableReason};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Need};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::json;
 
 use super::private::{connect_to, expect_kind, timed, within, FaultEngine, CALL, IDLE, SLACK};
 
-const TAGS: &[&str] = &["faults", "private-engine"];
+pub(super) const TAGS: &[&str] = &["faults", "private-engine"];
 
 fn setup(what: &str, e: impl std::fmt::Display) -> CheckError {
     CheckError::Broken(format!("{what}: {e}"))
 }
 
-pub(crate) fn absent() -> Check {
-    Check::new(
-        "faults/engine/absent",
-        "an engine that is not there (no socket, or a socket nobody listens on) is unreachable at once, naming the socket",
-        |ctx| Box::pin(run_absent(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::PrivateEngine])
-    .variants(&["missing-socket", "dead-socket"])
-    .reference(&["SystemVersion", "SystemPing"])
-}
-
-async fn run_absent(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_absent(ctx: Ctx) -> CheckResult {
     // One directory per variant: the variants run side by side, and one's
     // removal of its directory must not take the other's socket with it.
     let dir = std::env::temp_dir().join(format!(
@@ -90,18 +78,7 @@ async fn run_absent(ctx: Ctx) -> CheckResult {
     within("unreachable from an absent engine", took, Duration::ZERO, SLACK)
 }
 
-pub(crate) fn killed_during_stop() -> Check {
-    Check::new(
-        "faults/daemon/killed-during-stop",
-        "dockerd SIGKILLed while a stop (t=30) waits on a container: the stop call fails as connection lost at once, later calls are refused",
-        |ctx| Box::pin(run_killed_during_stop(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::PrivateEngine])
-    .reference(&["ContainerCreate", "ContainerStart", "ContainerStop", "ContainerLogs", "SystemPing"])
-}
-
-async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "kstop", &[]).await?;
     let image = fe.probe().await?;
     // The probe only reports SIGUSR1, so a stop that sends it waits out its t.
@@ -193,18 +170,7 @@ async fn answers_after_thaw(fe: &FaultEngine, thawed: Result<(), dockhand_daemon
     Ok(())
 }
 
-pub(crate) fn frozen_during_logs() -> Check {
-    Check::new(
-        "faults/daemon/frozen-during-logs-follow",
-        "dockerd frozen (SIGSTOP) during a logs follow: the stream goes idle after its idle deadline, naming the call; it answers again once thawed",
-        |ctx| Box::pin(run_frozen_during_logs(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::PrivateEngine])
-    .reference(&["ContainerCreate", "ContainerStart", "ContainerLogs", "SystemPing"])
-}
-
-async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "flogs", &[]).await?;
     let image = fe.probe().await?;
     let id = fe
@@ -260,18 +226,7 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub(crate) fn frozen_during_create() -> Check {
-    Check::new(
-        "faults/daemon/frozen-during-create",
-        "dockerd frozen (SIGSTOP) under a create: not responding after the call deadline, naming POST /containers/create; it answers again once thawed",
-        |ctx| Box::pin(run_frozen_during_create(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::PrivateEngine])
-    .reference(&["ContainerCreate", "SystemPing"])
-}
-
-async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "fcreate", &[]).await?;
     let image = fe.probe().await?;
     let config = json!({ "Image": image, "Cmd": ["idle"], "Labels": ctx.labels() });
@@ -303,17 +258,6 @@ async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub(crate) fn restarted_during_run() -> Check {
-    Check::new(
-        "faults/daemon/restarted-during-run",
-        "dockerd (--live-restore) restarted while calls run: calls fail as unreachable or connection lost while it is down, each within its deadline, then succeed again on the same handle and a fresh one",
-        |ctx| Box::pin(run_restarted_during_run(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::PrivateEngine])
-    .reference(&["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerLogs", "SystemVersion"])
-}
-
 /// One call of the poller: when it started, how long it took, what came.
 struct Polled {
     at: Instant,
@@ -321,7 +265,7 @@ struct Polled {
     result: Result<u16, EngineError>,
 }
 
-async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "rrun", &["--live-restore"]).await?;
     let image = fe.probe().await?;
     let id = fe

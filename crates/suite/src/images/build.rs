@@ -1,23 +1,12 @@
 //! `images/build/*`: `POST /build` from a tar context made in memory, FROM
 //! the probe, and what the image and a container of it show afterwards.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::Value;
 
 use super::support::{build, inspect, run_to_end, stream_error};
 use crate::support::is_full_id;
-
-pub(crate) fn dockerfile() -> Check {
-    Check::new(
-        "images/build/dockerfile",
-        "build FROM the probe with a build arg, COPY, ENV, ENTRYPOINT and labels; the stream ends with the image id, history lists the steps, a container shows the file and environment",
-        |ctx| Box::pin(run_dockerfile(ctx)),
-    )
-    .tags(&["build", "history"])
-    .min_api(ApiVersion::new(1, 30))
-    .reference(&["ImageBuild", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerStart"])
-}
 
 /// Each metadata step costs a commit, and a commit on a naive-diff storage
 /// driver (fuse-overlayfs, vfs) lasts until the next whole second, so the
@@ -30,7 +19,7 @@ COPY greeting.txt /greeting.txt\n\
 ENV DH_MARK=__MARK__ DH_FILE=/greeting.txt\n\
 ENTRYPOINT [\"/probe\", \"cat=/greeting.txt\"]\n";
 
-async fn run_dockerfile(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let probe_img = inspect(&ctx, &probe).await?;
     // Content unique to the case: no other build can share its cache.
@@ -195,18 +184,7 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn failures() -> Check {
-    Check::new(
-        "images/build/failures",
-        "a Dockerfile syntax error is refused before the build (400); a COPY of a missing file and a failing RUN report error and errorDetail in the stream and tag nothing",
-        |ctx| Box::pin(run_failure(ctx)),
-    )
-    .tags(&["build", "errors"])
-    .variants(&["unknown-instruction", "copy-missing", "run-fails"])
-    .reference(&["ImageBuild"])
-}
-
-async fn run_failure(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_failure(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let variant = ctx.variant().unwrap_or_default();
     let dockerfile = match variant {

@@ -4,23 +4,13 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{inspect, run_to_end};
 use crate::support::{create_probe, is_full_id, probe_config};
 
-pub(crate) fn changes() -> Check {
-    Check::new(
-        "images/commit/changes",
-        "commit a container that wrote a file, with repo, tag, comment, author and changes (ENV, LABEL, CMD): 201 with the id; inspect shows them and a container of the image prints the file",
-        |ctx| Box::pin(run_changes(ctx)),
-    )
-    .tags(&["commit"])
-    .reference(&["ImageCommit", "ImageInspect", "ContainerCreate", "ContainerStart", "ContainerWait"])
-}
-
-async fn run_changes(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let probe_id = inspect(&ctx, &probe).await?["Id"]
         .as_str()
@@ -132,17 +122,7 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn missing() -> Check {
-    Check::new(
-        "images/commit/missing-container",
-        "commit of a container that does not exist is 404",
-        |ctx| Box::pin(run_missing(ctx)),
-    )
-    .tags(&["commit", "errors"])
-    .reference(&["ImageCommit"])
-}
-
-async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("missing");
     let r = ctx
         .engine()

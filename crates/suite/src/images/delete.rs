@@ -2,23 +2,13 @@
 //! other tags, `force`, untagging, and the pruning of untagged parents.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{delete, delete_items, import};
 use crate::support::create_probe;
 
-pub(crate) fn in_use() -> Check {
-    Check::new(
-        "images/delete/in-use",
-        "deleting an image a stopped container uses is 409 by tag and by id; force untags and deletes it (200), the container stays; deleting it again is 404",
-        |ctx| Box::pin(run_in_use(ctx)),
-    )
-    .tags(&["delete", "errors"])
-    .reference(&["ImageDelete", "ImageInspect", "ContainerCreate", "ContainerInspect"])
-}
-
-async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("used");
     let tag = format!("{repo}:t");
     let img = import(&ctx, &[("f", b"f")], Some((&repo, "t")), &[]).await?;
@@ -76,17 +66,7 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn tags() -> Check {
-    Check::new(
-        "images/delete/tags",
-        "an image with two tags: delete by id is 409, delete by one tag only untags it, delete by the last tag untags and deletes",
-        |ctx| Box::pin(run_tags(ctx)),
-    )
-    .tags(&["delete", "tag"])
-    .reference(&["ImageDelete", "ImageTag", "ImageInspect"])
-}
-
-async fn run_tags(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tags(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("twice");
     let (one, two) = (format!("{repo}:one"), format!("{repo}:two"));
     let img = import(&ctx, &[("f", b"f")], Some((&repo, "one")), &[]).await?;
@@ -145,18 +125,7 @@ async fn run_tags(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn parents() -> Check {
-    Check::new(
-        "images/delete/parents",
-        "deleting a committed image also deletes its untagged parent, unless noprune=1",
-        |ctx| Box::pin(run_parents(ctx)),
-    )
-    .tags(&["delete", "commit"])
-    .variants(&["prune", "noprune"])
-    .reference(&["ImageDelete", "ImageCommit", "ImageInspect", "ContainerDelete"])
-}
-
-async fn run_parents(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_parents(ctx: Ctx) -> CheckResult {
     let noprune = match ctx.variant().unwrap_or_default() {
         "prune" => false,
         "noprune" => true,

@@ -2,7 +2,7 @@
 //! from a rootfs tar, its tags, and what inspect reports.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{import, inspect, list_ids, tar_files, FieldCheck};
@@ -10,17 +10,7 @@ use crate::support::{create_probe, is_full_id};
 
 const CONTENT: &[u8] = b"imported by dockhand\n";
 
-pub(crate) fn from_src() -> Check {
-    Check::new(
-        "images/import/from-src",
-        "import a rootfs tar from the request body (fromSrc=-) with repo, tag, message and changes; inspect shows them and a container's filesystem holds the file",
-        |ctx| Box::pin(run_from_src(ctx)),
-    )
-    .tags(&["import"])
-    .reference(&["ImageCreate", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerArchive"])
-}
-
-async fn run_from_src(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_from_src(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("imported");
     let message = format!("import by {}", ctx.name("msg"));
     let img = import(
@@ -136,16 +126,6 @@ async fn run_from_src(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn tag() -> Check {
-    Check::new(
-        "images/tag/create",
-        "tag an image twice (201); inspect and a reference-filtered list show both tags; re-tagging moves a tag to another image",
-        |ctx| Box::pin(run_tag(ctx)),
-    )
-    .tags(&["tag"])
-    .reference(&["ImageTag", "ImageInspect", "ImageList"])
-}
-
 async fn tag_image(ctx: &Ctx, name: &str, repo: &str, tag: &str) -> CheckResult {
     let r = ctx
         .engine()
@@ -158,7 +138,7 @@ async fn tag_image(ctx: &Ctx, name: &str, repo: &str, tag: &str) -> CheckResult 
     ctx.expect_status_ref(&r, 201, &format!("tag as {repo}:{tag}"), "ImageTag: 201 no error")
 }
 
-async fn run_tag(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tag(ctx: Ctx) -> CheckResult {
     let a = import(&ctx, &[("a", b"a")], None, &[]).await?;
     let b = import(&ctx, &[("b", b"b")], None, &[]).await?;
     let repo = ctx.name("tagged");
@@ -205,18 +185,7 @@ async fn run_tag(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn tag_errors() -> Check {
-    Check::new(
-        "images/tag/errors",
-        "tagging a missing image is 404; an invalid or upper-case repository name is 400 bad parameter",
-        |ctx| Box::pin(run_tag_error(ctx)),
-    )
-    .tags(&["tag", "errors"])
-    .variants(&["missing-image", "invalid-repo", "uppercase-repo"])
-    .reference(&["ImageTag"])
-}
-
-async fn run_tag_error(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tag_error(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let (name, repo, status, reference) = match ctx.variant().unwrap_or_default() {
         "missing-image" => (
@@ -247,17 +216,7 @@ async fn run_tag_error(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn inspect_probe() -> Check {
-    Check::new(
-        "images/inspect/fields",
-        "inspect the probe by tag, full id and short id: the documented fields with their types; a missing image is 404",
-        |ctx| Box::pin(run_inspect(ctx)),
-    )
-    .tags(&["inspect", "smoke"])
-    .reference(&["ImageInspect"])
-}
-
-async fn run_inspect(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_inspect(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let v = inspect(&ctx, &probe).await?;
     let id = v["Id"].as_str().unwrap_or_default().to_string();

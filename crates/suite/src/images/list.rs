@@ -2,21 +2,10 @@
 //! always together with the case's label so only its own images count.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::support::{case_filter, import, list_ids, FieldCheck};
-
-pub(crate) fn filters() -> Check {
-    Check::new(
-        "images/list/filters",
-        "list images with the label, reference, dangling and before/since filters; each returns exactly the case's matching images with the summary fields",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["list"])
-    .variants(&["label", "reference", "dangling", "before-since"])
-    .reference(&["ImageList"])
-}
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -30,7 +19,7 @@ fn expect_ids(what: &str, got: Vec<String>, want: &[&String]) -> CheckResult {
     Ok(())
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     match ctx.variant().unwrap_or_default() {
         "label" => label(&ctx).await,
         "reference" => reference(&ctx).await,

@@ -2,31 +2,11 @@
 //! archive's manifest, and `POST /images/load` bringing the same image ids back.
 
 use dockhand_engine::{Request, Response};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::support::{delete, import, inspect, stream_error, tar_files};
-
-pub(crate) fn one() -> Check {
-    Check::new(
-        "images/save/one",
-        "save one image by tag (manifest names its config, whose digest is the image id, its tag and layers) and by id (no repositories file); delete it and load the archive back to the same id",
-        |ctx| Box::pin(run_one(ctx)),
-    )
-    .tags(&["save", "load"])
-    .reference(&["ImageGet", "ImageLoad", "ImageDelete", "ImageInspect"])
-}
-
-pub(crate) fn all() -> Check {
-    Check::new(
-        "images/save/several",
-        "save two images in one archive (names=a&names=b): one manifest entry each; delete both and load them back, quietly, to the same ids",
-        |ctx| Box::pin(run_all(ctx)),
-    )
-    .tags(&["save", "load"])
-    .reference(&["ImageGetAll", "ImageLoad", "ImageDelete", "ImageInspect"])
-}
 
 /// A saved archive, read: its files and its parsed manifest.
 struct Saved {
@@ -129,7 +109,7 @@ async fn remove(ctx: &Ctx, name: &str) -> CheckResult {
     )
 }
 
-async fn run_one(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_one(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let tag = format!("{repo}:one");
     let img = import(&ctx, &[("saved.txt", b"saved\n")], Some((&repo, "one")), &[]).await?;
@@ -191,7 +171,7 @@ async fn run_one(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_all(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_all(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let a_tag = format!("{repo}:a");
     let b_tag = format!("{repo}:b");

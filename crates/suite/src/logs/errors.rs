@@ -1,22 +1,11 @@
 //! `logs/errors/*`: a request that chooses no stream, and a missing container.
 
-use dockhand_harness::{Check, CheckResult, Ctx};
+use dockhand_harness::{CheckResult, Ctx};
 
 use super::logged_probe;
 use crate::support::{create_probe, MISSING_ID};
 
-pub(crate) fn bad_requests() -> Check {
-    Check::new(
-        "logs/errors/status",
-        "logs with neither stdout nor stderr is 400; logs of a missing container is 404",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["logs", "errors"])
-    .variants(&["no-stream", "missing-container"])
-    .reference(&["ContainerLogs"])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     if ctx.variant() == Some("missing-container") {
         let r = ctx
             .engine()

@@ -3,7 +3,7 @@
 //! by itself when it exits.
 
 use dockhand_engine::{Frame, FrameStream, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::logged_probe;
@@ -12,16 +12,6 @@ use crate::support::{create_probe, frames_preview, kill, start, stream_lines, St
 /// How long the followed stream may take to bring a line, or to end once the
 /// probe exited.
 use crate::support::POLL_DEADLINE as END_WITHIN;
-
-pub(crate) fn ends_on_exit() -> Check {
-    Check::new(
-        "logs/follow/ends-on-exit",
-        "follow=1 streams the lines of a running container and the stream ends by itself when the container exits",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["logs", "follow"])
-    .reference(&["ContainerLogs"])
-}
 
 /// Reads frames into `frames` until `done` holds for the lines so far or the
 /// stream ends, within [`END_WITHIN`]; whether the stream ended.
@@ -70,7 +60,7 @@ async fn read_open_until(
     Ok(())
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // The probe writes two lines and idles: every later line is one the
     // check triggers (a signal, which the probe reports on stdout) after the

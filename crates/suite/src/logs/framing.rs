@@ -2,7 +2,7 @@
 //! the raw stream of a TTY container, and `timestamps=1`.
 
 use dockhand_engine::StreamKind;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -13,18 +13,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint, the logs endpoint does not upgrade the connection and does not set Content-Type\"";
 
-pub(crate) fn streams() -> Check {
-    Check::new(
-        "logs/framing/streams",
-        "logs of a non-TTY container are frames of type 1 (stdout) and 2 (stderr) carrying exactly the selected streams' bytes",
-        |ctx| Box::pin(run_streams(ctx)),
-    )
-    .tags(&["logs", "framing"])
-    .variants(&["stdout", "stderr", "both"])
-    .reference(&["ContainerLogs", "ContainerAttach"])
-}
-
-async fn run_streams(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_streams(ctx: Ctx) -> CheckResult {
     let steps = ["stdout=out one", "stderr=err one", "stdout=out two", "stderr=err two"];
     let id = run_to_exit(&ctx, &steps, false).await?;
     let (out, err) = match ctx.variant() {
@@ -78,17 +67,7 @@ async fn run_streams(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn tty_raw() -> Check {
-    Check::new(
-        "logs/framing/tty-raw",
-        "logs of a TTY container are the raw terminal bytes, not multiplexed, with no Content-Type",
-        |ctx| Box::pin(run_tty_raw(ctx)),
-    )
-    .tags(&["logs", "framing", "tty"])
-    .reference(&["ContainerLogs", "ContainerAttach"])
-}
-
-async fn run_tty_raw(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     let id = run_to_exit(&ctx, &["stdout=out one", "stderr=err one"], true).await?;
     let r = ctx
         .engine()
@@ -113,16 +92,6 @@ async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn timestamps() -> Check {
-    Check::new(
-        "logs/framing/timestamps",
-        "timestamps=1 prefixes every line with an RFC 3339 time with fractional seconds, never going back, within the container's life",
-        |ctx| Box::pin(run_timestamps(ctx)),
-    )
-    .tags(&["logs", "timestamps"])
-    .reference(&["ContainerLogs"])
-}
-
 /// Splits `<RFC 3339 time> <text>`; the time must have a fractional second.
 pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), String> {
     let (ts, text) = line.split_once(' ').ok_or("no space after a timestamp")?;
@@ -136,7 +105,7 @@ pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), Stri
     }
 }
 
-async fn run_timestamps(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_timestamps(ctx: Ctx) -> CheckResult {
     let steps = [
         "stdout=a1",
         "stdout=a2",

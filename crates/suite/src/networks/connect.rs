@@ -2,41 +2,11 @@
 //! aliases, as both inspects show it; the error paths.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, probe_config, send, start_container};
-
-pub(crate) fn aliases() -> Check {
-    Check::new(
-        "networks/connect/aliases",
-        "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
-        |ctx| Box::pin(run_aliases(ctx)),
-    )
-    .tags(&["networks", "smoke"])
-    .reference(&["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"])
-}
-
-pub(crate) fn errors() -> Check {
-    Check::new(
-        "networks/connect/errors",
-        "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",
-        |ctx| Box::pin(run_errors(ctx)),
-    )
-    .tags(&["networks", "errors"])
-    .variants(&[
-        "connect-missing-network",
-        "connect-missing-network-created",
-        "connect-missing-container",
-        "connect-twice",
-        "connect-bad-body",
-        "disconnect-missing-network",
-        "disconnect-missing-network-created",
-        "disconnect-missing-container",
-    ])
-    .reference(&["NetworkConnect", "NetworkDisconnect"])
-}
 
 /// A running probe on the default network; its id.
 async fn running(ctx: &Ctx, image: &str) -> Result<String, CheckError> {
@@ -49,7 +19,7 @@ async fn connect(ctx: &Ctx, network: &str, body: &Value) -> Result<dockhand_engi
     send(ctx, Request::post(format!("/networks/{network}/connect")).json(body)).await
 }
 
-async fn run_aliases(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_aliases(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
     let cid = running(&ctx, &image).await?;
@@ -129,7 +99,7 @@ async fn run_aliases(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_errors(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
     let full = ctx.variant().unwrap_or("connect-twice");

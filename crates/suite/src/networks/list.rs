@@ -4,24 +4,13 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::Request;
-use dockhand_harness::{Check, CheckError, CheckResult, Ctx, Observed};
+use dockhand_harness::{CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::{create_network, Ipam};
 use crate::support::{case_label_kv, create_probe, probe_config, send, start_container};
 
-pub(crate) fn filters() -> Check {
-    Check::new(
-        "networks/list/filters",
-        "GET /networks with the label, name, id, driver, type and dangling filters returns exactly the matching networks",
-        |ctx| Box::pin(run_filters(ctx)),
-    )
-    .tags(&["networks", "list"])
-    .variants(&["label", "label-value", "name", "id", "driver", "type-custom", "type-builtin", "dangling-true", "dangling-false"])
-    .reference(&["NetworkList", "NetworkCreate"])
-}
-
-async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     let a = create_network(
         &ctx,
         "na",

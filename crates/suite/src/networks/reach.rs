@@ -5,45 +5,12 @@
 use std::time::Duration;
 
 use dockhand_harness::hostnet::EngineHost;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Observed};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 
 use super::{create_network, endpoint, Ipam};
 use crate::support::{create_probe, probe_config, run_probe_to_exit, send, start_container, wait_for_logs};
-
-pub(crate) fn dns() -> Check {
-    Check::new(
-        "networks/reach/dns",
-        "a container reaches a peer on a user-defined network by its name, by an alias given at create, and by one given at connect",
-        |ctx| Box::pin(run_dns(ctx)),
-    )
-    .tags(&["networks", "dns"])
-    .variants(&["name", "alias", "connect-alias"])
-    .reference(&["NetworkCreate", "NetworkConnect", "ContainerCreate", "ContainerInspect"])
-}
-
-pub(crate) fn internal() -> Check {
-    Check::new(
-        "networks/reach/internal",
-        "from an internal network a container cannot reach a peer's port published on its gateway; from a plain bridge network it can",
-        |ctx| Box::pin(run_internal(ctx)),
-    )
-    .tags(&["networks", "isolation"])
-    .variants(&["internal", "bridge"])
-    .reference(&["NetworkCreate", "ContainerCreate", "ContainerInspect"])
-}
-
-pub(crate) fn published() -> Check {
-    Check::new(
-        "networks/reach/published",
-        "a port published on 127.0.0.1 (HostPort 0, or a free port) is shown by inspect and list, and answers the host with the probe's greeting",
-        |ctx| Box::pin(run_published(ctx)),
-    )
-    .tags(&["networks", "ports"])
-    .variants(&["port-zero", "fixed"])
-    .reference(&["ContainerCreate", "ContainerInspect", "ContainerList"])
-}
 
 const PORT: u16 = 8080;
 
@@ -63,7 +30,7 @@ async fn server(ctx: &Ctx, config: Value) -> Result<String, CheckError> {
     Ok(id)
 }
 
-async fn run_dns(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let variant = ctx.variant().unwrap_or("name");
     let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
@@ -150,7 +117,7 @@ async fn host_port(ctx: &Ctx, id: &str) -> Result<(Value, u16), CheckError> {
     Ok((v, port))
 }
 
-async fn run_internal(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_internal(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let internal = ctx.variant() == Some("internal");
     let server_net = create_network(&ctx, "server", json!({}), Ipam::Subnet).await?;
@@ -209,7 +176,7 @@ async fn run_internal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_published(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_published(ctx: Ctx) -> CheckResult {
     // The engine's 127.0.0.1 is ours only when it shares our network
     // namespace; a private engine's or a cluster node's is reached from
     // inside theirs.

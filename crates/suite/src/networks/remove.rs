@@ -4,44 +4,13 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{create_network, inspect_network, Ipam};
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
-pub(crate) fn missing() -> Check {
-    Check::new(
-        "networks/remove/missing",
-        "inspect and delete of a network that does not exist get 404 with a message",
-        |ctx| Box::pin(run_missing(ctx)),
-    )
-    .tags(&["networks", "errors"])
-    .variants(&["inspect", "delete"])
-    .reference(&["NetworkInspect", "NetworkDelete"])
-}
-
-pub(crate) fn in_use() -> Check {
-    Check::new(
-        "networks/remove/in-use",
-        "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
-        |ctx| Box::pin(run_in_use(ctx)),
-    )
-    .tags(&["networks", "errors"])
-    .reference(&["NetworkDelete", "NetworkInspect", "NetworkDisconnect"])
-}
-
-pub(crate) fn prune() -> Check {
-    Check::new(
-        "networks/remove/prune",
-        "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",
-        |ctx| Box::pin(run_prune(ctx)),
-    )
-    .tags(&["networks", "prune"])
-    .reference(&["NetworkPrune", "NetworkInspect"])
-}
-
-async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("never-created");
     let (r, what, reference) = if ctx.variant() == Some("inspect") {
         (
@@ -68,7 +37,7 @@ async fn attached(ctx: &Ctx, image: &str, suffix: &str, network: &str) -> Result
     Ok(id)
 }
 
-async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
     let cid = attached(&ctx, &image, "c", &net.name).await?;
@@ -124,7 +93,7 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let unused1 = create_network(&ctx, "unused1", json!({}), Ipam::Auto).await?;
     let unused2 = create_network(&ctx, "unused2", json!({}), Ipam::Auto).await?;

@@ -2,37 +2,15 @@
 //! their content mounted into a task.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     base64, converge, create_data, create_service, gate, get_json, service_logs, service_spec, short_name,
     wait_running, CONVERGE,
 };
-use super::swarm_check;
 
-pub(crate) fn secrets_configs() -> Check {
-    swarm_check(
-        "swarm/data/secrets-configs",
-        "secrets and configs: create, inspect (a secret's data is never returned), list by label, mount into a task with their content, delete, 404 after",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["swarm", "secrets", "configs"])
-    .reference(&[
-        "SecretCreate",
-        "SecretInspect",
-        "SecretList",
-        "SecretDelete",
-        "ConfigCreate",
-        "ConfigInspect",
-        "ConfigList",
-        "ConfigDelete",
-        "ServiceCreate",
-        "ServiceLogs",
-    ])
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

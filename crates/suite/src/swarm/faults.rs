@@ -11,17 +11,16 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use dockhand_engine::{Engine, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, ClusterCtx, ClusterNode, Ctx, Need};
+use dockhand_harness::{ensure, CheckError, CheckResult, ClusterCtx, ClusterNode, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     cluster, converge, create_service, describe_tasks, gate, nodes, running, schedulable, service_spec, short_name,
     tasks, wait_running, CONVERGE,
 };
-use super::swarm_check;
 
 /// The tags every check of the file has.
-const TAGS: &[&str] = &["swarm", "faults", "slow"];
+pub(super) const TAGS: &[&str] = &["swarm", "faults", "slow"];
 
 /// How long a fault gets to be noticed and repaired (node Down, tasks moved, new leader).
 const RECOVER: Duration = Duration::from_secs(60);
@@ -73,18 +72,7 @@ where
     result.and(whole)
 }
 
-pub(crate) fn kill_worker() -> Check {
-    swarm_check(
-        "swarm/faults/kill-worker",
-        "killing a worker's engine: the node goes Down and its tasks are rescheduled on healthy nodes",
-        |ctx| Box::pin(run_kill_worker(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::Swarm, Need::Cluster])
-    .reference(&["NodeList", "ServiceCreate", "TaskList"])
-}
-
-async fn run_kill_worker(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_kill_worker(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let Some(worker) = c.nodes().iter().rev().find(|n| !n.manager).cloned() else {
         return Err(CheckError::Skip(
@@ -169,18 +157,7 @@ fn three_managers(c: &ClusterCtx) -> Result<Vec<ClusterNode>, CheckError> {
     Ok(m)
 }
 
-pub(crate) fn leader_election() -> Check {
-    swarm_check(
-        "swarm/faults/leader-election",
-        "stopping the leader's engine: the other managers elect a new leader",
-        |ctx| Box::pin(run_leader(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::Swarm, Need::Cluster])
-    .reference(&["NodeList"])
-}
-
-async fn run_leader(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_leader(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let managers = three_managers(&c)?;
     gate(&ctx, true).await;
@@ -226,18 +203,7 @@ async fn run_leader(ctx: Ctx) -> CheckResult {
     restoring(&c, std::slice::from_ref(&old_node), body).await
 }
 
-pub(crate) fn quorum() -> Check {
-    swarm_check(
-        "swarm/faults/quorum",
-        "with 2 of 3 managers stopped, writes fail with a clear error; restarting one restores them",
-        |ctx| Box::pin(run_quorum(ctx)),
-    )
-    .tags(TAGS)
-    .needs(&[Need::Swarm, Need::Cluster])
-    .reference(&["SecretCreate", "NodeList"])
-}
-
-async fn run_quorum(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_quorum(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let managers = three_managers(&c)?;
     gate(&ctx, true).await;

@@ -8,16 +8,15 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     create_overlay, create_service, gate, get_json, need_ipvs, nodes, run_once, service_spec, short_name, wait_running,
 };
-use super::swarm_check;
 
 /// The tags every check of the file has.
-const TAGS: &[&str] = &["swarm", "networks"];
+pub(super) const TAGS: &[&str] = &["swarm", "networks"];
 
 const PORT: u16 = 8080;
 
@@ -57,17 +56,7 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
         .map(|rest| rest.split_whitespace().map(String::from).collect())
 }
 
-pub(crate) fn dns_round_robin() -> Check {
-    swarm_check(
-        "swarm/networks/dns-round-robin",
-        "on an overlay network, tasks.<service> resolves to every task's address and connects; the service name resolves to its virtual IP",
-        |ctx| Box::pin(run_dns(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["NetworkCreate", "ServiceCreate", "ServiceInspect", "TaskList", "ServiceLogs"])
-}
-
-async fn run_dns(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let (net_id, net) = create_overlay(&ctx, "net", false).await?;
@@ -139,17 +128,7 @@ async fn run_dns(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn vip_connect() -> Check {
-    swarm_check(
-        "swarm/networks/vip-connect",
-        "on an overlay network, a connection to the service name reaches a task through the virtual IP",
-        |ctx| Box::pin(run_vip(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["NetworkCreate", "ServiceCreate", "ServiceLogs"])
-}
-
-async fn run_vip(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_vip(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "a connection through a service's virtual IP")?;
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
@@ -167,17 +146,7 @@ async fn run_vip(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn ingress() -> Check {
-    swarm_check(
-        "swarm/networks/ingress",
-        "a port published on the ingress network is reachable on every node's address, also where no task runs",
-        |ctx| Box::pin(run_ingress(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["ServiceCreate", "ServiceInspect", "NodeList", "ServiceLogs"])
-}
-
-async fn run_ingress(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_ingress(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "the ingress routing mesh")?;
     gate(&ctx, false).await;
     let image = ctx.probe().await?;

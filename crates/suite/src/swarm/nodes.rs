@@ -4,29 +4,18 @@
 use std::future::Future;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     converge, create_service, describe_tasks, gate, get_json, need_schedulable, nodes, running, schedulable,
     service_spec, short_name, tasks, wait_running, CONVERGE,
 };
-use super::swarm_check;
 
 /// The tags every check of the file has.
-const TAGS: &[&str] = &["swarm", "nodes"];
+pub(super) const TAGS: &[&str] = &["swarm", "nodes"];
 
-pub(crate) fn list_inspect() -> Check {
-    swarm_check(
-        "swarm/nodes/list-inspect",
-        "list nodes (and filter by role), inspect one by ID and by name, 404 for an unknown node; a local cluster's nodes are all there",
-        |ctx| Box::pin(run_list(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["NodeList", "NodeInspect"])
-}
-
-async fn run_list(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_list(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let e = ctx.engine().clone();
     let list = get_json(&ctx, &e, "/nodes", "list nodes", "NodeList: 200 no error").await?;
@@ -194,17 +183,7 @@ async fn update_node(ctx: &Ctx, node: &str, spec: &Value, what: &str) -> Result<
     Ok(version)
 }
 
-pub(crate) fn update() -> Check {
-    swarm_check(
-        "swarm/nodes/update",
-        "update a node's labels and availability at its version; a stale version and an unknown node are refused",
-        |ctx| Box::pin(run_update(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["NodeInspect", "NodeUpdate"])
-}
-
-async fn run_update(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
     // Pausing a node changes where every other check's tasks may go.
     gate(&ctx, true).await;
     let e = ctx.engine().clone();
@@ -288,17 +267,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn drain() -> Check {
-    swarm_check(
-        "swarm/nodes/drain",
-        "draining a node reschedules its tasks on the other nodes",
-        |ctx| Box::pin(run_drain(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["NodeUpdate", "ServiceCreate", "TaskList"])
-}
-
-async fn run_drain(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_drain(ctx: Ctx) -> CheckResult {
     gate(&ctx, true).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;

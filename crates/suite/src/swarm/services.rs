@@ -7,17 +7,16 @@
 use std::collections::{BTreeMap, HashSet};
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     converge, create_service, describe_tasks, gate, get_json, need_schedulable, nodes, running, schedulable,
     service_logs, service_spec, short_name, tasks, tasks_of_removed, timestamp, update_service, wait_running, CONVERGE,
 };
-use super::swarm_check;
 
 /// The tags every check of the file has.
-const TAGS: &[&str] = &["swarm", "services"];
+pub(super) const TAGS: &[&str] = &["swarm", "services"];
 
 /// The env of a task's (or a spec's task template's) container.
 fn env_of(template: &Value) -> Vec<String> {
@@ -27,26 +26,7 @@ fn env_of(template: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(crate) fn lifecycle() -> Check {
-    swarm_check(
-        "swarm/services/lifecycle",
-        "create, inspect, list, update (env, replicas, image tag) and delete a service, with convergence",
-        |ctx| Box::pin(run_lifecycle(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&[
-        "ServiceCreate",
-        "ServiceInspect",
-        "ServiceList",
-        "ServiceUpdate",
-        "ServiceDelete",
-        "TaskList",
-        "ImageTag",
-        "ImageDelete",
-    ])
-}
-
-async fn run_lifecycle(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -255,17 +235,7 @@ async fn untag_probe_everywhere(ctx: &Ctx, new_ref: &str) {
     }
 }
 
-pub(crate) fn rollback() -> Check {
-    swarm_check(
-        "swarm/services/rollback",
-        "rolling back an update restores the previous spec, and the tasks follow",
-        |ctx| Box::pin(run_rollback(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"])
-}
-
-async fn run_rollback(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_rollback(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -327,16 +297,6 @@ async fn run_rollback(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn spread() -> Check {
-    swarm_check(
-        "swarm/services/spread",
-        "replicas of a service spread over the nodes: as many replicas as nodes puts one on each",
-        |ctx| Box::pin(run_spread(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["ServiceCreate", "TaskList", "NodeList"])
-}
-
 /// Running tasks per node host name.
 fn per_node(tasks: &[Value], nodes: &[Value]) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
@@ -347,7 +307,7 @@ fn per_node(tasks: &[Value], nodes: &[Value]) -> BTreeMap<String, usize> {
     m
 }
 
-async fn run_spread(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_spread(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;
@@ -368,17 +328,7 @@ async fn run_spread(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn global() -> Check {
-    swarm_check(
-        "swarm/services/global",
-        "a global service runs exactly one task on every schedulable node",
-        |ctx| Box::pin(run_global(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["ServiceCreate", "TaskList", "NodeList"])
-}
-
-async fn run_global(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_global(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let all = nodes(ctx.engine()).await?;
@@ -401,17 +351,7 @@ async fn run_global(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn scale() -> Check {
-    swarm_check(
-        "swarm/services/scale",
-        "scaling a replicated service up (1 -> 4) and down (4 -> 2) converges to the new count",
-        |ctx| Box::pin(run_scale(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["ServiceCreate", "ServiceUpdate", "TaskList"])
-}
-
-async fn run_scale(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_scale(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let spec = service_spec(&ctx, &short_name(&ctx, "svc"), &image, &["idle"], 1);
@@ -426,18 +366,7 @@ async fn run_scale(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(crate) fn rolling_update() -> Check {
-    swarm_check(
-        "swarm/services/rolling-update",
-        "a rolling update honours its order (stop-first, start-first) and parallelism",
-        |ctx| Box::pin(run_rolling(ctx)),
-    )
-    .tags(TAGS)
-    .variants(&["stop-first", "start-first", "parallel-2"])
-    .reference(&["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"])
-}
-
-async fn run_rolling(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_rolling(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let (order, parallelism, replicas) = match ctx.variant() {
         Some("start-first") => ("start-first", 1usize, 3usize),
@@ -596,17 +525,7 @@ fn timeline(all: &[Value]) -> String {
     v.into_iter().map(|(_, _, l)| l).collect::<Vec<_>>().join("; ")
 }
 
-pub(crate) fn logs() -> Check {
-    swarm_check(
-        "swarm/services/logs",
-        "service and task logs carry the tasks' stdout and stderr lines on their own streams; tasks inspect by id",
-        |ctx| Box::pin(run_logs(ctx)),
-    )
-    .tags(TAGS)
-    .reference(&["ServiceLogs", "TaskLogs", "TaskList", "TaskInspect"])
-}
-
-async fn run_logs(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_logs(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

@@ -2,21 +2,10 @@
 //! and the optimistic concurrency of its version.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{gate, get_json};
-use super::swarm_check;
-
-pub(crate) fn inspect_update() -> Check {
-    swarm_check(
-        "swarm/swarm/inspect-update",
-        "inspect the swarm; update its labels and rotate the worker token at the current version; a stale version is refused",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["swarm"])
-    .reference(&["SwarmInspect", "SwarmUpdate"])
-}
 
 async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {
     get_json(
@@ -29,7 +18,7 @@ async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {
     .await
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     // Changes the swarm's spec: no other cluster check at the same time.
     gate(&ctx, true).await;
     let e = ctx.engine().clone();

@@ -2,20 +2,10 @@
 //! in use, with their sizes.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, probe_config, send, send_when_free};
-
-pub(crate) fn usage() -> Check {
-    Check::new(
-        "system/df/usage",
-        "GET /system/df has LayersSize, the probe image, the check's container and its volume with UsageData, and BuildCache",
-        |ctx| Box::pin(run(ctx)),
-    )
-    .tags(&["df"])
-    .reference(&["SystemDataUsage", "VolumeCreate", "ContainerCreate"])
-}
 
 fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value, CheckError> {
     let items = v[list]
@@ -30,7 +20,7 @@ fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value
     })
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let vname = ctx.name("vol");

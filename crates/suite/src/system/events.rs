@@ -4,54 +4,12 @@
 use std::time::Duration;
 
 use dockhand_engine::{JsonStream, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::support::{case_filter, case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
-
-pub(crate) fn container_lifecycle() -> Check {
-    Check::new(
-        "system/events/container-lifecycle",
-        "a labelled container's life streams create, start, die, destroy in order, with the documented fields",
-        |ctx| Box::pin(run_lifecycle(ctx)),
-    )
-    .tags(&["events", "smoke"])
-    .reference(&["SystemEvents", "ContainerCreate", "ContainerStart", "ContainerDelete"])
-}
-
-pub(crate) fn filters() -> Check {
-    Check::new(
-        "system/events/filters",
-        "the type, event and label filters of GET /events let through exactly the matching events",
-        |ctx| Box::pin(run_filters(ctx)),
-    )
-    .tags(&["events"])
-    .variants(&["type", "event", "label"])
-    .reference(&["SystemEvents", "VolumeCreate", "VolumeDelete"])
-}
-
-pub(crate) fn since_until() -> Check {
-    Check::new(
-        "system/events/since-until",
-        "GET /events with since and a past until replays the events and ends; with a near future until it ends by itself then",
-        |ctx| Box::pin(run_since_until(ctx)),
-    )
-    .tags(&["events"])
-    .reference(&["SystemEvents"])
-}
-
-pub(crate) fn bad_params() -> Check {
-    Check::new(
-        "system/events/bad-params",
-        "GET /events with since after until, a malformed since, or malformed filters gets 400 bad parameter",
-        |ctx| Box::pin(run_bad_params(ctx)),
-    )
-    .tags(&["events", "errors"])
-    .variants(&["since-after-until", "bad-since", "bad-filters"])
-    .reference(&["SystemEvents"])
-}
 
 /// The engine's clock now, from `GET /info`'s SystemTime, as the
 /// `<seconds>.<nanoseconds>` timestamp `since` and `until` take. The engine's
@@ -210,7 +168,7 @@ fn check_container_event(ctx: &Ctx, ev: &Value, id: &str, name: &str, image: &st
     Ok(())
 }
 
-async fn run_lifecycle(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let mut stream = open(&ctx, &since, &case_filter(&ctx)).await?;
@@ -251,7 +209,7 @@ async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // Container "a" and volume "a" share a name: the volume filter matches the
     // actor's name whatever its type, so only the type filter tells them apart.
@@ -333,7 +291,7 @@ async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_since_until(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let id = container_life(&ctx, &image, "life", ctx.labels()).await?;
@@ -411,7 +369,7 @@ async fn run_since_until(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_bad_params(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_bad_params(ctx: Ctx) -> CheckResult {
     let (req, what) = match ctx.variant() {
         Some("since-after-until") => (
             Request::get("/events").query("since", "20").query("until", "10"),

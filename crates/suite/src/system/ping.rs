@@ -1,33 +1,12 @@
 //! `system/ping/*`: `GET` and `HEAD /_ping`, their headers and bodies.
 
-use dockhand_engine::{ApiVersion, Method, Request};
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_engine::{Method, Request};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::Value;
 
 use crate::support::send;
 
-pub(crate) fn get() -> Check {
-    Check::new(
-        "system/ping/get",
-        "GET /_ping answers 200 \"OK\" with API-Version, Docker-Experimental, OSType, Cache-Control and Pragma",
-        |ctx| Box::pin(run(ctx, Method::GET)),
-    )
-    .tags(&["ping", "smoke"])
-    .reference(&["SystemPing", "SystemVersion"])
-}
-
-pub(crate) fn head() -> Check {
-    Check::new(
-        "system/ping/head",
-        "HEAD /_ping answers 200 with an empty body and the same headers as GET",
-        |ctx| Box::pin(run(ctx, Method::HEAD)),
-    )
-    .tags(&["ping", "smoke"])
-    .min_api(ApiVersion::new(1, 40))
-    .reference(&["SystemPingHead", "SystemVersion"])
-}
-
-async fn run(ctx: Ctx, method: Method) -> CheckResult {
+pub(super) async fn run(ctx: Ctx, method: Method) -> CheckResult {
     let op = if method == Method::HEAD {
         "SystemPingHead"
     } else {

@@ -2,54 +2,13 @@
 //! fields on create and inspect, and invalid names.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{create_volume, inspect_volume};
 use crate::support::{is_full_id, probe_config, run_probe_to_exit, send};
-
-pub(crate) fn named() -> Check {
-    Check::new(
-        "volumes/create/named",
-        "a named local volume with labels: 201 and a Volume with Name, Driver, Mountpoint, Labels, Scope, Options, CreatedAt; inspect says the same",
-        |ctx| Box::pin(run_named(ctx)),
-    )
-    .tags(&["volumes", "smoke"])
-    .reference(&["VolumeCreate", "VolumeInspect"])
-}
-
-pub(crate) fn anonymous() -> Check {
-    Check::new(
-        "volumes/create/anonymous",
-        "a volume created without a Name gets a generated one (\"If not specified, Docker generates a name\")",
-        |ctx| Box::pin(run_anonymous(ctx)),
-    )
-    .tags(&["volumes"])
-    .reference(&["VolumeCreate", "VolumeInspect"])
-}
-
-pub(crate) fn driver_opts() -> Check {
-    Check::new(
-        "volumes/create/driver-opts",
-        "DriverOpts type=tmpfs,device=tmpfs,o=size=1m come back as Options and mount a 1 MiB tmpfs in a container",
-        |ctx| Box::pin(run_driver_opts(ctx)),
-    )
-    .tags(&["volumes"])
-    .reference(&["VolumeCreate", "VolumeInspect", "ContainerCreate"])
-}
-
-pub(crate) fn invalid_name() -> Check {
-    Check::new(
-        "volumes/create/invalid-name",
-        "a local volume name with a slash, or of one character, is refused with 400 and nothing is created",
-        |ctx| Box::pin(run_invalid_name(ctx)),
-    )
-    .tags(&["volumes", "errors"])
-    .variants(&["slash", "too-short"])
-    .reference(&["VolumeCreate", "VolumeInspect"])
-}
 
 /// The documented fields of a local volume named `name`, with `labels` and `options`.
 fn check_volume(what: &str, v: &Value, name: &str, labels: &Value, options: &Value) -> CheckResult {
@@ -95,7 +54,7 @@ fn check_volume(what: &str, v: &Value, name: &str, labels: &Value, options: &Val
     Ok(())
 }
 
-async fn run_named(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_named(ctx: Ctx) -> CheckResult {
     let name = ctx.name("v");
     let labels = ctx.labels_with(&[("com.example.some-label", "some-value")]);
     let created = create_volume(&ctx, json!({ "Name": name, "Labels": labels, "Driver": "local" })).await?;
@@ -117,7 +76,7 @@ async fn run_named(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_anonymous(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_anonymous(ctx: Ctx) -> CheckResult {
     let created = create_volume(&ctx, json!({})).await?;
     let name = created["Name"].as_str().unwrap_or_default().to_string();
     ensure!(
@@ -131,7 +90,7 @@ async fn run_anonymous(ctx: Ctx) -> CheckResult {
     check_volume("GET /volumes/{name}", &inspected, &name, &ctx.labels(), &json!({}))
 }
 
-async fn run_driver_opts(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("tmpfs");
     let opts = json!({ "type": "tmpfs", "device": "tmpfs", "o": "size=1m" });
@@ -162,7 +121,7 @@ async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_invalid_name(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_invalid_name(ctx: Ctx) -> CheckResult {
     let name = match ctx.variant() {
         Some("slash") => format!("{}/x", ctx.name("v")),
         _ => "a".to_string(),

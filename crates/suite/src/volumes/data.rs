@@ -4,31 +4,11 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::create_volume;
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe_to_exit, send};
-
-pub(crate) fn persists() -> Check {
-    Check::new(
-        "volumes/data/persists",
-        "a file one container writes into a named volume is read back by another container mounting it elsewhere",
-        |ctx| Box::pin(run_persists(ctx)),
-    )
-    .tags(&["volumes", "containers"])
-    .reference(&["VolumeCreate", "ContainerCreate", "ContainerStart", "ContainerDelete"])
-}
-
-pub(crate) fn prune() -> Check {
-    Check::new(
-        "volumes/data/prune",
-        "POST /volumes/prune with the check's label removes its unused volumes, reports them in VolumesDeleted with SpaceReclaimed, and keeps the one in use",
-        |ctx| Box::pin(run_prune(ctx)),
-    )
-    .tags(&["volumes", "prune"])
-    .reference(&["VolumePrune", "VolumeInspect"])
-}
 
 /// Runs a probe with the volume bound at `target`, expecting exit 0.
 async fn with_volume(
@@ -53,7 +33,7 @@ async fn with_volume(
     Ok(run.lines.stdout)
 }
 
-async fn run_persists(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_persists(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("v");
     create_volume(&ctx, json!({ "Name": name })).await?;
@@ -77,7 +57,7 @@ async fn run_persists(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let full = ctx.name("full");
     let empty = ctx.name("empty");

@@ -4,32 +4,11 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx, Observed};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::create_volume;
 use crate::support::{case_label_kv, create_probe, probe_config, send};
-
-pub(crate) fn filters() -> Check {
-    Check::new(
-        "volumes/list/filters",
-        "GET /volumes with the label (key, key=value), name, dangling and driver filters returns exactly the matching volumes",
-        |ctx| Box::pin(run_filters(ctx)),
-    )
-    .tags(&["volumes", "list"])
-    .variants(&["label", "label-value", "name", "dangling-true", "dangling-false", "driver"])
-    .reference(&["VolumeList", "VolumeCreate"])
-}
-
-pub(crate) fn schema() -> Check {
-    Check::new(
-        "volumes/list/schema",
-        "GET /volumes answers the required Volumes and Warnings as arrays (both x-nullable: false), each volume with the required fields",
-        |ctx| Box::pin(run_schema(ctx)),
-    )
-    .tags(&["volumes", "list"])
-    .reference(&["VolumeList"])
-}
 
 async fn list(ctx: &Ctx, filters: &Value) -> Result<Value, dockhand_harness::CheckError> {
     let r = send(ctx, Request::get("/volumes").query("filters", filters.to_string())).await?;
@@ -53,7 +32,7 @@ fn names(v: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let a = ctx.name("va");
     let b = ctx.name("vb");
@@ -96,7 +75,7 @@ async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_schema(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_schema(ctx: Ctx) -> CheckResult {
     let name = ctx.name("v");
     create_volume(&ctx, json!({ "Name": name })).await?;
     let r = send(&ctx, Request::get("/volumes")).await?;

@@ -2,35 +2,13 @@
 //! use, 204 and gone once it is free.
 
 use dockhand_engine::Request;
-use dockhand_harness::{Check, CheckResult, Ctx};
+use dockhand_harness::{CheckResult, Ctx};
 use serde_json::json;
 
 use super::create_volume;
 use crate::support::{create_probe, probe_config, send};
 
-pub(crate) fn missing() -> Check {
-    Check::new(
-        "volumes/remove/missing",
-        "inspect and delete of a volume that does not exist get 404 with a message",
-        |ctx| Box::pin(run_missing(ctx)),
-    )
-    .tags(&["volumes", "errors"])
-    .variants(&["inspect", "delete"])
-    .reference(&["VolumeInspect", "VolumeDelete"])
-}
-
-pub(crate) fn in_use() -> Check {
-    Check::new(
-        "volumes/remove/in-use",
-        "delete of a volume a container uses gets 409 (force too) and keeps it; once the container is gone, 204 and inspect gets 404",
-        |ctx| Box::pin(run_in_use(ctx)),
-    )
-    .tags(&["volumes", "errors"])
-    .variants(&["plain", "force"])
-    .reference(&["VolumeDelete", "VolumeInspect", "ContainerDelete"])
-}
-
-async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("never-created");
     let (r, what, reference) = if ctx.variant() == Some("inspect") {
         (
@@ -48,7 +26,7 @@ async fn run_missing(ctx: Ctx) -> CheckResult {
     crate::support::expect_error_response(&ctx, &r, 404, what, reference)
 }
 
-async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let force = ctx.variant() == Some("force");
     let name = ctx.name("v");
