@@ -5,7 +5,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::{create_network, endpoint, inspect_network, Ipam};
+use super::{create_network, disconnect, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, probe_config, send, start_container};
 
 /// A running probe on the default network; its id.
@@ -71,17 +71,7 @@ pub(super) async fn run_aliases(ctx: Ctx) -> CheckResult {
         ep.to_string()
     );
 
-    let r = send(
-        &ctx,
-        Request::post(format!("/networks/{}/disconnect", net.id)).json(&json!({ "Container": cid })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "disconnect of the container",
-        "NetworkDisconnect: 200 No error",
-    )?;
+    disconnect(&ctx, &net.id, &cid).await?;
     let v = inspect_network(&ctx, &net.id).await?;
     ensure!(
         v["Containers"].get(&cid).is_none(),

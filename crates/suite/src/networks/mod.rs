@@ -225,6 +225,22 @@ pub(crate) async fn create_network(ctx: &Ctx, suffix: &str, mut body: Value, ipa
     )))
 }
 
+/// Disconnects `container` from `network`, expecting 200.
+pub(crate) async fn disconnect(ctx: &Ctx, network: &str, container: &str) -> Result<(), CheckError> {
+    let body = json!({ "Container": container });
+    let r = send(
+        ctx,
+        Request::post(format!("/networks/{network}/disconnect")).json(&body),
+    )
+    .await?;
+    ctx.expect_status_ref(
+        &r,
+        200,
+        "disconnect of the container",
+        "NetworkDisconnect: 200 No error",
+    )
+}
+
 /// `GET /networks/{id}`, expecting 200; the Network.
 pub(crate) async fn inspect_network(ctx: &Ctx, id: &str) -> Result<Value, CheckError> {
     let r = send(ctx, Request::get(format!("/networks/{id}"))).await?;

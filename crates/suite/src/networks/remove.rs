@@ -7,7 +7,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::{create_network, inspect_network, Ipam};
+use super::{create_network, disconnect, inspect_network, Ipam};
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
 pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
@@ -65,17 +65,7 @@ pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
         v["Containers"].to_string()
     );
 
-    let r = send(
-        &ctx,
-        Request::post(format!("/networks/{}/disconnect", net.id)).json(&json!({ "Container": cid })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "disconnect of the container",
-        "NetworkDisconnect: 200 No error",
-    )?;
+    disconnect(&ctx, &net.id, &cid).await?;
     let r = send(&ctx, Request::delete(format!("/networks/{}", net.id))).await?;
     ctx.expect_status_ref(
         &r,

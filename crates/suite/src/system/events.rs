@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use dockhand_engine::{JsonStream, Request};
-use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::support::{case_filter, case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
+use crate::volumes::create_volume;
 
 /// The engine's clock now, from `GET /info`'s SystemTime, as the
 /// `<seconds>.<nanoseconds>` timestamp `since` and `until` take. The engine's
@@ -225,18 +226,7 @@ pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
 
     let b = container_life(&ctx, &image, "b", ctx.labels_with(&[("dockhand.events", "b")])).await?;
     let a = container_life(&ctx, &image, "a", ctx.labels_with(&[("dockhand.events", "a")])).await?;
-    let r = send(
-        &ctx,
-        Request::post("/volumes/create").json(&json!({ "Name": name_a, "Labels": ctx.labels() })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        201,
-        "create of a volume",
-        "VolumeCreate: 201 the volume was created successfully",
-    )?;
-    ctx.defer(Cleanup::Volume(name_a.clone()));
+    create_volume(&ctx, json!({ "Name": name_a })).await?;
     let r = send(&ctx, Request::delete(format!("/volumes/{name_a}"))).await?;
     ctx.expect_status_ref(
         &r,
