@@ -23,7 +23,7 @@ use crate::endpoint::Endpoint;
 use crate::error::EngineError;
 use crate::idle::IdleWatch;
 use crate::request::Request;
-use crate::response::Response;
+use crate::response::{preview, Response};
 use crate::stream_response::StreamResponse;
 use crate::transport::{self, Pool, TransportError};
 use crate::version::{ApiVersion, MAX_API_VERSION};
@@ -65,17 +65,6 @@ pub struct CallRecord {
 /// Receives a record of every call an [`Engine`] handle makes.
 pub trait CallObserver: Send + Sync {
     fn record(&self, call: &CallRecord);
-}
-
-pub(crate) const PREVIEW: usize = 1024;
-
-pub(crate) fn preview(b: &[u8]) -> String {
-    let cut = &b[..b.len().min(PREVIEW)];
-    let mut s = String::from_utf8_lossy(cut).into_owned();
-    if b.len() > PREVIEW {
-        s.push_str(&format!("... ({} bytes)", b.len()));
-    }
-    s
 }
 
 /// What the engine said about itself at connect time (`GET /version`).
@@ -252,23 +241,7 @@ impl Engine {
     }
 
     pub(crate) fn map_transport(&self, e: TransportError, method: &Method, path: &str) -> EngineError {
-        match e {
-            TransportError::Connect(reason) => EngineError::Unreachable {
-                endpoint: self.shared.endpoint.clone(),
-                reason,
-            },
-            TransportError::Exchange { detail, parse: true } => EngineError::Protocol {
-                method: method.clone(),
-                path: path.to_string(),
-                detail,
-            },
-            TransportError::Exchange { detail, parse: false } => EngineError::ConnectionLost {
-                endpoint: self.shared.endpoint.clone(),
-                method: method.clone(),
-                path: path.to_string(),
-                detail,
-            },
-        }
+        e.engine_error(&self.shared.endpoint, method, path)
     }
 
     fn not_responding(&self, method: &Method, path: &str, waited: Duration) -> EngineError {
@@ -376,7 +349,7 @@ impl Engine {
                 self.observe(&req, &target, Some(resp.status()), started, None, None);
                 let (parts, body) = resp.into_parts();
                 Ok(StreamResponse {
-                    engine: self.clone(),
+                    endpoint: self.shared.endpoint.clone(),
                     method,
                     path: target,
                     status: parts.status,

@@ -8,9 +8,20 @@ use http::header::HeaderMap;
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::client::preview;
 use crate::error::EngineError;
 use crate::stream::{DecodeError, Frame, FrameDecoder, JsonLinesDecoder};
+
+/// Room for a body in a record or an error message.
+const PREVIEW: usize = 1024;
+
+pub(crate) fn preview(b: &[u8]) -> String {
+    let cut = &b[..b.len().min(PREVIEW)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if b.len() > PREVIEW {
+        s.push_str(&format!("... ({} bytes)", b.len()));
+    }
+    s
+}
 
 /// A complete reply: the raw facts a check asserts.
 #[derive(Debug, Clone)]

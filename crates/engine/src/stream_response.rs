@@ -12,7 +12,7 @@ use http::header::HeaderMap;
 use http::{Method, StatusCode};
 use hyper::body::Incoming;
 
-use crate::client::Engine;
+use crate::endpoint::Endpoint;
 use crate::error::EngineError;
 use crate::idle::IdleWatch;
 use crate::response::Response;
@@ -21,7 +21,8 @@ use crate::transport;
 
 /// A reply being streamed.
 pub struct StreamResponse {
-    pub(crate) engine: Engine,
+    /// For errors: the engine the stream comes from.
+    pub(crate) endpoint: Endpoint,
     pub method: Method,
     pub path: String,
     pub status: StatusCode,
@@ -55,7 +56,7 @@ impl StreamResponse {
             .await;
             let Some(next) = next else {
                 return Err(EngineError::StreamIdle {
-                    endpoint: self.engine.endpoint().clone(),
+                    endpoint: self.endpoint.clone(),
                     method: self.method.clone(),
                     path: self.path.clone(),
                     idle: self.idle.idle,
@@ -64,9 +65,7 @@ impl StreamResponse {
             match next {
                 None => return Ok(None),
                 Some(Err(e)) => {
-                    return Err(self
-                        .engine
-                        .map_transport(transport::exchange_error(&e), &self.method, &self.path))
+                    return Err(transport::exchange_error(&e).engine_error(&self.endpoint, &self.method, &self.path))
                 }
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {

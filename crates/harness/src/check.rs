@@ -178,11 +178,27 @@ impl CheckCase {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn noop(_: Ctx) -> CheckFuture {
         Box::pin(async { Ok(()) })
+    }
+
+    /// A check with the given id, tags and variants, for tests.
+    pub(crate) fn check(id: &'static str, tags: &'static [&'static str], variants: &'static [&'static str]) -> Check {
+        Check::new(id, "test check", noop).tags(tags).variants(variants)
+    }
+
+    /// A small registry for the tests of selection and configuration.
+    pub(crate) fn registry() -> Vec<Check> {
+        vec![
+            check("system/ping", &["smoke"], &[]),
+            check("containers/lifecycle/start-stop-logs", &["smoke", "lifecycle"], &[]),
+            check("containers/lifecycle/restart", &["lifecycle"], &[]),
+            check("containers/create/options", &[], &["tty", "no-tty"]),
+            check("images/search/basic", &["network"], &[]),
+        ]
     }
 
     #[test]

@@ -232,29 +232,9 @@ impl Planner<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::check::CheckFuture;
-    use crate::context::Ctx;
-
-    fn noop(_: Ctx) -> CheckFuture {
-        Box::pin(async { Ok(()) })
-    }
-
-    /// A check with the given id, tags and variants, for tests.
-    pub(crate) fn check(id: &'static str, tags: &'static [&'static str], variants: &'static [&'static str]) -> Check {
-        Check::new(id, "test check", noop).tags(tags).variants(variants)
-    }
-
-    pub(crate) fn registry() -> Vec<Check> {
-        vec![
-            check("system/ping", &["smoke"], &[]),
-            check("containers/lifecycle/start-stop-logs", &["smoke", "lifecycle"], &[]),
-            check("containers/lifecycle/restart", &["lifecycle"], &[]),
-            check("containers/create/options", &[], &["tty", "no-tty"]),
-            check("images/search/basic", &["network"], &[]),
-        ]
-    }
+    use crate::check::tests::{check, registry};
 
     fn ids(f: Filter) -> Vec<String> {
         select(&registry(), &f).unwrap().iter().map(CheckCase::id).collect()

@@ -147,7 +147,7 @@ fn to_json(file: &TomlFile, key: &str, value: &Spanned<DeValue<'_>>) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::select::tests::registry;
+    use crate::check::tests::registry;
     use serde_json::json;
 
     fn parse(text: &str) -> Result<BTreeMap<String, CheckSettings>, FileError> {
