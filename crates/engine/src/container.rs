@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use crate::client::{Engine, Request, Response};
+use crate::client::Engine;
 use crate::error::EngineError;
+use crate::request::Request;
+use crate::response::Response;
 
 /// The label filter `{"label": [...]}` as the list endpoints take it.
 pub fn label_filter(labels: &[&str]) -> String {

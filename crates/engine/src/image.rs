@@ -3,8 +3,10 @@
 use bytes::Bytes;
 use std::time::Duration;
 
-use crate::client::{Engine, Request, Response};
+use crate::client::Engine;
 use crate::error::EngineError;
+use crate::request::Request;
+use crate::response::Response;
 
 impl Engine {
     /// `GET /images/{name}/json`.

@@ -13,21 +13,25 @@ mod client;
 mod container;
 mod endpoint;
 mod error;
+mod idle;
 mod image;
 mod relay;
+mod request;
+mod response;
 mod stream;
+mod stream_response;
 mod system;
 mod transport;
 mod version;
 
-pub use client::{
-    encode, CallObserver, CallRecord, ConnectOptions, Deadlines, Decoded, Engine, EngineInfo, FrameStream, JsonStream,
-    Request, Response, StreamResponse, Upgrade,
-};
+pub use client::{CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineInfo, Upgrade};
 pub use container::label_filter;
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
+pub use request::{encode, Request};
+pub use response::Response;
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
+pub use stream_response::{Decoded, FrameStream, JsonStream, StreamResponse};
 pub use version::{ApiVersion, ApiVersionParseError, MAX_API_VERSION, MIN_API_VERSION};
 
 pub use bytes::Bytes;

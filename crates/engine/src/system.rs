@@ -1,7 +1,9 @@
 //! System endpoints: ping, version, info, events, df.
 
-use crate::client::{Engine, Request, Response};
+use crate::client::Engine;
 use crate::error::EngineError;
+use crate::request::Request;
+use crate::response::Response;
 
 impl Engine {
     /// `GET /_ping`, unversioned as the CLI sends it.

@@ -23,7 +23,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::endpoint::{Address, Endpoint};
-use crate::error::UnreachableReason;
+use crate::error::{EngineError, UnreachableReason};
 use crate::relay::Relay;
 
 pub(crate) type Io = TokioIo<Box<dyn IoStream>>;
@@ -95,6 +95,29 @@ pub(crate) enum TransportError {
         detail: String,
         parse: bool,
     },
+}
+
+impl TransportError {
+    /// The engine error this is, for a call of `method` on `path` to `endpoint`.
+    pub(crate) fn engine_error(self, endpoint: &Endpoint, method: &http::Method, path: &str) -> EngineError {
+        match self {
+            TransportError::Connect(reason) => EngineError::Unreachable {
+                endpoint: endpoint.clone(),
+                reason,
+            },
+            TransportError::Exchange { detail, parse: true } => EngineError::Protocol {
+                method: method.clone(),
+                path: path.to_string(),
+                detail,
+            },
+            TransportError::Exchange { detail, parse: false } => EngineError::ConnectionLost {
+                endpoint: endpoint.clone(),
+                method: method.clone(),
+                path: path.to_string(),
+                detail,
+            },
+        }
+    }
 }
 
 pub(crate) struct Pool {

@@ -1,5 +1,7 @@
-//! The check model: [`Check`], its [`CheckMeta`], and [`CheckError`], what a
-//! check returns when it does not pass.
+//! The check model: [`Check`], declared with [`Check::new`] and builder
+//! methods for what differs from the defaults, its [`CheckMeta`], and the
+//! [`CheckCase`]s it expands into. What a check returns when it does not pass
+//! ([`CheckError`]) is in [`failure`](crate::failure), below the context.
 //!
 //! A check is an async function of a [`Ctx`](crate::Ctx) with static metadata.
 //! It may expand into named sub-checks (variants), each run and reported on its
@@ -9,10 +11,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use dockhand_engine::{ApiVersion, EngineError};
+use dockhand_engine::{ApiVersion, MIN_API_VERSION};
 
 use crate::context::Ctx;
-use crate::observed::Observed;
+use crate::failure::CheckResult;
 
 /// What a check needs beyond a reachable engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -46,6 +48,7 @@ pub struct CheckMeta {
     pub id: &'static str,
     /// One line, what the check asserts.
     pub summary: &'static str,
+    /// The id's first segment.
     pub area: &'static str,
     pub tags: &'static [&'static str],
     /// The lowest API version the check applies to.
@@ -59,12 +62,77 @@ pub struct CheckMeta {
 pub type CheckFuture = Pin<Box<dyn Future<Output = CheckResult> + Send>>;
 
 /// A registered check.
+///
+/// Declared with [`Check::new`] and the builder methods for whatever differs
+/// from the defaults (no tags, API 1.25, no needs, no variants, no reference):
+///
+/// ```ignore
+/// Check::new("images/save/one", "save one image ...", |ctx| Box::pin(run_one(ctx)))
+///     .tags(&["save", "load"])
+///     .reference(&["ImageGet", "ImageLoad"])
+/// ```
 #[derive(Clone)]
 pub struct Check {
     pub meta: CheckMeta,
     /// Named sub-checks; empty for a plain check.
     pub variants: &'static [&'static str],
     pub run: fn(Ctx) -> CheckFuture,
+}
+
+impl Check {
+    /// A check with its id (`area/group/name`; the area is its first
+    /// segment), summary and body, and the defaults for everything else.
+    pub fn new(id: &'static str, summary: &'static str, run: fn(Ctx) -> CheckFuture) -> Check {
+        let area = match id.split_once('/') {
+            Some((area, _)) => area,
+            None => id,
+        };
+        Check {
+            meta: CheckMeta {
+                id,
+                summary,
+                area,
+                tags: &[],
+                min_api: MIN_API_VERSION,
+                needs: &[],
+                reference: &[],
+            },
+            variants: &[],
+            run,
+        }
+    }
+
+    /// Tags `--tag` selects by.
+    pub fn tags(mut self, tags: &'static [&'static str]) -> Check {
+        self.meta.tags = tags;
+        self
+    }
+
+    /// The lowest API version the check applies to ([`MIN_API_VERSION`],
+    /// 1.25, unless given).
+    pub fn min_api(mut self, version: ApiVersion) -> Check {
+        self.meta.min_api = version;
+        self
+    }
+
+    /// What the check needs beyond a reachable engine.
+    pub fn needs(mut self, needs: &'static [Need]) -> Check {
+        self.meta.needs = needs;
+        self
+    }
+
+    /// Named sub-checks, each run and reported as `id:variant`.
+    pub fn variants(mut self, variants: &'static [&'static str]) -> Check {
+        self.variants = variants;
+        self
+    }
+
+    /// The operation ids of the API reference the check exercises, e.g.
+    /// `ContainerStart` (`dockhand coverage` counts them).
+    pub fn reference(mut self, reference: &'static [&'static str]) -> Check {
+        self.meta.reference = reference;
+        self
+    }
 }
 
 impl fmt::Debug for Check {
@@ -109,87 +177,54 @@ impl CheckCase {
     }
 }
 
-/// What a check returns.
-pub type CheckResult = Result<(), CheckError>;
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
 
-/// A mismatch between what the reference promises and what came.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Mismatch {
-    /// What was being checked, e.g. `start of a created container`.
-    pub what: String,
-    /// The request, e.g. `POST /v1.41/containers/abc/start`.
-    pub request: Option<String>,
-    pub expected: String,
-    pub actual: String,
-    /// The API reference's words or section, when there is one.
-    pub reference: Option<String>,
-    /// The call and the status or field the mismatch is about, as facts a
-    /// known failure's pin is matched against (`Ctx::expect_status` fills it in).
-    pub observed: Option<Observed>,
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.what)?;
-        if let Some(r) = &self.request {
-            write!(f, " ({r})")?;
-        }
-        write!(f, ": expected {}, got {}", self.expected, self.actual)?;
-        if let Some(r) = &self.reference {
-            write!(f, " [reference: {r}]")?;
-        }
-        Ok(())
-    }
-}
-
-/// Why a check did not pass.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum CheckError {
-    /// The engine did not do what the reference says.
-    #[error("{0}")]
-    Failed(Box<Mismatch>),
-    /// An engine call failed. API and protocol errors count as failures (the
-    /// engine misbehaved); an engine that is down is an error of the run.
-    #[error(transparent)]
-    Engine(#[from] EngineError),
-    /// The check could not run (setup failed for reasons outside the engine).
-    #[error("{0}")]
-    Broken(String),
-    /// The check does not apply here.
-    #[error("{0}")]
-    Skip(String),
-}
-
-impl CheckError {
-    pub fn failed(what: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Self {
-        CheckError::Failed(Box::new(Mismatch {
-            what: what.into(),
-            request: None,
-            expected: expected.into(),
-            actual: actual.into(),
-            reference: None,
-            observed: None,
-        }))
+    fn noop(_: Ctx) -> CheckFuture {
+        Box::pin(async { Ok(()) })
     }
 
-    /// Adds the facts of what was observed to a [`CheckError::Failed`]; other errors are returned as they are.
-    pub fn with_observed(self, observed: Observed) -> Self {
-        match self {
-            CheckError::Failed(mut m) => {
-                m.observed = Some(observed);
-                CheckError::Failed(m)
-            }
-            other => other,
-        }
+    /// A check with the given id, tags and variants, for tests.
+    pub(crate) fn check(id: &'static str, tags: &'static [&'static str], variants: &'static [&'static str]) -> Check {
+        Check::new(id, "test check", noop).tags(tags).variants(variants)
     }
-}
 
-/// Fails with `what: expected ..., got ...` unless `cond`.
-#[macro_export]
-macro_rules! ensure {
-    ($cond:expr, $what:expr, $expected:expr, $actual:expr $(,)?) => {
-        if !$cond {
-            return Err($crate::CheckError::failed($what, $expected, $actual));
-        }
-    };
+    /// A small registry for the tests of selection and configuration.
+    pub(crate) fn registry() -> Vec<Check> {
+        vec![
+            check("system/ping", &["smoke"], &[]),
+            check("containers/lifecycle/start-stop-logs", &["smoke", "lifecycle"], &[]),
+            check("containers/lifecycle/restart", &["lifecycle"], &[]),
+            check("containers/create/options", &[], &["tty", "no-tty"]),
+            check("images/search/basic", &["network"], &[]),
+        ]
+    }
+
+    #[test]
+    fn a_new_check_has_the_defaults_and_its_area_from_the_id() {
+        let c = Check::new("containers/lifecycle/start", "starts", noop);
+        assert_eq!(c.meta.area, "containers");
+        assert!(c.meta.tags.is_empty() && c.meta.needs.is_empty() && c.meta.reference.is_empty());
+        assert_eq!(c.meta.min_api, ApiVersion::new(1, 25));
+        assert!(c.variants.is_empty());
+        assert_eq!(Check::new("lonely", "no group", noop).meta.area, "lonely");
+    }
+
+    #[test]
+    fn the_builder_sets_only_what_it_is_given() {
+        let c = Check::new("swarm/nodes/list", "lists", noop)
+            .tags(&["swarm"])
+            .min_api(ApiVersion::new(1, 30))
+            .needs(&[Need::Swarm])
+            .variants(&["a", "b"])
+            .reference(&["NodeList"]);
+        assert_eq!(c.meta.tags, ["swarm"]);
+        assert_eq!(c.meta.min_api, ApiVersion::new(1, 30));
+        assert_eq!(c.meta.needs, [Need::Swarm]);
+        assert_eq!(c.variants, ["a", "b"]);
+        assert_eq!(c.meta.reference, ["NodeList"]);
+        let ids: Vec<String> = CheckCase::expand(&[c]).iter().map(CheckCase::id).collect();
+        assert_eq!(ids, ["swarm/nodes/list:a", "swarm/nodes/list:b"]);
+    }
 }

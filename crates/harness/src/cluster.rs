@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use dockhand_engine::{ApiVersion, CallObserver, Deadlines, Endpoint, Engine};
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
-use crate::check::CheckError;
+use crate::failure::CheckError;
 
 /// What a [`NodeControl`] call returns: an error message for the check's report.
 pub type ControlFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;

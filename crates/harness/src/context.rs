@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
 use serde_json::{json, Map, Value};
 
-use crate::check::{CheckError, Mismatch};
 use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
+use crate::failure::{CheckError, Mismatch};
 use crate::objects::ObjectKind;
 use crate::observed::{Fact, Observed};
 use crate::probe::ProbeImage;

@@ -30,7 +30,7 @@ use toml::Spanned;
 use crate::config::{FileError, FileErrorKind, TomlFile};
 use crate::observed::{Fact, Observed};
 use crate::operations::{self, Operation, OPERATIONS};
-use crate::select::closest;
+use crate::pattern::closest;
 
 /// The keys of a `[known-failure.deviation]` table.
 pub const DEVIATION_KEYS: &[&str] = &["call", "status", "message", "field", "header", "value"];

@@ -33,7 +33,7 @@ use toml::de::{DeTable, DeValue};
 use crate::config::{FileError, FileErrorKind, TomlFile};
 use crate::deviation::{self, Deviation, DEVIATION_EXAMPLE};
 use crate::events::Outcome;
-use crate::select::IdPattern;
+use crate::pattern::IdPattern;
 
 /// The keys of one entry.
 const ENTRY_KEYS: &[&str] = &[

@@ -7,54 +7,20 @@
 //! turns cases into the runner's [`PlannedCase`]s with their iterations, knobs,
 //! deadlines, skip reasons and known-failure reasons.
 //!
-//! An id pattern ([`IdPattern`]) is a glob in which `*` also crosses `/`. It
-//! selects a case when it matches the case id (`check-id` or
-//! `check-id:variant`), the check id (all its variants), or a group the check
-//! is in (`containers` and `containers/lifecycle` both select
-//! `containers/lifecycle/start-stop-logs`).
+//! The patterns themselves ([`IdPattern`]) and the did-you-mean
+//! ([`closest`]) are in [`pattern`](crate::pattern); the planned case in
+//! [`plan`](crate::plan).
 
 use std::collections::HashSet;
 
 use dockhand_engine::ApiVersion;
-use globset::{Glob, GlobMatcher};
 
 use crate::check::{Check, CheckCase, CheckMeta, Need};
 use crate::config::EffectiveConfig;
 use crate::events::{CaseKey, EngineSummary};
 use crate::known::{KnownFailures, Listed};
-use crate::runner::PlannedCase;
-
-/// A compiled id glob.
-#[derive(Debug, Clone)]
-pub struct IdPattern {
-    glob: String,
-    matcher: GlobMatcher,
-}
-
-impl IdPattern {
-    pub fn new(glob: &str) -> Result<Self, globset::Error> {
-        Ok(IdPattern {
-            glob: glob.to_string(),
-            matcher: Glob::new(glob)?.compile_matcher(),
-        })
-    }
-
-    /// The glob as written.
-    pub fn as_str(&self) -> &str {
-        &self.glob
-    }
-
-    /// Whether the pattern selects the case `case_id` of the check `check_id`.
-    pub fn matches(&self, check_id: &str, case_id: &str) -> bool {
-        let is = |s: &str| self.matcher.is_match(s);
-        is(case_id) || is(check_id) || check_id.match_indices('/').any(|(i, _)| is(&check_id[..i]))
-    }
-
-    /// Whether the pattern selects the case.
-    pub fn matches_case(&self, case: &CheckCase) -> bool {
-        self.matches(case.check.meta.id, &case.id())
-    }
-}
+use crate::pattern::{closest, IdPattern};
+use crate::plan::PlannedCase;
 
 /// What the user asked to run.
 #[derive(Debug, Clone, Default)]
@@ -175,29 +141,6 @@ fn suggestions(checks: &[Check], filter: &Filter) -> Vec<String> {
     out
 }
 
-/// The last `/`-separated segment of an id.
-fn last_segment(id: &str) -> &str {
-    id.rsplit('/').next().unwrap_or(id)
-}
-
-/// Up to `n` candidates close to `word`, best first: by normalized
-/// Levenshtein distance on the whole id, or Jaro-Winkler similarity of the
-/// last path segments, whichever is closer. Nothing when none is close.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<String> {
-    const THRESHOLD: f64 = 0.75;
-    let mut scored: Vec<(f64, &str)> = candidates
-        .into_iter()
-        .map(|c| {
-            let whole = strsim::normalized_levenshtein(word, c);
-            let last = strsim::jaro_winkler(last_segment(word), last_segment(c));
-            (whole.max(last), c)
-        })
-        .filter(|(score, _)| *score >= THRESHOLD)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
-}
-
 /// What the engine and the run offer, against which a check's needs are met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineCaps {
@@ -289,41 +232,9 @@ impl Planner<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::check::CheckFuture;
-    use crate::context::Ctx;
-
-    fn noop(_: Ctx) -> CheckFuture {
-        Box::pin(async { Ok(()) })
-    }
-
-    /// A check with the given id, tags and variants, for tests.
-    pub(crate) fn check(id: &'static str, tags: &'static [&'static str], variants: &'static [&'static str]) -> Check {
-        Check {
-            meta: CheckMeta {
-                id,
-                summary: "test check",
-                area: id.split('/').next().unwrap_or(id),
-                tags,
-                min_api: ApiVersion::new(1, 25),
-                needs: &[],
-                reference: &[],
-            },
-            variants,
-            run: noop,
-        }
-    }
-
-    pub(crate) fn registry() -> Vec<Check> {
-        vec![
-            check("system/ping", &["smoke"], &[]),
-            check("containers/lifecycle/start-stop-logs", &["smoke", "lifecycle"], &[]),
-            check("containers/lifecycle/restart", &["lifecycle"], &[]),
-            check("containers/create/options", &[], &["tty", "no-tty"]),
-            check("images/search/basic", &["network"], &[]),
-        ]
-    }
+    use crate::check::tests::{check, registry};
 
     fn ids(f: Filter) -> Vec<String> {
         select(&registry(), &f).unwrap().iter().map(CheckCase::id).collect()

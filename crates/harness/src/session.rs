@@ -31,9 +31,10 @@ use crate::events::Event;
 use crate::interrupt::{say, Interrupts, Signal};
 use crate::journal::{Journal, JournalError, JournalWriter};
 use crate::known::KnownFailures;
+use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
 use crate::report::{call_line, consume, JunitFileError, OutputFormat, ReporterBuilder};
-use crate::runner::{engine_summary, PlannedCase, Runner, RunnerOptions};
+use crate::runner::{engine_summary, Runner, RunnerOptions};
 use crate::select::{select, EngineCaps, Filter, Planner, SelectError};
 use crate::sweep::{sweep, SweepScope};
 

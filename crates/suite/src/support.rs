@@ -7,21 +7,21 @@ use serde_json::{json, Value};
 
 /// How long a check waits for a state the engine should reach quickly (a
 /// container's exit, a log line, an exec's end, a refusal to clear).
-pub const POLL_DEADLINE: Duration = Duration::from_secs(10);
+pub(crate) const POLL_DEADLINE: Duration = Duration::from_secs(10);
 /// The interval between polls for such a state.
-pub const POLL_EVERY: Duration = Duration::from_millis(20);
+pub(crate) const POLL_EVERY: Duration = Duration::from_millis(20);
 
 /// Lines of each stream, in order, from decoded frames. A line split across
 /// frames is joined; a frame may carry several lines.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct StreamLines {
-    pub stdout: Vec<String>,
-    pub stderr: Vec<String>,
+pub(crate) struct StreamLines {
+    pub(crate) stdout: Vec<String>,
+    pub(crate) stderr: Vec<String>,
     /// Frames that claimed to be stdin: the engine must never send them.
-    pub stdin_frames: usize,
+    pub(crate) stdin_frames: usize,
 }
 
-pub fn stream_lines(frames: &[Frame]) -> StreamLines {
+pub(crate) fn stream_lines(frames: &[Frame]) -> StreamLines {
     let mut out = Vec::new();
     let mut err = Vec::new();
     let mut stdin_frames = 0;
@@ -46,7 +46,7 @@ pub fn stream_lines(frames: &[Frame]) -> StreamLines {
 }
 
 /// The create body for a probe container running `steps`, labelled for the check.
-pub fn probe_config(ctx: &Ctx, image: &str, steps: &[&str]) -> Value {
+pub(crate) fn probe_config(ctx: &Ctx, image: &str, steps: &[&str]) -> Value {
     json!({
         "Image": image,
         "Cmd": steps,
@@ -56,7 +56,7 @@ pub fn probe_config(ctx: &Ctx, image: &str, steps: &[&str]) -> Value {
 }
 
 /// Creates a probe container (expecting 201), registers its removal, returns its id.
-pub async fn create_probe(ctx: &Ctx, suffix: &str, config: Value) -> Result<String, CheckError> {
+pub(crate) async fn create_probe(ctx: &Ctx, suffix: &str, config: Value) -> Result<String, CheckError> {
     let resp = ctx.engine().container_create(Some(&ctx.name(suffix)), &config).await?;
     ctx.expect_status(&resp, 201, "create a probe container")?;
     let v: Value = resp.json()?;
@@ -73,23 +73,23 @@ pub async fn create_probe(ctx: &Ctx, suffix: &str, config: Value) -> Result<Stri
 }
 
 /// Whether `s` is 64 lowercase hex characters, as container and image ids are.
-pub fn is_full_id(s: &str) -> bool {
+pub(crate) fn is_full_id(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 // ---- Streams: hijacked connections, FNV-1a, archive stat (logs, exec, attach, archive) ----
 
 /// Anything that reads and writes bytes both ways, as a hijacked connection does.
-pub trait Duplex: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+pub(crate) trait Duplex: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Duplex for T {}
 
 /// A connection the engine switched to a raw stream (`101`), with the reply's
 /// headers, and readers that keep their place between calls. Whether the
 /// stream is framed is the caller's choice (from the `Tty` setting), never
 /// guessed from the bytes.
-pub struct Hijack {
+pub(crate) struct Hijack {
     /// The `101` reply's headers.
-    pub headers: dockhand_engine::HeaderMap,
+    pub(crate) headers: dockhand_engine::HeaderMap,
     io: Box<dyn Duplex>,
     /// What the connection is, for messages: e.g. `attach to the container`.
     what: String,
@@ -101,7 +101,7 @@ pub struct Hijack {
 
 /// Sends `req` with the upgrade headers (`Connection: Upgrade`, `Upgrade:
 /// tcp`) and expects `101 Switching Protocols`, citing `reference` otherwise.
-pub async fn hijack(
+pub(crate) async fn hijack(
     ctx: &Ctx,
     req: dockhand_engine::Request,
     what: &str,
@@ -124,7 +124,7 @@ pub async fn hijack(
 }
 
 /// The first `n` bytes of `b`, lossily, for messages.
-pub fn preview_bytes(b: &[u8], n: usize) -> String {
+pub(crate) fn preview_bytes(b: &[u8], n: usize) -> String {
     let s = format!("{:?}", String::from_utf8_lossy(&b[..b.len().min(n)]));
     if b.len() > n {
         format!("{s}... ({} bytes)", b.len())
@@ -135,12 +135,12 @@ pub fn preview_bytes(b: &[u8], n: usize) -> String {
 
 impl Hijack {
     /// A header of the `101` reply, if present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// Writes bytes (the attached stdin) and flushes.
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), CheckError> {
+    pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), CheckError> {
         use tokio::io::AsyncWriteExt;
         self.io.write_all(bytes).await.and(self.io.flush().await).map_err(|e| {
             CheckError::failed(
@@ -153,7 +153,7 @@ impl Hijack {
 
     /// Half-closes the connection: the engine sees the end of stdin, and the
     /// output keeps flowing.
-    pub async fn close_stdin(&mut self) -> Result<(), CheckError> {
+    pub(crate) async fn close_stdin(&mut self) -> Result<(), CheckError> {
         use tokio::io::AsyncWriteExt;
         self.io.shutdown().await.map_err(|e| {
             CheckError::failed(
@@ -196,7 +196,7 @@ impl Hijack {
     /// Reads frames until `done(frames so far)` holds or the stream ends,
     /// within `within`. Returns the frames and whether the stream ended. A
     /// frame that breaks the framing, or a stream that ends inside one, fails.
-    pub async fn read_frames_until(
+    pub(crate) async fn read_frames_until(
         &mut self,
         within: std::time::Duration,
         waiting_for: &str,
@@ -227,7 +227,7 @@ impl Hijack {
     }
 
     /// Reads frames to the end of the stream, which must come within `within`.
-    pub async fn read_frames_to_end(&mut self, within: std::time::Duration) -> Result<Vec<Frame>, CheckError> {
+    pub(crate) async fn read_frames_to_end(&mut self, within: std::time::Duration) -> Result<Vec<Frame>, CheckError> {
         Ok(self
             .read_frames_until(within, "the end of the stream", |_| false)
             .await?
@@ -236,7 +236,7 @@ impl Hijack {
 
     /// Reads raw (unframed) bytes until `done(bytes so far)` holds or the stream
     /// ends, within `within`; returns the bytes and whether the stream ended.
-    pub async fn read_raw_until(
+    pub(crate) async fn read_raw_until(
         &mut self,
         within: std::time::Duration,
         waiting_for: &str,
@@ -260,7 +260,7 @@ impl Hijack {
     }
 
     /// Reads raw bytes to the end of the stream, which must come within `within`.
-    pub async fn read_raw_to_end(&mut self, within: std::time::Duration) -> Result<Vec<u8>, CheckError> {
+    pub(crate) async fn read_raw_to_end(&mut self, within: std::time::Duration) -> Result<Vec<u8>, CheckError> {
         Ok(self.read_raw_until(within, "the end of the stream", |_| false).await?.0)
     }
 
@@ -274,7 +274,7 @@ impl Hijack {
 }
 
 /// Frames as `stdout:"text"` items, for messages.
-pub fn frames_preview(frames: &[Frame]) -> String {
+pub(crate) fn frames_preview(frames: &[Frame]) -> String {
     let items: Vec<String> = frames
         .iter()
         .take(20)
@@ -289,7 +289,7 @@ pub fn frames_preview(frames: &[Frame]) -> String {
 }
 
 /// The concatenated payload of the frames of one stream.
-pub fn stream_bytes(frames: &[Frame], kind: StreamKind) -> Vec<u8> {
+pub(crate) fn stream_bytes(frames: &[Frame], kind: StreamKind) -> Vec<u8> {
     frames
         .iter()
         .filter(|f| f.stream == kind)
@@ -299,7 +299,7 @@ pub fn stream_bytes(frames: &[Frame], kind: StreamKind) -> Vec<u8> {
 
 /// FNV-1a 64, incrementally: the hash the probe's `flood=` step reports.
 #[derive(Debug, Clone, Copy)]
-pub struct Fnv1a64(u64);
+pub(crate) struct Fnv1a64(u64);
 
 impl Default for Fnv1a64 {
     fn default() -> Self {
@@ -308,7 +308,7 @@ impl Default for Fnv1a64 {
 }
 
 impl Fnv1a64 {
-    pub fn update(&mut self, bytes: &[u8]) {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
         let mut h = self.0;
         for &b in bytes {
             h ^= u64::from(b);
@@ -317,14 +317,14 @@ impl Fnv1a64 {
         self.0 = h;
     }
 
-    pub fn value(self) -> u64 {
+    pub(crate) fn value(self) -> u64 {
         self.0
     }
 }
 
 /// Waits for the container to stop (`POST /wait`, at most `within`) and
 /// returns its `StatusCode`.
-pub async fn wait_exit(ctx: &Ctx, id: &str, within: std::time::Duration) -> Result<i64, CheckError> {
+pub(crate) async fn wait_exit(ctx: &Ctx, id: &str, within: std::time::Duration) -> Result<i64, CheckError> {
     let r = ctx.engine().container_wait(id, None, within).await?;
     ctx.expect_status_ref(
         &r,
@@ -339,7 +339,7 @@ pub async fn wait_exit(ctx: &Ctx, id: &str, within: std::time::Duration) -> Resu
 }
 
 /// Starts a container, expecting 204.
-pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
+pub(crate) async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
     let r = ctx.engine().container_start(id).await?;
     ctx.expect_status_ref(&r, 204, "start of the probe container", "ContainerStart: 204 no error")
 }
@@ -351,12 +351,12 @@ pub async fn kill(ctx: &Ctx, id: &str, signal: &str) -> Result<(), CheckError> {
 }
 
 /// An id no engine object has: 64 hex characters unlikely to exist.
-pub const MISSING_ID: &str = "dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000";
+pub(crate) const MISSING_ID: &str = "dead0000beef0000dead0000beef0000dead0000beef0000dead0000beef0000";
 
 /// Expects `status` (as the reference documents it) and the reference's
 /// `ErrorResponse` body: a non-empty `message`. A failure carries the status,
 /// or the `/message` field, as its observed facts.
-pub fn expect_error_response(
+pub(crate) fn expect_error_response(
     ctx: &Ctx,
     r: &dockhand_engine::Response,
     status: u16,
@@ -425,17 +425,17 @@ use dockhand_harness::context::LABEL_CASE;
 
 /// `{"label": ["dockhand.case=<case>#<iteration>"]}`: the filter that makes a
 /// list, prune or events call see only this case's objects.
-pub fn case_filter(ctx: &Ctx) -> Value {
+pub(crate) fn case_filter(ctx: &Ctx) -> Value {
     json!({ "label": [case_label_kv(ctx)] })
 }
 
 /// `dockhand.case=<case>#<iteration>`, this case's label as `key=value`.
-pub fn case_label_kv(ctx: &Ctx) -> String {
+pub(crate) fn case_label_kv(ctx: &Ctx) -> String {
     format!("{LABEL_CASE}={}", ctx.case_label())
 }
 
 /// Sends a request through the check's engine (recorded in its transcript).
-pub async fn send(ctx: &Ctx, req: Request) -> Result<Response, CheckError> {
+pub(crate) async fn send(ctx: &Ctx, req: Request) -> Result<Response, CheckError> {
     Ok(ctx.engine().send(req).await?)
 }
 
@@ -447,7 +447,7 @@ pub async fn send(ctx: &Ctx, req: Request) -> Result<Response, CheckError> {
 /// one, so the refusal is retried every [`POLL_EVERY`] for at most
 /// [`POLL_DEADLINE`]. Any other
 /// reply, and the last refusal, is returned for the check to judge.
-pub async fn send_when_free(
+pub(crate) async fn send_when_free(
     ctx: &Ctx,
     request: impl Fn() -> Request,
     busy_status: u16,
@@ -468,7 +468,11 @@ pub async fn send_when_free(
 /// volumes) through [`send_when_free`]: the engine answers 409 "a prune
 /// operation is already running" (not in the v1.41 reference) while another
 /// prune of that kind runs.
-pub async fn prune_when_free(ctx: &Ctx, kind: &str, filters: impl std::fmt::Display) -> Result<Response, CheckError> {
+pub(crate) async fn prune_when_free(
+    ctx: &Ctx,
+    kind: &str,
+    filters: impl std::fmt::Display,
+) -> Result<Response, CheckError> {
     let path = format!("/{kind}/prune");
     let filters = filters.to_string();
     send_when_free(
@@ -481,22 +485,22 @@ pub async fn prune_when_free(ctx: &Ctx, kind: &str, filters: impl std::fmt::Disp
 }
 
 /// Starts a created container, expecting 204.
-pub async fn start_container(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
+pub(crate) async fn start_container(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
     let r = ctx.engine().container_start(id).await?;
     ctx.expect_status_ref(&r, 204, "start of a created container", "ContainerStart: 204 no error")
 }
 
 /// A probe container that ran to its end.
 #[derive(Debug)]
-pub struct ProbeRun {
-    pub id: String,
-    pub exit_code: i64,
-    pub lines: StreamLines,
+pub(crate) struct ProbeRun {
+    pub(crate) id: String,
+    pub(crate) exit_code: i64,
+    pub(crate) lines: StreamLines,
 }
 
 impl ProbeRun {
     /// Both streams, for failure messages.
-    pub fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         format!(
             "exit code {}, stdout {:?}, stderr {:?}",
             self.exit_code, self.lines.stdout, self.lines.stderr
@@ -506,42 +510,49 @@ impl ProbeRun {
 
 /// Creates (with cleanup), starts and waits for a probe container, then reads
 /// its logs. `config` must not have a TTY, so the logs are multiplexed.
-pub async fn run_probe(ctx: &Ctx, suffix: &str, config: Value) -> Result<ProbeRun, CheckError> {
+pub(crate) async fn run_probe_to_exit(ctx: &Ctx, suffix: &str, config: Value) -> Result<ProbeRun, CheckError> {
     let id = create_probe(ctx, suffix, config).await?;
     start_container(ctx, &id).await?;
     let exit_code = wait_exit(ctx, &id, Duration::from_secs(30)).await?;
+    let lines = logs(ctx, &id).await?;
+    Ok(ProbeRun { id, exit_code, lines })
+}
+
+/// A (non-TTY) container's logs, both streams, read whole.
+pub(crate) async fn logs(ctx: &Ctx, id: &str) -> Result<StreamLines, CheckError> {
     let r = ctx
         .engine()
-        .container_logs(&id, &[("stdout", "1"), ("stderr", "1")])
+        .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
         .await?;
     ctx.expect_status_ref(
         &r,
         200,
-        "logs of the exited probe",
+        "logs of the container",
         "ContainerLogs: 200 logs returned as a stream",
     )?;
-    let lines = stream_lines(&r.frames()?);
-    Ok(ProbeRun { id, exit_code, lines })
+    Ok(stream_lines(&r.frames()?))
 }
 
-/// Polls a running container's stdout until a line starts with `prefix`, for
-/// at most `limit` (e.g. the probe's `probe: listening tcp` line).
-pub async fn wait_for_stdout(ctx: &Ctx, id: &str, prefix: &str, limit: Duration) -> Result<(), CheckError> {
+/// Polls a (non-TTY) container's logs every [`POLL_EVERY`], for at most
+/// `limit`, until `done` holds for them; returns them then. `what` (the
+/// wait, with its limit) and `expected` are the failure's words.
+pub(crate) async fn wait_for_logs(
+    ctx: &Ctx,
+    id: &str,
+    limit: Duration,
+    (what, expected): (&str, &str),
+    done: impl Fn(&StreamLines) -> bool,
+) -> Result<StreamLines, CheckError> {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let r = ctx
-            .engine()
-            .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
-            .await?
-            .ok()?;
-        let l = stream_lines(&r.frames()?);
-        if l.stdout.iter().any(|s| s.starts_with(prefix)) {
-            return Ok(());
+        let l = logs(ctx, id).await?;
+        if done(&l) {
+            return Ok(l);
         }
         if tokio::time::Instant::now() > deadline {
             return Err(CheckError::failed(
-                format!("a line starting {prefix:?} in the probe's logs within {limit:?}"),
-                "the line",
+                what,
+                expected,
                 format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
             ));
         }
@@ -550,6 +561,6 @@ pub async fn wait_for_stdout(ctx: &Ctx, id: &str, prefix: &str, limit: Duration)
 }
 
 /// Whether a JSON value is a string that is not empty.
-pub fn non_empty_str(v: &Value) -> bool {
+pub(crate) fn non_empty_str(v: &Value) -> bool {
     v.as_str().is_some_and(|s| !s.is_empty())
 }

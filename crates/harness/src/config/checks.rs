@@ -21,7 +21,7 @@ use crate::check::Check;
 use crate::config::source::{Setting, Source};
 use crate::config::toml_file::{FileError, FileErrorKind, TomlFile};
 use crate::config::value::{Rejected, SettingValue};
-use crate::select::closest;
+use crate::pattern::closest;
 
 /// The keys of a check section that dockhand itself reads.
 pub const CHECK_KEYS: &[&str] = &["enabled", "repeat", "timeout"];
@@ -147,7 +147,7 @@ fn to_json(file: &TomlFile, key: &str, value: &Spanned<DeValue<'_>>) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::select::tests::registry;
+    use crate::check::tests::registry;
     use serde_json::json;
 
     fn parse(text: &str) -> Result<BTreeMap<String, CheckSettings>, FileError> {

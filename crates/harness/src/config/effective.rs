@@ -463,8 +463,8 @@ fn push_aligned(out: &mut String, lines: &[(String, String)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::tests::registry;
     use crate::config::toml_file::{FileErrorKind, Position};
-    use crate::select::tests::registry;
     use std::collections::HashMap;
 
     fn load(

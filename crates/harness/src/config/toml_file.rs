@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::select::closest;
+use crate::pattern::closest;
 
 /// A TOML file's path and text.
 #[derive(Debug, Clone)]

@@ -2,38 +2,14 @@
 //! parameter, a PUT onto a file, a read-only root file system, and
 //! `noOverwriteDirNonDir`.
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::json;
 
 use super::roundtrip::path_stat;
 use super::{container_with_sample, fetch, put, sample_tar};
 use crate::support::{create_probe, MISSING_ID};
 
-pub fn status() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/errors/status",
-            summary: "archive endpoints: 404 for a missing path or container, 400 without path or when PUT targets a file, 403 on a read-only rootfs, noOverwriteDirNonDir refuses",
-            area: "archive",
-            tags: &["archive", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerArchiveInfo", "ContainerArchive", "PutContainerArchive"],
-        },
-        variants: &[
-            "missing-path",
-            "missing-container",
-            "missing-path-parameter",
-            "put-to-file",
-            "read-only-rootfs",
-            "no-overwrite-dir-non-dir",
-        ],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     match ctx.variant().unwrap_or_default() {
         "missing-path" => {
             let id = container_with_sample(&ctx, &["idle"]).await?;

@@ -5,8 +5,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use base64::Engine as _;
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -18,23 +17,7 @@ use crate::support::{preview_bytes, start, stream_lines, wait_exit};
 const MODE_DIR: u64 = 1 << 31;
 const MODE_SYMLINK: u64 = 1 << 27;
 
-pub fn put_then_cat() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/roundtrip/put-then-cat",
-            summary: "a tar put into a created container is extracted: the probe's cat= prints the file from inside",
-            area: "archive",
-            tags: &["archive", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["PutContainerArchive", "ContainerStart", "ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_put_then_cat(ctx)),
-    }
-}
-
-async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
     let id = container_with_sample(&ctx, &["cat=/tmp/dh/hello.txt", "cat=/tmp/dh/link"]).await?;
     start(&ctx, &id).await?;
     let code = wait_exit(&ctx, &id, Duration::from_secs(10)).await?;
@@ -57,22 +40,6 @@ async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn stat() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/roundtrip/stat",
-            summary: "HEAD gives X-Docker-Container-Path-Stat, base64 JSON with the name, size, mode, mtime and linkTarget of what was put",
-            area: "archive",
-            tags: &["archive"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["PutContainerArchive", "ContainerArchiveInfo"],
-        },
-        variants: &["file", "directory", "symlink"],
-        run: |ctx| Box::pin(run_stat(ctx)),
-    }
-}
-
 /// Decodes the `X-Docker-Container-Path-Stat` header of a reply.
 pub(crate) fn path_stat(r: &dockhand_engine::Response) -> Result<Value, CheckError> {
     let what = format!(
@@ -89,7 +56,7 @@ pub(crate) fn path_stat(r: &dockhand_engine::Response) -> Result<Value, CheckErr
         .map_err(|e| CheckError::failed(&what, "a JSON object", format!("{}: {e}", preview_bytes(&json, 200))))
 }
 
-async fn run_stat(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_stat(ctx: Ctx) -> CheckResult {
     let id = container_with_sample(&ctx, &["idle"]).await?;
     let variant = ctx.variant().unwrap_or("file");
     let path = match variant {
@@ -151,23 +118,6 @@ fn expect_sample_stat(s: &Value, variant: &str, path: &str) -> CheckResult {
     Ok(())
 }
 
-pub fn get() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "archive/roundtrip/get",
-            summary:
-                "GET returns an application/x-tar holding what was put: names, contents, modes, mtimes, link targets",
-            area: "archive",
-            tags: &["archive"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["PutContainerArchive", "ContainerArchive"],
-        },
-        variants: &["file", "directory"],
-        run: |ctx| Box::pin(run_get(ctx)),
-    }
-}
-
 /// One tar entry, as compared.
 #[derive(Debug, PartialEq, Eq)]
 struct Entry {
@@ -208,7 +158,7 @@ fn entries(tar_bytes: &[u8]) -> Result<Vec<Entry>, String> {
     Ok(out)
 }
 
-async fn run_get(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_get(ctx: Ctx) -> CheckResult {
     let id = container_with_sample(&ctx, &["idle"]).await?;
     let dir = ctx.variant() == Some("directory");
     let path = if dir { "/tmp/dh" } else { "/tmp/dh/hello.txt" };

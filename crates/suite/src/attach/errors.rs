@@ -1,27 +1,11 @@
 //! `attach/errors/*`: attaching to a container that does not exist.
 
-use dockhand_engine::{ApiVersion, Request, Upgrade};
-use dockhand_harness::{Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, Upgrade};
+use dockhand_harness::{CheckError, CheckResult, Ctx};
 
 use crate::support::MISSING_ID;
 
-pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "attach/errors/missing-container",
-            summary: "attach to a container that does not exist is 404, with the upgrade headers or without",
-            area: "attach",
-            tags: &["attach", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerAttach"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let req = || {
         Request::post(format!("/containers/{MISSING_ID}/attach"))
             .query("stream", "1")

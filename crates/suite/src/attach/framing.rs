@@ -2,8 +2,8 @@
 //! (only the streams asked for), raw with one, and also served to a client
 //! that sends no upgrade headers.
 
-use dockhand_engine::{ApiVersion, Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, StreamKind};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::json;
 
 use super::attach;
@@ -12,23 +12,7 @@ use crate::support::{create_probe, frames_preview, preview_bytes, start, stream_
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn streams() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "attach/framing/streams",
-            summary: "attach streams frames of type 1 and 2 for the streams asked for, raw bytes with a TTY, and 200 with the same stream without the upgrade headers",
-            area: "attach",
-            tags: &["attach", "framing"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerAttach", "ContainerStart"],
-        },
-        variants: &["both", "stdout-only", "stderr-only", "tty", "no-upgrade"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let variant = ctx.variant().unwrap_or("both");
     let tty = variant == "tty";
     let image = ctx.probe().await?;

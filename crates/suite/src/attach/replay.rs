@@ -3,32 +3,15 @@
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::attach;
-use crate::support::{create_probe, frames_preview, start, stream_lines};
+use crate::support::{create_probe, frames_preview, start, stream_lines, wait_for_logs};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
-pub fn logs() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "attach/replay/logs",
-            summary: "attach with logs=1 replays earlier output; with stream=0 the stream then ends, with stream=1 live output follows",
-            area: "attach",
-            tags: &["attach", "logs"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerAttach", "ContainerLogs", "ContainerKill"],
-        },
-        variants: &["logs-only", "logs-then-stream"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let config = json!({
         "Image": image,
@@ -96,24 +79,13 @@ async fn run(ctx: Ctx) -> CheckResult {
 
 /// Polls the logs until the probe's two early lines are there, for at most 5 s.
 async fn wait_logged(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let r = ctx
-            .engine()
-            .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
-            .await?
-            .ok()?;
-        let l = stream_lines(&r.frames()?);
-        if !l.stdout.is_empty() && !l.stderr.is_empty() {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(CheckError::failed(
-                "the probe's early lines in the logs within 5 s",
-                "one line on each stream",
-                format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let what = (
+        "the probe's early lines in the logs within 5 s",
+        "one line on each stream",
+    );
+    wait_for_logs(ctx, id, Duration::from_secs(5), what, |l| {
+        !l.stdout.is_empty() && !l.stderr.is_empty()
+    })
+    .await?;
+    Ok(())
 }

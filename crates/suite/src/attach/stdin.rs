@@ -1,8 +1,7 @@
 //! `attach/stdin/*`: what is written to an attached stdin reaches the probe,
 //! and closing it ends a `StdinOnce` container's input.
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::json;
 
 use super::attach;
@@ -10,23 +9,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines, wait_exi
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn echo() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "attach/stdin/echo",
-            summary: "stdin written to an upgraded attach comes back on stdout through the probe; the half-close ends a StdinOnce container's input",
-            area: "attach",
-            tags: &["attach", "stdin", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerCreate", "ContainerAttach", "ContainerStart", "ContainerWait"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let config = json!({
         "Image": image,

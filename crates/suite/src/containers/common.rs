@@ -2,50 +2,31 @@
 //! exit, reading its logs, and polling its state against a deadline.
 
 use dockhand_engine::Request;
-use dockhand_harness::{CheckError, CheckMeta, Ctx};
+use dockhand_harness::{CheckError, Ctx};
 use serde_json::{json, Value};
 
-use crate::support::{create_probe, probe_config, stream_lines, StreamLines};
+use crate::support::{create_probe, probe_config, wait_for_logs, StreamLines};
 
-pub use crate::support::{POLL_DEADLINE, POLL_EVERY};
+pub(crate) use crate::support::{POLL_DEADLINE, POLL_EVERY};
 
 /// The label filter that scopes a list or prune to this case's own objects.
-pub fn case_filter(ctx: &Ctx) -> String {
+pub(crate) fn case_filter(ctx: &Ctx) -> String {
     format!("dockhand.case={}", ctx.case_label())
 }
 
-/// The metadata every check of the area shares, with its own id, summary,
-/// tags and reference sections.
-pub fn meta(
-    id: &'static str,
-    summary: &'static str,
-    tags: &'static [&'static str],
-    reference: &'static [&'static str],
-) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "containers",
-        tags,
-        min_api: dockhand_engine::ApiVersion::new(1, 25),
-        needs: &[],
-        reference,
-    }
-}
-
 /// The variant being run; a check registered with variants always has one.
-pub fn variant(ctx: &Ctx) -> Result<&'static str, CheckError> {
+pub(crate) fn variant(ctx: &Ctx) -> Result<&'static str, CheckError> {
     ctx.variant()
         .ok_or_else(|| CheckError::Broken(format!("{} runs only as one of its variants", ctx.check_id())))
 }
 
 /// A variant the check's body does not know: a registration mistake.
-pub fn unknown_variant(ctx: &Ctx, v: &str) -> CheckError {
+pub(crate) fn unknown_variant(ctx: &Ctx, v: &str) -> CheckError {
     CheckError::Broken(format!("{} has no variant {v:?}", ctx.check_id()))
 }
 
 /// Creates (201) and starts (204) a probe container running `steps`.
-pub async fn run_probe(ctx: &Ctx, suffix: &str, steps: &[&str]) -> Result<String, CheckError> {
+pub(crate) async fn start_probe(ctx: &Ctx, suffix: &str, steps: &[&str]) -> Result<String, CheckError> {
     let image = ctx.probe().await?;
     let id = create_probe(ctx, suffix, probe_config(ctx, &image, steps)).await?;
     start(ctx, &id).await?;
@@ -54,7 +35,7 @@ pub async fn run_probe(ctx: &Ctx, suffix: &str, steps: &[&str]) -> Result<String
 
 /// Creates a probe container from `config` merged over the usual body
 /// (image, labels), without starting it.
-pub async fn create_with(ctx: &Ctx, suffix: &str, steps: &[&str], extra: Value) -> Result<String, CheckError> {
+pub(crate) async fn create_with(ctx: &Ctx, suffix: &str, steps: &[&str], extra: Value) -> Result<String, CheckError> {
     let image = ctx.probe().await?;
     let mut config = probe_config(ctx, &image, steps);
     merge(&mut config, extra);
@@ -62,7 +43,7 @@ pub async fn create_with(ctx: &Ctx, suffix: &str, steps: &[&str], extra: Value) 
 }
 
 /// Merges `extra` into `base`, objects key by key (so `HostConfig` fields add up).
-pub fn merge(base: &mut Value, extra: Value) {
+pub(crate) fn merge(base: &mut Value, extra: Value) {
     match (base, extra) {
         (Value::Object(b), Value::Object(e)) => {
             for (k, v) in e {
@@ -79,13 +60,13 @@ pub fn merge(base: &mut Value, extra: Value) {
 }
 
 /// Starts a container, expecting 204.
-pub async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
+pub(crate) async fn start(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
     let r = ctx.engine().container_start(id).await?;
     ctx.expect_status_ref(&r, 204, "start of a created container", "ContainerStart: 204 no error")
 }
 
 /// Inspects a container, expecting 200, and returns the body.
-pub async fn inspect(ctx: &Ctx, id: &str) -> Result<Value, CheckError> {
+pub(crate) async fn inspect(ctx: &Ctx, id: &str) -> Result<Value, CheckError> {
     let r = ctx.engine().container_inspect(id).await?;
     ctx.expect_status_ref(
         &r,
@@ -97,7 +78,7 @@ pub async fn inspect(ctx: &Ctx, id: &str) -> Result<Value, CheckError> {
 }
 
 /// `POST /containers/{id}/wait` with the default condition: the exit code.
-pub async fn wait_exit(ctx: &Ctx, id: &str) -> Result<i64, CheckError> {
+pub(crate) async fn wait_exit(ctx: &Ctx, id: &str) -> Result<i64, CheckError> {
     let r = ctx.engine().container_wait(id, None, POLL_DEADLINE).await?;
     ctx.expect_status_ref(
         &r,
@@ -109,7 +90,7 @@ pub async fn wait_exit(ctx: &Ctx, id: &str) -> Result<i64, CheckError> {
 }
 
 /// The `StatusCode` of a wait reply, which the reference requires.
-pub fn status_code(v: &Value) -> Result<i64, CheckError> {
+pub(crate) fn status_code(v: &Value) -> Result<i64, CheckError> {
     v["StatusCode"].as_i64().ok_or_else(|| {
         CheckError::failed(
             "StatusCode of the wait reply (ContainerWaitResponse, required)",
@@ -119,43 +100,19 @@ pub fn status_code(v: &Value) -> Result<i64, CheckError> {
     })
 }
 
-/// The container's logs, both streams, read whole (not a TTY container).
-pub async fn logs(ctx: &Ctx, id: &str) -> Result<StreamLines, CheckError> {
-    let r = ctx
-        .engine()
-        .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
-        .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "logs of the container",
-        "ContainerLogs: 200 logs returned as a stream",
-    )?;
-    Ok(stream_lines(&r.frames()?))
-}
-
 /// Polls the logs until stdout holds `line` `n` times; returns the lines then.
-pub async fn wait_for_stdout(ctx: &Ctx, id: &str, line: &str, n: usize) -> Result<StreamLines, CheckError> {
-    let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
-    loop {
-        let l = logs(ctx, id).await?;
-        if l.stdout.iter().filter(|s| *s == line).count() >= n {
-            return Ok(l);
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(CheckError::failed(
-                format!("the probe's stdout within {}s", POLL_DEADLINE.as_secs()),
-                format!("{n} line(s) {line:?}"),
-                format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
-            ));
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
+pub(crate) async fn wait_for_line(ctx: &Ctx, id: &str, line: &str, n: usize) -> Result<StreamLines, CheckError> {
+    let what = format!("the probe's stdout within {}s", POLL_DEADLINE.as_secs());
+    let expected = format!("{n} line(s) {line:?}");
+    wait_for_logs(ctx, id, POLL_DEADLINE, (&what, &expected), |l| {
+        l.stdout.iter().filter(|s| *s == line).count() >= n
+    })
+    .await
 }
 
 /// Polls inspect until `done` holds for the body; returns that body. `what`
 /// and `expected` describe the state for the failure message.
-pub async fn poll_inspect(
+pub(crate) async fn poll_inspect(
     ctx: &Ctx,
     id: &str,
     what: &str,
@@ -181,7 +138,7 @@ pub async fn poll_inspect(
 
 /// Ids of the listed containers that match `filters` (a JSON filter map; the
 /// case's own label is added), with `all=1`.
-pub async fn list_ids(ctx: &Ctx, mut filters: Value) -> Result<Vec<String>, CheckError> {
+pub(crate) async fn list_ids(ctx: &Ctx, mut filters: Value) -> Result<Vec<String>, CheckError> {
     let labels = filters
         .as_object_mut()
         .ok_or_else(|| CheckError::Broken("list filters must be a JSON object".into()))?
@@ -210,14 +167,14 @@ pub async fn list_ids(ctx: &Ctx, mut filters: Value) -> Result<Vec<String>, Chec
 }
 
 /// Whether an RFC 3339 timestamp is set (not Go's zero time).
-pub fn is_set_time(v: &Value) -> bool {
+pub(crate) fn is_set_time(v: &Value) -> bool {
     v.as_str()
         .is_some_and(|s| !s.is_empty() && !s.starts_with("0001-01-01") && s.contains('T'))
 }
 
 /// An RFC 3339 UTC time (`...T..Z`, any fraction) as a key that orders in
 /// time: the seconds part, then the fraction padded to nanoseconds.
-pub fn time_key(v: &Value) -> Option<(String, u32)> {
+pub(crate) fn time_key(v: &Value) -> Option<(String, u32)> {
     let s = v.as_str()?.strip_suffix('Z')?;
     let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
     if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {

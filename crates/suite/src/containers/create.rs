@@ -2,24 +2,12 @@
 //! and what inspect reports; bad names, taken names and missing images are
 //! refused with the documented statuses.
 
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::common::{create_with, inspect, list_ids, logs, meta, start, unknown_variant, variant, wait_exit};
+use super::common::{create_with, inspect, list_ids, start, unknown_variant, variant, wait_exit};
+use crate::support::logs;
 use crate::support::probe_config;
-
-pub fn config() -> Check {
-    Check {
-        meta: meta(
-            "containers/create/config",
-            "each create setting (env, cmd, entrypoint, workdir, user, labels, hostname) reaches the process and inspect",
-            &["create"],
-            &["ContainerCreate", "ContainerStart", "ContainerWait", "ContainerLogs", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["env", "cmd", "entrypoint", "workdir", "user", "labels", "hostname"],
-        run: |ctx| Box::pin(run_config(ctx)),
-    }
-}
 
 /// Creates and runs the probe with `steps` and `extra` settings, expects the
 /// exit code, and returns (stdout lines, inspect body).
@@ -47,7 +35,7 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn run_config(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_config(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     match v {
         "env" => {
@@ -208,20 +196,7 @@ async fn run_config(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn errors() -> Check {
-    Check {
-        meta: meta(
-            "containers/create/errors",
-            "create refuses an invalid name (400), a taken name (409) and a missing image (404), and creates nothing",
-            &["create", "errors"],
-            &["ContainerCreate", "ContainerList"],
-        ),
-        variants: &["invalid-name", "duplicate-name", "missing-image"],
-        run: |ctx| Box::pin(run_errors(ctx)),
-    }
-}
-
-async fn run_errors(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let body = probe_config(&ctx, &image, &["exit=0"]);

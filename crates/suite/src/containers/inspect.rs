@@ -4,33 +4,13 @@
 //! container that does not exist.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    case_filter, create_with, inspect, is_set_time, list_ids, meta, run_probe, start, unknown_variant, variant,
-    wait_exit,
+    case_filter, create_with, inspect, is_set_time, list_ids, start, start_probe, unknown_variant, variant, wait_exit,
 };
 use crate::support::is_full_id;
-
-pub fn list_filters() -> Check {
-    Check {
-        meta: meta(
-            "containers/list/filters",
-            "list filters (label, name, id, status, ancestor, exited, before/since, running only) select exactly the matching containers",
-            &["list"],
-            &["ContainerList", "ContainerCreate", "ContainerStart", "ContainerWait"],
-        ),
-        // Each variant sets up its three containers once and asserts two filters.
-        variants: &[
-            "label-and-name",
-            "id-and-status",
-            "ancestor-and-exited",
-            "before-since-and-running-only",
-        ],
-        run: |ctx| Box::pin(run_list(ctx)),
-    }
-}
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -49,7 +29,7 @@ async fn expect_ids(ctx: &Ctx, filters: Value, want: &[&str]) -> CheckResult {
     Ok(())
 }
 
-async fn run_list(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_list(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // Three containers, created in this order: a running, b exited with 3, c never started.
     let role = |r: &str| json!({ "Labels": ctx.labels_with(&[("dh.role", r)]) });
@@ -211,21 +191,8 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
     Ok(())
 }
 
-pub fn fields() -> Check {
-    Check {
-        meta: meta(
-            "containers/inspect/fields",
-            "inspect of a running container reports the documented fields, by id, name and id prefix, with sizes on request",
-            &["inspect"],
-            &["ContainerInspect", "ContainerCreate", "ContainerStart"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_fields(ctx)),
-    }
-}
-
-async fn run_fields(ctx: Ctx) -> CheckResult {
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let name = ctx.name("c");
     let v = inspect(&ctx, &id).await?;
     ensure!(v["Id"] == id.as_str(), "Id", id.clone(), v["Id"].to_string());
@@ -338,38 +305,7 @@ async fn run_fields(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn not_found() -> Check {
-    Check {
-        meta: meta(
-            "containers/errors/not-found",
-            "every container endpoint answers 404 for a container that does not exist",
-            &["errors"],
-            &[
-                "ContainerInspect",
-                "ContainerTop",
-                "ContainerLogs",
-                "ContainerChanges",
-                "ContainerExport",
-                "ContainerStats",
-                "ContainerResize",
-                "ContainerStart",
-                "ContainerStop",
-                "ContainerRestart",
-                "ContainerKill",
-                "ContainerUpdate",
-                "ContainerRename",
-                "ContainerPause",
-                "ContainerUnpause",
-                "ContainerWait",
-                "ContainerDelete",
-            ],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_not_found(ctx)),
-    }
-}
-
-async fn run_not_found(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_not_found(ctx: Ctx) -> CheckResult {
     let missing = ctx.name("missing");
     let p = |s: &str| format!("/containers/{missing}{s}");
     let calls: Vec<(Request, &str)> = vec![

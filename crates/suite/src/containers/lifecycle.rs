@@ -2,39 +2,16 @@
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
-use crate::support::{create_probe, is_full_id, probe_config, stream_lines, POLL_EVERY};
+use crate::support::{create_probe, is_full_id, probe_config, stream_lines, wait_for_logs};
 
 /// Stop's grace period in this check. The probe exits on SIGTERM at once, so
 /// the stop must return long before it.
 const STOP_T: u64 = 10;
 
-pub fn start_stop_logs() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "containers/lifecycle/start-stop-logs",
-            summary: "create, start, stop, logs and remove a probe container, with the documented statuses and framing",
-            area: "containers",
-            tags: &["lifecycle", "logs", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &[
-                "ContainerCreate",
-                "ContainerStart",
-                "ContainerStop",
-                "ContainerLogs",
-                "ContainerDelete",
-            ],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let steps = ["stdout=out 1", "stderr=err 1", "stdout=out 2", "stderr=err 2", "idle"];
@@ -74,7 +51,7 @@ async fn run(ctx: Ctx) -> CheckResult {
 
     // The probe prints its first lines at once; wait until they are logged, so
     // the order of the stop line after them is a fact about the engine.
-    wait_for_lines(&ctx, &id, 2).await?;
+    wait_for_lines_on_both(&ctx, &id, 2).await?;
 
     let r = e.container_stop(&id, Some(STOP_T)).await?;
     ctx.expect_status_ref(&r, 204, "stop with t=10", "ContainerStop: 204 no error")?;
@@ -171,25 +148,12 @@ async fn run(ctx: Ctx) -> CheckResult {
 }
 
 /// Polls the logs until `n` lines have been logged, for at most 5 s.
-async fn wait_for_lines(ctx: &Ctx, id: &str, n: usize) -> Result<(), CheckError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let r = ctx
-            .engine()
-            .container_logs(id, &[("stdout", "1"), ("stderr", "1")])
-            .await?
-            .ok()?;
-        let l = stream_lines(&r.frames()?);
-        if l.stdout.len() >= n && l.stderr.len() >= n {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(CheckError::failed(
-                "the probe's first lines in the logs within 5 s",
-                format!("{n} lines on each stream"),
-                format!("stdout {:?}, stderr {:?}", l.stdout, l.stderr),
-            ));
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
+async fn wait_for_lines_on_both(ctx: &Ctx, id: &str, n: usize) -> Result<(), CheckError> {
+    let expected = format!("{n} lines on each stream");
+    let what = ("the probe's first lines in the logs within 5 s", expected.as_str());
+    wait_for_logs(ctx, id, Duration::from_secs(5), what, |l| {
+        l.stdout.len() >= n && l.stderr.len() >= n
+    })
+    .await?;
+    Ok(())
 }

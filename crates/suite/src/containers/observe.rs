@@ -4,34 +4,20 @@
 use std::io::Read;
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
-use super::common::{inspect, meta, run_probe, time_key, unknown_variant, variant, wait_exit, wait_for_stdout};
+use super::common::{inspect, start_probe, time_key, unknown_variant, variant, wait_exit, wait_for_line};
 
-pub fn top() -> Check {
-    Check {
-        meta: meta(
-            "containers/top/processes",
-            "top lists the probe's process under Titles, honours ps_args, and refuses a stopped container",
-            &["top"],
-            &["ContainerTop", "ContainerInspect"],
-        ),
-        variants: &["running", "ps-args", "stopped"],
-        run: |ctx| Box::pin(run_top(ctx)),
-    }
-}
-
-async fn run_top(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_top(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let e = ctx.engine().clone();
     match v {
         "running" | "ps-args" => {
             // Once the probe has printed, it runs its steps: ps sees its command line.
-            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            wait_for_line(&ctx, &id, "ready", 1).await?;
             let mut req = Request::get(format!("/containers/{id}/top"));
             if v == "ps-args" {
                 req = req.query("ps_args", "-o pid,comm");
@@ -112,22 +98,6 @@ async fn run_top(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn stats() -> Check {
-    Check {
-        meta: CheckMeta {
-            min_api: ApiVersion::new(1, 41),
-            ..meta(
-                "containers/stats/read",
-                "stats once (stream=false, one-shot) and as a stream whose precpu_stats is the previous read's cpu_stats",
-                &["stats"],
-                &["ContainerStats"],
-            )
-        },
-        variants: &["one-shot", "stream"],
-        run: |ctx| Box::pin(run_stats(ctx)),
-    }
-}
-
 fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
     ensure!(
         s["read"].as_str().is_some_and(|t| !t.starts_with("0001-01-01")),
@@ -176,10 +146,10 @@ fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
     Ok(())
 }
 
-async fn run_stats(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_stats(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let name = ctx.name("c");
     let e = ctx.engine().clone();
     let path = format!("/containers/{id}/stats");
@@ -240,22 +210,9 @@ async fn run_stats(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn changes() -> Check {
-    Check {
-        meta: meta(
-            "containers/changes/kinds",
-            "changes reports a file the probe added (Kind 1) and one it modified (Kind 0)",
-            &["changes"],
-            &["ContainerChanges"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_changes(ctx)),
-    }
-}
-
-async fn run_changes(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
     // /etc/group is in the image; /tmp/dh-added is not.
-    let id = run_probe(
+    let id = start_probe(
         &ctx,
         "c",
         &["write=/tmp/dh-added:added", "write=/etc/group:root:x:0:\n"],
@@ -311,21 +268,8 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn export() -> Check {
-    Check {
-        meta: meta(
-            "containers/export/tar",
-            "export is a tar of the container's filesystem: the probe binary byte for byte, and a file the probe wrote",
-            &["export"],
-            &["ContainerExport"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_export(ctx)),
-    }
-}
-
-async fn run_export(ctx: Ctx) -> CheckResult {
-    let id = run_probe(&ctx, "c", &["write=/tmp/dh-export:exported bytes"]).await?;
+pub(super) async fn run_export(ctx: Ctx) -> CheckResult {
+    let id = start_probe(&ctx, "c", &["write=/tmp/dh-export:exported bytes"]).await?;
     let code = wait_exit(&ctx, &id).await?;
     ensure!(code == 0, "exit code of the writing probe", "0", code.to_string());
     let r = ctx

@@ -2,27 +2,14 @@
 //! their anonymous volumes), auto-remove, and pruning by label.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    case_filter, create_with, inspect, list_ids, meta, run_probe, start, status_code, unknown_variant, variant,
-    wait_exit, POLL_DEADLINE,
+    case_filter, create_with, inspect, list_ids, start, start_probe, status_code, unknown_variant, variant, wait_exit,
+    POLL_DEADLINE,
 };
 use crate::support::prune_when_free;
-
-pub fn delete() -> Check {
-    Check {
-        meta: meta(
-            "containers/remove/delete",
-            "remove refuses a running container (409), force removes it, v=1 removes its anonymous volume and v=0 keeps it",
-            &["remove"],
-            &["ContainerDelete", "ContainerInspect", "ContainerCreate", "VolumeInspect"],
-        ),
-        variants: &["running-conflict", "force-running", "anonymous-volume", "keep-volume"],
-        run: |ctx| Box::pin(run_delete(ctx)),
-    }
-}
 
 async fn volume_status(ctx: &Ctx, name: &str) -> Result<u16, CheckError> {
     Ok(ctx
@@ -33,12 +20,12 @@ async fn volume_status(ctx: &Ctx, name: &str) -> Result<u16, CheckError> {
         .as_u16())
 }
 
-async fn run_delete(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_delete(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     match v {
         "running-conflict" | "force-running" => {
-            let id = run_probe(&ctx, "c", &["idle"]).await?;
+            let id = start_probe(&ctx, "c", &["idle"]).await?;
             if v == "running-conflict" {
                 let r = e.container_remove(&id, false, false).await?;
                 ctx.expect_status_ref(
@@ -136,20 +123,7 @@ async fn run_delete(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn auto_remove() -> Check {
-    Check {
-        meta: meta(
-            "containers/remove/auto-remove",
-            "a container with HostConfig.AutoRemove is gone after it exits; wait condition=removed reports its exit code",
-            &["remove", "wait"],
-            &["ContainerCreate", "ContainerStart", "ContainerWait", "ContainerInspect"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_auto_remove(ctx)),
-    }
-}
-
-async fn run_auto_remove(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     let id = create_with(
         &ctx,
         "c",
@@ -193,24 +167,11 @@ async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     )
 }
 
-pub fn prune() -> Check {
-    Check {
-        meta: meta(
-            "containers/prune/label",
-            "prune with the case's label filter deletes its stopped containers (not the running one, nor one excluded by label!=)",
-            &["prune"],
-            &["ContainerPrune", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["label", "label-not"],
-        run: |ctx| Box::pin(run_prune(ctx)),
-    }
-}
-
-async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let keep = json!({ "Labels": ctx.labels_with(&[("dh.keep", "yes")]) });
-    let running = run_probe(&ctx, "running", &["idle"]).await?;
-    let exited = run_probe(&ctx, "exited", &["exit=2"]).await?;
+    let running = start_probe(&ctx, "running", &["idle"]).await?;
+    let exited = start_probe(&ctx, "exited", &["exit=2"]).await?;
     wait_exit(&ctx, &exited).await?;
     let kept = create_with(&ctx, "kept", &["exit=0"], keep).await?;
     start(&ctx, &kept).await?;

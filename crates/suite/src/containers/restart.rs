@@ -4,32 +4,20 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::common::{
-    create_with, inspect, list_ids, logs, meta, poll_inspect, run_probe, start, time_key, unknown_variant, variant,
-    wait_exit, wait_for_stdout,
+    create_with, inspect, list_ids, poll_inspect, start, start_probe, time_key, unknown_variant, variant, wait_exit,
+    wait_for_line,
 };
+use crate::support::logs;
 
-pub fn manual() -> Check {
-    Check {
-        meta: meta(
-            "containers/restart/manual",
-            "restart of a running or stopped container runs the probe anew: state, StartedAt and Pid change",
-            &["restart", "lifecycle"],
-            &["ContainerRestart", "ContainerStop", "ContainerInspect", "ContainerLogs"],
-        ),
-        variants: &["running", "stopped"],
-        run: |ctx| Box::pin(run_manual(ctx)),
-    }
-}
-
-async fn run_manual(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_manual(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let before = inspect(&ctx, &id).await?;
     // Both ways the first run ends on SIGTERM (the stop's or the restart's).
     let want_out = ["ready", "probe: received SIGTERM", "ready"];
@@ -87,7 +75,7 @@ async fn run_manual(ctx: Ctx) -> CheckResult {
         format!("a pid other than {}", s0["Pid"]),
         s1["Pid"].to_string()
     );
-    let l = wait_for_stdout(&ctx, &id, "ready", 2).await?;
+    let l = wait_for_line(&ctx, &id, "ready", 2).await?;
     ensure!(
         l.stdout == want_out,
         "stdout over both runs (the restart stops with SIGTERM, then starts)",
@@ -97,20 +85,7 @@ async fn run_manual(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn stop_signal() -> Check {
-    Check {
-        meta: meta(
-            "containers/stop/signal-timeout",
-            "stop sends Config.StopSignal, then SIGKILL when the grace period (t or StopTimeout) ends: exit code 137",
-            &["stop", "signals"],
-            &["ContainerStop", "ContainerCreate", "ContainerInspect", "ContainerLogs"],
-        ),
-        variants: &["query-t", "stop-timeout"],
-        run: |ctx| Box::pin(run_stop_signal(ctx)),
-    }
-}
-
-async fn run_stop_signal(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // The probe only reports SIGUSR1, so the stop has to end in SIGKILL.
     let extra = match v {
@@ -120,7 +95,7 @@ async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     };
     let id = create_with(&ctx, "c", &["stdout=ready", "idle"], extra).await?;
     start(&ctx, &id).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let t = if v == "query-t" { Some(1) } else { None };
     let r = ctx.engine().container_stop(&id, t).await?;
     ctx.expect_status_ref(
@@ -158,20 +133,7 @@ async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn policy() -> Check {
-    Check {
-        meta: meta(
-            "containers/restart/policy",
-            "restart policies: on-failure:2 restarts a failing probe twice (RestartCount 2), not a succeeding one; always restarts until stopped",
-            &["restart"],
-            &["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerStop", "ContainerLogs"],
-        ),
-        variants: &["on-failure", "on-failure-success", "always-then-stop"],
-        run: |ctx| Box::pin(run_policy(ctx)),
-    }
-}
-
-async fn run_policy(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_policy(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let (policy, code) = match v {
         "on-failure" => (json!({ "Name": "on-failure", "MaximumRetryCount": 2 }), 1),
@@ -256,20 +218,7 @@ async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-pub fn update() -> Check {
-    Check {
-        meta: meta(
-            "containers/update/settings",
-            "update of a running container changes its restart policy, memory limit and CPU shares, as inspect (and stats) then show",
-            &["update"],
-            &["ContainerUpdate", "ContainerInspect", "ContainerStats"],
-        ),
-        variants: &["restart-policy", "memory", "cpu-shares"],
-        run: |ctx| Box::pin(run_update(ctx)),
-    }
-}
-
-async fn run_update(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let body = match v {
         "restart-policy" => json!({ "RestartPolicy": { "Name": "on-failure", "MaximumRetryCount": 4 } }),
@@ -277,7 +226,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
         "cpu-shares" => json!({ "CpuShares": 512 }),
         other => return Err(unknown_variant(&ctx, other)),
     };
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let r = ctx
         .engine()
         .send(Request::post(format!("/containers/{id}/update")).json(&body))
@@ -345,23 +294,10 @@ async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn rename() -> Check {
-    Check {
-        meta: meta(
-            "containers/rename/name",
-            "rename gives the container a new name (the old one is gone) and refuses a name in use with 409",
-            &["rename"],
-            &["ContainerRename", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["new-name", "name-taken"],
-        run: |ctx| Box::pin(run_rename(ctx)),
-    }
-}
-
-async fn run_rename(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_rename(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
-    let a = run_probe(&ctx, "a", &["idle"]).await?;
+    let a = start_probe(&ctx, "a", &["idle"]).await?;
     let rename = |to: String| {
         let e = e.clone();
         let a = a.clone();

@@ -4,30 +4,16 @@
 //! reaches the process as SIGWINCH.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, Check, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::json;
 
 use super::common::{
-    create_with, inspect, list_ids, logs, meta, poll_inspect, run_probe, start, unknown_variant, variant, wait_exit,
-    wait_for_stdout, POLL_DEADLINE, POLL_EVERY,
+    create_with, inspect, list_ids, poll_inspect, start, start_probe, unknown_variant, variant, wait_exit,
+    wait_for_line, POLL_DEADLINE, POLL_EVERY,
 };
+use crate::support::logs;
 
-pub fn kill_signal() -> Check {
-    Check {
-        meta: meta(
-            "containers/kill/signal",
-            "kill with a signal (by name or number) delivers it to the probe, which reports it; TERM and INT end it with 0",
-            &["kill", "signals"],
-            &["ContainerKill", "ContainerLogs", "ContainerInspect", "ContainerWait"],
-        ),
-        variants: &[
-            "sigusr1", "sighup", "sigwinch", "sigurg", "sigquit", "number-10", "sigterm", "sigint",
-        ],
-        run: |ctx| Box::pin(run_kill_signal(ctx)),
-    }
-}
-
-async fn run_kill_signal(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // (the `signal` parameter, the name the probe reports, whether the probe exits on it)
     let (param, name, exits) = match v {
@@ -42,8 +28,8 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
         "sigint" => ("SIGINT", "SIGINT", true),
         other => return Err(unknown_variant(&ctx, other)),
     };
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     let r = ctx.engine().container_kill(&id, Some(param)).await?;
     ctx.expect_status_ref(
         &r,
@@ -52,7 +38,7 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
         "ContainerKill: 204 no error",
     )?;
     let line = format!("probe: received {name}");
-    wait_for_stdout(&ctx, &id, &line, 1).await?;
+    wait_for_line(&ctx, &id, &line, 1).await?;
     if exits {
         let code = wait_exit(&ctx, &id).await?;
         ensure!(
@@ -87,26 +73,13 @@ async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn kill_errors() -> Check {
-    Check {
-        meta: meta(
-            "containers/kill/default-and-errors",
-            "kill defaults to SIGKILL (exit code 137), refuses a stopped container (409) and an unknown signal (400)",
-            &["kill", "errors"],
-            &["ContainerKill", "ContainerWait", "ContainerInspect"],
-        ),
-        variants: &["default-sigkill", "stopped", "invalid-signal"],
-        run: |ctx| Box::pin(run_kill_errors(ctx)),
-    }
-}
-
-async fn run_kill_errors(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_kill_errors(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     match v {
         "default-sigkill" => {
-            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            wait_for_line(&ctx, &id, "ready", 1).await?;
             let r = e.container_kill(&id, None).await?;
             ctx.expect_status_ref(&r, 204, "kill without a signal", "ContainerKill: 204 no error")?;
             let code = wait_exit(&ctx, &id).await?;
@@ -132,7 +105,7 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
             );
         }
         "stopped" => {
-            let id = run_probe(&ctx, "c", &["exit=0"]).await?;
+            let id = start_probe(&ctx, "c", &["exit=0"]).await?;
             wait_exit(&ctx, &id).await?;
             let r = e.container_kill(&id, None).await?;
             ctx.expect_status_ref(
@@ -143,7 +116,7 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
             )?;
         }
         "invalid-signal" => {
-            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
             let r = e.container_kill(&id, Some("SIGNOPE")).await?;
             // v1.41 lists no 400 for ContainerKill; an unknown signal is a bad
             // parameter like everywhere else in the reference.
@@ -164,19 +137,6 @@ async fn run_kill_errors(ctx: Ctx) -> CheckResult {
         other => return Err(unknown_variant(&ctx, other)),
     }
     Ok(())
-}
-
-pub fn pause() -> Check {
-    Check {
-        meta: meta(
-            "containers/pause/freeze",
-            "pause freezes (State.Paused, status paused), unpause thaws; a signal sent while paused arrives after; kill works while paused",
-            &["pause"],
-            &["ContainerPause", "ContainerUnpause", "ContainerKill", "ContainerInspect", "ContainerList", "ContainerWait"],
-        ),
-        variants: &["pause-unpause", "signal-while-paused", "kill-while-paused"],
-        run: |ctx| Box::pin(run_pause(ctx)),
-    }
 }
 
 async fn pause_ok(ctx: &Ctx, id: &str) -> CheckResult {
@@ -216,11 +176,11 @@ async fn unpause_ok(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-async fn run_pause(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_pause(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
-    let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-    wait_for_stdout(&ctx, &id, "ready", 1).await?;
+    let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+    wait_for_line(&ctx, &id, "ready", 1).await?;
     match v {
         "pause-unpause" => {
             pause_ok(&ctx, &id).await?;
@@ -261,7 +221,7 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
                 "kill with SIGUSR2 after unpause",
                 "ContainerKill: 204 no error",
             )?;
-            wait_for_stdout(&ctx, &id, "probe: received SIGUSR2", 1).await?;
+            wait_for_line(&ctx, &id, "probe: received SIGUSR2", 1).await?;
         }
         "signal-while-paused" => {
             pause_ok(&ctx, &id).await?;
@@ -282,7 +242,7 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
                 format!("{:?}", l.stdout)
             );
             unpause_ok(&ctx, &id).await?;
-            wait_for_stdout(&ctx, &id, "probe: received SIGUSR1", 1).await?;
+            wait_for_line(&ctx, &id, "probe: received SIGUSR1", 1).await?;
         }
         "kill-while-paused" => {
             pause_ok(&ctx, &id).await?;
@@ -311,19 +271,6 @@ async fn run_pause(ctx: Ctx) -> CheckResult {
         other => return Err(unknown_variant(&ctx, other)),
     }
     Ok(())
-}
-
-pub fn resize() -> Check {
-    Check {
-        meta: meta(
-            "containers/resize/tty",
-            "resize of a TTY container answers 200 and reaches the process as SIGWINCH",
-            &["resize", "tty"],
-            &["ContainerResize", "ContainerLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_resize(ctx)),
-    }
 }
 
 /// The raw log text of a TTY container (not multiplexed).
@@ -357,7 +304,7 @@ async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> Result<String, dockha
     }
 }
 
-async fn run_resize(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_resize(ctx: Ctx) -> CheckResult {
     let id = create_with(&ctx, "c", &["stdout=ready", "idle"], json!({ "Tty": true })).await?;
     start(&ctx, &id).await?;
     wait_tty_text(&ctx, &id, "ready").await?;

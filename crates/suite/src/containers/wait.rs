@@ -4,35 +4,18 @@
 use std::time::Duration;
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::kill;
 
 use super::common::{
-    create_with, inspect, list_ids, meta, run_probe, start, status_code, time_key, unknown_variant, variant, wait_exit,
-    wait_for_stdout, POLL_DEADLINE,
+    create_with, inspect, list_ids, start, start_probe, status_code, time_key, unknown_variant, variant, wait_exit,
+    wait_for_line, POLL_DEADLINE,
 };
 
 /// Wait conditions arrived in API 1.30.
-fn wait_meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        min_api: ApiVersion::new(1, 30),
-        ..meta(id, summary, &["wait"], reference)
-    }
-}
-
-pub fn condition() -> Check {
-    Check {
-        meta: wait_meta(
-            "containers/wait/condition",
-            "wait returns when its condition is met: not-running, next-exit (after the next start), removed",
-            &["ContainerWait", "ContainerStart", "ContainerDelete", "ContainerInspect"],
-        ),
-        variants: &["not-running", "next-exit", "removed"],
-        run: |ctx| Box::pin(run_condition(ctx)),
-    }
-}
+pub(super) const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
 
 /// Sends a wait with `condition` and returns once the engine has answered
 /// with its headers (since API 1.30 the engine sends them as soon as the wait
@@ -83,11 +66,11 @@ where
     }
 }
 
-async fn run_condition(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_condition(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match variant(&ctx)? {
         "not-running" => {
-            let id = run_probe(&ctx, "c", &["sleep=300", "exit=5"]).await?;
+            let id = start_probe(&ctx, "c", &["sleep=300", "exit=5"]).await?;
             let r = e.container_wait(&id, Some("not-running"), POLL_DEADLINE).await?;
             ctx.expect_status_ref(
                 &r,
@@ -116,8 +99,8 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
             // (the probe exits 0), then SIGKILL (137). An engine that
             // answered next-exit at once, with the previous run's code,
             // is told apart both by the time and by the code.
-            let id = run_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
-            wait_for_stdout(&ctx, &id, "ready", 1).await?;
+            let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
+            wait_for_line(&ctx, &id, "ready", 1).await?;
             kill(&ctx, &id, "SIGTERM").await?;
             let code = wait_exit(&ctx, &id).await?;
             ensure!(
@@ -132,7 +115,7 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
             let mut reply = Box::pin(wait_body(&ctx, pending));
             no_reply_yet(&mut reply, "before the container was started again").await?;
             start(&ctx, &id).await?;
-            wait_for_stdout(&ctx, &id, "ready", 2).await?;
+            wait_for_line(&ctx, &id, "ready", 2).await?;
             no_reply_yet(&mut reply, "while the second run was still running").await?;
             kill(&ctx, &id, "SIGKILL").await?;
             let body = tokio::time::timeout(POLL_DEADLINE, reply).await.map_err(|_| {
@@ -190,26 +173,14 @@ async fn run_condition(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn exit_code() -> Check {
-    Check {
-        meta: wait_meta(
-            "containers/wait/exit-code",
-            "wait, inspect and the exited filter report the probe's exit code",
-            &["ContainerWait", "ContainerInspect", "ContainerList"],
-        ),
-        variants: &["code-0", "code-1", "code-42", "code-255"],
-        run: |ctx| Box::pin(run_exit_code(ctx)),
-    }
-}
-
-async fn run_exit_code(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_exit_code(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let want: i64 = v
         .strip_prefix("code-")
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| unknown_variant(&ctx, v))?;
     let step = format!("exit={want}");
-    let id = run_probe(&ctx, "c", &[&step]).await?;
+    let id = start_probe(&ctx, "c", &[&step]).await?;
     let code = wait_exit(&ctx, &id).await?;
     ensure!(
         code == want,
@@ -249,22 +220,10 @@ async fn run_exit_code(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn invalid_condition() -> Check {
-    Check {
-        meta: wait_meta(
-            "containers/wait/invalid-condition",
-            "wait refuses a condition outside not-running, next-exit, removed with 400",
-            &["ContainerWait"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_invalid_condition(ctx)),
-    }
-}
-
-async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
     // An exited container, so that an engine that ignores the condition
     // answers at once instead of blocking.
-    let id = run_probe(&ctx, "c", &["exit=0"]).await?;
+    let id = start_probe(&ctx, "c", &["exit=0"]).await?;
     wait_exit(&ctx, &id).await?;
     let r = ctx
         .engine()

@@ -4,30 +4,14 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{CheckResult, Ctx};
 use serde_json::json;
 
 use super::{exec_create, exec_create_ok, idle_container, probe_cmd};
 use crate::support::{create_probe, probe_config, start, wait_exit, MISSING_ID};
 
-pub fn status() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/errors/status",
-            summary: "ContainerExec answers 409 on a stopped or paused container and 404 on a missing one; a missing exec id is 404 to start, inspect and resize; ExecStart in a container paused since the create is 409",
-            area: "exec",
-            tags: &["exec", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect", "ExecResize", "ContainerPause", "ContainerUnpause"],
-        },
-        variants: &["stopped-container", "paused-container", "missing-container", "missing-exec", "start-paused"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match ctx.variant().unwrap_or_default() {
         "stopped-container" => {

@@ -1,8 +1,8 @@
 //! `exec/options/*`: the exec's environment, user, working directory and TTY,
 //! each seen from inside by the probe.
 
-use dockhand_engine::{ApiVersion, StreamKind};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::StreamKind;
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::json;
 
 use super::{exec_create_ok, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
@@ -10,23 +10,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn options() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/options/process",
-            summary: "an exec's Env, User, WorkingDir and Tty are what the probe sees (env, whoami, pwd; a TTY exec streams raw bytes)",
-            area: "exec",
-            tags: &["exec"],
-            min_api: ApiVersion::new(1, 35),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
-        },
-        variants: &["env", "user", "workdir", "tty"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let variant = ctx.variant().unwrap_or("env");
     let (steps, extra): (&[&str], serde_json::Value) = match variant {

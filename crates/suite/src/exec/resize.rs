@@ -1,30 +1,14 @@
 //! `exec/resize/*`: resizing the TTY of a running exec reaches the process.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{CheckResult, Ctx};
 use serde_json::json;
 
 use super::{exec_create_ok, exec_start_attached, idle_container, probe_cmd};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn tty() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/resize/tty",
-            summary: "ExecResize of a running TTY exec answers 200 and the process receives SIGWINCH",
-            area: "exec",
-            tags: &["exec", "tty"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecResize"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     // The probe sleeps long enough to be resized; the container's removal ends it.
     let cmd = probe_cmd(&ctx, &["stdout=ready", "sleep=8000"]).await?;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, StreamKind};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::{exec_create_ok, exec_inspect, exec_start_attached, exec_wait_done, idle_container, probe_cmd};
@@ -12,23 +12,7 @@ use crate::support::{frames_preview, stream_bytes, stream_lines};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub fn detached() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/run/detached",
-            summary: "an exec started with Detach=true answers 200 with an empty body, runs, and inspect reports its exit code",
-            area: "exec",
-            tags: &["exec"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_detached(ctx)),
-    }
-}
-
-async fn run_detached(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_detached(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=detached", "exit=3"]).await?;
     let exec = exec_create_ok(
@@ -69,23 +53,7 @@ async fn run_detached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn attached() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/run/attached",
-            summary: "the probe binary run as an attached exec: 101 upgrade, stdout and stderr as frames of type 1 and 2, the stream ends, exit code inspected",
-            area: "exec",
-            tags: &["exec", "framing", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect", "ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_attached(ctx)),
-    }
-}
-
-async fn run_attached(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_attached(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=out one", "stderr=err one", "stdout=out two", "exit=7"]).await?;
     let exec = exec_create_ok(
@@ -122,23 +90,7 @@ async fn run_attached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn inspect_running() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "exec/run/inspect-running",
-            summary: "inspect of an exec reading stdin: Running, Pid, Open* and ProcessConfig; stdin echoed; after the half-close it ends with its exit code",
-            area: "exec",
-            tags: &["exec", "stdin"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerExec", "ExecStart", "ExecInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_inspect_running(ctx)),
-    }
-}
-
-async fn run_inspect_running(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_inspect_running(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=ready", "echo-stdin", "exit=5"]).await?;
     let exec = exec_create_ok(

@@ -7,43 +7,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{ApiVersion, Endpoint, EndpointSource, EngineError, Method, Request, UnreachableReason};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::{Endpoint, EndpointSource, EngineError, Method, Request, UnreachableReason};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::json;
 
 use super::private::{connect_to, expect_kind, timed, within, FaultEngine, CALL, IDLE, SLACK};
 
-const TAGS: &[&str] = &["faults", "private-engine"];
-
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "faults",
-        tags: TAGS,
-        min_api: ApiVersion::new(1, 25),
-        needs: &[Need::PrivateEngine],
-        reference,
-    }
-}
+pub(super) const TAGS: &[&str] = &["faults", "private-engine"];
 
 fn setup(what: &str, e: impl std::fmt::Display) -> CheckError {
     CheckError::Broken(format!("{what}: {e}"))
 }
 
-pub fn absent() -> Check {
-    Check {
-        meta: meta(
-            "faults/engine/absent",
-            "an engine that is not there (no socket, or a socket nobody listens on) is unreachable at once, naming the socket",
-            &["SystemVersion", "SystemPing"],
-        ),
-        variants: &["missing-socket", "dead-socket"],
-        run: |ctx| Box::pin(run_absent(ctx)),
-    }
-}
-
-async fn run_absent(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_absent(ctx: Ctx) -> CheckResult {
     // One directory per variant: the variants run side by side, and one's
     // removal of its directory must not take the other's socket with it.
     let dir = std::env::temp_dir().join(format!(
@@ -102,24 +78,12 @@ async fn run_absent(ctx: Ctx) -> CheckResult {
     within("unreachable from an absent engine", took, Duration::ZERO, SLACK)
 }
 
-pub fn killed_during_stop() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/killed-during-stop",
-            "dockerd SIGKILLed while a stop (t=30) waits on a container: the stop call fails as connection lost at once, later calls are refused",
-            &["ContainerCreate", "ContainerStart", "ContainerStop", "ContainerLogs", "SystemPing"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_killed_during_stop(ctx)),
-    }
-}
-
-async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "kstop", &[]).await?;
     let image = fe.probe().await?;
     // The probe only reports SIGUSR1, so a stop that sends it waits out its t.
     let id = fe
-        .run_probe(
+        .start_probe(
             &ctx,
             &image,
             &["stdout=ready", "idle"],
@@ -206,23 +170,11 @@ async fn answers_after_thaw(fe: &FaultEngine, thawed: Result<(), dockhand_daemon
     Ok(())
 }
 
-pub fn frozen_during_logs() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/frozen-during-logs-follow",
-            "dockerd frozen (SIGSTOP) during a logs follow: the stream goes idle after its idle deadline, naming the call; it answers again once thawed",
-            &["ContainerCreate", "ContainerStart", "ContainerLogs", "SystemPing"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_frozen_during_logs(ctx)),
-    }
-}
-
-async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "flogs", &[]).await?;
     let image = fe.probe().await?;
     let id = fe
-        .run_probe(&ctx, &image, &["stdout=line 1", "idle"], json!({}), json!({}))
+        .start_probe(&ctx, &image, &["stdout=line 1", "idle"], json!({}), json!({}))
         .await?;
     let req = Request::get(format!("/containers/{id}/logs"))
         .query("follow", 1)
@@ -274,19 +226,7 @@ async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub fn frozen_during_create() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/frozen-during-create",
-            "dockerd frozen (SIGSTOP) under a create: not responding after the call deadline, naming POST /containers/create; it answers again once thawed",
-            &["ContainerCreate", "SystemPing"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_frozen_during_create(ctx)),
-    }
-}
-
-async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "fcreate", &[]).await?;
     let image = fe.probe().await?;
     let config = json!({ "Image": image, "Cmd": ["idle"], "Labels": ctx.labels() });
@@ -318,18 +258,6 @@ async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub fn restarted_during_run() -> Check {
-    Check {
-        meta: meta(
-            "faults/daemon/restarted-during-run",
-            "dockerd (--live-restore) restarted while calls run: calls fail as unreachable or connection lost while it is down, each within its deadline, then succeed again on the same handle and a fresh one",
-            &["ContainerCreate", "ContainerStart", "ContainerInspect", "ContainerLogs", "SystemVersion"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_restarted_during_run(ctx)),
-    }
-}
-
 /// One call of the poller: when it started, how long it took, what came.
 struct Polled {
     at: Instant,
@@ -337,11 +265,11 @@ struct Polled {
     result: Result<u16, EngineError>,
 }
 
-async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "rrun", &["--live-restore"]).await?;
     let image = fe.probe().await?;
     let id = fe
-        .run_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), json!({}))
+        .start_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), json!({}))
         .await?;
     let before = fe.inspect(&id).await?;
     let req = Request::get(format!("/containers/{id}/logs"))

@@ -11,13 +11,13 @@ use dockhand_harness::{CheckError, Ctx, Mismatch, ProbeImage};
 use serde_json::{json, Value};
 
 /// The deadline of one call to a fault engine.
-pub const CALL: Duration = Duration::from_secs(2);
+pub(crate) const CALL: Duration = Duration::from_secs(2);
 /// The longest silence a stream from a fault engine may keep.
-pub const IDLE: Duration = Duration::from_secs(2);
+pub(crate) const IDLE: Duration = Duration::from_secs(2);
 /// What the issue allows beyond a deadline for a diagnosis to arrive.
-pub const SLACK: Duration = Duration::from_secs(1);
+pub(crate) const SLACK: Duration = Duration::from_secs(1);
 
-pub fn deadlines() -> Deadlines {
+pub(crate) fn deadlines() -> Deadlines {
     Deadlines {
         call: CALL,
         stream_idle: IDLE,
@@ -25,18 +25,18 @@ pub fn deadlines() -> Deadlines {
 }
 
 /// A private engine for one check case, and clients of it.
-pub struct FaultEngine {
-    pub pe: PrivateEngine,
+pub(crate) struct FaultEngine {
+    pub(crate) pe: PrivateEngine,
     /// On the short fault deadlines: for the calls whose diagnosis is checked.
-    pub engine: Engine,
+    pub(crate) engine: Engine,
     /// On the default deadlines (30 s): for setup, which a loaded machine may slow.
-    pub setup: Engine,
+    pub(crate) setup: Engine,
 }
 
 impl FaultEngine {
     /// Starts a private engine named after the run, the case and `tag`, with
     /// `args` for dockerd, and connects to it (observed in the check's transcript).
-    pub async fn start(ctx: &Ctx, tag: &str, args: &[&str]) -> Result<FaultEngine, CheckError> {
+    pub(crate) async fn start(ctx: &Ctx, tag: &str, args: &[&str]) -> Result<FaultEngine, CheckError> {
         let name = engine_name(ctx, tag);
         let mut opts = PrivateEngineOptions::new(&name);
         opts.extra_args = args.iter().map(|a| a.to_string()).collect();
@@ -49,7 +49,7 @@ impl FaultEngine {
     }
 
     /// Loads the probe image into the private engine; returns its reference.
-    pub async fn probe(&self) -> Result<String, CheckError> {
+    pub(crate) async fn probe(&self) -> Result<String, CheckError> {
         let probe = ProbeImage::new();
         probe
             .ensure(&self.setup)
@@ -60,7 +60,7 @@ impl FaultEngine {
 
     /// Creates and starts a probe container running `steps`, with extra
     /// `Config` fields and `HostConfig`; returns its id.
-    pub async fn run_probe(
+    pub(crate) async fn start_probe(
         &self,
         ctx: &Ctx,
         image: &str,
@@ -96,7 +96,7 @@ impl FaultEngine {
     }
 
     /// Inspects a container, expecting 200.
-    pub async fn inspect(&self, id: &str) -> Result<Value, CheckError> {
+    pub(crate) async fn inspect(&self, id: &str) -> Result<Value, CheckError> {
         let r = self
             .setup
             .container_inspect(id)
@@ -114,7 +114,7 @@ impl FaultEngine {
 
     /// Polls the container's logs (stdout and stderr, not following) until
     /// they contain `needle`, for at most `limit`.
-    pub async fn wait_for_log(&self, id: &str, needle: &str, limit: Duration) -> Result<(), CheckError> {
+    pub(crate) async fn wait_for_log(&self, id: &str, needle: &str, limit: Duration) -> Result<(), CheckError> {
         let until = Instant::now() + limit;
         loop {
             let r = self
@@ -139,7 +139,7 @@ impl FaultEngine {
 
     /// A setup call to the private engine failed: the check could not do what
     /// it set out to, and the daemon's log says why.
-    pub fn broken(&self, what: &str, e: EngineError) -> CheckError {
+    pub(crate) fn broken(&self, what: &str, e: EngineError) -> CheckError {
         CheckError::Broken(format!(
             "{what} on private engine '{}': {e}\ndockerd's log ends with:\n{}",
             self.pe.name(),
@@ -148,7 +148,7 @@ impl FaultEngine {
     }
 
     /// Kills everything at once and removes the engine (containers need no grace here).
-    pub async fn finish(self) -> Result<(), CheckError> {
+    pub(crate) async fn finish(self) -> Result<(), CheckError> {
         let pe = self.pe;
         match tokio::task::spawn_blocking(move || pe.destroy()).await {
             Ok(Ok(())) => Ok(()),
@@ -160,12 +160,12 @@ impl FaultEngine {
 
 /// `f<run>-<tag>-<iteration>`: unique among runs and iterations, short enough
 /// for the socket path limit.
-pub fn engine_name(ctx: &Ctx, tag: &str) -> String {
+pub(crate) fn engine_name(ctx: &Ctx, tag: &str) -> String {
     format!("f{}-{tag}-{}", ctx.run_id(), ctx.iteration())
 }
 
 /// A negotiated client of `pe`.
-pub async fn connect(ctx: &Ctx, pe: &PrivateEngine, deadlines: Deadlines) -> Result<Engine, CheckError> {
+pub(crate) async fn connect(ctx: &Ctx, pe: &PrivateEngine, deadlines: Deadlines) -> Result<Engine, CheckError> {
     Engine::connect(ConnectOptions {
         endpoint: pe.endpoint(),
         deadlines,
@@ -182,7 +182,7 @@ pub async fn connect(ctx: &Ctx, pe: &PrivateEngine, deadlines: Deadlines) -> Res
     })
 }
 
-pub async fn connect_to(endpoint: Endpoint) -> Result<Engine, EngineError> {
+pub(crate) async fn connect_to(endpoint: Endpoint) -> Result<Engine, EngineError> {
     Engine::connect(ConnectOptions {
         endpoint,
         deadlines: deadlines(),
@@ -192,7 +192,7 @@ pub async fn connect_to(endpoint: Endpoint) -> Result<Engine, EngineError> {
 }
 
 /// The text of a multiplexed (non-TTY) log body, both streams in order.
-pub fn log_text(r: &Response) -> Result<String, CheckError> {
+pub(crate) fn log_text(r: &Response) -> Result<String, CheckError> {
     let frames = r.frames()?;
     Ok(frames
         .iter()
@@ -201,7 +201,7 @@ pub fn log_text(r: &Response) -> Result<String, CheckError> {
 }
 
 /// Runs `fut` and measures it.
-pub async fn timed<T>(fut: impl std::future::Future<Output = T>) -> (T, Duration) {
+pub(crate) async fn timed<T>(fut: impl std::future::Future<Output = T>) -> (T, Duration) {
     let t = Instant::now();
     let out = fut.await;
     (out, t.elapsed())
@@ -209,7 +209,7 @@ pub async fn timed<T>(fut: impl std::future::Future<Output = T>) -> (T, Duration
 
 /// Fails unless `lo <= took <= hi`: the issue bounds every diagnosis by its
 /// deadline plus [`SLACK`].
-pub fn within(what: &str, took: Duration, lo: Duration, hi: Duration) -> Result<(), CheckError> {
+pub(crate) fn within(what: &str, took: Duration, lo: Duration, hi: Duration) -> Result<(), CheckError> {
     if took < lo || took > hi {
         return Err(CheckError::Failed(Box::new(Mismatch {
             what: format!("time until {what}"),
@@ -227,7 +227,7 @@ pub fn within(what: &str, took: Duration, lo: Duration, hi: Duration) -> Result<
 }
 
 /// The error kind a call should have ended with, checked with the call it names.
-pub fn expect_kind<T: std::fmt::Debug>(
+pub(crate) fn expect_kind<T: std::fmt::Debug>(
     what: &str,
     result: &Result<T, EngineError>,
     kinds: &[&str],

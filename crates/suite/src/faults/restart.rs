@@ -21,8 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Mismatch, Need};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Mismatch};
 use serde_json::{json, Value};
 
 use super::private::{log_text, FaultEngine};
@@ -38,35 +37,6 @@ const QUIET: Duration = Duration::from_millis(1500);
 
 const REF_LIVE: &str = "docs.docker.com/engine/daemon/live-restore: \"By default, when the Docker daemon terminates, it shuts down running containers. You can configure the daemon so that containers remain running if the daemon becomes unavailable\"; moby v20.10 daemon/daemon.go restore(): a container containerd reports alive is shut down only `if !daemon.configStore.LiveRestoreEnabled`";
 const REF_POLICY: &str = "docs.docker.com/engine/containers/start-containers-automatically: no \"Don't automatically restart the container\", always \"Always restart the container if it stops ... restarted when Docker daemon restarts\", unless-stopped \"Similar to always, except that when the container is stopped (manually or otherwise), it isn't restarted even after Docker daemon restarts\"; moby v20.10 daemon/daemon.go restore() starts a container `if daemon.configStore.AutoRestart && c.ShouldRestart()`, and restartmanager.ShouldRestart restarts unless-stopped `&& !hasBeenManuallyStopped` (a daemon shutdown does not set it)";
-
-pub fn policy_matrix() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "faults/restart/policy",
-            summary: "which containers run after dockerd restarts: live-restore on/off x dockerd killed/stopped x restart policy no/always/unless-stopped, as documented",
-            area: "faults",
-            tags: &["faults", "private-engine", "restart"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[Need::PrivateEngine],
-            reference: &["ContainerCreate", "ContainerStart", "ContainerInspect"],
-        },
-        variants: &[
-            "live-restore-on-killed-no",
-            "live-restore-on-stopped-no",
-            "live-restore-off-killed-no",
-            "live-restore-off-stopped-no",
-            "live-restore-on-killed-always",
-            "live-restore-on-stopped-always",
-            "live-restore-off-killed-always",
-            "live-restore-off-stopped-always",
-            "live-restore-on-killed-unless-stopped",
-            "live-restore-on-stopped-unless-stopped",
-            "live-restore-off-killed-unless-stopped",
-            "live-restore-off-stopped-unless-stopped",
-        ],
-        run: |ctx| Box::pin(run_policy(ctx)),
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Down {
@@ -183,7 +153,7 @@ fn slot(key: Key) -> Slot {
         .clone()
 }
 
-async fn run_policy(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_policy(ctx: Ctx) -> CheckResult {
     let variant = ctx.variant().unwrap_or_default();
     let cell = parse_cell(variant).ok_or_else(|| CheckError::Broken(format!("unknown variant {variant:?}")))?;
     let key = (ctx.run_id().to_string(), ctx.iteration(), cell.live, cell.down);
@@ -259,7 +229,7 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
     for p in POLICIES {
         let host = json!({ "RestartPolicy": { "Name": p } });
         let id = fe
-            .run_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), host)
+            .start_probe(&ctx, &image, &["stdout=up", "idle"], json!({}), host)
             .await?;
         ids.push((p, id));
     }
@@ -307,28 +277,12 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
     Ok(Observed { states, settled_after })
 }
 
-pub fn logs_survive() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "faults/restart/logs-survive",
-            summary: "a container's logs are all there, framed and in order, after dockerd is stopped or killed and started again",
-            area: "faults",
-            tags: &["faults", "private-engine", "restart", "logs"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[Need::PrivateEngine],
-            reference: &["ContainerCreate", "ContainerStart", "ContainerLogs"],
-        },
-        variants: &["stopped", "killed"],
-        run: |ctx| Box::pin(run_logs_survive(ctx)),
-    }
-}
-
-async fn run_logs_survive(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_logs_survive(ctx: Ctx) -> CheckResult {
     let killed = ctx.variant() == Some("killed");
     let mut fe = FaultEngine::start(&ctx, if killed { "logk" } else { "logs" }, &[]).await?;
     let image = fe.probe().await?;
     let id = fe
-        .run_probe(
+        .start_probe(
             &ctx,
             &image,
             &["stdout=before 1", "stderr=before 2", "stdout=before 3", "idle"],
@@ -388,11 +342,11 @@ mod tests {
 
     #[test]
     fn every_variant_parses_and_the_matrix_is_complete() {
-        let cells: Vec<Cell> = policy_matrix()
-            .variants
-            .iter()
-            .map(|v| parse_cell(v).unwrap())
-            .collect();
+        let policy = crate::faults::checks()
+            .into_iter()
+            .find(|c| c.meta.id == "faults/restart/policy")
+            .expect("faults/restart/policy is registered");
+        let cells: Vec<Cell> = policy.variants.iter().map(|v| parse_cell(v).unwrap()).collect();
         assert_eq!(cells.len(), 12);
         for live in [true, false] {
             for down in [Down::Killed, Down::Stopped] {

@@ -1,28 +1,12 @@
 //! `images/build/*`: `POST /build` from a tar context made in memory, FROM
 //! the probe, and what the image and a container of it show afterwards.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::Value;
 
 use super::support::{build, inspect, run_to_end, stream_error};
 use crate::support::is_full_id;
-
-pub fn dockerfile() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/build/dockerfile",
-            summary: "build FROM the probe with a build arg, COPY, ENV, ENTRYPOINT and labels; the stream ends with the image id, history lists the steps, a container shows the file and environment",
-            area: "images",
-            tags: &["build", "history"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[],
-            reference: &["ImageBuild", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerStart"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_dockerfile(ctx)),
-    }
-}
 
 /// Each metadata step costs a commit, and a commit on a naive-diff storage
 /// driver (fuse-overlayfs, vfs) lasts until the next whole second, so the
@@ -35,7 +19,7 @@ COPY greeting.txt /greeting.txt\n\
 ENV DH_MARK=__MARK__ DH_FILE=/greeting.txt\n\
 ENTRYPOINT [\"/probe\", \"cat=/greeting.txt\"]\n";
 
-async fn run_dockerfile(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let probe_img = inspect(&ctx, &probe).await?;
     // Content unique to the case: no other build can share its cache.
@@ -200,23 +184,7 @@ async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn failures() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/build/failures",
-            summary: "a Dockerfile syntax error is refused before the build (400); a COPY of a missing file and a failing RUN report error and errorDetail in the stream and tag nothing",
-            area: "images",
-            tags: &["build", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageBuild"],
-        },
-        variants: &["unknown-instruction", "copy-missing", "run-fails"],
-        run: |ctx| Box::pin(run_failure(ctx)),
-    }
-}
-
-async fn run_failure(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_failure(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let variant = ctx.variant().unwrap_or_default();
     let dockerfile = match variant {

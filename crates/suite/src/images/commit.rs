@@ -3,30 +3,14 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{inspect, run_to_end};
 use crate::support::{create_probe, is_full_id, probe_config};
 
-pub fn changes() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/commit/changes",
-            summary: "commit a container that wrote a file, with repo, tag, comment, author and changes (ENV, LABEL, CMD): 201 with the id; inspect shows them and a container of the image prints the file",
-            area: "images",
-            tags: &["commit"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageCommit", "ImageInspect", "ContainerCreate", "ContainerStart", "ContainerWait"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_changes(ctx)),
-    }
-}
-
-async fn run_changes(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let probe_id = inspect(&ctx, &probe).await?["Id"]
         .as_str()
@@ -138,23 +122,7 @@ async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/commit/missing-container",
-            summary: "commit of a container that does not exist is 404",
-            area: "images",
-            tags: &["commit", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageCommit"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_missing(ctx)),
-    }
-}
-
-async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("missing");
     let r = ctx
         .engine()

@@ -1,8 +1,8 @@
 //! `images/import/*`, `images/tag/*` and `images/inspect/*`: an image made
 //! from a rootfs tar, its tags, and what inspect reports.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{import, inspect, list_ids, tar_files, FieldCheck};
@@ -10,23 +10,7 @@ use crate::support::{create_probe, is_full_id};
 
 const CONTENT: &[u8] = b"imported by dockhand\n";
 
-pub fn from_src() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/import/from-src",
-            summary: "import a rootfs tar from the request body (fromSrc=-) with repo, tag, message and changes; inspect shows them and a container's filesystem holds the file",
-            area: "images",
-            tags: &["import"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageCreate", "ImageInspect", "ImageHistory", "ContainerCreate", "ContainerArchive"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_from_src(ctx)),
-    }
-}
-
-async fn run_from_src(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_from_src(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("imported");
     let message = format!("import by {}", ctx.name("msg"));
     let img = import(
@@ -142,22 +126,6 @@ async fn run_from_src(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tag() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/tag/create",
-            summary: "tag an image twice (201); inspect and a reference-filtered list show both tags; re-tagging moves a tag to another image",
-            area: "images",
-            tags: &["tag"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageTag", "ImageInspect", "ImageList"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_tag(ctx)),
-    }
-}
-
 async fn tag_image(ctx: &Ctx, name: &str, repo: &str, tag: &str) -> CheckResult {
     let r = ctx
         .engine()
@@ -170,7 +138,7 @@ async fn tag_image(ctx: &Ctx, name: &str, repo: &str, tag: &str) -> CheckResult 
     ctx.expect_status_ref(&r, 201, &format!("tag as {repo}:{tag}"), "ImageTag: 201 no error")
 }
 
-async fn run_tag(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tag(ctx: Ctx) -> CheckResult {
     let a = import(&ctx, &[("a", b"a")], None, &[]).await?;
     let b = import(&ctx, &[("b", b"b")], None, &[]).await?;
     let repo = ctx.name("tagged");
@@ -217,23 +185,7 @@ async fn run_tag(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tag_errors() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/tag/errors",
-            summary: "tagging a missing image is 404; an invalid or upper-case repository name is 400 bad parameter",
-            area: "images",
-            tags: &["tag", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageTag"],
-        },
-        variants: &["missing-image", "invalid-repo", "uppercase-repo"],
-        run: |ctx| Box::pin(run_tag_error(ctx)),
-    }
-}
-
-async fn run_tag_error(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tag_error(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let (name, repo, status, reference) = match ctx.variant().unwrap_or_default() {
         "missing-image" => (
@@ -264,23 +216,7 @@ async fn run_tag_error(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn inspect_probe() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/inspect/fields",
-            summary: "inspect the probe by tag, full id and short id: the documented fields with their types; a missing image is 404",
-            area: "images",
-            tags: &["inspect", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_inspect(ctx)),
-    }
-}
-
-async fn run_inspect(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_inspect(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let v = inspect(&ctx, &probe).await?;
     let id = v["Id"].as_str().unwrap_or_default().to_string();

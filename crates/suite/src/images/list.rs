@@ -1,27 +1,11 @@
 //! `images/list/filters`: `GET /images/json` with each documented filter,
 //! always together with the case's label so only its own images count.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::support::{case_filter, import, list_ids, FieldCheck};
-
-pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/list/filters",
-            summary: "list images with the label, reference, dangling and before/since filters; each returns exactly the case's matching images with the summary fields",
-            area: "images",
-            tags: &["list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageList"],
-        },
-        variants: &["label", "reference", "dangling", "before-since"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
@@ -35,7 +19,7 @@ fn expect_ids(what: &str, got: Vec<String>, want: &[&String]) -> CheckResult {
     Ok(())
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     match ctx.variant().unwrap_or_default() {
         "label" => label(&ctx).await,
         "reference" => reference(&ctx).await,

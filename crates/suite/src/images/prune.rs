@@ -1,28 +1,11 @@
 //! `images/prune/*`: `POST /images/prune`, always with the case's label
 //! filter, so only the case's own images can go.
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{case_filter, delete_items, import};
 use crate::support::{create_probe, prune_when_free};
-
-pub fn prune() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/prune/filters",
-            summary: "prune with dangling=true removes only untagged images; dangling=false removes every unused one but keeps an image a container uses; the reply lists them and the space reclaimed",
-            area: "images",
-            tags: &["prune"],
-            min_api: ApiVersion::new(1, 29),
-            needs: &[],
-            reference: &["ImagePrune", "ImageInspect"],
-        },
-        variants: &["dangling", "all-unused"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
 
 async fn gone(ctx: &Ctx, id: &str, want_gone: bool) -> CheckResult {
     let r = ctx.engine().image_inspect(id).await?;
@@ -39,7 +22,7 @@ async fn gone(ctx: &Ctx, id: &str, want_gone: bool) -> CheckResult {
     )
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let dangling = match ctx.variant().unwrap_or_default() {
         "dangling" => true,
         "all-unused" => false,

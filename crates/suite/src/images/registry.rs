@@ -5,8 +5,8 @@
 //! that error path is what these checks cover of the operations. The success
 //! path needs a registry and no check claims it.
 
-use dockhand_engine::{ApiVersion, Request, Response};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, Response};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 
 use super::support::{import, stream_error};
 
@@ -15,22 +15,6 @@ const NO_REGISTRY: &str = "127.0.0.1:1";
 
 /// `X-Registry-Auth` for no credentials: base64url of `{}`.
 const EMPTY_AUTH: &str = "e30=";
-
-pub fn unreachable() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/registry/unreachable",
-            summary: "pull, push, search and distribution inspect against a registry that refuses connections fail with the documented status and a message naming it",
-            area: "images",
-            tags: &["registry", "errors"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[],
-            reference: &["ImageCreate", "ImagePush", "ImageSearch", "DistributionInspect", "ImageTag"],
-        },
-        variants: &["pull", "push", "search", "distribution"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
 
 /// Asserts a plain error reply: `status` and a message naming the registry.
 fn expect_error(ctx: &Ctx, r: &Response, status: u16, what: &str, reference: &str) -> CheckResult {
@@ -45,7 +29,7 @@ fn expect_error(ctx: &Ctx, r: &Response, status: u16, what: &str, reference: &st
     Ok(())
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     let repo = format!("{NO_REGISTRY}/{}", ctx.name("remote"));
     match ctx.variant().unwrap_or_default() {
@@ -138,23 +122,7 @@ async fn run(ctx: Ctx) -> CheckResult {
     }
 }
 
-pub fn push_missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/registry/push-missing",
-            summary: "push of an image that does not exist locally is 404 no such image",
-            area: "images",
-            tags: &["registry", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImagePush"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_push_missing(ctx)),
-    }
-}
-
-async fn run_push_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_push_missing(ctx: Ctx) -> CheckResult {
     let repo = format!("{NO_REGISTRY}/{}", ctx.name("missing"));
     let r = ctx
         .engine()

@@ -1,44 +1,12 @@
 //! `images/save/*`: `GET /images/{name}/get` and `GET /images/get`, the
 //! archive's manifest, and `POST /images/load` bringing the same image ids back.
 
-use dockhand_engine::{ApiVersion, Request, Response};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Request, Response};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::support::{delete, import, inspect, stream_error, tar_files};
-
-pub fn one() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/save/one",
-            summary: "save one image by tag (manifest names its config, whose digest is the image id, its tag and layers) and by id (no repositories file); delete it and load the archive back to the same id",
-            area: "images",
-            tags: &["save", "load"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageGet", "ImageLoad", "ImageDelete", "ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_one(ctx)),
-    }
-}
-
-pub fn all() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "images/save/several",
-            summary: "save two images in one archive (names=a&names=b): one manifest entry each; delete both and load them back, quietly, to the same ids",
-            area: "images",
-            tags: &["save", "load"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ImageGetAll", "ImageLoad", "ImageDelete", "ImageInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_all(ctx)),
-    }
-}
 
 /// A saved archive, read: its files and its parsed manifest.
 struct Saved {
@@ -141,7 +109,7 @@ async fn remove(ctx: &Ctx, name: &str) -> CheckResult {
     )
 }
 
-async fn run_one(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_one(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let tag = format!("{repo}:one");
     let img = import(&ctx, &[("saved.txt", b"saved\n")], Some((&repo, "one")), &[]).await?;
@@ -203,7 +171,7 @@ async fn run_one(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_all(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_all(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let a_tag = format!("{repo}:a");
     let b_tag = format!("{repo}:b");

@@ -9,10 +9,10 @@ use dockhand_harness::{CheckError, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 /// A predicate on a JSON field, for tables of documented fields and their types.
-pub type FieldCheck = fn(&Value) -> bool;
+pub(crate) type FieldCheck = fn(&Value) -> bool;
 
 /// A tar archive of regular files (mode 0644, owner 0:0, mtime 0), in order.
-pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in files {
         let mut h = tar::Header::new_ustar();
@@ -30,7 +30,7 @@ pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// The regular files of a tar archive, name and bytes, in archive order.
 /// A broken archive is a finding about the engine that sent it.
-pub fn tar_files(bytes: &[u8], what: &str) -> Result<Vec<(String, Vec<u8>)>, CheckError> {
+pub(crate) fn tar_files(bytes: &[u8], what: &str) -> Result<Vec<(String, Vec<u8>)>, CheckError> {
     let broken = |e: std::io::Error| CheckError::failed(what, "a valid tar archive", format!("unreadable: {e}"));
     let mut archive = tar::Archive::new(bytes);
     let mut out = Vec::new();
@@ -49,7 +49,7 @@ pub fn tar_files(bytes: &[u8], what: &str) -> Result<Vec<(String, Vec<u8>)>, Che
 
 /// The filter `{"label": ["dockhand.case=<case>"], ...extra}` that keeps a
 /// list or prune to the images this case made.
-pub fn case_filter(ctx: &Ctx, extra: &[(&str, &str)]) -> String {
+pub(crate) fn case_filter(ctx: &Ctx, extra: &[(&str, &str)]) -> String {
     let mut m = serde_json::Map::new();
     m.insert("label".into(), json!([format!("dockhand.case={}", ctx.case_label())]));
     for (k, v) in extra {
@@ -61,7 +61,7 @@ pub fn case_filter(ctx: &Ctx, extra: &[(&str, &str)]) -> String {
 
 /// A Dockerfile `LABEL` instruction setting `labels` (an object of strings),
 /// keys and values quoted.
-pub fn label_instruction(labels: &Value) -> String {
+pub(crate) fn label_instruction(labels: &Value) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let pairs: Vec<String> = labels
         .as_object()
@@ -73,17 +73,17 @@ pub fn label_instruction(labels: &Value) -> String {
 }
 
 /// What an import makes: its id, as the engine reported it.
-pub struct Imported {
-    pub id: String,
+pub(crate) struct Imported {
+    pub(crate) id: String,
     /// The labels the import set.
-    pub labels: Value,
+    pub(crate) labels: Value,
 }
 
 /// Imports a rootfs of `files` through `POST /images/create?fromSrc=-`, labelled
 /// for the case (a `LABEL` change) with `CMD ["/none"]` so containers can be
 /// created from it, tagged `repo:tag` when given, with `extra` query
 /// parameters (more `changes`, `message`). Registers its removal.
-pub async fn import(
+pub(crate) async fn import(
     ctx: &Ctx,
     files: &[(&str, &[u8])],
     repo_tag: Option<(&str, &str)>,
@@ -129,7 +129,7 @@ pub async fn import(
 
 /// The `error` of a JSON progress stream, with `errorDetail.message` when it
 /// differs, or `None` when no message reports one.
-pub fn stream_error(msgs: &[Value]) -> Option<String> {
+pub(crate) fn stream_error(msgs: &[Value]) -> Option<String> {
     msgs.iter().find_map(|m| {
         let e = m.get("error")?;
         Some(format!("error {e}, errorDetail {}", m["errorDetail"]))
@@ -137,7 +137,7 @@ pub fn stream_error(msgs: &[Value]) -> Option<String> {
 }
 
 /// `GET /images/{name}/json`, expecting 200, as JSON.
-pub async fn inspect(ctx: &Ctx, name: &str) -> Result<Value, CheckError> {
+pub(crate) async fn inspect(ctx: &Ctx, name: &str) -> Result<Value, CheckError> {
     let r = ctx.engine().image_inspect(name).await?;
     ctx.expect_status_ref(
         &r,
@@ -149,7 +149,7 @@ pub async fn inspect(ctx: &Ctx, name: &str) -> Result<Value, CheckError> {
 }
 
 /// `GET /images/json` with the case's label filter and `extra` filters; the ids.
-pub async fn list_ids(ctx: &Ctx, extra: &[(&str, &str)], all: bool) -> Result<Vec<String>, CheckError> {
+pub(crate) async fn list_ids(ctx: &Ctx, extra: &[(&str, &str)], all: bool) -> Result<Vec<String>, CheckError> {
     let r = ctx
         .engine()
         .send(
@@ -166,7 +166,7 @@ pub async fn list_ids(ctx: &Ctx, extra: &[(&str, &str)], all: bool) -> Result<Ve
 }
 
 /// `DELETE /images/{name}` with the given flags.
-pub async fn delete(ctx: &Ctx, name: &str, force: bool, noprune: bool) -> Result<Response, CheckError> {
+pub(crate) async fn delete(ctx: &Ctx, name: &str, force: bool, noprune: bool) -> Result<Response, CheckError> {
     Ok(ctx
         .engine()
         .send(
@@ -178,7 +178,7 @@ pub async fn delete(ctx: &Ctx, name: &str, force: bool, noprune: bool) -> Result
 }
 
 /// The `Untagged` and `Deleted` entries of an ImageDelete reply, in order.
-pub fn delete_items(v: &Value) -> (Vec<String>, Vec<String>) {
+pub(crate) fn delete_items(v: &Value) -> (Vec<String>, Vec<String>) {
     let mut untagged = Vec::new();
     let mut deleted = Vec::new();
     for item in v.as_array().into_iter().flatten() {
@@ -193,21 +193,21 @@ pub fn delete_items(v: &Value) -> (Vec<String>, Vec<String>) {
 }
 
 /// The result of a build: the status, and the decoded progress stream when it was 200.
-pub struct Built {
-    pub response: Response,
-    pub messages: Vec<Value>,
+pub(crate) struct Built {
+    pub(crate) response: Response,
+    pub(crate) messages: Vec<Value>,
     /// The labels the image must carry: the case's and the query's.
-    pub labels: Value,
+    pub(crate) labels: Value,
 }
 
 impl Built {
     /// The image id the stream ends with: the last `aux.ID`.
-    pub fn aux_id(&self) -> Option<&str> {
+    pub(crate) fn aux_id(&self) -> Option<&str> {
         self.messages.iter().rev().find_map(|m| m["aux"]["ID"].as_str())
     }
 
     /// The `stream` texts joined.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.messages
             .iter()
             .filter_map(|m| m["stream"].as_str())
@@ -226,7 +226,7 @@ impl Built {
 /// Dockerfile, and the `labels` parameter carries one label of its own
 /// (`dh.query-label`), which the check finds on the image all the same.
 /// The body is decoded as JSON lines when the status is 200.
-pub async fn build(
+pub(crate) async fn build(
     ctx: &Ctx,
     dockerfile: &str,
     files: &[(&str, &[u8])],
@@ -283,7 +283,12 @@ pub async fn build(
 
 /// Runs a container of `image` with `cmd` (none: the image's own) to its end,
 /// labelled and removed afterwards; returns its stdout lines.
-pub async fn run_to_end(ctx: &Ctx, suffix: &str, image: &str, cmd: Option<&[&str]>) -> Result<Vec<String>, CheckError> {
+pub(crate) async fn run_to_end(
+    ctx: &Ctx,
+    suffix: &str,
+    image: &str,
+    cmd: Option<&[&str]>,
+) -> Result<Vec<String>, CheckError> {
     let mut config = json!({ "Image": image, "Labels": ctx.labels(), "HostConfig": {} });
     if let Some(c) = cmd {
         config["Cmd"] = json!(c);

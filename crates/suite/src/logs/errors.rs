@@ -1,28 +1,11 @@
 //! `logs/errors/*`: a request that chooses no stream, and a missing container.
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{CheckResult, Ctx};
 
 use super::logged_probe;
 use crate::support::{create_probe, MISSING_ID};
 
-pub fn bad_requests() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/errors/status",
-            summary: "logs with neither stdout nor stderr is 400; logs of a missing container is 404",
-            area: "logs",
-            tags: &["logs", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &["no-stream", "missing-container"],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     if ctx.variant() == Some("missing-container") {
         let r = ctx
             .engine()

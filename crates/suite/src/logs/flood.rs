@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{ApiVersion, FrameDecoder, Request, StreamKind};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{FrameDecoder, Request, StreamKind};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 
 use super::logged_probe;
 use crate::support::{create_probe, preview_bytes, start, wait_exit, Fnv1a64};
@@ -16,23 +16,7 @@ const FLOOD_BYTES: u64 = 64 * 1024 * 1024;
 /// (about 10 s on an idle 2-core machine, dockerd serving some 7.5 MiB/s).
 const READ_ALLOWANCE: Duration = Duration::from_secs(100);
 
-pub fn intact() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/flood/64mib",
-            summary: "64 MiB of stdout comes back through the logs byte for byte (FNV-1a 64 of the payload equals the probe's)",
-            area: "logs",
-            tags: &["logs", "slow"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let flood = format!("flood={FLOOD_BYTES}");
     let id = create_probe(&ctx, "c", logged_probe(&ctx, &image, &[&flood], false)).await?;

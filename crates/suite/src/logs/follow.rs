@@ -2,8 +2,8 @@
 //! probe writes after the request arrived comes on the open stream) and ends
 //! by itself when it exits.
 
-use dockhand_engine::{ApiVersion, Frame, FrameStream, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Frame, FrameStream, Request};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use super::logged_probe;
@@ -12,22 +12,6 @@ use crate::support::{create_probe, frames_preview, kill, start, stream_lines, St
 /// How long the followed stream may take to bring a line, or to end once the
 /// probe exited.
 use crate::support::POLL_DEADLINE as END_WITHIN;
-
-pub fn ends_on_exit() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/follow/ends-on-exit",
-            summary: "follow=1 streams the lines of a running container and the stream ends by itself when the container exits",
-            area: "logs",
-            tags: &["logs", "follow"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
 
 /// Reads frames into `frames` until `done` holds for the lines so far or the
 /// stream ends, within [`END_WITHIN`]; whether the stream ended.
@@ -76,7 +60,7 @@ async fn read_open_until(
     Ok(())
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // The probe writes two lines and idles: every later line is one the
     // check triggers (a signal, which the probe reports on stdout) after the

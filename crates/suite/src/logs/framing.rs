@@ -1,8 +1,8 @@
 //! `logs/framing/*`: the multiplexed stream (types 1 and 2, exact payloads),
 //! the raw stream of a TTY container, and `timestamps=1`.
 
-use dockhand_engine::{ApiVersion, StreamKind};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::StreamKind;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -13,23 +13,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint, the logs endpoint does not upgrade the connection and does not set Content-Type\"";
 
-pub fn streams() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/framing/streams",
-            summary: "logs of a non-TTY container are frames of type 1 (stdout) and 2 (stderr) carrying exactly the selected streams' bytes",
-            area: "logs",
-            tags: &["logs", "framing"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs", "ContainerAttach"],
-        },
-        variants: &["stdout", "stderr", "both"],
-        run: |ctx| Box::pin(run_streams(ctx)),
-    }
-}
-
-async fn run_streams(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_streams(ctx: Ctx) -> CheckResult {
     let steps = ["stdout=out one", "stderr=err one", "stdout=out two", "stderr=err two"];
     let id = run_to_exit(&ctx, &steps, false).await?;
     let (out, err) = match ctx.variant() {
@@ -83,23 +67,7 @@ async fn run_streams(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn tty_raw() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/framing/tty-raw",
-            summary: "logs of a TTY container are the raw terminal bytes, not multiplexed, with no Content-Type",
-            area: "logs",
-            tags: &["logs", "framing", "tty"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs", "ContainerAttach"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_tty_raw(ctx)),
-    }
-}
-
-async fn run_tty_raw(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     let id = run_to_exit(&ctx, &["stdout=out one", "stderr=err one"], true).await?;
     let r = ctx
         .engine()
@@ -124,22 +92,6 @@ async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn timestamps() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/framing/timestamps",
-            summary: "timestamps=1 prefixes every line with an RFC 3339 time with fractional seconds, never going back, within the container's life",
-            area: "logs",
-            tags: &["logs", "timestamps"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_timestamps(ctx)),
-    }
-}
-
 /// Splits `<RFC 3339 time> <text>`; the time must have a fractional second.
 pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), String> {
     let (ts, text) = line.split_once(' ').ok_or("no space after a timestamp")?;
@@ -153,7 +105,7 @@ pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), Stri
     }
 }
 
-async fn run_timestamps(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_timestamps(ctx: Ctx) -> CheckResult {
     let steps = [
         "stdout=a1",
         "stdout=a2",

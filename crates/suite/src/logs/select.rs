@@ -1,7 +1,6 @@
 //! `logs/select/*`: which lines come back: `tail`, `since` and `until`.
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 
 use super::framing::split_timestamp;
 use super::run_to_exit;
@@ -9,23 +8,7 @@ use crate::support::stream_lines;
 
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 
-pub fn tail() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/select/tail",
-            summary: "tail=N returns the last N lines, tail=all every line, tail=0 none",
-            area: "logs",
-            tags: &["logs"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &["two", "all", "zero"],
-        run: |ctx| Box::pin(run_tail(ctx)),
-    }
-}
-
-async fn run_tail(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_tail(ctx: Ctx) -> CheckResult {
     let steps = [
         "stdout=line 1",
         "stdout=line 2",
@@ -54,24 +37,7 @@ async fn run_tail(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn since_until() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "logs/select/since-until",
-            summary:
-                "since and until, as UNIX timestamps in seconds, cut the logs between two lines written 1.1 s apart",
-            area: "logs",
-            tags: &["logs", "timestamps"],
-            min_api: ApiVersion::new(1, 35),
-            needs: &[],
-            reference: &["ContainerLogs"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_since_until(ctx)),
-    }
-}
-
-async fn run_since_until(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_since_until(ctx: Ctx) -> CheckResult {
     // More than a second apart, so that an integer second lies between them.
     let id = run_to_exit(&ctx, &["stdout=before", "sleep=1100", "stdout=after"], false).await?;
     let e = ctx.engine();

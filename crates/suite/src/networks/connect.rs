@@ -1,53 +1,12 @@
 //! `networks/connect/*`: connect and disconnect a running container, with
 //! aliases, as both inspects show it; the error paths.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::{create_network, endpoint, inspect_network, Ipam};
+use super::{create_network, disconnect, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, probe_config, send, start_container};
-
-pub fn aliases() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/connect/aliases",
-            summary: "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
-            area: "networks",
-            tags: &["networks", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_aliases(ctx)),
-    }
-}
-
-pub fn errors() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/connect/errors",
-            summary: "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkConnect", "NetworkDisconnect"],
-        },
-        variants: &[
-            "connect-missing-network",
-            "connect-missing-network-created",
-            "connect-missing-container",
-            "connect-twice",
-            "connect-bad-body",
-            "disconnect-missing-network",
-            "disconnect-missing-network-created",
-            "disconnect-missing-container",
-        ],
-        run: |ctx| Box::pin(run_errors(ctx)),
-    }
-}
 
 /// A running probe on the default network; its id.
 async fn running(ctx: &Ctx, image: &str) -> Result<String, CheckError> {
@@ -60,7 +19,7 @@ async fn connect(ctx: &Ctx, network: &str, body: &Value) -> Result<dockhand_engi
     send(ctx, Request::post(format!("/networks/{network}/connect")).json(body)).await
 }
 
-async fn run_aliases(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_aliases(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
     let cid = running(&ctx, &image).await?;
@@ -112,17 +71,7 @@ async fn run_aliases(ctx: Ctx) -> CheckResult {
         ep.to_string()
     );
 
-    let r = send(
-        &ctx,
-        Request::post(format!("/networks/{}/disconnect", net.id)).json(&json!({ "Container": cid })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "disconnect of the container",
-        "NetworkDisconnect: 200 No error",
-    )?;
+    disconnect(&ctx, &net.id, &cid).await?;
     let v = inspect_network(&ctx, &net.id).await?;
     ensure!(
         v["Containers"].get(&cid).is_none(),
@@ -140,7 +89,7 @@ async fn run_aliases(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_errors(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
     let full = ctx.variant().unwrap_or("connect-twice");

@@ -1,8 +1,8 @@
 //! `networks/create/*`: bridge networks with labels, options and IPAM, their
 //! documented fields, duplicate and pre-defined names.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -10,72 +10,7 @@ use time::OffsetDateTime;
 use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, is_full_id, probe_config, send, start_container};
 
-pub fn bridge() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/bridge",
-            summary: "a bridge network, plain or internal, with labels and an option: 201 with Id and Warning; inspect and list show the documented fields",
-            area: "networks",
-            tags: &["networks", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkInspect", "NetworkList"],
-        },
-        variants: &["plain", "internal"],
-        run: |ctx| Box::pin(run_bridge(ctx)),
-    }
-}
-
-pub fn ipam() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/ipam",
-            summary: "IPAM Subnet, IPRange and Gateway come back on inspect, and a container on the network gets an address in the range and that gateway",
-            area: "networks",
-            tags: &["networks"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkInspect", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_ipam(ctx)),
-    }
-}
-
-pub fn duplicate_name() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/duplicate-name",
-            summary:
-                "a second network of the same name gets 409 with CheckDuplicate, and 201 with a Warning without it",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkList"],
-        },
-        variants: &["check-duplicate", "no-check"],
-        run: |ctx| Box::pin(run_duplicate(ctx)),
-    }
-}
-
-pub fn predefined_name() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/create/predefined-name",
-            summary: "creating a network named like a pre-defined one (bridge, host, none) gets 403",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate"],
-        },
-        variants: &["bridge", "host", "none"],
-        run: |ctx| Box::pin(run_predefined(ctx)),
-    }
-}
-
-async fn run_bridge(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_bridge(ctx: Ctx) -> CheckResult {
     let internal = ctx.variant() == Some("internal");
     let labels = ctx.labels_with(&[("com.example.some-label", "some-value")]);
     let options = json!({ "com.docker.network.driver.mtu": "1400" });
@@ -172,7 +107,7 @@ async fn run_bridge(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_ipam(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_ipam(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "ipam", json!({}), Ipam::SubnetRange).await?;
     let (id, name) = (net.id.clone(), net.name.clone());
@@ -209,7 +144,7 @@ async fn run_ipam(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_duplicate(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_duplicate(ctx: Ctx) -> CheckResult {
     let check = ctx.variant() == Some("check-duplicate");
     let first = create_network(&ctx, "dup", json!({}), Ipam::Auto).await?;
     let body = json!({ "Name": first.name, "CheckDuplicate": check, "Labels": ctx.labels() });
@@ -270,7 +205,7 @@ async fn run_duplicate(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_predefined(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_predefined(ctx: Ctx) -> CheckResult {
     let name = ctx.variant().unwrap_or("bridge");
     let body = json!({ "Name": name, "Labels": ctx.labels() });
     let r = send(&ctx, Request::post("/networks/create").json(&body)).await?;

@@ -3,30 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
+use dockhand_engine::Request;
+use dockhand_harness::{CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::{create_network, Ipam};
 use crate::support::{case_label_kv, create_probe, probe_config, send, start_container};
 
-pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/list/filters",
-            summary: "GET /networks with the label, name, id, driver, type and dangling filters returns exactly the matching networks",
-            area: "networks",
-            tags: &["networks", "list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkList", "NetworkCreate"],
-        },
-        variants: &["label", "label-value", "name", "id", "driver", "type-custom", "type-builtin", "dangling-true", "dangling-false"],
-        run: |ctx| Box::pin(run_filters(ctx)),
-    }
-}
-
-async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     let a = create_network(
         &ctx,
         "na",

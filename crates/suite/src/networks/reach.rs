@@ -4,62 +4,13 @@
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
 use dockhand_harness::hostnet::EngineHost;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 
 use super::{create_network, endpoint, Ipam};
-use crate::support::{create_probe, probe_config, run_probe, send, start_container, wait_for_stdout};
-
-pub fn dns() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/reach/dns",
-            summary: "a container reaches a peer on a user-defined network by its name, by an alias given at create, and by one given at connect",
-            area: "networks",
-            tags: &["networks", "dns"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "NetworkConnect", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &["name", "alias", "connect-alias"],
-        run: |ctx| Box::pin(run_dns(ctx)),
-    }
-}
-
-pub fn internal() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/reach/internal",
-            summary: "from an internal network a container cannot reach a peer's port published on its gateway; from a plain bridge network it can",
-            area: "networks",
-            tags: &["networks", "isolation"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkCreate", "ContainerCreate", "ContainerInspect"],
-        },
-        variants: &["internal", "bridge"],
-        run: |ctx| Box::pin(run_internal(ctx)),
-    }
-}
-
-pub fn published() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/reach/published",
-            summary: "a port published on 127.0.0.1 (HostPort 0, or a free port) is shown by inspect and list, and answers the host with the probe's greeting",
-            area: "networks",
-            tags: &["networks", "ports"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["ContainerCreate", "ContainerInspect", "ContainerList"],
-        },
-        variants: &["port-zero", "fixed"],
-        run: |ctx| Box::pin(run_published(ctx)),
-    }
-}
+use crate::support::{create_probe, probe_config, run_probe_to_exit, send, start_container, wait_for_logs};
 
 const PORT: u16 = 8080;
 
@@ -68,11 +19,18 @@ const PORT: u16 = 8080;
 async fn server(ctx: &Ctx, config: Value) -> Result<String, CheckError> {
     let id = create_probe(ctx, "server", config).await?;
     start_container(ctx, &id).await?;
-    wait_for_stdout(ctx, &id, "probe: listening tcp", Duration::from_secs(10)).await?;
+    let what = (
+        "a line starting \"probe: listening tcp\" in the probe's logs within 10s",
+        "the line",
+    );
+    wait_for_logs(ctx, &id, Duration::from_secs(10), what, |l| {
+        l.stdout.iter().any(|s| s.starts_with("probe: listening tcp"))
+    })
+    .await?;
     Ok(id)
 }
 
-async fn run_dns(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let variant = ctx.variant().unwrap_or("name");
     let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
@@ -120,7 +78,7 @@ async fn run_dns(ctx: Ctx) -> CheckResult {
         &[&format!("resolve={target}"), &format!("connect={target}:{PORT}")],
     );
     config["HostConfig"]["NetworkMode"] = json!(client_net.name);
-    let run = run_probe(&ctx, "client", config).await?;
+    let run = run_probe_to_exit(&ctx, "client", config).await?;
     let resolved = run
         .lines
         .stdout
@@ -159,7 +117,7 @@ async fn host_port(ctx: &Ctx, id: &str) -> Result<(Value, u16), CheckError> {
     Ok((v, port))
 }
 
-async fn run_internal(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_internal(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let internal = ctx.variant() == Some("internal");
     let server_net = create_network(&ctx, "server", json!({}), Ipam::Subnet).await?;
@@ -184,7 +142,7 @@ async fn run_internal(ctx: Ctx) -> CheckResult {
     let target = format!("{gateway}:{port}");
     let mut config = probe_config(&ctx, &image, &[&format!("connect={target}")]);
     config["HostConfig"]["NetworkMode"] = json!(client_net.name);
-    let run = run_probe(&ctx, "client", config).await?;
+    let run = run_probe_to_exit(&ctx, "client", config).await?;
     if internal {
         let refused = run.exit_code == 3
             && run
@@ -218,7 +176,7 @@ async fn run_internal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_published(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_published(ctx: Ctx) -> CheckResult {
     // The engine's 127.0.0.1 is ours only when it shares our network
     // namespace; a private engine's or a cluster node's is reached from
     // inside theirs.

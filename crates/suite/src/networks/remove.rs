@@ -3,62 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::{create_network, inspect_network, Ipam};
+use super::{create_network, disconnect, inspect_network, Ipam};
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
-pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/remove/missing",
-            summary: "inspect and delete of a network that does not exist get 404 with a message",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkInspect", "NetworkDelete"],
-        },
-        variants: &["inspect", "delete"],
-        run: |ctx| Box::pin(run_missing(ctx)),
-    }
-}
-
-pub fn in_use() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/remove/in-use",
-            summary: "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
-            area: "networks",
-            tags: &["networks", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkDelete", "NetworkInspect", "NetworkDisconnect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_in_use(ctx)),
-    }
-}
-
-pub fn prune() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "networks/remove/prune",
-            summary: "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",
-            area: "networks",
-            tags: &["networks", "prune"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["NetworkPrune", "NetworkInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_prune(ctx)),
-    }
-}
-
-async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("never-created");
     let (r, what, reference) = if ctx.variant() == Some("inspect") {
         (
@@ -85,7 +37,7 @@ async fn attached(ctx: &Ctx, image: &str, suffix: &str, network: &str) -> Result
     Ok(id)
 }
 
-async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
     let cid = attached(&ctx, &image, "c", &net.name).await?;
@@ -113,17 +65,7 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
         v["Containers"].to_string()
     );
 
-    let r = send(
-        &ctx,
-        Request::post(format!("/networks/{}/disconnect", net.id)).json(&json!({ "Container": cid })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "disconnect of the container",
-        "NetworkDisconnect: 200 No error",
-    )?;
+    disconnect(&ctx, &net.id, &cid).await?;
     let r = send(&ctx, Request::delete(format!("/networks/{}", net.id))).await?;
     ctx.expect_status_ref(
         &r,
@@ -141,7 +83,7 @@ async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let unused1 = create_network(&ctx, "unused1", json!({}), Ipam::Auto).await?;
     let unused2 = create_network(&ctx, "unused2", json!({}), Ipam::Auto).await?;

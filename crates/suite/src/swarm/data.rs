@@ -1,8 +1,8 @@
 //! `swarm/data/*`: secrets and configs: create, inspect, list, delete, and
 //! their content mounted into a task.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
@@ -10,34 +10,7 @@ use super::support::{
     wait_running, CONVERGE,
 };
 
-pub fn secrets_configs() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "swarm/data/secrets-configs",
-            summary: "secrets and configs: create, inspect (a secret's data is never returned), list by label, mount into a task with their content, delete, 404 after",
-            area: "swarm",
-            tags: &["swarm", "secrets", "configs"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[Need::Swarm],
-            reference: &[
-                "SecretCreate",
-                "SecretInspect",
-                "SecretList",
-                "SecretDelete",
-                "ConfigCreate",
-                "ConfigInspect",
-                "ConfigList",
-                "ConfigDelete",
-                "ServiceCreate",
-                "ServiceLogs",
-            ],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
-
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

@@ -10,8 +10,8 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{ApiVersion, Engine, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, ClusterCtx, ClusterNode, Ctx, Need};
+use dockhand_engine::{Engine, Request};
+use dockhand_harness::{ensure, CheckError, CheckResult, ClusterCtx, ClusterNode, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
@@ -19,20 +19,11 @@ use super::support::{
     tasks, wait_running, CONVERGE,
 };
 
+/// The tags every check of the file has.
+pub(super) const TAGS: &[&str] = &["swarm", "faults", "slow"];
+
 /// How long a fault gets to be noticed and repaired (node Down, tasks moved, new leader).
 const RECOVER: Duration = Duration::from_secs(60);
-
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "faults", "slow"],
-        min_api: ApiVersion::new(1, 30),
-        needs: &[Need::Swarm, Need::Cluster],
-        reference,
-    }
-}
 
 /// Runs `body`; then starts every node in `down` again and waits until the
 /// swarm lists every node ready (and every manager reachable), whatever `body` did.
@@ -81,19 +72,7 @@ where
     result.and(whole)
 }
 
-pub fn kill_worker() -> Check {
-    Check {
-        meta: meta(
-            "swarm/faults/kill-worker",
-            "killing a worker's engine: the node goes Down and its tasks are rescheduled on healthy nodes",
-            &["NodeList", "ServiceCreate", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_kill_worker(ctx)),
-    }
-}
-
-async fn run_kill_worker(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_kill_worker(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let Some(worker) = c.nodes().iter().rev().find(|n| !n.manager).cloned() else {
         return Err(CheckError::Skip(
@@ -178,19 +157,7 @@ fn three_managers(c: &ClusterCtx) -> Result<Vec<ClusterNode>, CheckError> {
     Ok(m)
 }
 
-pub fn leader_election() -> Check {
-    Check {
-        meta: meta(
-            "swarm/faults/leader-election",
-            "stopping the leader's engine: the other managers elect a new leader",
-            &["NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_leader(ctx)),
-    }
-}
-
-async fn run_leader(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_leader(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let managers = three_managers(&c)?;
     gate(&ctx, true).await;
@@ -236,19 +203,7 @@ async fn run_leader(ctx: Ctx) -> CheckResult {
     restoring(&c, std::slice::from_ref(&old_node), body).await
 }
 
-pub fn quorum() -> Check {
-    Check {
-        meta: meta(
-            "swarm/faults/quorum",
-            "with 2 of 3 managers stopped, writes fail with a clear error; restarting one restores them",
-            &["SecretCreate", "NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_quorum(ctx)),
-    }
-}
-
-async fn run_quorum(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_quorum(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let managers = three_managers(&c)?;
     gate(&ctx, true).await;

@@ -8,27 +8,17 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::ApiVersion;
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
     create_overlay, create_service, gate, get_json, need_ipvs, nodes, run_once, service_spec, short_name, wait_running,
 };
 
-const PORT: u16 = 8080;
+/// The tags every check of the file has.
+pub(super) const TAGS: &[&str] = &["swarm", "networks"];
 
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "networks"],
-        min_api: ApiVersion::new(1, 30),
-        needs: &[Need::Swarm],
-        reference,
-    }
-}
+const PORT: u16 = 8080;
 
 /// A service of `replicas` probe servers on `network`; returns its id and name.
 async fn servers(
@@ -66,19 +56,7 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
         .map(|rest| rest.split_whitespace().map(String::from).collect())
 }
 
-pub fn dns_round_robin() -> Check {
-    Check {
-        meta: meta(
-            "swarm/networks/dns-round-robin",
-            "on an overlay network, tasks.<service> resolves to every task's address and connects; the service name resolves to its virtual IP",
-            &["NetworkCreate", "ServiceCreate", "ServiceInspect", "TaskList", "ServiceLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_dns(ctx)),
-    }
-}
-
-async fn run_dns(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let (net_id, net) = create_overlay(&ctx, "net", false).await?;
@@ -150,19 +128,7 @@ async fn run_dns(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn vip_connect() -> Check {
-    Check {
-        meta: meta(
-            "swarm/networks/vip-connect",
-            "on an overlay network, a connection to the service name reaches a task through the virtual IP",
-            &["NetworkCreate", "ServiceCreate", "ServiceLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_vip(ctx)),
-    }
-}
-
-async fn run_vip(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_vip(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "a connection through a service's virtual IP")?;
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
@@ -180,19 +146,7 @@ async fn run_vip(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn ingress() -> Check {
-    Check {
-        meta: meta(
-            "swarm/networks/ingress",
-            "a port published on the ingress network is reachable on every node's address, also where no task runs",
-            &["ServiceCreate", "ServiceInspect", "NodeList", "ServiceLogs"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_ingress(ctx)),
-    }
-}
-
-async fn run_ingress(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_ingress(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "the ingress routing mesh")?;
     gate(&ctx, false).await;
     let image = ctx.probe().await?;

@@ -3,8 +3,8 @@
 
 use std::future::Future;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
@@ -12,31 +12,10 @@ use super::support::{
     service_spec, short_name, tasks, wait_running, CONVERGE,
 };
 
-fn meta(id: &'static str, summary: &'static str, reference: &'static [&'static str]) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "nodes"],
-        min_api: ApiVersion::new(1, 30),
-        needs: &[Need::Swarm],
-        reference,
-    }
-}
+/// The tags every check of the file has.
+pub(super) const TAGS: &[&str] = &["swarm", "nodes"];
 
-pub fn list_inspect() -> Check {
-    Check {
-        meta: meta(
-            "swarm/nodes/list-inspect",
-            "list nodes (and filter by role), inspect one by ID and by name, 404 for an unknown node; a local cluster's nodes are all there",
-            &["NodeList", "NodeInspect"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_list(ctx)),
-    }
-}
-
-async fn run_list(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_list(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let e = ctx.engine().clone();
     let list = get_json(&ctx, &e, "/nodes", "list nodes", "NodeList: 200 no error").await?;
@@ -204,19 +183,7 @@ async fn update_node(ctx: &Ctx, node: &str, spec: &Value, what: &str) -> Result<
     Ok(version)
 }
 
-pub fn update() -> Check {
-    Check {
-        meta: meta(
-            "swarm/nodes/update",
-            "update a node's labels and availability at its version; a stale version and an unknown node are refused",
-            &["NodeInspect", "NodeUpdate"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_update(ctx)),
-    }
-}
-
-async fn run_update(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
     // Pausing a node changes where every other check's tasks may go.
     gate(&ctx, true).await;
     let e = ctx.engine().clone();
@@ -300,19 +267,7 @@ async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn drain() -> Check {
-    Check {
-        meta: meta(
-            "swarm/nodes/drain",
-            "draining a node reschedules its tasks on the other nodes",
-            &["NodeUpdate", "ServiceCreate", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_drain(ctx)),
-    }
-}
-
-async fn run_drain(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_drain(ctx: Ctx) -> CheckResult {
     gate(&ctx, true).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{
@@ -15,22 +15,8 @@ use super::support::{
     service_logs, service_spec, short_name, tasks, tasks_of_removed, timestamp, update_service, wait_running, CONVERGE,
 };
 
-fn meta(
-    id: &'static str,
-    summary: &'static str,
-    needs: &'static [Need],
-    reference: &'static [&'static str],
-) -> CheckMeta {
-    CheckMeta {
-        id,
-        summary,
-        area: "swarm",
-        tags: &["swarm", "services"],
-        min_api: ApiVersion::new(1, 30),
-        needs,
-        reference,
-    }
-}
+/// The tags every check of the file has.
+pub(super) const TAGS: &[&str] = &["swarm", "services"];
 
 /// The env of a task's (or a spec's task template's) container.
 fn env_of(template: &Value) -> Vec<String> {
@@ -40,29 +26,7 @@ fn env_of(template: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub fn lifecycle() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/lifecycle",
-            "create, inspect, list, update (env, replicas, image tag) and delete a service, with convergence",
-            &[Need::Swarm],
-            &[
-                "ServiceCreate",
-                "ServiceInspect",
-                "ServiceList",
-                "ServiceUpdate",
-                "ServiceDelete",
-                "TaskList",
-                "ImageTag",
-                "ImageDelete",
-            ],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_lifecycle(ctx)),
-    }
-}
-
-async fn run_lifecycle(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -271,20 +235,7 @@ async fn untag_probe_everywhere(ctx: &Ctx, new_ref: &str) {
     }
 }
 
-pub fn rollback() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/rollback",
-            "rolling back an update restores the previous spec, and the tasks follow",
-            &[Need::Swarm],
-            &["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_rollback(ctx)),
-    }
-}
-
-async fn run_rollback(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_rollback(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -346,19 +297,6 @@ async fn run_rollback(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn spread() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/spread",
-            "replicas of a service spread over the nodes: as many replicas as nodes puts one on each",
-            &[Need::Swarm],
-            &["ServiceCreate", "TaskList", "NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_spread(ctx)),
-    }
-}
-
 /// Running tasks per node host name.
 fn per_node(tasks: &[Value], nodes: &[Value]) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
@@ -369,7 +307,7 @@ fn per_node(tasks: &[Value], nodes: &[Value]) -> BTreeMap<String, usize> {
     m
 }
 
-async fn run_spread(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_spread(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;
@@ -390,20 +328,7 @@ async fn run_spread(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn global() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/global",
-            "a global service runs exactly one task on every schedulable node",
-            &[Need::Swarm],
-            &["ServiceCreate", "TaskList", "NodeList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_global(ctx)),
-    }
-}
-
-async fn run_global(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_global(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let all = nodes(ctx.engine()).await?;
@@ -426,20 +351,7 @@ async fn run_global(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn scale() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/scale",
-            "scaling a replicated service up (1 -> 4) and down (4 -> 2) converges to the new count",
-            &[Need::Swarm],
-            &["ServiceCreate", "ServiceUpdate", "TaskList"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_scale(ctx)),
-    }
-}
-
-async fn run_scale(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_scale(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let spec = service_spec(&ctx, &short_name(&ctx, "svc"), &image, &["idle"], 1);
@@ -454,20 +366,7 @@ async fn run_scale(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub fn rolling_update() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/rolling-update",
-            "a rolling update honours its order (stop-first, start-first) and parallelism",
-            &[Need::Swarm],
-            &["ServiceCreate", "ServiceUpdate", "ServiceInspect", "TaskList"],
-        ),
-        variants: &["stop-first", "start-first", "parallel-2"],
-        run: |ctx| Box::pin(run_rolling(ctx)),
-    }
-}
-
-async fn run_rolling(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_rolling(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let (order, parallelism, replicas) = match ctx.variant() {
         Some("start-first") => ("start-first", 1usize, 3usize),
@@ -626,20 +525,7 @@ fn timeline(all: &[Value]) -> String {
     v.into_iter().map(|(_, _, l)| l).collect::<Vec<_>>().join("; ")
 }
 
-pub fn logs() -> Check {
-    Check {
-        meta: meta(
-            "swarm/services/logs",
-            "service and task logs carry the tasks' stdout and stderr lines on their own streams; tasks inspect by id",
-            &[Need::Swarm],
-            &["ServiceLogs", "TaskLogs", "TaskList", "TaskInspect"],
-        ),
-        variants: &[],
-        run: |ctx| Box::pin(run_logs(ctx)),
-    }
-}
-
-async fn run_logs(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_logs(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

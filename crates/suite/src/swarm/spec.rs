@@ -1,27 +1,11 @@
 //! `swarm/swarm/*`: the swarm itself: inspect, update (labels, token rotation),
 //! and the optimistic concurrency of its version.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx, Need};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{gate, get_json};
-
-pub fn inspect_update() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "swarm/swarm/inspect-update",
-            summary: "inspect the swarm; update its labels and rotate the worker token at the current version; a stale version is refused",
-            area: "swarm",
-            tags: &["swarm"],
-            min_api: ApiVersion::new(1, 30),
-            needs: &[Need::Swarm],
-            reference: &["SwarmInspect", "SwarmUpdate"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
 
 async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {
     get_json(
@@ -34,7 +18,7 @@ async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {
     .await
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     // Changes the swarm's spec: no other cluster check at the same time.
     gate(&ctx, true).await;
     let e = ctx.engine().clone();

@@ -10,14 +10,19 @@ use dockhand_harness::{CheckError, Cleanup, ClusterCtx, Ctx};
 use serde_json::{json, Value};
 
 /// How long a service gets to converge (tasks scheduled, started, replaced).
-pub const CONVERGE: Duration = Duration::from_secs(45);
+pub(crate) const CONVERGE: Duration = Duration::from_secs(45);
 
 /// How often convergence is polled.
 const POLL: Duration = Duration::from_millis(150);
 
 /// Polls `probe` until it returns `Ok(Ok(value))`, or fails once `deadline`
 /// passes with the last observation (`Ok(Err(observation))`) as what came.
-pub async fn converge<T, F, Fut>(what: &str, expected: &str, deadline: Duration, mut probe: F) -> Result<T, CheckError>
+pub(crate) async fn converge<T, F, Fut>(
+    what: &str,
+    expected: &str,
+    deadline: Duration,
+    mut probe: F,
+) -> Result<T, CheckError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Result<T, String>, CheckError>>,
@@ -40,7 +45,7 @@ where
 }
 
 /// Standard base64 with padding: how the API carries secret and config data.
-pub fn base64(data: &[u8]) -> String {
+pub(crate) fn base64(data: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
@@ -60,7 +65,7 @@ pub fn base64(data: &[u8]) -> String {
 /// Takes the cluster gate for the check, until its cleanup is done (see
 /// [`ClusterCtx::shared`]): `exclusive` for checks that drain nodes, take
 /// them down or change the swarm. Nothing on an engine that is not a local cluster.
-pub async fn gate(ctx: &Ctx, exclusive: bool) {
+pub(crate) async fn gate(ctx: &Ctx, exclusive: bool) {
     match ctx.cluster() {
         None => {}
         Some(c) if exclusive => c.exclusive().await,
@@ -69,13 +74,13 @@ pub async fn gate(ctx: &Ctx, exclusive: bool) {
 }
 
 /// The cluster, or a skip for checks that need node control.
-pub fn cluster(ctx: &Ctx) -> Result<ClusterCtx, CheckError> {
+pub(crate) fn cluster(ctx: &Ctx) -> Result<ClusterCtx, CheckError> {
     ctx.cluster()
         .ok_or_else(|| CheckError::Skip("needs a local cluster to take nodes down: run with `--cluster NAME`".into()))
 }
 
 /// A replicated service of probe tasks running `args`, labelled for the check.
-pub fn service_spec(ctx: &Ctx, name: &str, image: &str, args: &[&str], replicas: u64) -> Value {
+pub(crate) fn service_spec(ctx: &Ctx, name: &str, image: &str, args: &[&str], replicas: u64) -> Value {
     json!({
         "Name": name,
         "Labels": ctx.labels(),
@@ -88,7 +93,7 @@ pub fn service_spec(ctx: &Ctx, name: &str, image: &str, args: &[&str], replicas:
 }
 
 /// The `Id`/`ID` of a create reply, or a failure naming the reply.
-pub fn created_id(resp: &Response, what: &str) -> Result<String, CheckError> {
+pub(crate) fn created_id(resp: &Response, what: &str) -> Result<String, CheckError> {
     let v: Value = resp.json()?;
     let id = v["ID"].as_str().or(v["Id"].as_str()).unwrap_or_default().to_string();
     if id.is_empty() {
@@ -102,7 +107,7 @@ pub fn created_id(resp: &Response, what: &str) -> Result<String, CheckError> {
 }
 
 /// Creates a service (expecting 201) and registers its removal.
-pub async fn create_service(ctx: &Ctx, spec: &Value) -> Result<String, CheckError> {
+pub(crate) async fn create_service(ctx: &Ctx, spec: &Value) -> Result<String, CheckError> {
     let r = ctx.engine().send(Request::post("/services/create").json(spec)).await?;
     ctx.expect_status_ref(&r, 201, "create a service", "ServiceCreate: 201 no error")?;
     let id = created_id(&r, "service create")?;
@@ -111,7 +116,7 @@ pub async fn create_service(ctx: &Ctx, spec: &Value) -> Result<String, CheckErro
 }
 
 /// Creates an overlay network (expecting 201) and registers its removal.
-pub async fn create_overlay(ctx: &Ctx, suffix: &str, attachable: bool) -> Result<(String, String), CheckError> {
+pub(crate) async fn create_overlay(ctx: &Ctx, suffix: &str, attachable: bool) -> Result<(String, String), CheckError> {
     let name = short_name(ctx, suffix);
     let body = json!({
         "Name": name, "Driver": "overlay", "Attachable": attachable,
@@ -125,7 +130,12 @@ pub async fn create_overlay(ctx: &Ctx, suffix: &str, attachable: bool) -> Result
 }
 
 /// Creates a secret or config (`kind` = `secrets` / `configs`) holding `data`, and registers its removal.
-pub async fn create_data(ctx: &Ctx, kind: &str, suffix: &str, data: &[u8]) -> Result<(String, String), CheckError> {
+pub(crate) async fn create_data(
+    ctx: &Ctx,
+    kind: &str,
+    suffix: &str,
+    data: &[u8],
+) -> Result<(String, String), CheckError> {
     let name = short_name(ctx, suffix);
     let body = json!({
         "Name": name,
@@ -157,7 +167,7 @@ pub async fn create_data(ctx: &Ctx, kind: &str, suffix: &str, data: &[u8]) -> Re
 }
 
 /// GET a JSON document, expecting 200.
-pub async fn get_json(
+pub(crate) async fn get_json(
     ctx: &Ctx,
     engine: &Engine,
     path: &str,
@@ -170,7 +180,7 @@ pub async fn get_json(
 }
 
 /// The tasks of a service, as the engine lists them.
-pub async fn tasks(engine: &Engine, service: &str) -> Result<Vec<Value>, CheckError> {
+pub(crate) async fn tasks(engine: &Engine, service: &str) -> Result<Vec<Value>, CheckError> {
     let filter = json!({ "service": [service] }).to_string();
     let r = engine
         .send(Request::get("/tasks").query("filters", filter))
@@ -181,7 +191,7 @@ pub async fn tasks(engine: &Engine, service: &str) -> Result<Vec<Value>, CheckEr
 
 /// The tasks of a removed service: all tasks, picked by `ServiceID` (a
 /// `service` filter naming a removed service is refused with 404 by Docker).
-pub async fn tasks_of_removed(engine: &Engine, service: &str) -> Result<Vec<Value>, CheckError> {
+pub(crate) async fn tasks_of_removed(engine: &Engine, service: &str) -> Result<Vec<Value>, CheckError> {
     let r = engine.send(Request::get("/tasks")).await?.ok()?;
     let all: Vec<Value> = r.json()?;
     Ok(all.into_iter().filter(|t| t["ServiceID"] == service).collect())
@@ -190,7 +200,7 @@ pub async fn tasks_of_removed(engine: &Engine, service: &str) -> Result<Vec<Valu
 /// A name for a swarm object: unique like [`Ctx::name`], but short enough for
 /// a service name (at most 63 characters, a DNS label):
 /// `dh-<run>-<12 hex of the full name>-<suffix>`.
-pub fn short_name(ctx: &Ctx, suffix: &str) -> String {
+pub(crate) fn short_name(ctx: &Ctx, suffix: &str) -> String {
     let full = ctx.name(suffix);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in full.bytes() {
@@ -205,7 +215,7 @@ pub fn short_name(ctx: &Ctx, suffix: &str) -> String {
 }
 
 /// Tasks that run and are meant to.
-pub fn running(tasks: &[Value]) -> Vec<&Value> {
+pub(crate) fn running(tasks: &[Value]) -> Vec<&Value> {
     tasks
         .iter()
         .filter(|t| t["Status"]["State"] == "running" && t["DesiredState"] == "running")
@@ -213,7 +223,7 @@ pub fn running(tasks: &[Value]) -> Vec<&Value> {
 }
 
 /// `state@node` of each task, for failure messages.
-pub fn describe_tasks(tasks: &[Value], nodes: &[Value]) -> String {
+pub(crate) fn describe_tasks(tasks: &[Value], nodes: &[Value]) -> String {
     let mut v: Vec<String> = tasks
         .iter()
         .map(|t| {
@@ -232,12 +242,12 @@ pub fn describe_tasks(tasks: &[Value], nodes: &[Value]) -> String {
 }
 
 /// The swarm's nodes.
-pub async fn nodes(engine: &Engine) -> Result<Vec<Value>, CheckError> {
+pub(crate) async fn nodes(engine: &Engine) -> Result<Vec<Value>, CheckError> {
     Ok(engine.send(Request::get("/nodes")).await?.ok()?.json()?)
 }
 
 /// Nodes that are ready and active: where tasks can go.
-pub fn schedulable(nodes: &[Value]) -> Vec<&Value> {
+pub(crate) fn schedulable(nodes: &[Value]) -> Vec<&Value> {
     nodes
         .iter()
         .filter(|n| n["Status"]["State"] == "ready" && n["Spec"]["Availability"] == "active")
@@ -245,7 +255,7 @@ pub fn schedulable(nodes: &[Value]) -> Vec<&Value> {
 }
 
 /// A node's host name by ID (`?` if unknown).
-pub fn hostname_of(nodes: &[Value], id: &str) -> String {
+pub(crate) fn hostname_of(nodes: &[Value], id: &str) -> String {
     nodes
         .iter()
         .find(|n| n["ID"] == id)
@@ -255,7 +265,7 @@ pub fn hostname_of(nodes: &[Value], id: &str) -> String {
 }
 
 /// Skips unless the swarm has at least `n` schedulable nodes.
-pub async fn need_schedulable(ctx: &Ctx, n: usize) -> Result<Vec<Value>, CheckError> {
+pub(crate) async fn need_schedulable(ctx: &Ctx, n: usize) -> Result<Vec<Value>, CheckError> {
     let all = nodes(ctx.engine()).await?;
     let count = schedulable(&all).len();
     if count < n {
@@ -267,7 +277,7 @@ pub async fn need_schedulable(ctx: &Ctx, n: usize) -> Result<Vec<Value>, CheckEr
 }
 
 /// Updates a service to `spec` at its current version, expecting 200.
-pub async fn update_service(ctx: &Ctx, id: &str, spec: &Value, what: &str) -> Result<Value, CheckError> {
+pub(crate) async fn update_service(ctx: &Ctx, id: &str, spec: &Value, what: &str) -> Result<Value, CheckError> {
     let current = get_json(
         ctx,
         ctx.engine(),
@@ -291,7 +301,7 @@ pub async fn update_service(ctx: &Ctx, id: &str, spec: &Value, what: &str) -> Re
 
 /// Waits until the service has exactly `want` running tasks and no other live
 /// ones, and returns them (with the node list it checked them against).
-pub async fn wait_running(ctx: &Ctx, id: &str, want: usize) -> Result<(Vec<Value>, Vec<Value>), CheckError> {
+pub(crate) async fn wait_running(ctx: &Ctx, id: &str, want: usize) -> Result<(Vec<Value>, Vec<Value>), CheckError> {
     let e = ctx.engine().clone();
     converge(
         &format!("tasks of service {id}"),
@@ -314,7 +324,7 @@ pub async fn wait_running(ctx: &Ctx, id: &str, want: usize) -> Result<(Vec<Value
 }
 
 /// Service logs, both streams, as text per stream.
-pub async fn service_logs(engine: &Engine, id: &str) -> Result<(String, String), CheckError> {
+pub(crate) async fn service_logs(engine: &Engine, id: &str) -> Result<(String, String), CheckError> {
     let r = engine
         .send(
             Request::get(format!("/services/{id}/logs"))
@@ -329,7 +339,7 @@ pub async fn service_logs(engine: &Engine, id: &str) -> Result<(String, String),
 
 /// Runs a one-shot probe service (restart condition none) on `network`, waits
 /// for its task to finish, and returns the task's final state and its logs.
-pub async fn run_once(
+pub(crate) async fn run_once(
     ctx: &Ctx,
     suffix: &str,
     image: &str,
@@ -371,7 +381,7 @@ pub async fn run_once(
 /// An RFC 3339 UTC timestamp as the engine writes them
 /// (`2024-05-01T10:00:00.123456789Z`), as a comparable number of nanoseconds
 /// since 0000-01-01 (days are counted loosely, which keeps the order).
-pub fn timestamp(s: &str) -> Option<u128> {
+pub(crate) fn timestamp(s: &str) -> Option<u128> {
     let (date, time) = s.strip_suffix('Z')?.split_once('T')?;
     let d: Vec<u128> = date.split('-').map(|x| x.parse().ok()).collect::<Option<_>>()?;
     let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
@@ -387,12 +397,12 @@ pub fn timestamp(s: &str) -> Option<u128> {
 /// Whether this host's kernel has IPVS, which swarm's virtual IPs and ingress
 /// routing mesh are built on. Only meaningful for a local cluster, whose
 /// nodes share this kernel.
-pub fn host_has_ipvs() -> bool {
+pub(crate) fn host_has_ipvs() -> bool {
     std::path::Path::new("/proc/net/ip_vs").exists()
 }
 
 /// Skips a check that needs IPVS when it runs on a local cluster on a kernel without it.
-pub fn need_ipvs(ctx: &Ctx, what: &str) -> Result<(), CheckError> {
+pub(crate) fn need_ipvs(ctx: &Ctx, what: &str) -> Result<(), CheckError> {
     if ctx.cluster().is_some() && !host_has_ipvs() {
         return Err(CheckError::Skip(format!(
             "{what} needs IPVS, and this host's kernel has none (no /proc/net/ip_vs; CONFIG_IP_VS): run the cluster on a kernel with ip_vs"

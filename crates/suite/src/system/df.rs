@@ -1,27 +1,12 @@
 //! `system/df/*`: `GET /system/df` lists the images, containers and volumes
 //! in use, with their sizes.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use crate::support::{create_probe, probe_config, send, send_when_free};
-
-pub fn usage() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/df/usage",
-            summary: "GET /system/df has LayersSize, the probe image, the check's container and its volume with UsageData, and BuildCache",
-            area: "system",
-            tags: &["df"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemDataUsage", "VolumeCreate", "ContainerCreate"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx)),
-    }
-}
+use crate::support::{create_probe, probe_config, send_when_free};
+use crate::volumes::create_volume;
 
 fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value, CheckError> {
     let items = v[list]
@@ -36,22 +21,11 @@ fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value
     })
 }
 
-async fn run(ctx: Ctx) -> CheckResult {
+pub(super) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let vname = ctx.name("vol");
-    let r = send(
-        &ctx,
-        Request::post("/volumes/create").json(&json!({ "Name": vname, "Labels": ctx.labels() })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        201,
-        "create of a volume",
-        "VolumeCreate: 201 the volume was created successfully",
-    )?;
-    ctx.defer(Cleanup::Volume(vname.clone()));
+    create_volume(&ctx, json!({ "Name": vname })).await?;
     let mut config = probe_config(&ctx, &image, &["idle"]);
     config["HostConfig"]["Binds"] = json!([format!("{vname}:/data")]);
     let cid = create_probe(&ctx, "c", config).await?;

@@ -3,79 +3,14 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, JsonStream, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Cleanup, Ctx};
+use dockhand_engine::{JsonStream, Request};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::support::{case_filter, case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
-
-pub fn container_lifecycle() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/container-lifecycle",
-            summary:
-                "a labelled container's life streams create, start, die, destroy in order, with the documented fields",
-            area: "system",
-            tags: &["events", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents", "ContainerCreate", "ContainerStart", "ContainerDelete"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_lifecycle(ctx)),
-    }
-}
-
-pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/filters",
-            summary: "the type, event and label filters of GET /events let through exactly the matching events",
-            area: "system",
-            tags: &["events"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents", "VolumeCreate", "VolumeDelete"],
-        },
-        variants: &["type", "event", "label"],
-        run: |ctx| Box::pin(run_filters(ctx)),
-    }
-}
-
-pub fn since_until() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/since-until",
-            summary: "GET /events with since and a past until replays the events and ends; with a near future until it ends by itself then",
-            area: "system",
-            tags: &["events"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_since_until(ctx)),
-    }
-}
-
-pub fn bad_params() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/events/bad-params",
-            summary:
-                "GET /events with since after until, a malformed since, or malformed filters gets 400 bad parameter",
-            area: "system",
-            tags: &["events", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemEvents"],
-        },
-        variants: &["since-after-until", "bad-since", "bad-filters"],
-        run: |ctx| Box::pin(run_bad_params(ctx)),
-    }
-}
+use crate::volumes::create_volume;
 
 /// The engine's clock now, from `GET /info`'s SystemTime, as the
 /// `<seconds>.<nanoseconds>` timestamp `since` and `until` take. The engine's
@@ -234,7 +169,7 @@ fn check_container_event(ctx: &Ctx, ev: &Value, id: &str, name: &str, image: &st
     Ok(())
 }
 
-async fn run_lifecycle(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let mut stream = open(&ctx, &since, &case_filter(&ctx)).await?;
@@ -275,7 +210,7 @@ async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // Container "a" and volume "a" share a name: the volume filter matches the
     // actor's name whatever its type, so only the type filter tells them apart.
@@ -291,18 +226,7 @@ async fn run_filters(ctx: Ctx) -> CheckResult {
 
     let b = container_life(&ctx, &image, "b", ctx.labels_with(&[("dockhand.events", "b")])).await?;
     let a = container_life(&ctx, &image, "a", ctx.labels_with(&[("dockhand.events", "a")])).await?;
-    let r = send(
-        &ctx,
-        Request::post("/volumes/create").json(&json!({ "Name": name_a, "Labels": ctx.labels() })),
-    )
-    .await?;
-    ctx.expect_status_ref(
-        &r,
-        201,
-        "create of a volume",
-        "VolumeCreate: 201 the volume was created successfully",
-    )?;
-    ctx.defer(Cleanup::Volume(name_a.clone()));
+    create_volume(&ctx, json!({ "Name": name_a })).await?;
     let r = send(&ctx, Request::delete(format!("/volumes/{name_a}"))).await?;
     ctx.expect_status_ref(
         &r,
@@ -357,7 +281,7 @@ async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_since_until(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let id = container_life(&ctx, &image, "life", ctx.labels()).await?;
@@ -435,7 +359,7 @@ async fn run_since_until(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_bad_params(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_bad_params(ctx: Ctx) -> CheckResult {
     let (req, what) = match ctx.variant() {
         Some("since-after-until") => (
             Request::get("/events").query("since", "20").query("until", "10"),

@@ -3,45 +3,13 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::support::{case_filter, create_probe, non_empty_str, probe_config, send, start_container};
-
-pub fn fields() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/info/fields",
-            summary: "GET /info has the documented fields, consistent with GET /version (ServerVersion, OSType, KernelVersion)",
-            area: "system",
-            tags: &["info", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemInfo", "SystemVersion"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_fields(ctx)),
-    }
-}
-
-pub fn container_counts() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/info/container-counts",
-            summary: "GET /info's Containers, ContainersRunning/Paused/Stopped agree with GET /containers/json, including two containers of the check's own",
-            area: "system",
-            tags: &["info", "containers"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemInfo", "ContainerList", "ContainerCreate", "ContainerStart"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_counts(ctx)),
-    }
-}
 
 async fn info(ctx: &Ctx) -> Result<Value, CheckError> {
     let r = send(ctx, Request::get("/info")).await?;
@@ -55,7 +23,7 @@ fn names(v: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-async fn run_fields(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
     ctx.probe().await?;
     let version: Value = ctx.engine().version().await?;
     let v = info(&ctx).await?;
@@ -227,7 +195,7 @@ struct Snapshot {
     listed_default: u64,
 }
 
-async fn run_counts(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_counts(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let running = create_probe(&ctx, "running", probe_config(&ctx, &image, &["idle"])).await?;

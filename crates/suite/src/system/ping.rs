@@ -1,45 +1,12 @@
 //! `system/ping/*`: `GET` and `HEAD /_ping`, their headers and bodies.
 
-use dockhand_engine::{ApiVersion, Method, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::{Method, Request};
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::Value;
 
 use crate::support::send;
 
-pub fn get() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/ping/get",
-            summary:
-                "GET /_ping answers 200 \"OK\" with API-Version, Docker-Experimental, OSType, Cache-Control and Pragma",
-            area: "system",
-            tags: &["ping", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemPing", "SystemVersion"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx, Method::GET)),
-    }
-}
-
-pub fn head() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/ping/head",
-            summary: "HEAD /_ping answers 200 with an empty body and the same headers as GET",
-            area: "system",
-            tags: &["ping", "smoke"],
-            min_api: ApiVersion::new(1, 40),
-            needs: &[],
-            reference: &["SystemPingHead", "SystemVersion"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run(ctx, Method::HEAD)),
-    }
-}
-
-async fn run(ctx: Ctx, method: Method) -> CheckResult {
+pub(super) async fn run(ctx: Ctx, method: Method) -> CheckResult {
     let op = if method == Method::HEAD {
         "SystemPingHead"
     } else {

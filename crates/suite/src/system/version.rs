@@ -2,42 +2,10 @@
 //! API version the engine does not support.
 
 use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
 use crate::support::{non_empty_str, send};
-
-pub fn fields() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/version/fields",
-            summary: "GET /version has the documented fields, ApiVersion >= MinAPIVersion, an Engine component, and equals the unversioned /version",
-            area: "system",
-            tags: &["version", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemVersion"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_fields(ctx)),
-    }
-}
-
-pub fn unsupported() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "system/version/unsupported",
-            summary: "a request under an API version above ApiVersion or below MinAPIVersion gets 400 naming the supported bound",
-            area: "system",
-            tags: &["version", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["SystemVersion"],
-        },
-        variants: &["too-new", "too-old"],
-        run: |ctx| Box::pin(run_unsupported(ctx)),
-    }
-}
 
 fn api_field(v: &Value, key: &str) -> Result<ApiVersion, CheckError> {
     v[key].as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
@@ -49,7 +17,7 @@ fn api_field(v: &Value, key: &str) -> Result<ApiVersion, CheckError> {
     })
 }
 
-async fn run_fields(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
     let r = send(&ctx, Request::get("/version")).await?;
     ctx.expect_status_ref(&r, 200, "GET /version", "SystemVersion: 200 no error")?;
     let v: Value = r.json()?;
@@ -140,7 +108,7 @@ async fn run_fields(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_unsupported(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_unsupported(ctx: Ctx) -> CheckResult {
     let v: Value = ctx.engine().version().await?;
     let api = api_field(&v, "ApiVersion")?;
     let min = api_field(&v, "MinAPIVersion")?;

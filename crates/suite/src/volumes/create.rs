@@ -1,80 +1,14 @@
 //! `volumes/create/*`: named, anonymous and tmpfs volumes, their documented
 //! fields on create and inspect, and invalid names.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{create_volume, inspect_volume};
-use crate::support::{is_full_id, probe_config, run_probe, send};
-
-pub fn named() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/named",
-            summary: "a named local volume with labels: 201 and a Volume with Name, Driver, Mountpoint, Labels, Scope, Options, CreatedAt; inspect says the same",
-            area: "volumes",
-            tags: &["volumes", "smoke"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_named(ctx)),
-    }
-}
-
-pub fn anonymous() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/anonymous",
-            summary:
-                "a volume created without a Name gets a generated one (\"If not specified, Docker generates a name\")",
-            area: "volumes",
-            tags: &["volumes"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_anonymous(ctx)),
-    }
-}
-
-pub fn driver_opts() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/driver-opts",
-            summary: "DriverOpts type=tmpfs,device=tmpfs,o=size=1m come back as Options and mount a 1 MiB tmpfs in a container",
-            area: "volumes",
-            tags: &["volumes"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect", "ContainerCreate"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_driver_opts(ctx)),
-    }
-}
-
-pub fn invalid_name() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/create/invalid-name",
-            summary:
-                "a local volume name with a slash, or of one character, is refused with 400 and nothing is created",
-            area: "volumes",
-            tags: &["volumes", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "VolumeInspect"],
-        },
-        variants: &["slash", "too-short"],
-        run: |ctx| Box::pin(run_invalid_name(ctx)),
-    }
-}
+use crate::support::{is_full_id, probe_config, run_probe_to_exit, send};
 
 /// The documented fields of a local volume named `name`, with `labels` and `options`.
 fn check_volume(what: &str, v: &Value, name: &str, labels: &Value, options: &Value) -> CheckResult {
@@ -120,7 +54,7 @@ fn check_volume(what: &str, v: &Value, name: &str, labels: &Value, options: &Val
     Ok(())
 }
 
-async fn run_named(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_named(ctx: Ctx) -> CheckResult {
     let name = ctx.name("v");
     let labels = ctx.labels_with(&[("com.example.some-label", "some-value")]);
     let created = create_volume(&ctx, json!({ "Name": name, "Labels": labels, "Driver": "local" })).await?;
@@ -142,7 +76,7 @@ async fn run_named(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_anonymous(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_anonymous(ctx: Ctx) -> CheckResult {
     let created = create_volume(&ctx, json!({})).await?;
     let name = created["Name"].as_str().unwrap_or_default().to_string();
     ensure!(
@@ -156,7 +90,7 @@ async fn run_anonymous(ctx: Ctx) -> CheckResult {
     check_volume("GET /volumes/{name}", &inspected, &name, &ctx.labels(), &json!({}))
 }
 
-async fn run_driver_opts(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("tmpfs");
     let opts = json!({ "type": "tmpfs", "device": "tmpfs", "o": "size=1m" });
@@ -168,7 +102,7 @@ async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     // The options are the mount's: a container sees a 1 MiB tmpfs at /data.
     let mut config = probe_config(&ctx, &image, &["cat=/proc/mounts"]);
     config["HostConfig"]["Binds"] = json!([format!("{name}:/data")]);
-    let run = run_probe(&ctx, "c", config).await?;
+    let run = run_probe_to_exit(&ctx, "c", config).await?;
     let mount = run
         .lines
         .stdout
@@ -187,7 +121,7 @@ async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_invalid_name(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_invalid_name(ctx: Ctx) -> CheckResult {
     let name = match ctx.variant() {
         Some("slash") => format!("{}/x", ctx.name("v")),
         _ => "a".to_string(),

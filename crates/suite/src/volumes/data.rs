@@ -3,44 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
 use super::create_volume;
-use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe, send};
-
-pub fn persists() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/data/persists",
-            summary: "a file one container writes into a named volume is read back by another container mounting it elsewhere",
-            area: "volumes",
-            tags: &["volumes", "containers"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeCreate", "ContainerCreate", "ContainerStart", "ContainerDelete"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_persists(ctx)),
-    }
-}
-
-pub fn prune() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/data/prune",
-            summary: "POST /volumes/prune with the check's label removes its unused volumes, reports them in VolumesDeleted with SpaceReclaimed, and keeps the one in use",
-            area: "volumes",
-            tags: &["volumes", "prune"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumePrune", "VolumeInspect"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_prune(ctx)),
-    }
-}
+use crate::support::{case_filter, create_probe, probe_config, prune_when_free, run_probe_to_exit, send};
 
 /// Runs a probe with the volume bound at `target`, expecting exit 0.
 async fn with_volume(
@@ -53,7 +21,7 @@ async fn with_volume(
 ) -> Result<Vec<String>, CheckError> {
     let mut config = probe_config(ctx, image, steps);
     config["HostConfig"]["Binds"] = json!([format!("{volume}:{target}")]);
-    let run = run_probe(ctx, suffix, config).await?;
+    let run = run_probe_to_exit(ctx, suffix, config).await?;
     ensure!(
         run.exit_code == 0,
         format!("the probe {steps:?} with the volume at {target}"),
@@ -65,7 +33,7 @@ async fn with_volume(
     Ok(run.lines.stdout)
 }
 
-async fn run_persists(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_persists(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("v");
     create_volume(&ctx, json!({ "Name": name })).await?;
@@ -89,7 +57,7 @@ async fn run_persists(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let full = ctx.name("full");
     let empty = ctx.name("empty");

@@ -3,44 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{ensure, Check, CheckError, CheckMeta, CheckResult, Ctx, Observed};
+use dockhand_engine::Request;
+use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::create_volume;
 use crate::support::{case_label_kv, create_probe, probe_config, send};
-
-pub fn filters() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/list/filters",
-            summary: "GET /volumes with the label (key, key=value), name, dangling and driver filters returns exactly the matching volumes",
-            area: "volumes",
-            tags: &["volumes", "list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeList", "VolumeCreate"],
-        },
-        variants: &["label", "label-value", "name", "dangling-true", "dangling-false", "driver"],
-        run: |ctx| Box::pin(run_filters(ctx)),
-    }
-}
-
-pub fn schema() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/list/schema",
-            summary: "GET /volumes answers the required Volumes and Warnings as arrays (both x-nullable: false), each volume with the required fields",
-            area: "volumes",
-            tags: &["volumes", "list"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeList"],
-        },
-        variants: &[],
-        run: |ctx| Box::pin(run_schema(ctx)),
-    }
-}
 
 async fn list(ctx: &Ctx, filters: &Value) -> Result<Value, dockhand_harness::CheckError> {
     let r = send(ctx, Request::get("/volumes").query("filters", filters.to_string())).await?;
@@ -64,7 +32,7 @@ fn names(v: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let a = ctx.name("va");
     let b = ctx.name("vb");
@@ -107,7 +75,7 @@ async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-async fn run_schema(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_schema(ctx: Ctx) -> CheckResult {
     let name = ctx.name("v");
     create_volume(&ctx, json!({ "Name": name })).await?;
     let r = send(&ctx, Request::get("/volumes")).await?;

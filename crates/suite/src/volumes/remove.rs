@@ -1,46 +1,14 @@
 //! `volumes/remove/*`: 404 for a volume that does not exist, 409 for one in
 //! use, 204 and gone once it is free.
 
-use dockhand_engine::{ApiVersion, Request};
-use dockhand_harness::{Check, CheckMeta, CheckResult, Ctx};
+use dockhand_engine::Request;
+use dockhand_harness::{CheckResult, Ctx};
 use serde_json::json;
 
 use super::create_volume;
 use crate::support::{create_probe, probe_config, send};
 
-pub fn missing() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/remove/missing",
-            summary: "inspect and delete of a volume that does not exist get 404 with a message",
-            area: "volumes",
-            tags: &["volumes", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeInspect", "VolumeDelete"],
-        },
-        variants: &["inspect", "delete"],
-        run: |ctx| Box::pin(run_missing(ctx)),
-    }
-}
-
-pub fn in_use() -> Check {
-    Check {
-        meta: CheckMeta {
-            id: "volumes/remove/in-use",
-            summary: "delete of a volume a container uses gets 409 (force too) and keeps it; once the container is gone, 204 and inspect gets 404",
-            area: "volumes",
-            tags: &["volumes", "errors"],
-            min_api: ApiVersion::new(1, 25),
-            needs: &[],
-            reference: &["VolumeDelete", "VolumeInspect", "ContainerDelete"],
-        },
-        variants: &["plain", "force"],
-        run: |ctx| Box::pin(run_in_use(ctx)),
-    }
-}
-
-async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("never-created");
     let (r, what, reference) = if ctx.variant() == Some("inspect") {
         (
@@ -58,7 +26,7 @@ async fn run_missing(ctx: Ctx) -> CheckResult {
     crate::support::expect_error_response(&ctx, &r, 404, what, reference)
 }
 
-async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let force = ctx.variant() == Some("force");
     let name = ctx.name("v");
