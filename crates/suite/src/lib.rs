@@ -6,6 +6,7 @@
 
 mod archive;
 mod attach;
+mod catalogue;
 mod containers;
 mod exec;
 mod faults;
@@ -42,17 +43,17 @@ type Registry = fn() -> Vec<Check>;
 /// The areas, in run order, each with its registry. A check's id starts with
 /// its area's name (a suite test holds it).
 const AREAS: &[(&str, Registry)] = &[
-    ("system", system::checks),
-    ("containers", containers::checks),
-    ("logs", logs::checks),
-    ("exec", exec::checks),
-    ("attach", attach::checks),
-    ("archive", archive::checks),
-    ("images", images::checks),
-    ("volumes", volumes::checks),
-    ("networks", networks::checks),
-    ("faults", faults::checks),
-    ("swarm", swarm::checks),
+    ("system", catalogue::system::checks),
+    ("containers", catalogue::containers::checks),
+    ("logs", catalogue::logs::checks),
+    ("exec", catalogue::exec::checks),
+    ("attach", catalogue::attach::checks),
+    ("archive", catalogue::archive::checks),
+    ("images", catalogue::images::checks),
+    ("volumes", catalogue::volumes::checks),
+    ("networks", catalogue::networks::checks),
+    ("faults", catalogue::faults::checks),
+    ("swarm", catalogue::swarm::checks),
 ];
 
 /// Every bundled check, in area order.

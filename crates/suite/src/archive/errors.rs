@@ -9,7 +9,7 @@ use super::roundtrip::path_stat;
 use super::{container_with_sample, fetch, put, sample_tar};
 use crate::support::{create_probe, MISSING_ID};
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     match ctx.variant().unwrap_or_default() {
         "missing-path" => {
             let id = container_with_sample(&ctx, &["idle"]).await?;

@@ -2,55 +2,11 @@
 //! HEAD its stat header, GET it back as a tar, the probe reading what was put,
 //! and the documented error paths.
 
-mod errors;
-mod roundtrip;
+pub(crate) mod errors;
+pub(crate) mod roundtrip;
 
 use dockhand_engine::{Request, Response};
-use dockhand_harness::{Check, CheckError, Ctx};
-
-/// The checks of the area, registered in one place.
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        Check::new(
-            "archive/roundtrip/put-then-cat",
-            "a tar put into a created container is extracted: the probe's cat= prints the file from inside",
-            |ctx| Box::pin(roundtrip::run_put_then_cat(ctx)),
-        )
-        .tags(&["archive", "smoke"])
-        .reference(&["PutContainerArchive", "ContainerStart", "ContainerLogs"]),
-        Check::new(
-            "archive/roundtrip/stat",
-            "HEAD gives X-Docker-Container-Path-Stat, base64 JSON with the name, size, mode, mtime and linkTarget of what was put",
-            |ctx| Box::pin(roundtrip::run_stat(ctx)),
-        )
-        .tags(&["archive"])
-        .variants(&["file", "directory", "symlink"])
-        .reference(&["PutContainerArchive", "ContainerArchiveInfo"]),
-        Check::new(
-            "archive/roundtrip/get",
-            "GET returns an application/x-tar holding what was put: names, contents, modes, mtimes, link targets",
-            |ctx| Box::pin(roundtrip::run_get(ctx)),
-        )
-        .tags(&["archive"])
-        .variants(&["file", "directory"])
-        .reference(&["PutContainerArchive", "ContainerArchive"]),
-        Check::new(
-            "archive/errors/status",
-            "archive endpoints: 404 for a missing path or container, 400 without path or when PUT targets a file, 403 on a read-only rootfs, noOverwriteDirNonDir refuses",
-            |ctx| Box::pin(errors::run(ctx)),
-        )
-        .tags(&["archive", "errors"])
-        .variants(&[
-            "missing-path",
-            "missing-container",
-            "missing-path-parameter",
-            "put-to-file",
-            "read-only-rootfs",
-            "no-overwrite-dir-non-dir",
-        ])
-        .reference(&["ContainerArchiveInfo", "ContainerArchive", "PutContainerArchive"]),
-    ]
-}
+use dockhand_harness::{CheckError, Ctx};
 
 /// The modification time of every entry of the sample tar:
 /// 2020-09-13T12:26:40Z.

@@ -17,7 +17,7 @@ use crate::support::{preview_bytes, start, stream_lines, wait_exit};
 const MODE_DIR: u64 = 1 << 31;
 const MODE_SYMLINK: u64 = 1 << 27;
 
-pub(super) async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
     let id = container_with_sample(&ctx, &["cat=/tmp/dh/hello.txt", "cat=/tmp/dh/link"]).await?;
     start(&ctx, &id).await?;
     let code = wait_exit(&ctx, &id, Duration::from_secs(10)).await?;
@@ -56,7 +56,7 @@ pub(crate) fn path_stat(r: &dockhand_engine::Response) -> Result<Value, CheckErr
         .map_err(|e| CheckError::failed(&what, "a JSON object", format!("{}: {e}", preview_bytes(&json, 200))))
 }
 
-pub(super) async fn run_stat(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_stat(ctx: Ctx) -> CheckResult {
     let id = container_with_sample(&ctx, &["idle"]).await?;
     let variant = ctx.variant().unwrap_or("file");
     let path = match variant {
@@ -158,7 +158,7 @@ fn entries(tar_bytes: &[u8]) -> Result<Vec<Entry>, String> {
     Ok(out)
 }
 
-pub(super) async fn run_get(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_get(ctx: Ctx) -> CheckResult {
     let id = container_with_sample(&ctx, &["idle"]).await?;
     let dir = ctx.variant() == Some("directory");
     let path = if dir { "/tmp/dh" } else { "/tmp/dh/hello.txt" };

@@ -5,7 +5,7 @@ use dockhand_harness::{CheckError, CheckResult, Ctx};
 
 use crate::support::MISSING_ID;
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let req = || {
         Request::post(format!("/containers/{MISSING_ID}/attach"))
             .query("stream", "1")

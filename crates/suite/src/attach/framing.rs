@@ -12,7 +12,7 @@ use crate::support::{create_probe, frames_preview, preview_bytes, start, stream_
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let variant = ctx.variant().unwrap_or("both");
     let tty = variant == "tty";
     let image = ctx.probe().await?;

@@ -11,7 +11,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines, wait_for
 
 const WITHIN: Duration = Duration::from_secs(10);
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let config = json!({
         "Image": image,

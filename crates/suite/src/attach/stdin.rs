@@ -9,7 +9,7 @@ use crate::support::{create_probe, frames_preview, start, stream_lines, wait_exi
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let config = json!({
         "Image": image,

@@ -35,7 +35,7 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(super) async fn run_config(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_config(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     match v {
         "env" => {
@@ -196,7 +196,7 @@ pub(super) async fn run_config(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_errors(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let body = probe_config(&ctx, &image, &["exit=0"]);

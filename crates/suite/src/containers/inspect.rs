@@ -29,7 +29,7 @@ async fn expect_ids(ctx: &Ctx, filters: Value, want: &[&str]) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_list(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_list(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // Three containers, created in this order: a running, b exited with 3, c never started.
     let role = |r: &str| json!({ "Labels": ctx.labels_with(&[("dh.role", r)]) });
@@ -191,7 +191,7 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
     Ok(())
 }
 
-pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let name = ctx.name("c");
     let v = inspect(&ctx, &id).await?;
@@ -305,7 +305,7 @@ pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_not_found(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_not_found(ctx: Ctx) -> CheckResult {
     let missing = ctx.name("missing");
     let p = |s: &str| format!("/containers/{missing}{s}");
     let calls: Vec<(Request, &str)> = vec![

@@ -11,7 +11,7 @@ use crate::support::{create_probe, is_full_id, probe_config, stream_lines, wait_
 /// the stop must return long before it.
 const STOP_T: u64 = 10;
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let steps = ["stdout=out 1", "stderr=err 1", "stdout=out 2", "stderr=err 2", "idle"];

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::common::{inspect, start_probe, time_key, unknown_variant, variant, wait_exit, wait_for_line};
 
-pub(super) async fn run_top(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_top(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     let e = ctx.engine().clone();
@@ -146,7 +146,7 @@ fn check_sample(s: &Value, id: &str, name: &str, what: &str) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_stats(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_stats(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
     wait_for_line(&ctx, &id, "ready", 1).await?;
@@ -210,7 +210,7 @@ pub(super) async fn run_stats(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
     // /etc/group is in the image; /tmp/dh-added is not.
     let id = start_probe(
         &ctx,
@@ -268,7 +268,7 @@ pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_export(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_export(ctx: Ctx) -> CheckResult {
     let id = start_probe(&ctx, "c", &["write=/tmp/dh-export:exported bytes"]).await?;
     let code = wait_exit(&ctx, &id).await?;
     ensure!(code == 0, "exit code of the writing probe", "0", code.to_string());

@@ -20,7 +20,7 @@ async fn volume_status(ctx: &Ctx, name: &str) -> Result<u16, CheckError> {
         .as_u16())
 }
 
-pub(super) async fn run_delete(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_delete(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     match v {
@@ -123,7 +123,7 @@ pub(super) async fn run_delete(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_auto_remove(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     let id = create_with(
         &ctx,
         "c",
@@ -167,7 +167,7 @@ pub(super) async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     )
 }
 
-pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_prune(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let keep = json!({ "Labels": ctx.labels_with(&[("dh.keep", "yes")]) });
     let running = start_probe(&ctx, "running", &["idle"]).await?;

@@ -13,7 +13,7 @@ use super::common::{
 };
 use crate::support::logs;
 
-pub(super) async fn run_manual(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_manual(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
@@ -85,7 +85,7 @@ pub(super) async fn run_manual(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_stop_signal(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // The probe only reports SIGUSR1, so the stop has to end in SIGKILL.
     let extra = match v {
@@ -133,7 +133,7 @@ pub(super) async fn run_stop_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_policy(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_policy(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let (policy, code) = match v {
         "on-failure" => (json!({ "Name": "on-failure", "MaximumRetryCount": 2 }), 1),
@@ -218,7 +218,7 @@ async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_update(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let body = match v {
         "restart-policy" => json!({ "RestartPolicy": { "Name": "on-failure", "MaximumRetryCount": 4 } }),
@@ -294,7 +294,7 @@ pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_rename(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_rename(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     let a = start_probe(&ctx, "a", &["idle"]).await?;

@@ -13,7 +13,7 @@ use super::common::{
 };
 use crate::support::logs;
 
-pub(super) async fn run_kill_signal(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     // (the `signal` parameter, the name the probe reports, whether the probe exits on it)
     let (param, name, exits) = match v {
@@ -73,7 +73,7 @@ pub(super) async fn run_kill_signal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_kill_errors(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_kill_errors(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     match v {
@@ -176,7 +176,7 @@ async fn unpause_ok(ctx: &Ctx, id: &str) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_pause(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_pause(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let e = ctx.engine().clone();
     let id = start_probe(&ctx, "c", &["stdout=ready", "idle"]).await?;
@@ -304,7 +304,7 @@ async fn wait_tty_text(ctx: &Ctx, id: &str, text: &str) -> Result<String, dockha
     }
 }
 
-pub(super) async fn run_resize(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_resize(ctx: Ctx) -> CheckResult {
     let id = create_with(&ctx, "c", &["stdout=ready", "idle"], json!({ "Tty": true })).await?;
     start(&ctx, &id).await?;
     wait_tty_text(&ctx, &id, "ready").await?;

@@ -15,7 +15,7 @@ use super::common::{
 };
 
 /// Wait conditions arrived in API 1.30.
-pub(super) const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
+pub(crate) const WAIT_CONDITIONS: ApiVersion = ApiVersion::new(1, 30);
 
 /// Sends a wait with `condition` and returns once the engine has answered
 /// with its headers (since API 1.30 the engine sends them as soon as the wait
@@ -66,7 +66,7 @@ where
     }
 }
 
-pub(super) async fn run_condition(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_condition(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match variant(&ctx)? {
         "not-running" => {
@@ -173,7 +173,7 @@ pub(super) async fn run_condition(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_exit_code(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_exit_code(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     let want: i64 = v
         .strip_prefix("code-")
@@ -220,7 +220,7 @@ pub(super) async fn run_exit_code(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_invalid_condition(ctx: Ctx) -> CheckResult {
     // An exited container, so that an engine that ignores the condition
     // answers at once instead of blocking.
     let id = start_probe(&ctx, "c", &["exit=0"]).await?;

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{exec_create, exec_create_ok, idle_container, probe_cmd};
 use crate::support::{create_probe, probe_config, start, wait_exit, MISSING_ID};
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     match ctx.variant().unwrap_or_default() {
         "stopped-container" => {

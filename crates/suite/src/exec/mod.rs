@@ -2,70 +2,18 @@
 //! upgrade, multiplexed or raw stream), inspect, the process options (env,
 //! user, working directory, TTY), resize, and the error paths.
 
-mod errors;
-mod options;
-mod resize;
-mod run;
+pub(crate) mod errors;
+pub(crate) mod options;
+pub(crate) mod resize;
+pub(crate) mod run;
 
 use std::time::Duration;
 
-use dockhand_engine::ApiVersion;
 use dockhand_engine::{Request, Response};
-use dockhand_harness::{ensure, Check, CheckError, Ctx};
+use dockhand_harness::{ensure, CheckError, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, hijack, probe_config, start, Hijack};
-
-/// The checks of the area, registered in one place.
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        Check::new(
-            "exec/run/detached",
-            "an exec started with Detach=true answers 200 with an empty body, runs, and inspect reports its exit code",
-            |ctx| Box::pin(run::run_detached(ctx)),
-        )
-        .tags(&["exec"])
-        .reference(&["ContainerExec", "ExecStart", "ExecInspect"]),
-        Check::new(
-            "exec/run/attached",
-            "the probe binary run as an attached exec: 101 upgrade, stdout and stderr as frames of type 1 and 2, the stream ends, exit code inspected",
-            |ctx| Box::pin(run::run_attached(ctx)),
-        )
-        .tags(&["exec", "framing", "smoke"])
-        .reference(&["ContainerExec", "ExecStart", "ExecInspect", "ImageInspect"]),
-        Check::new(
-            "exec/run/inspect-running",
-            "inspect of an exec reading stdin: Running, Pid, Open* and ProcessConfig; stdin echoed; after the half-close it ends with its exit code",
-            |ctx| Box::pin(run::run_inspect_running(ctx)),
-        )
-        .tags(&["exec", "stdin"])
-        .reference(&["ContainerExec", "ExecStart", "ExecInspect"]),
-        Check::new(
-            "exec/options/process",
-            "an exec's Env, User, WorkingDir and Tty are what the probe sees (env, whoami, pwd; a TTY exec streams raw bytes)",
-            |ctx| Box::pin(options::run(ctx)),
-        )
-        .tags(&["exec"])
-        .min_api(ApiVersion::new(1, 35))
-        .variants(&["env", "user", "workdir", "tty"])
-        .reference(&["ContainerExec", "ExecStart", "ExecInspect"]),
-        Check::new(
-            "exec/resize/tty",
-            "ExecResize of a running TTY exec answers 200 and the process receives SIGWINCH",
-            |ctx| Box::pin(resize::run(ctx)),
-        )
-        .tags(&["exec", "tty"])
-        .reference(&["ContainerExec", "ExecStart", "ExecResize"]),
-        Check::new(
-            "exec/errors/status",
-            "ContainerExec answers 409 on a stopped or paused container and 404 on a missing one; a missing exec id is 404 to start, inspect and resize; ExecStart in a container paused since the create is 409",
-            |ctx| Box::pin(errors::run(ctx)),
-        )
-        .tags(&["exec", "errors"])
-        .variants(&["stopped-container", "paused-container", "missing-container", "missing-exec", "start-paused"])
-        .reference(&["ContainerExec", "ExecStart", "ExecInspect", "ExecResize", "ContainerPause", "ContainerUnpause"]),
-    ]
-}
 
 pub(crate) const RAW_STREAM: &str = "application/vnd.docker.raw-stream";
 

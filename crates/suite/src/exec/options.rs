@@ -10,7 +10,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let variant = ctx.variant().unwrap_or("env");
     let (steps, extra): (&[&str], serde_json::Value) = match variant {

@@ -8,7 +8,7 @@ use super::{exec_create_ok, exec_start_attached, idle_container, probe_cmd};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     // The probe sleeps long enough to be resized; the container's removal ends it.
     let cmd = probe_cmd(&ctx, &["stdout=ready", "sleep=8000"]).await?;

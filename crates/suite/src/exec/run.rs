@@ -12,7 +12,7 @@ use crate::support::{frames_preview, stream_bytes, stream_lines};
 
 use crate::support::POLL_DEADLINE as WITHIN;
 
-pub(super) async fn run_detached(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_detached(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=detached", "exit=3"]).await?;
     let exec = exec_create_ok(
@@ -53,7 +53,7 @@ pub(super) async fn run_detached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_attached(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_attached(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=out one", "stderr=err one", "stdout=out two", "exit=7"]).await?;
     let exec = exec_create_ok(
@@ -90,7 +90,7 @@ pub(super) async fn run_attached(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_inspect_running(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_inspect_running(ctx: Ctx) -> CheckResult {
     let c = idle_container(&ctx).await?;
     let cmd = probe_cmd(&ctx, &["stdout=ready", "echo-stdin", "exit=5"]).await?;
     let exec = exec_create_ok(

@@ -13,13 +13,13 @@ use serde_json::json;
 
 use super::private::{connect_to, expect_kind, timed, within, FaultEngine, CALL, IDLE, SLACK};
 
-pub(super) const TAGS: &[&str] = &["faults", "private-engine"];
+pub(crate) const TAGS: &[&str] = &["faults", "private-engine"];
 
 fn setup(what: &str, e: impl std::fmt::Display) -> CheckError {
     CheckError::Broken(format!("{what}: {e}"))
 }
 
-pub(super) async fn run_absent(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_absent(ctx: Ctx) -> CheckResult {
     // One directory per variant: the variants run side by side, and one's
     // removal of its directory must not take the other's socket with it.
     let dir = std::env::temp_dir().join(format!(
@@ -78,7 +78,7 @@ pub(super) async fn run_absent(ctx: Ctx) -> CheckResult {
     within("unreachable from an absent engine", took, Duration::ZERO, SLACK)
 }
 
-pub(super) async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_killed_during_stop(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "kstop", &[]).await?;
     let image = fe.probe().await?;
     // The probe only reports SIGUSR1, so a stop that sends it waits out its t.
@@ -170,7 +170,7 @@ async fn answers_after_thaw(fe: &FaultEngine, thawed: Result<(), dockhand_daemon
     Ok(())
 }
 
-pub(super) async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "flogs", &[]).await?;
     let image = fe.probe().await?;
     let id = fe
@@ -226,7 +226,7 @@ pub(super) async fn run_frozen_during_logs(ctx: Ctx) -> CheckResult {
     fe.finish().await
 }
 
-pub(super) async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_frozen_during_create(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "fcreate", &[]).await?;
     let image = fe.probe().await?;
     let config = json!({ "Image": image, "Cmd": ["idle"], "Labels": ctx.labels() });
@@ -265,7 +265,7 @@ struct Polled {
     result: Result<u16, EngineError>,
 }
 
-pub(super) async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
     let mut fe = FaultEngine::start(&ctx, "rrun", &["--live-restore"]).await?;
     let image = fe.probe().await?;
     let id = fe

@@ -153,7 +153,7 @@ fn slot(key: Key) -> Slot {
         .clone()
 }
 
-pub(super) async fn run_policy(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_policy(ctx: Ctx) -> CheckResult {
     let variant = ctx.variant().unwrap_or_default();
     let cell = parse_cell(variant).ok_or_else(|| CheckError::Broken(format!("unknown variant {variant:?}")))?;
     let key = (ctx.run_id().to_string(), ctx.iteration(), cell.live, cell.down);
@@ -277,7 +277,7 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
     Ok(Observed { states, settled_after })
 }
 
-pub(super) async fn run_logs_survive(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_logs_survive(ctx: Ctx) -> CheckResult {
     let killed = ctx.variant() == Some("killed");
     let mut fe = FaultEngine::start(&ctx, if killed { "logk" } else { "logs" }, &[]).await?;
     let image = fe.probe().await?;
@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn every_variant_parses_and_the_matrix_is_complete() {
-        let policy = crate::faults::checks()
+        let policy = crate::catalogue::faults::checks()
             .into_iter()
             .find(|c| c.meta.id == "faults/restart/policy")
             .expect("faults/restart/policy is registered");

@@ -19,7 +19,7 @@ COPY greeting.txt /greeting.txt\n\
 ENV DH_MARK=__MARK__ DH_FILE=/greeting.txt\n\
 ENTRYPOINT [\"/probe\", \"cat=/greeting.txt\"]\n";
 
-pub(super) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let probe_img = inspect(&ctx, &probe).await?;
     // Content unique to the case: no other build can share its cache.
@@ -184,7 +184,7 @@ pub(super) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_failure(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_failure(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let variant = ctx.variant().unwrap_or_default();
     let dockerfile = match variant {

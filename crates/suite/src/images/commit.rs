@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::support::{inspect, run_to_end};
 use crate::support::{create_probe, is_full_id, probe_config};
 
-pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let probe_id = inspect(&ctx, &probe).await?["Id"]
         .as_str()
@@ -122,7 +122,7 @@ pub(super) async fn run_changes(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("missing");
     let r = ctx
         .engine()

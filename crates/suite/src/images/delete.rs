@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::support::{delete, delete_items, import};
 use crate::support::create_probe;
 
-pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("used");
     let tag = format!("{repo}:t");
     let img = import(&ctx, &[("f", b"f")], Some((&repo, "t")), &[]).await?;
@@ -66,7 +66,7 @@ pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_tags(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_tags(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("twice");
     let (one, two) = (format!("{repo}:one"), format!("{repo}:two"));
     let img = import(&ctx, &[("f", b"f")], Some((&repo, "one")), &[]).await?;
@@ -125,7 +125,7 @@ pub(super) async fn run_tags(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_parents(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
     let noprune = match ctx.variant().unwrap_or_default() {
         "prune" => false,
         "noprune" => true,

@@ -10,7 +10,7 @@ use crate::support::{create_probe, is_full_id};
 
 const CONTENT: &[u8] = b"imported by dockhand\n";
 
-pub(super) async fn run_from_src(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_from_src(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("imported");
     let message = format!("import by {}", ctx.name("msg"));
     let img = import(
@@ -138,7 +138,7 @@ async fn tag_image(ctx: &Ctx, name: &str, repo: &str, tag: &str) -> CheckResult 
     ctx.expect_status_ref(&r, 201, &format!("tag as {repo}:{tag}"), "ImageTag: 201 no error")
 }
 
-pub(super) async fn run_tag(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_tag(ctx: Ctx) -> CheckResult {
     let a = import(&ctx, &[("a", b"a")], None, &[]).await?;
     let b = import(&ctx, &[("b", b"b")], None, &[]).await?;
     let repo = ctx.name("tagged");
@@ -185,7 +185,7 @@ pub(super) async fn run_tag(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_tag_error(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_tag_error(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let (name, repo, status, reference) = match ctx.variant().unwrap_or_default() {
         "missing-image" => (
@@ -216,7 +216,7 @@ pub(super) async fn run_tag_error(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_inspect(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_inspect(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
     let v = inspect(&ctx, &probe).await?;
     let id = v["Id"].as_str().unwrap_or_default().to_string();

@@ -19,7 +19,7 @@ fn expect_ids(what: &str, got: Vec<String>, want: &[&String]) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     match ctx.variant().unwrap_or_default() {
         "label" => label(&ctx).await,
         "reference" => reference(&ctx).await,

@@ -22,7 +22,7 @@ async fn gone(ctx: &Ctx, id: &str, want_gone: bool) -> CheckResult {
     )
 }
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let dangling = match ctx.variant().unwrap_or_default() {
         "dangling" => true,
         "all-unused" => false,

@@ -29,7 +29,7 @@ fn expect_error(ctx: &Ctx, r: &Response, status: u16, what: &str, reference: &st
     Ok(())
 }
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let e = ctx.engine().clone();
     let repo = format!("{NO_REGISTRY}/{}", ctx.name("remote"));
     match ctx.variant().unwrap_or_default() {
@@ -122,7 +122,7 @@ pub(super) async fn run(ctx: Ctx) -> CheckResult {
     }
 }
 
-pub(super) async fn run_push_missing(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_push_missing(ctx: Ctx) -> CheckResult {
     let repo = format!("{NO_REGISTRY}/{}", ctx.name("missing"));
     let r = ctx
         .engine()

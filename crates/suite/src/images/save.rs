@@ -109,7 +109,7 @@ async fn remove(ctx: &Ctx, name: &str) -> CheckResult {
     )
 }
 
-pub(super) async fn run_one(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_one(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let tag = format!("{repo}:one");
     let img = import(&ctx, &[("saved.txt", b"saved\n")], Some((&repo, "one")), &[]).await?;
@@ -171,7 +171,7 @@ pub(super) async fn run_one(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_all(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_all(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let a_tag = format!("{repo}:a");
     let b_tag = format!("{repo}:b");

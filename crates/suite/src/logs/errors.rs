@@ -5,7 +5,7 @@ use dockhand_harness::{CheckResult, Ctx};
 use super::logged_probe;
 use crate::support::{create_probe, MISSING_ID};
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     if ctx.variant() == Some("missing-container") {
         let r = ctx
             .engine()

@@ -16,7 +16,7 @@ const FLOOD_BYTES: u64 = 64 * 1024 * 1024;
 /// (about 10 s on an idle 2-core machine, dockerd serving some 7.5 MiB/s).
 const READ_ALLOWANCE: Duration = Duration::from_secs(100);
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let flood = format!("flood={FLOOD_BYTES}");
     let id = create_probe(&ctx, "c", logged_probe(&ctx, &image, &[&flood], false)).await?;

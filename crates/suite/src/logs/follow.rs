@@ -60,7 +60,7 @@ async fn read_open_until(
     Ok(())
 }
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // The probe writes two lines and idles: every later line is one the
     // check triggers (a signal, which the probe reports on stdout) after the

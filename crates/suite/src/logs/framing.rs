@@ -13,7 +13,7 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint, the logs endpoint does not upgrade the connection and does not set Content-Type\"";
 
-pub(super) async fn run_streams(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_streams(ctx: Ctx) -> CheckResult {
     let steps = ["stdout=out one", "stderr=err one", "stdout=out two", "stderr=err two"];
     let id = run_to_exit(&ctx, &steps, false).await?;
     let (out, err) = match ctx.variant() {
@@ -67,7 +67,7 @@ pub(super) async fn run_streams(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_tty_raw(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_tty_raw(ctx: Ctx) -> CheckResult {
     let id = run_to_exit(&ctx, &["stdout=out one", "stderr=err one"], true).await?;
     let r = ctx
         .engine()
@@ -105,7 +105,7 @@ pub(crate) fn split_timestamp(line: &str) -> Result<(OffsetDateTime, &str), Stri
     }
 }
 
-pub(super) async fn run_timestamps(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_timestamps(ctx: Ctx) -> CheckResult {
     let steps = [
         "stdout=a1",
         "stdout=a2",

@@ -8,7 +8,7 @@ use crate::support::stream_lines;
 
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 
-pub(super) async fn run_tail(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_tail(ctx: Ctx) -> CheckResult {
     let steps = [
         "stdout=line 1",
         "stdout=line 2",
@@ -37,7 +37,7 @@ pub(super) async fn run_tail(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_since_until(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     // More than a second apart, so that an integer second lies between them.
     let id = run_to_exit(&ctx, &["stdout=before", "sleep=1100", "stdout=after"], false).await?;
     let e = ctx.engine();

@@ -19,7 +19,7 @@ async fn connect(ctx: &Ctx, network: &str, body: &Value) -> Result<dockhand_engi
     send(ctx, Request::post(format!("/networks/{network}/connect")).json(body)).await
 }
 
-pub(super) async fn run_aliases(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_aliases(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
     let cid = running(&ctx, &image).await?;
@@ -89,7 +89,7 @@ pub(super) async fn run_aliases(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_errors(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_errors(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
     let full = ctx.variant().unwrap_or("connect-twice");

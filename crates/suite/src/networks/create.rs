@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{create_network, endpoint, inspect_network, Ipam};
 use crate::support::{create_probe, is_full_id, probe_config, send, start_container};
 
-pub(super) async fn run_bridge(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_bridge(ctx: Ctx) -> CheckResult {
     let internal = ctx.variant() == Some("internal");
     let labels = ctx.labels_with(&[("com.example.some-label", "some-value")]);
     let options = json!({ "com.docker.network.driver.mtu": "1400" });
@@ -107,7 +107,7 @@ pub(super) async fn run_bridge(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_ipam(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_ipam(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "ipam", json!({}), Ipam::SubnetRange).await?;
     let (id, name) = (net.id.clone(), net.name.clone());
@@ -144,7 +144,7 @@ pub(super) async fn run_ipam(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_duplicate(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_duplicate(ctx: Ctx) -> CheckResult {
     let check = ctx.variant() == Some("check-duplicate");
     let first = create_network(&ctx, "dup", json!({}), Ipam::Auto).await?;
     let body = json!({ "Name": first.name, "CheckDuplicate": check, "Labels": ctx.labels() });
@@ -205,7 +205,7 @@ pub(super) async fn run_duplicate(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_predefined(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_predefined(ctx: Ctx) -> CheckResult {
     let name = ctx.variant().unwrap_or("bridge");
     let body = json!({ "Name": name, "Labels": ctx.labels() });
     let r = send(&ctx, Request::post("/networks/create").json(&body)).await?;

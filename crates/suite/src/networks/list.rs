@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{create_network, Ipam};
 use crate::support::{case_label_kv, create_probe, probe_config, send, start_container};
 
-pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let a = create_network(
         &ctx,
         "na",

@@ -1,132 +1,17 @@
 //! Area `networks`: create, inspect, list, connect, disconnect, remove and
 //! prune networks; name resolution, isolation and published ports.
 
-mod connect;
-mod create;
-mod list;
-mod reach;
-mod remove;
+pub(crate) mod connect;
+pub(crate) mod create;
+pub(crate) mod list;
+pub(crate) mod reach;
+pub(crate) mod remove;
 
 use dockhand_engine::Request;
-use dockhand_harness::{Check, CheckError, Cleanup, Ctx};
+use dockhand_harness::{CheckError, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use crate::support::send;
-
-/// The checks of the area, registered in one place.
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        Check::new(
-            "networks/create/bridge",
-            "a bridge network, plain or internal, with labels and an option: 201 with Id and Warning; inspect and list show the documented fields",
-            |ctx| Box::pin(create::run_bridge(ctx)),
-        )
-        .tags(&["networks", "smoke"])
-        .variants(&["plain", "internal"])
-        .reference(&["NetworkCreate", "NetworkInspect", "NetworkList"]),
-        Check::new(
-            "networks/create/ipam",
-            "IPAM Subnet, IPRange and Gateway come back on inspect, and a container on the network gets an address in the range and that gateway",
-            |ctx| Box::pin(create::run_ipam(ctx)),
-        )
-        .tags(&["networks"])
-        .reference(&["NetworkCreate", "NetworkInspect", "ContainerCreate", "ContainerInspect"]),
-        Check::new(
-            "networks/create/duplicate-name",
-            "a second network of the same name gets 409 with CheckDuplicate, and 201 with a Warning without it",
-            |ctx| Box::pin(create::run_duplicate(ctx)),
-        )
-        .tags(&["networks", "errors"])
-        .variants(&["check-duplicate", "no-check"])
-        .reference(&["NetworkCreate", "NetworkList"]),
-        Check::new(
-            "networks/create/predefined-name",
-            "creating a network named like a pre-defined one (bridge, host, none) gets 403",
-            |ctx| Box::pin(create::run_predefined(ctx)),
-        )
-        .tags(&["networks", "errors"])
-        .variants(&["bridge", "host", "none"])
-        .reference(&["NetworkCreate"]),
-        Check::new(
-            "networks/remove/missing",
-            "inspect and delete of a network that does not exist get 404 with a message",
-            |ctx| Box::pin(remove::run_missing(ctx)),
-        )
-        .tags(&["networks", "errors"])
-        .variants(&["inspect", "delete"])
-        .reference(&["NetworkInspect", "NetworkDelete"]),
-        Check::new(
-            "networks/remove/in-use",
-            "delete of a network a running container is attached to gets 403 and keeps it; after disconnect, 204 and inspect gets 404",
-            |ctx| Box::pin(remove::run_in_use(ctx)),
-        )
-        .tags(&["networks", "errors"])
-        .reference(&["NetworkDelete", "NetworkInspect", "NetworkDisconnect"]),
-        Check::new(
-            "networks/remove/prune",
-            "POST /networks/prune with the check's label removes its unused networks, reports them in NetworksDeleted, and keeps the one in use",
-            |ctx| Box::pin(remove::run_prune(ctx)),
-        )
-        .tags(&["networks", "prune"])
-        .reference(&["NetworkPrune", "NetworkInspect"]),
-        Check::new(
-            "networks/list/filters",
-            "GET /networks with the label, name, id, driver, type and dangling filters returns exactly the matching networks",
-            |ctx| Box::pin(list::run_filters(ctx)),
-        )
-        .tags(&["networks", "list"])
-        .variants(&["label", "label-value", "name", "id", "driver", "type-custom", "type-builtin", "dangling-true", "dangling-false"])
-        .reference(&["NetworkList", "NetworkCreate"]),
-        Check::new(
-            "networks/connect/aliases",
-            "connect of a running container with an alias: 200, the network's Containers and the container's Networks show it; disconnect: 200 and both forget it",
-            |ctx| Box::pin(connect::run_aliases(ctx)),
-        )
-        .tags(&["networks", "smoke"])
-        .reference(&["NetworkConnect", "NetworkDisconnect", "NetworkInspect", "ContainerInspect"]),
-        Check::new(
-            "networks/connect/errors",
-            "connect or disconnect with a missing network or container gets 404, a second connect 403, a malformed body 400",
-            |ctx| Box::pin(connect::run_errors(ctx)),
-        )
-        .tags(&["networks", "errors"])
-        .variants(&[
-            "connect-missing-network",
-            "connect-missing-network-created",
-            "connect-missing-container",
-            "connect-twice",
-            "connect-bad-body",
-            "disconnect-missing-network",
-            "disconnect-missing-network-created",
-            "disconnect-missing-container",
-        ])
-        .reference(&["NetworkConnect", "NetworkDisconnect"]),
-        Check::new(
-            "networks/reach/dns",
-            "a container reaches a peer on a user-defined network by its name, by an alias given at create, and by one given at connect",
-            |ctx| Box::pin(reach::run_dns(ctx)),
-        )
-        .tags(&["networks", "dns"])
-        .variants(&["name", "alias", "connect-alias"])
-        .reference(&["NetworkCreate", "NetworkConnect", "ContainerCreate", "ContainerInspect"]),
-        Check::new(
-            "networks/reach/internal",
-            "from an internal network a container cannot reach a peer's port published on its gateway; from a plain bridge network it can",
-            |ctx| Box::pin(reach::run_internal(ctx)),
-        )
-        .tags(&["networks", "isolation"])
-        .variants(&["internal", "bridge"])
-        .reference(&["NetworkCreate", "ContainerCreate", "ContainerInspect"]),
-        Check::new(
-            "networks/reach/published",
-            "a port published on 127.0.0.1 (HostPort 0, or a free port) is shown by inspect and list, and answers the host with the probe's greeting",
-            |ctx| Box::pin(reach::run_published(ctx)),
-        )
-        .tags(&["networks", "ports"])
-        .variants(&["port-zero", "fixed"])
-        .reference(&["ContainerCreate", "ContainerInspect", "ContainerList"]),
-    ]
-}
 
 /// A network a check created.
 #[derive(Debug, Clone)]

@@ -30,7 +30,7 @@ async fn server(ctx: &Ctx, config: Value) -> Result<String, CheckError> {
     Ok(id)
 }
 
-pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_dns(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let variant = ctx.variant().unwrap_or("name");
     let net = create_network(&ctx, "n", json!({}), Ipam::Subnet).await?;
@@ -117,7 +117,7 @@ async fn host_port(ctx: &Ctx, id: &str) -> Result<(Value, u16), CheckError> {
     Ok((v, port))
 }
 
-pub(super) async fn run_internal(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_internal(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let internal = ctx.variant() == Some("internal");
     let server_net = create_network(&ctx, "server", json!({}), Ipam::Subnet).await?;
@@ -176,7 +176,7 @@ pub(super) async fn run_internal(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_published(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_published(ctx: Ctx) -> CheckResult {
     // The engine's 127.0.0.1 is ours only when it shares our network
     // namespace; a private engine's or a cluster node's is reached from
     // inside theirs.

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{create_network, disconnect, inspect_network, Ipam};
 use crate::support::{case_filter, create_probe, probe_config, prune_when_free, send, start_container};
 
-pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("never-created");
     let (r, what, reference) = if ctx.variant() == Some("inspect") {
         (
@@ -37,7 +37,7 @@ async fn attached(ctx: &Ctx, image: &str, suffix: &str, network: &str) -> Result
     Ok(id)
 }
 
-pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let net = create_network(&ctx, "n", json!({}), Ipam::Auto).await?;
     let cid = attached(&ctx, &image, "c", &net.name).await?;
@@ -83,7 +83,7 @@ pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let unused1 = create_network(&ctx, "unused1", json!({}), Ipam::Auto).await?;
     let unused2 = create_network(&ctx, "unused2", json!({}), Ipam::Auto).await?;

@@ -10,7 +10,7 @@ use super::support::{
     wait_running, CONVERGE,
 };
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

@@ -20,7 +20,7 @@ use super::support::{
 };
 
 /// The tags every check of the file has.
-pub(super) const TAGS: &[&str] = &["swarm", "faults", "slow"];
+pub(crate) const TAGS: &[&str] = &["swarm", "faults", "slow"];
 
 /// How long a fault gets to be noticed and repaired (node Down, tasks moved, new leader).
 const RECOVER: Duration = Duration::from_secs(60);
@@ -72,7 +72,7 @@ where
     result.and(whole)
 }
 
-pub(super) async fn run_kill_worker(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_kill_worker(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let Some(worker) = c.nodes().iter().rev().find(|n| !n.manager).cloned() else {
         return Err(CheckError::Skip(
@@ -157,7 +157,7 @@ fn three_managers(c: &ClusterCtx) -> Result<Vec<ClusterNode>, CheckError> {
     Ok(m)
 }
 
-pub(super) async fn run_leader(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_leader(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let managers = three_managers(&c)?;
     gate(&ctx, true).await;
@@ -203,7 +203,7 @@ pub(super) async fn run_leader(ctx: Ctx) -> CheckResult {
     restoring(&c, std::slice::from_ref(&old_node), body).await
 }
 
-pub(super) async fn run_quorum(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_quorum(ctx: Ctx) -> CheckResult {
     let c = cluster(&ctx)?;
     let managers = three_managers(&c)?;
     gate(&ctx, true).await;

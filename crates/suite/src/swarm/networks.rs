@@ -16,7 +16,7 @@ use super::support::{
 };
 
 /// The tags every check of the file has.
-pub(super) const TAGS: &[&str] = &["swarm", "networks"];
+pub(crate) const TAGS: &[&str] = &["swarm", "networks"];
 
 const PORT: u16 = 8080;
 
@@ -56,7 +56,7 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
         .map(|rest| rest.split_whitespace().map(String::from).collect())
 }
 
-pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_dns(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let (net_id, net) = create_overlay(&ctx, "net", false).await?;
@@ -128,7 +128,7 @@ pub(super) async fn run_dns(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_vip(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_vip(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "a connection through a service's virtual IP")?;
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
@@ -146,7 +146,7 @@ pub(super) async fn run_vip(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_ingress(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_ingress(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "the ingress routing mesh")?;
     gate(&ctx, false).await;
     let image = ctx.probe().await?;

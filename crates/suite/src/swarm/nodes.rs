@@ -13,9 +13,9 @@ use super::support::{
 };
 
 /// The tags every check of the file has.
-pub(super) const TAGS: &[&str] = &["swarm", "nodes"];
+pub(crate) const TAGS: &[&str] = &["swarm", "nodes"];
 
-pub(super) async fn run_list(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_list(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let e = ctx.engine().clone();
     let list = get_json(&ctx, &e, "/nodes", "list nodes", "NodeList: 200 no error").await?;
@@ -183,7 +183,7 @@ async fn update_node(ctx: &Ctx, node: &str, spec: &Value, what: &str) -> Result<
     Ok(version)
 }
 
-pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_update(ctx: Ctx) -> CheckResult {
     // Pausing a node changes where every other check's tasks may go.
     gate(&ctx, true).await;
     let e = ctx.engine().clone();
@@ -267,7 +267,7 @@ pub(super) async fn run_update(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_drain(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_drain(ctx: Ctx) -> CheckResult {
     gate(&ctx, true).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;

@@ -16,7 +16,7 @@ use super::support::{
 };
 
 /// The tags every check of the file has.
-pub(super) const TAGS: &[&str] = &["swarm", "services"];
+pub(crate) const TAGS: &[&str] = &["swarm", "services"];
 
 /// The env of a task's (or a spec's task template's) container.
 fn env_of(template: &Value) -> Vec<String> {
@@ -26,7 +26,7 @@ fn env_of(template: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -235,7 +235,7 @@ async fn untag_probe_everywhere(ctx: &Ctx, new_ref: &str) {
     }
 }
 
-pub(super) async fn run_rollback(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_rollback(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
@@ -307,7 +307,7 @@ fn per_node(tasks: &[Value], nodes: &[Value]) -> BTreeMap<String, usize> {
     m
 }
 
-pub(super) async fn run_spread(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_spread(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let all = need_schedulable(&ctx, 2).await?;
     let image = ctx.probe().await?;
@@ -328,7 +328,7 @@ pub(super) async fn run_spread(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_global(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_global(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let all = nodes(ctx.engine()).await?;
@@ -351,7 +351,7 @@ pub(super) async fn run_global(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_scale(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_scale(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let spec = service_spec(&ctx, &short_name(&ctx, "svc"), &image, &["idle"], 1);
@@ -366,7 +366,7 @@ pub(super) async fn run_scale(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_rolling(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_rolling(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let (order, parallelism, replicas) = match ctx.variant() {
         Some("start-first") => ("start-first", 1usize, 3usize),
@@ -525,7 +525,7 @@ fn timeline(all: &[Value]) -> String {
     v.into_iter().map(|(_, _, l)| l).collect::<Vec<_>>().join("; ")
 }
 
-pub(super) async fn run_logs(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_logs(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();

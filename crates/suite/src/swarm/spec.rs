@@ -18,7 +18,7 @@ async fn inspect(ctx: &Ctx) -> Result<Value, dockhand_harness::CheckError> {
     .await
 }
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     // Changes the swarm's spec: no other cluster check at the same time.
     gate(&ctx, true).await;
     let e = ctx.engine().clone();

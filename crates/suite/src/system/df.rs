@@ -21,7 +21,7 @@ fn find<'a>(v: &'a Value, list: &str, key: &str, want: &str) -> Result<&'a Value
     })
 }
 
-pub(super) async fn run(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let vname = ctx.name("vol");

@@ -169,7 +169,7 @@ fn check_container_event(ctx: &Ctx, ev: &Value, id: &str, name: &str, image: &st
     Ok(())
 }
 
-pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let mut stream = open(&ctx, &since, &case_filter(&ctx)).await?;
@@ -210,7 +210,7 @@ pub(super) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     // Container "a" and volume "a" share a name: the volume filter matches the
     // actor's name whatever its type, so only the type filter tells them apart.
@@ -281,7 +281,7 @@ pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_since_until(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let id = container_life(&ctx, &image, "life", ctx.labels()).await?;
@@ -359,7 +359,7 @@ pub(super) async fn run_since_until(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_bad_params(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_bad_params(ctx: Ctx) -> CheckResult {
     let (req, what) = match ctx.variant() {
         Some("since-after-until") => (
             Request::get("/events").query("since", "20").query("until", "10"),

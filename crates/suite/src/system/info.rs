@@ -23,7 +23,7 @@ fn names(v: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
     ctx.probe().await?;
     let version: Value = ctx.engine().version().await?;
     let v = info(&ctx).await?;
@@ -195,7 +195,7 @@ struct Snapshot {
     listed_default: u64,
 }
 
-pub(super) async fn run_counts(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_counts(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let e = ctx.engine().clone();
     let running = create_probe(&ctx, "running", probe_config(&ctx, &image, &["idle"])).await?;

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::send;
 
-pub(super) async fn run(ctx: Ctx, method: Method) -> CheckResult {
+pub(crate) async fn run(ctx: Ctx, method: Method) -> CheckResult {
     let op = if method == Method::HEAD {
         "SystemPingHead"
     } else {

@@ -17,7 +17,7 @@ fn api_field(v: &Value, key: &str) -> Result<ApiVersion, CheckError> {
     })
 }
 
-pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
     let r = send(&ctx, Request::get("/version")).await?;
     ctx.expect_status_ref(&r, 200, "GET /version", "SystemVersion: 200 no error")?;
     let v: Value = r.json()?;
@@ -108,7 +108,7 @@ pub(super) async fn run_fields(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_unsupported(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_unsupported(ctx: Ctx) -> CheckResult {
     let v: Value = ctx.engine().version().await?;
     let api = api_field(&v, "ApiVersion")?;
     let min = api_field(&v, "MinAPIVersion")?;

@@ -54,7 +54,7 @@ fn check_volume(what: &str, v: &Value, name: &str, labels: &Value, options: &Val
     Ok(())
 }
 
-pub(super) async fn run_named(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_named(ctx: Ctx) -> CheckResult {
     let name = ctx.name("v");
     let labels = ctx.labels_with(&[("com.example.some-label", "some-value")]);
     let created = create_volume(&ctx, json!({ "Name": name, "Labels": labels, "Driver": "local" })).await?;
@@ -76,7 +76,7 @@ pub(super) async fn run_named(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_anonymous(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_anonymous(ctx: Ctx) -> CheckResult {
     let created = create_volume(&ctx, json!({})).await?;
     let name = created["Name"].as_str().unwrap_or_default().to_string();
     ensure!(
@@ -90,7 +90,7 @@ pub(super) async fn run_anonymous(ctx: Ctx) -> CheckResult {
     check_volume("GET /volumes/{name}", &inspected, &name, &ctx.labels(), &json!({}))
 }
 
-pub(super) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("tmpfs");
     let opts = json!({ "type": "tmpfs", "device": "tmpfs", "o": "size=1m" });
@@ -121,7 +121,7 @@ pub(super) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_invalid_name(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_invalid_name(ctx: Ctx) -> CheckResult {
     let name = match ctx.variant() {
         Some("slash") => format!("{}/x", ctx.name("v")),
         _ => "a".to_string(),

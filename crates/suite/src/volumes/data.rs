@@ -33,7 +33,7 @@ async fn with_volume(
     Ok(run.lines.stdout)
 }
 
-pub(super) async fn run_persists(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_persists(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("v");
     create_volume(&ctx, json!({ "Name": name })).await?;
@@ -57,7 +57,7 @@ pub(super) async fn run_persists(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_prune(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_prune(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let full = ctx.name("full");
     let empty = ctx.name("empty");

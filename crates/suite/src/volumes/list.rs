@@ -32,7 +32,7 @@ fn names(v: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let a = ctx.name("va");
     let b = ctx.name("vb");
@@ -75,7 +75,7 @@ pub(super) async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
-pub(super) async fn run_schema(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_schema(ctx: Ctx) -> CheckResult {
     let name = ctx.name("v");
     create_volume(&ctx, json!({ "Name": name })).await?;
     let r = send(&ctx, Request::get("/volumes")).await?;

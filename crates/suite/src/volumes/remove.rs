@@ -8,7 +8,7 @@ use serde_json::json;
 use super::create_volume;
 use crate::support::{create_probe, probe_config, send};
 
-pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_missing(ctx: Ctx) -> CheckResult {
     let name = ctx.name("never-created");
     let (r, what, reference) = if ctx.variant() == Some("inspect") {
         (
@@ -26,7 +26,7 @@ pub(super) async fn run_missing(ctx: Ctx) -> CheckResult {
     crate::support::expect_error_response(&ctx, &r, 404, what, reference)
 }
 
-pub(super) async fn run_in_use(ctx: Ctx) -> CheckResult {
+pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let force = ctx.variant() == Some("force");
     let name = ctx.name("v");
