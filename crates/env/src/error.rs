@@ -27,6 +27,12 @@ pub enum EnvError {
         probe: String,
     },
 
+    #[error("service `{service}` has `pull_policy: never` and the engine does not have image `{image}`; build or load it first, or change the policy")]
+    ImageNeverPulled { service: String, image: String },
+
+    #[error("service `{service}`: a container named `{name}` already exists (its `container_name` is fixed, so two runs of this file on one engine conflict); remove that container, or drop `container_name` so dockhand names it per run")]
+    NameConflict { service: String, name: String },
+
     #[error("building the image of service `{service}` failed: {message}{}", tail(output))]
     Build {
         service: String,

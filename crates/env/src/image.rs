@@ -82,7 +82,7 @@ pub async fn build(
 ) -> Result<(), EnvError> {
     let context = context_tar(&spec.context)?;
     let args: BTreeMap<&str, &str> = spec.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let req = Request::post("/build")
+    let mut req = Request::post("/build")
         .query("t", tag)
         .query("dockerfile", &spec.dockerfile)
         .query("labels", Value::Object(labels.clone()))
@@ -91,6 +91,9 @@ pub async fn build(
         .query("forcerm", "1")
         .body(context, "application/x-tar")
         .allowance(Duration::from_secs(60));
+    if let Some(t) = &spec.target {
+        req = req.query("target", t);
+    }
     let resp = engine.stream(req).await?;
     if !resp.status.is_success() {
         let full = resp.collect().await?;

@@ -7,11 +7,12 @@
 //! mappings, the top level, networks and volumes; a service's keys are in
 //! `service`, `wiring` and `startup`, the cross-checks in `validate`.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::model::{Compose, ComposeError, LoadOptions, NetworkDef, Service, VolumeDef};
+use super::model::{Compose, ComposeError, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef};
 use super::scalar::{parse_duration, shell_words, valid_name};
 use crate::interp::{interpolate, parse_env_file, Vars};
 use crate::yaml::{self, Node, Pos, Value};
@@ -79,6 +80,7 @@ impl Compose {
             file: path.to_path_buf(),
             dir: dir.clone(),
             vars,
+            warnings: RefCell::new(Vec::new()),
         };
         d.compose(&root, file, dir, &opts.profiles)
     }
@@ -90,6 +92,8 @@ pub(super) struct Decoder {
     pub(super) file: PathBuf,
     pub(super) dir: PathBuf,
     pub(super) vars: Vars,
+    /// Collected while decoding; each message once.
+    pub(super) warnings: RefCell<Vec<String>>,
 }
 
 pub(super) type R<T> = Result<T, ComposeError>;
@@ -106,6 +110,15 @@ pub(super) fn suggest(key: &str, valid: &[&str]) -> String {
 }
 
 impl Decoder {
+    /// Records a warning at `pos` (once per message).
+    pub(super) fn warn(&self, pos: Pos, message: impl Into<String>) {
+        let w = format!("{}:{pos}: {}", self.file.display(), message.into());
+        let mut ws = self.warnings.borrow_mut();
+        if !ws.contains(&w) {
+            ws.push(w);
+        }
+    }
+
     pub(super) fn err<T>(&self, pos: Pos, message: impl Into<String>) -> R<T> {
         Err(ComposeError {
             file: self.file.clone(),
@@ -163,18 +176,20 @@ impl Decoder {
             }
             let supported = allowed.join(", ");
             if compose_known.contains(key) {
+                // Not "remove it": dropping a key that changes behaviour
+                // runs something else than the file describes.
                 return self.err(
                     k.pos,
-                    format!("{what}: key `{key}` is not supported by dockhand env; remove it (supported: {supported})"),
+                    format!("{what}: key `{key}` is not supported by dockhand env yet (docs/compose.md lists why)"),
                 );
             }
-            return self.err(
-                k.pos,
-                format!(
-                    "{what}: unknown key `{key}`{}; supported: {supported}",
-                    suggest(key, allowed)
-                ),
-            );
+            // A short list helps; a service's forty keys would bury the line.
+            let hint = match suggest(key, allowed) {
+                s if !s.is_empty() => s,
+                _ if allowed.len() <= 8 => format!("; supported: {supported}"),
+                _ => "; docs/compose.md lists the supported keys".into(),
+            };
+            return self.err(k.pos, format!("{what}: unknown key `{key}`{hint}"));
         }
         Ok(entries)
     }
@@ -256,7 +271,8 @@ impl Decoder {
                                 out.push((s.clone(), v.to_string()));
                             }
                         }
-                        None => return self.err(i.pos, format!("{what}: expected KEY=VALUE, found `{s}`")),
+                        // Compose reads `- KEY` in labels as an empty value.
+                        None => out.push((s, String::new())),
                     }
                 }
             }
@@ -346,9 +362,13 @@ impl Decoder {
             services,
             networks,
             volumes,
+            warnings: Vec::new(),
         };
         self.validate(&c, &all)?;
-        Ok(c)
+        Ok(Compose {
+            warnings: self.warnings.take(),
+            ..c
+        })
     }
 
     pub(super) fn network(&self, name: &str, def: &Node) -> R<NetworkDef> {
@@ -357,6 +377,9 @@ impl Decoder {
             driver: None,
             internal: false,
             labels: BTreeMap::new(),
+            fixed_name: None,
+            external: false,
+            ipam: None,
         };
         if def.is_null() {
             return Ok(n);
@@ -365,13 +388,16 @@ impl Decoder {
         for (key, _, v) in self.checked(
             def,
             &what,
-            &["driver", "internal", "labels"],
-            &["attachable", "driver_opts", "enable_ipv6", "external", "ipam", "name"],
+            &["driver", "external", "internal", "ipam", "labels", "name"],
+            &["attachable", "driver_opts", "enable_ipv6"],
         )? {
             match key {
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "internal" => n.internal = self.boolean(v, "`internal`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
+                "name" => n.fixed_name = Some(self.string(v, "`name`")?),
+                "external" => n.external = self.external(v, &what)?,
+                "ipam" => n.ipam = Some(self.ipam(v, &format!("{what}: `ipam`"))?),
                 _ => {}
             }
         }
@@ -383,18 +409,66 @@ impl Decoder {
             name: name.to_string(),
             driver: None,
             labels: BTreeMap::new(),
+            fixed_name: None,
+            external: false,
         };
         if def.is_null() {
             return Ok(n);
         }
         let what = format!("volume `{name}`");
-        for (key, _, v) in self.checked(def, &what, &["driver", "labels"], &["driver_opts", "external", "name"])? {
+        for (key, _, v) in self.checked(def, &what, &["driver", "external", "labels", "name"], &["driver_opts"])? {
             match key {
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
+                "name" => n.fixed_name = Some(self.string(v, "`name`")?),
+                "external" => n.external = self.external(v, &what)?,
                 _ => {}
             }
         }
         Ok(n)
+    }
+
+    /// `external: true`, or the obsolete `external: {name: x}` (read as
+    /// true; the name is then `name:`'s job, as in the specification).
+    fn external(&self, v: &Node, what: &str) -> R<bool> {
+        match &v.value {
+            Value::Map(_) => {
+                self.warn(v.pos, format!("{what}: `external: {{name: ...}}` is obsolete; use `external: true` and `name:`"));
+                Ok(true)
+            }
+            _ => self.boolean(v, &format!("{what}: `external`")),
+        }
+    }
+
+    fn ipam(&self, n: &Node, what: &str) -> R<Ipam> {
+        let mut ipam = Ipam::default();
+        for (key, _, v) in self.checked(n, what, &["config", "driver", "options"], &[])? {
+            match key {
+                "driver" => ipam.driver = self.opt_string(v, "`ipam.driver`")?,
+                "options" => ipam.options = self.key_values(v, "`ipam.options`", false)?.into_iter().collect(),
+                "config" => {
+                    for c in self.seq(v, "`ipam.config`")? {
+                        let mut pool = IpamPool::default();
+                        for (ck, _, cv) in
+                            self.checked(c, "`ipam.config`", &["aux_addresses", "gateway", "ip_range", "subnet"], &[])?
+                        {
+                            match ck {
+                                "subnet" => pool.subnet = Some(self.string(cv, "`subnet`")?),
+                                "ip_range" => pool.ip_range = Some(self.string(cv, "`ip_range`")?),
+                                "gateway" => pool.gateway = Some(self.string(cv, "`gateway`")?),
+                                "aux_addresses" => {
+                                    pool.aux_addresses =
+                                        self.key_values(cv, "`aux_addresses`", false)?.into_iter().collect()
+                                }
+                                _ => {}
+                            }
+                        }
+                        ipam.config.push(pool);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(ipam)
     }
 }
