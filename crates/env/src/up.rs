@@ -13,7 +13,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::compose::{
-    Compose, Condition, ContainerOptions, Healthcheck, Ipam, Mount, PullPolicy, ReadyRule, Restart, Service, ServiceNetwork,
+    Compose, Condition, ContainerOptions, Healthcheck, Ipam, Mount, PullPolicy, ReadyRule, Restart, Service,
+    ServiceNetwork,
 };
 use crate::error::{EnvError, NotReady, Reason, ServiceFailure};
 use crate::labels::{self, LABEL_REPLICA, LABEL_SERVICE};
@@ -250,7 +251,10 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
                     name,
                 });
             }
-            let id = resp.ok()?.json::<Value>()?["Id"].as_str().unwrap_or_default().to_string();
+            let id = resp.ok()?.json::<Value>()?["Id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             for n in plan.networks_of(s).into_iter().skip(1) {
                 engine
                     .send(

@@ -408,3 +408,14 @@ fn a_missing_file_says_what_to_do() {
     let e = Compose::load(std::path::Path::new("/nonexistent/compose.yaml"), &[]).unwrap_err();
     assert!(e.to_string().contains("pass an existing file with -f"), "{e}");
 }
+
+#[test]
+fn every_short_port_form_binds_loopback() {
+    let (_d, c) = load(
+        "services:\n  web:\n    image: x\n    ports: [\"8080:80\", \":8081:81\", \"82\", \"0.0.0.0:8083:83\"]\n",
+        &[],
+        &[],
+    );
+    let ips: Vec<String> = c.unwrap().services[0].ports.iter().map(|p| p.host_ip.clone()).collect();
+    assert_eq!(ips, ["127.0.0.1", "127.0.0.1", "127.0.0.1", "0.0.0.0"]);
+}

@@ -433,7 +433,10 @@ impl Decoder {
     fn external(&self, v: &Node, what: &str) -> R<bool> {
         match &v.value {
             Value::Map(_) => {
-                self.warn(v.pos, format!("{what}: `external: {{name: ...}}` is obsolete; use `external: true` and `name:`"));
+                self.warn(
+                    v.pos,
+                    format!("{what}: `external: {{name: ...}}` is obsolete; use `external: true` and `name:`"),
+                );
                 Ok(true)
             }
             _ => self.boolean(v, &format!("{what}: `external`")),
@@ -449,9 +452,12 @@ impl Decoder {
                 "config" => {
                     for c in self.seq(v, "`ipam.config`")? {
                         let mut pool = IpamPool::default();
-                        for (ck, _, cv) in
-                            self.checked(c, "`ipam.config`", &["aux_addresses", "gateway", "ip_range", "subnet"], &[])?
-                        {
+                        for (ck, _, cv) in self.checked(
+                            c,
+                            "`ipam.config`",
+                            &["aux_addresses", "gateway", "ip_range", "subnet"],
+                            &[],
+                        )? {
                             match ck {
                                 "subnet" => pool.subnet = Some(self.string(cv, "`subnet`")?),
                                 "ip_range" => pool.ip_range = Some(self.string(cv, "`ip_range`")?),

@@ -21,7 +21,8 @@ mod validate;
 mod wiring;
 
 pub use model::{
-    Build, Compose, ComposeError, Condition, ContainerOptions, Dependency, Healthcheck, Ipam, IpamPool, LoadOptions, LogStream, Mount, NetworkDef, Port,
-    Protocol, PullPolicy, ReadyRule, Restart, Service, ServiceNetwork, Ulimit, VolumeDef,
+    Build, Compose, ComposeError, Condition, ContainerOptions, Dependency, Healthcheck, Ipam, IpamPool, LoadOptions,
+    LogStream, Mount, NetworkDef, Port, Protocol, PullPolicy, ReadyRule, Restart, Service, ServiceNetwork, Ulimit,
+    VolumeDef,
 };
 pub use scalar::{parse_duration, parse_size, shell_words, valid_name};

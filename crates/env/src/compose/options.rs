@@ -168,12 +168,7 @@ impl Decoder {
 
     /// `deploy`: `replicas` (returned with its position), `resources`
     /// into `o`, swarm-only fields warned about.
-    pub(super) fn deploy(
-        &self,
-        v: &Node,
-        what: &str,
-        o: &mut ContainerOptions,
-    ) -> R<Option<(u32, crate::yaml::Pos)>> {
+    pub(super) fn deploy(&self, v: &Node, what: &str, o: &mut ContainerOptions) -> R<Option<(u32, crate::yaml::Pos)>> {
         let mut allowed = vec!["replicas", "resources"];
         allowed.extend_from_slice(SWARM_ONLY);
         let mut replicas = None;

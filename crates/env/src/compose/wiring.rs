@@ -98,7 +98,16 @@ impl Decoder {
             for (key, _, v) in self.checked(
                 n,
                 what,
-                &["bind", "consistency", "read_only", "source", "target", "tmpfs", "type", "volume"],
+                &[
+                    "bind",
+                    "consistency",
+                    "read_only",
+                    "source",
+                    "target",
+                    "tmpfs",
+                    "type",
+                    "volume",
+                ],
                 &["image"],
             )? {
                 match key {
@@ -201,7 +210,8 @@ impl Decoder {
             Some(p) if p.starts_with('.') || p.starts_with('/') || p.starts_with('~') => {
                 let path = match p.strip_prefix("~/") {
                     Some(rest) => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest),
-                    None => self.dir.join(p),
+                    // `components` drops the `./` compose writes, as compose does.
+                    None => self.dir.join(p).components().collect(),
                 };
                 Mount::Bind {
                     source: path,
