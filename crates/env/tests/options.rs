@@ -212,7 +212,10 @@ async fn a_fixed_container_name_conflicts_across_runs_with_a_clear_error() {
     let first = Environment::from_compose(&f).unwrap().up().await.unwrap();
     assert_eq!(first.replicas("app").unwrap()[0].name, name);
     let second = Environment::from_compose(&f).unwrap().up().await;
-    let err = second.err().expect("the second run must conflict").to_string();
+    let Err(err) = second else {
+        panic!("the second run must conflict");
+    };
+    let err = err.to_string();
     assert!(
         err.contains(&format!("a container named `{name}` already exists")) && err.contains("container_name"),
         "{err}"
