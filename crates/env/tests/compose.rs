@@ -419,3 +419,15 @@ fn every_short_port_form_binds_loopback() {
     let ips: Vec<String> = c.unwrap().services[0].ports.iter().map(|p| p.host_ip.clone()).collect();
     assert_eq!(ips, ["127.0.0.1", "127.0.0.1", "127.0.0.1", "0.0.0.0"]);
 }
+
+#[test]
+fn a_flow_list_closing_at_its_keys_indentation_is_read() {
+    let (_d, c) = load(
+        "services:\n  a:\n    image: x\n    command: [\n      \"sh\", \"-c\", \"x\"\n    ]\n    labels: [\n      a=1,\n    ]\n",
+        &[],
+        &[],
+    );
+    let c = c.unwrap();
+    assert_eq!(c.services[0].command.as_deref().unwrap(), ["sh", "-c", "x"]);
+    assert_eq!(c.services[0].labels["a"], "1");
+}
