@@ -431,3 +431,27 @@ fn a_flow_list_closing_at_its_keys_indentation_is_read() {
     assert_eq!(c.services[0].command.as_deref().unwrap(), ["sh", "-c", "x"]);
     assert_eq!(c.services[0].labels["a"], "1");
 }
+
+#[test]
+fn each_unset_variable_is_warned_about_once_with_its_file() {
+    let (_d, c) = load(
+        "services:\n  a:\n    image: ${IMG}:$TAG\n    command: [\"${IMG}\", \"${OPT-none}\", \"${DEF:-x}\", \"$$LIT\"]\n    environment: [\"SET=${SET}\"]\n",
+        &[("SET", "1")],
+        &[],
+    );
+    let c = c.unwrap();
+    assert_eq!(c.services[0].image.as_deref(), Some(":"));
+    assert_eq!(c.services[0].command.as_deref().unwrap(), ["", "none", "x", "$LIT"]);
+    let w: Vec<String> = c
+        .warnings
+        .iter()
+        .map(|w| w.split_once("compose.yaml").map_or(w.clone(), |(_, r)| r.to_string()))
+        .collect();
+    assert_eq!(
+        w,
+        [
+            ":3:12: variable `IMG` is not set; it is read as an empty string (set it, or write ${IMG:-default})",
+            ":3:12: variable `TAG` is not set; it is read as an empty string (set it, or write ${TAG:-default})",
+        ]
+    );
+}

@@ -197,7 +197,16 @@ impl Decoder {
     pub(super) fn string(&self, n: &Node, what: &str) -> R<String> {
         match &n.value {
             Value::Scalar { text, .. } if !n.is_null() => {
-                interpolate(text, &self.vars).or_else(|e| self.err(n.pos, format!("{what}: {e}")))
+                let seen = self.vars.unset.borrow().len();
+                let r = interpolate(text, &self.vars).or_else(|e| self.err(n.pos, format!("{what}: {e}")));
+                let newly: Vec<String> = self.vars.unset.borrow()[seen..].to_vec();
+                for name in newly {
+                    self.warn(
+                        n.pos,
+                        format!("variable `{name}` is not set; it is read as an empty string (set it, or write ${{{name}:-default}})"),
+                    );
+                }
+                r
             }
             _ => self.err(n.pos, format!("{what} must be a string, found {}", n.kind())),
         }
