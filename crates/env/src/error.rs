@@ -173,6 +173,7 @@ impl EnvError {
                 | EnvError::UnknownService { .. }
                 | EnvError::UnknownPort { .. }
                 | EnvError::ProjectExists { .. }
+                | EnvError::NameConflict { .. }
         )
     }
 }

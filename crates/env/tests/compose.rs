@@ -455,3 +455,37 @@ fn each_unset_variable_is_warned_about_once_with_its_file() {
         ]
     );
 }
+
+#[test]
+fn every_reading_error_is_reported_in_file_order() {
+    let d = Dir::new();
+    let p = d.file(
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    imagee: y\n    sysctls: [a=1]\n    ports: [\"x:80\"]\n  B:\n    image: x\n  c:\n    image: x\n    user: [1]\n    deploy: {replicas: many}\nsecrets: {}\n",
+    );
+    let errs = Compose::load_all(
+        &p,
+        &LoadOptions {
+            process_env: false,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap_err();
+    let lines: Vec<String> = errs
+        .iter()
+        .map(|e| e.to_string().split_once("compose.yaml:").unwrap().1.to_string())
+        .collect();
+    let want = [
+        "4:5: service `a`: unknown key `imagee` (did you mean `image`?)",
+        "5:5: service `a`: key `sysctls` is not supported by dockhand env yet (docs/compose.md lists why)",
+        "6:13: service `a`: `ports`: host port `x` in `x:80` is not a port number",
+        "7:3: service name `B` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+        "11:11: service `c`: `user` must be a string, found a list",
+        "12:24: `deploy.replicas` must be a non-negative integer in range, found `many`",
+        "13:1: the top level: key `secrets` is not supported by dockhand env yet (docs/compose.md lists why)",
+    ];
+    assert_eq!(lines, want);
+    // The one-error API gives the first of them.
+    let first = Compose::load_with(&p, &LoadOptions::default()).unwrap_err();
+    assert_eq!(first, errs[0]);
+}

@@ -31,18 +31,29 @@ impl Compose {
         )
     }
 
+    /// Loads `path` (see [`Compose::load_all`]); the first error only.
     pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Compose, ComposeError> {
+        Compose::load_all(path, opts).map_err(|mut errs| errs.swap_remove(0))
+    }
+
+    /// Loads `path` and reports every problem found, in file order (never
+    /// an empty list): each key of each service is decoded even after
+    /// another failed. What spans services (dependencies, cycles) is checked
+    /// only when every service decoded.
+    pub fn load_all(path: &Path, opts: &LoadOptions) -> Result<Compose, Vec<ComposeError>> {
         let at = |pos: Pos, message: String| ComposeError {
             file: path.to_path_buf(),
             pos,
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            at(
-                Pos::default(),
-                format!("cannot read the compose file: {e}; pass an existing file with -f"),
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| {
+                at(
+                    Pos::default(),
+                    format!("cannot read the compose file: {e}; pass an existing file with -f"),
+                )
+            })
+            .map_err(|e| vec![e])?;
         let file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let dir = file
             .parent()
@@ -55,34 +66,47 @@ impl Compose {
         vars.env.extend(opts.vars.clone());
         let dotenv = dir.join(".env");
         if dotenv.is_file() {
-            let t = std::fs::read_to_string(&dotenv).map_err(|e| ComposeError {
-                file: dotenv.clone(),
-                pos: Pos::default(),
-                message: format!("cannot read: {e}"),
-            })?;
+            let t = std::fs::read_to_string(&dotenv)
+                .map_err(|e| ComposeError {
+                    file: dotenv.clone(),
+                    pos: Pos::default(),
+                    message: format!("cannot read: {e}"),
+                })
+                .map_err(|e| vec![e])?;
             vars.dotenv = parse_env_file(&t)
                 .map_err(|e| ComposeError {
                     file: dotenv.clone(),
                     pos: Pos { line: e.line, col: 1 },
                     message: e.message,
-                })?
+                })
+                .map_err(|e| vec![e])?
                 .into_iter()
                 .collect();
         }
-        let root = yaml::parse(&text).map_err(|e| at(e.pos, format!("invalid YAML: {}", e.message)))?;
+        let root = yaml::parse(&text).map_err(|e| vec![at(e.pos, format!("invalid YAML: {}", e.message))])?;
         let Some(root) = root else {
-            return Err(at(
+            return Err(vec![at(
                 Pos { line: 1, col: 1 },
                 "the file is empty; a compose file needs a `services:` mapping".into(),
-            ));
+            )]);
         };
         let d = Decoder {
             file: path.to_path_buf(),
             dir: dir.clone(),
             vars,
             warnings: RefCell::new(Vec::new()),
+            errors: RefCell::new(Vec::new()),
         };
-        d.compose(&root, file, dir, &opts.profiles)
+        let r = d.compose(&root, file, dir, &opts.profiles);
+        if let Err(e) = &r {
+            d.record(e.clone());
+        }
+        let mut errs = d.errors.take();
+        if errs.is_empty() {
+            return r.map_err(|e| vec![e]);
+        }
+        errs.sort_by_key(|e| (e.pos.line, e.pos.col));
+        Err(errs)
     }
 }
 
@@ -94,6 +118,8 @@ pub(super) struct Decoder {
     pub(super) vars: Vars,
     /// Collected while decoding; each message once.
     pub(super) warnings: RefCell<Vec<String>>,
+    /// Errors decoding went on after (each once); see [`Compose::load_all`].
+    pub(super) errors: RefCell<Vec<ComposeError>>,
 }
 
 pub(super) type R<T> = Result<T, ComposeError>;
@@ -117,6 +143,19 @@ impl Decoder {
         if !ws.contains(&w) {
             ws.push(w);
         }
+    }
+
+    /// Notes an error and lets decoding go on.
+    pub(super) fn record(&self, e: ComposeError) {
+        let mut errs = self.errors.borrow_mut();
+        if !errs.contains(&e) {
+            errs.push(e);
+        }
+    }
+
+    /// `r`'s value, or `None` with its error noted.
+    pub(super) fn keep<T>(&self, r: R<T>) -> Option<T> {
+        r.map_err(|e| self.record(e)).ok()
     }
 
     pub(super) fn err<T>(&self, pos: Pos, message: impl Into<String>) -> R<T> {
@@ -169,13 +208,39 @@ impl Decoder {
         allowed: &[&str],
         compose_known: &[&str],
     ) -> R<Vec<(&'a str, &'a Node, &'a Node)>> {
-        let entries = self.entries(node, what)?;
-        for (key, k, _) in &entries {
-            if allowed.contains(key) || key.starts_with("x-") {
-                continue;
+        match self.checked_lenient(node, what, allowed, compose_known)? {
+            (_, Some(e)) => Err(e),
+            (entries, None) => Ok(entries),
+        }
+    }
+
+    /// Like [`Decoder::checked`], but keeps the allowed entries when some
+    /// are not (their errors are noted, and the first is returned beside).
+    pub(super) fn checked_lenient<'a>(
+        &self,
+        node: &'a Node,
+        what: &str,
+        allowed: &[&str],
+        compose_known: &[&str],
+    ) -> R<(Vec<(&'a str, &'a Node, &'a Node)>, Option<ComposeError>)> {
+        let mut first = None;
+        let mut kept = Vec::new();
+        for (key, k, v) in self.entries(node, what)? {
+            if allowed.contains(&key) || key.starts_with("x-") {
+                kept.push((key, k, v));
+            } else if let Err(e) = self.bad_key(key, k, what, allowed, compose_known) {
+                self.record(e.clone());
+                first.get_or_insert(e);
             }
+        }
+        Ok((kept, first))
+    }
+
+    /// The error for a key that `allowed` lacks.
+    fn bad_key(&self, key: &str, k: &Node, what: &str, allowed: &[&str], compose_known: &[&str]) -> R<()> {
+        {
             let supported = allowed.join(", ");
-            if compose_known.contains(key) {
+            if compose_known.contains(&key) {
                 // Not "remove it": dropping a key that changes behaviour
                 // runs something else than the file describes.
                 return self.err(
@@ -189,9 +254,8 @@ impl Decoder {
                 _ if allowed.len() <= 8 => format!("; supported: {supported}"),
                 _ => "; docs/compose.md lists the supported keys".into(),
             };
-            return self.err(k.pos, format!("{what}: unknown key `{key}`{hint}"));
+            self.err(k.pos, format!("{what}: unknown key `{key}`{hint}"))
         }
-        Ok(entries)
     }
 
     pub(super) fn string(&self, n: &Node, what: &str) -> R<String> {
@@ -307,7 +371,8 @@ impl Decoder {
     }
 
     pub(super) fn compose(&self, root: &Node, file: PathBuf, dir: PathBuf, profiles: &[String]) -> R<Compose> {
-        let top = self.checked(
+        // Lenient: a bad top-level key is noted and the services still read.
+        let (top, _) = self.checked_lenient(
             root,
             "the top level",
             &["name", "networks", "services", "version", "volumes"],
@@ -325,12 +390,12 @@ impl Decoder {
                 "services" => services_node = Some(*v),
                 "networks" if !v.is_null() => {
                     for (n, _, def) in self.entries(v, "`networks`")? {
-                        networks.push(self.network(n, def)?);
+                        networks.extend(self.keep(self.network(n, def)));
                     }
                 }
                 "volumes" if !v.is_null() => {
                     for (n, _, def) in self.entries(v, "`volumes`")? {
-                        volumes.push(self.volume(n, def)?);
+                        volumes.extend(self.keep(self.volume(n, def)));
                     }
                 }
                 _ => {}
@@ -341,12 +406,18 @@ impl Decoder {
         };
         for (sname, k, def) in self.entries(services_node, "`services`")? {
             if !valid_name(sname) {
-                return self.err(
-                    k.pos,
-                    format!("service name `{sname}` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
-                );
+                self.record(ComposeError {
+                    file: self.file.clone(),
+                    pos: k.pos,
+                    message: format!("service name `{sname}` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+                });
+                continue;
             }
-            services.push(self.service(sname, k.pos, def)?);
+            services.extend(self.keep(self.service(sname, k.pos, def)));
+        }
+        if let Some(e) = self.errors.borrow().first() {
+            // Cross-service checks on a partial model would mislead.
+            return Err(e.clone());
         }
         if services.is_empty() {
             return self.err(services_node.pos, "`services` is empty");

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::yaml::Pos;
 
 /// A compose file that could not be used.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}:{pos}: {message}", file.display())]
 pub struct ComposeError {
     pub file: PathBuf,

@@ -107,49 +107,60 @@ impl Decoder {
         let mut keys = SERVICE_KEYS.to_vec();
         keys.extend_from_slice(OPTION_KEYS);
         keys.sort_unstable();
-        let entries = self.checked(def, &what, &keys, COMPOSE_SERVICE_KEYS)?;
+        let (entries, mut failed) = self.checked_lenient(def, &what, &keys, COMPOSE_SERVICE_KEYS)?;
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
         let mut scale = None;
         let mut deploy_replicas = None;
         for (key, k, v) in &entries {
             let field = format!("{what}: `{key}`");
-            match *key {
-                "image" => s.image = Some(self.string(v, &field)?),
-                "build" => s.build = Some(self.build(v, &field)?),
-                "command" => s.command = Some(self.command(v, &field)?),
-                "entrypoint" => s.entrypoint = Some(self.command(v, &field)?),
-                "environment" => environment = self.key_values(v, &field, true)?,
-                "env_file" => {
-                    let files = match &v.value {
-                        Value::Seq(_) => self.strings(v, &field)?,
-                        _ => vec![self.string(v, &field)?],
-                    };
-                    for f in files {
-                        env_files.push((f, v.pos));
+            // Each key on its own: a bad one is noted and the next read.
+            let r = (|| -> R<()> {
+                match *key {
+                    "image" => s.image = Some(self.string(v, &field)?),
+                    "build" => s.build = Some(self.build(v, &field)?),
+                    "command" => s.command = Some(self.command(v, &field)?),
+                    "entrypoint" => s.entrypoint = Some(self.command(v, &field)?),
+                    "environment" => environment = self.key_values(v, &field, true)?,
+                    "env_file" => {
+                        let files = match &v.value {
+                            Value::Seq(_) => self.strings(v, &field)?,
+                            _ => vec![self.string(v, &field)?],
+                        };
+                        for f in files {
+                            env_files.push((f, v.pos));
+                        }
                     }
-                }
-                "ports" => {
-                    for p in self.seq(v, &field)? {
-                        s.ports.push(self.port(p, &field)?);
+                    "ports" => {
+                        for p in self.seq(v, &field)? {
+                            s.ports.push(self.port(p, &field)?);
+                        }
                     }
-                }
-                "volumes" => {
-                    for m in self.seq(v, &field)? {
-                        s.volumes.push(self.mount(m, &field)?);
+                    "volumes" => {
+                        for m in self.seq(v, &field)? {
+                            s.volumes.push(self.mount(m, &field)?);
+                        }
                     }
+                    "networks" => s.networks = self.service_networks(v, &field)?,
+                    "depends_on" => s.depends_on = self.depends_on(v, &field)?,
+                    "healthcheck" => s.healthcheck = Some(self.healthcheck(v, &field)?),
+                    "labels" => s.labels = self.key_values(v, &field, false)?.into_iter().collect(),
+                    "restart" => s.restart = Some(self.restart(v, &field)?),
+                    "scale" => scale = Some((self.number::<u32>(v, &field)?, k.pos)),
+                    "deploy" => deploy_replicas = self.deploy(v, &field, &mut s.opts)?,
+                    "profiles" => s.profiles = self.strings(v, &field)?,
+                    k if OPTION_KEYS.contains(&k) => self.container_option(k, v, &field, &mut s.opts)?,
+                    _ => {}
                 }
-                "networks" => s.networks = self.service_networks(v, &field)?,
-                "depends_on" => s.depends_on = self.depends_on(v, &field)?,
-                "healthcheck" => s.healthcheck = Some(self.healthcheck(v, &field)?),
-                "labels" => s.labels = self.key_values(v, &field, false)?.into_iter().collect(),
-                "restart" => s.restart = Some(self.restart(v, &field)?),
-                "scale" => scale = Some((self.number::<u32>(v, &field)?, k.pos)),
-                "deploy" => deploy_replicas = self.deploy(v, &field, &mut s.opts)?,
-                "profiles" => s.profiles = self.strings(v, &field)?,
-                k if OPTION_KEYS.contains(&k) => self.container_option(k, v, &field, &mut s.opts)?,
-                _ => {}
+                Ok(())
+            })();
+            if let Err(e) = r {
+                self.record(e.clone());
+                failed.get_or_insert(e);
             }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         if let Some((_, x, v)) = entries.iter().find(|(k, _, _)| *k == "x-dockhand") {
             let _ = x;
