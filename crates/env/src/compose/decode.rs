@@ -124,6 +124,9 @@ pub(super) struct Decoder {
 
 pub(super) type R<T> = Result<T, ComposeError>;
 
+/// A mapping's entries: key text, key node, value node.
+pub(super) type Entries<'a> = Vec<(&'a str, &'a Node, &'a Node)>;
+
 /// ` (did you mean `x`?)` when one of `valid` is close to `key`, else nothing.
 pub(super) fn suggest(key: &str, valid: &[&str]) -> String {
     valid
@@ -222,7 +225,7 @@ impl Decoder {
         what: &str,
         allowed: &[&str],
         compose_known: &[&str],
-    ) -> R<(Vec<(&'a str, &'a Node, &'a Node)>, Option<ComposeError>)> {
+    ) -> R<(Entries<'a>, Option<ComposeError>)> {
         let mut first = None;
         let mut kept = Vec::new();
         for (key, k, v) in self.entries(node, what)? {
