@@ -489,3 +489,17 @@ fn every_reading_error_is_reported_in_file_order() {
     let first = Compose::load_with(&p, &LoadOptions::default()).unwrap_err();
     assert_eq!(first, errs[0]);
 }
+
+#[test]
+fn an_optional_dependency_that_is_not_enabled_is_dropped_with_a_warning() {
+    let (_d, c) = load(
+        "services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: service_started, required: false}\n  b:\n    image: x\n    profiles: [extra]\n",
+        &[],
+        &[],
+    );
+    let c = c.unwrap();
+    assert!(c.services[0].depends_on.is_empty());
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(c.warnings[0]
+        .ends_with("compose.yaml:5:7: service `a`: optional dependency `b` is not enabled; not waited for"));
+}

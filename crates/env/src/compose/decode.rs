@@ -429,6 +429,22 @@ impl Decoder {
         let all: BTreeMap<String, Service> = services.iter().map(|s| (s.name.clone(), s.clone())).collect();
         let enabled = |s: &Service| s.profiles.is_empty() || s.profiles.iter().any(|p| profiles.contains(p));
         services.retain(enabled);
+        let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+        for s in &mut services {
+            s.depends_on.retain(|d| {
+                let keep = d.required || names.contains(&d.service);
+                if !keep {
+                    self.warn(
+                        d.pos,
+                        format!(
+                            "service `{}`: optional dependency `{}` is not enabled; not waited for",
+                            s.name, d.service
+                        ),
+                    );
+                }
+                keep
+            });
+        }
         if services.is_empty() {
             return self.err(
                 services_node.pos,

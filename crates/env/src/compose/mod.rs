@@ -14,6 +14,7 @@ mod decode;
 pub mod graph;
 mod model;
 mod options;
+mod render;
 mod scalar;
 mod service;
 mod startup;

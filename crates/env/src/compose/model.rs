@@ -262,6 +262,9 @@ pub struct Dependency {
     pub service: String,
     pub condition: Condition,
     pub pos: Pos,
+    /// `required: false`: left out (with a warning) when the service is
+    /// not enabled.
+    pub required: bool,
 }
 
 /// A healthcheck; `None` fields keep the image's values.

@@ -79,6 +79,7 @@ impl Decoder {
                         service: self.string(i, what)?,
                         condition: Condition::Started,
                         pos: i.pos,
+                        required: true,
                     })
                 })
                 .collect(),
@@ -89,16 +90,20 @@ impl Decoder {
                         service: name.to_string(),
                         condition: Condition::Started,
                         pos: k.pos,
+                        required: true,
                     };
                     if !v.is_null() {
                         for (key, _, cv) in
-                            self.checked(v, &format!("{what}.{name}"), &["condition", "restart"], &["required"])?
+                            self.checked(v, &format!("{what}.{name}"), &["condition", "required", "restart"], &[])?
                         {
                             // `restart`: restart this service when the dependency is
                             // updated by a compose operation; dockhand never updates
                             // a running project, so there is nothing to do.
                             if key == "restart" {
                                 self.boolean(cv, "`restart`")?;
+                            }
+                            if key == "required" {
+                                d.required = self.boolean(cv, "`required`")?;
                             }
                             if key == "condition" {
                                 d.condition = match self.string(cv, "`condition`")?.as_str() {

@@ -22,10 +22,15 @@ impl Decoder {
             for (key, _, v) in self.checked(
                 n,
                 what,
-                &["host_ip", "protocol", "published", "target"],
-                &["app_protocol", "mode", "name"],
+                &["host_ip", "mode", "protocol", "published", "target"],
+                &["app_protocol", "name"],
             )? {
                 match key {
+                    // `ingress` and `host` publish alike on one engine.
+                    "mode" => match self.string(v, "`mode`")?.as_str() {
+                        "ingress" | "host" => {}
+                        other => return self.err(v.pos, format!("`mode`: `{other}`: use ingress or host")),
+                    },
                     "target" => p.container = self.number(v, "`target`")?,
                     "published" => p.host_port = Some(self.number(v, "`published`")?),
                     "host_ip" => p.host_ip = self.string(v, "`host_ip`")?,
