@@ -11,15 +11,39 @@ use serde_json::{Map, Value};
 use crate::compose::Build;
 use crate::error::EnvError;
 
+/// One `.dockerignore` line: a glob, and whether it leaves out (or, with
+/// `!`, takes back in) what it matches.
+struct Rule {
+    glob: globset::GlobMatcher,
+    exclude: bool,
+}
+
+/// Whether `.dockerignore` leaves `rel` out, as `docker build` decides: the
+/// last rule matching the path or one of its parents wins.
+fn ignored(rules: &[Rule], rel: &Path) -> bool {
+    let mut out = false;
+    for r in rules {
+        if rel
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| r.glob.is_match(a))
+        {
+            out = r.exclude;
+        }
+    }
+    out
+}
+
 /// Tars the context directory, leaving out what `.dockerignore` lists
-/// (glob patterns relative to the context; `!` exceptions are not
-/// supported and are an error).
-pub fn context_tar(context: &Path) -> Result<Vec<u8>, EnvError> {
+/// (glob patterns relative to the context, `!` exceptions, last match
+/// wins). The Dockerfile and `.dockerignore` are always sent, as `docker
+/// build` sends them.
+pub fn context_tar(context: &Path, dockerfile: &str) -> Result<Vec<u8>, EnvError> {
     let io = |e: std::io::Error| EnvError::Io {
         what: format!("cannot read the build context {}", context.display()),
         detail: e.to_string(),
     };
-    let mut ignore = globset::GlobSetBuilder::new();
+    let mut rules = Vec::new();
     let ignore_file = context.join(".dockerignore");
     if ignore_file.is_file() {
         for line in std::fs::read_to_string(&ignore_file).map_err(io)?.lines() {
@@ -27,24 +51,28 @@ pub fn context_tar(context: &Path) -> Result<Vec<u8>, EnvError> {
             if p.is_empty() || p.starts_with('#') {
                 continue;
             }
-            let bad = |detail: String| EnvError::Io {
-                what: format!("cannot use {}", ignore_file.display()),
-                detail,
+            let (exclude, pat) = match p.strip_prefix('!') {
+                Some(rest) => (false, rest.trim()),
+                None => (true, p),
             };
-            if p.starts_with('!') {
-                return Err(bad(format!(
-                    "`{p}`: exceptions (`!`) are not supported; list what to leave out"
-                )));
-            }
-            let g = globset::Glob::new(p.trim_start_matches('/').trim_end_matches('/'))
-                .map_err(|e| bad(format!("`{p}`: {e}")))?;
-            ignore.add(g);
+            let pat: std::path::PathBuf = Path::new(pat.trim_start_matches('/')).components().collect();
+            // `*` stays within one path segment, as in Go's filepath.Match.
+            let glob = globset::GlobBuilder::new(&pat.to_string_lossy())
+                .literal_separator(true)
+                .build()
+                .map_err(|e| EnvError::Io {
+                    what: format!("cannot use {}", ignore_file.display()),
+                    detail: format!("`{p}`: {e}"),
+                })?;
+            rules.push(Rule {
+                glob: glob.compile_matcher(),
+                exclude,
+            });
         }
     }
-    let ignore = ignore.build().map_err(|e| EnvError::Io {
-        what: "cannot use .dockerignore".into(),
-        detail: e.to_string(),
-    })?;
+    let always: [std::path::PathBuf; 2] = [Path::new(dockerfile).components().collect(), ".dockerignore".into()];
+    // With exceptions, an ignored directory may hold something taken back.
+    let has_exceptions = rules.iter().any(|r| !r.exclude);
     let mut b = tar::Builder::new(Vec::new());
     b.follow_symlinks(false);
     let mut stack = vec![std::path::PathBuf::new()];
@@ -56,14 +84,16 @@ pub fn context_tar(context: &Path) -> Result<Vec<u8>, EnvError> {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let r = rel.join(e.file_name());
-            if ignore.is_match(&r) {
-                continue;
-            }
+            let out = ignored(&rules, &r) && !always.contains(&r);
             let ft = e.file_type().map_err(io)?;
             if ft.is_dir() {
-                b.append_dir(&r, e.path()).map_err(io)?;
-                stack.push(r);
-            } else {
+                if !out {
+                    b.append_dir(&r, e.path()).map_err(io)?;
+                }
+                if !out || has_exceptions || always.iter().any(|a| a.starts_with(&r)) {
+                    stack.push(r);
+                }
+            } else if !out {
                 b.append_path_with_name(e.path(), &r).map_err(io)?;
             }
         }
@@ -80,7 +110,7 @@ pub async fn build(
     tag: &str,
     labels: &Map<String, Value>,
 ) -> Result<(), EnvError> {
-    let context = context_tar(&spec.context)?;
+    let context = context_tar(&spec.context, &spec.dockerfile)?;
     let args: BTreeMap<&str, &str> = spec.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut req = Request::post("/build")
         .query("t", tag)
@@ -160,15 +190,54 @@ mod tests {
         std::fs::write(dir.path().join("target/big"), "x").unwrap();
         std::fs::create_dir(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("src/a"), "a").unwrap();
-        let bytes = context_tar(dir.path()).unwrap();
-        let mut names: Vec<String> = tar::Archive::new(&bytes[..])
-            .entries()
-            .unwrap()
-            .map(|e| e.unwrap().path().unwrap().display().to_string())
-            .collect();
-        names.sort();
-        assert_eq!(names, vec![".dockerignore", "Dockerfile", "src", "src/a"]);
-        std::fs::write(dir.path().join(".dockerignore"), "!keep\n").unwrap();
-        assert!(context_tar(dir.path()).is_err());
+        let names = |df: &str| {
+            let bytes = context_tar(dir.path(), df).unwrap();
+            let mut n: Vec<String> = tar::Archive::new(&bytes[..])
+                .entries()
+                .unwrap()
+                .map(|e| e.unwrap().path().unwrap().display().to_string())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names("Dockerfile"), vec![".dockerignore", "Dockerfile", "src", "src/a"]);
+        // Exceptions take back what an earlier line left out; the last
+        // matching line wins; `*` stays within a segment.
+        std::fs::write(dir.path().join("target/keep"), "k").unwrap();
+        std::fs::write(dir.path().join("src/b.log"), "b").unwrap();
+        std::fs::write(
+            dir.path().join(".dockerignore"),
+            "target\n!target/keep\n*.log\nsecret*\n!secret.txt\nsecret.txt\n",
+        )
+        .unwrap();
+        assert_eq!(
+            names("Dockerfile"),
+            vec![
+                ".dockerignore",
+                "Dockerfile",
+                "src",
+                "src/a",
+                "src/b.log",
+                "target/keep"
+            ]
+        );
+        // The Dockerfile and .dockerignore are sent even when listed.
+        std::fs::create_dir(dir.path().join("docker")).unwrap();
+        std::fs::write(dir.path().join("docker/Dockerfile.dev"), "FROM scratch\n").unwrap();
+        std::fs::write(dir.path().join(".dockerignore"), "Dockerfile\n.dockerignore\ndocker\n").unwrap();
+        assert_eq!(
+            names("docker/Dockerfile.dev"),
+            vec![
+                ".dockerignore",
+                "docker/Dockerfile.dev",
+                "secret.txt",
+                "src",
+                "src/a",
+                "src/b.log",
+                "target",
+                "target/big",
+                "target/keep"
+            ]
+        );
     }
 }

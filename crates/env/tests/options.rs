@@ -273,3 +273,24 @@ async fn build_target_builds_that_stage() {
     assert_eq!(app["Config"]["Labels"]["stage"], "wanted");
     assert_eq!(side["Config"]["Labels"]["stage"], "last");
 }
+
+#[tokio::test]
+async fn a_dockerignore_listing_the_dockerfile_still_builds_and_exceptions_are_sent() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("Dockerfile"), format!("FROM {PROBE}\nCOPY . /ctx/\n")).unwrap();
+    std::fs::write(d.path().join("app.txt"), "hello\n").unwrap();
+    std::fs::write(d.path().join("other.txt"), "x\n").unwrap();
+    std::fs::write(d.path().join(".dockerignore"), "*\n!app.txt\n").unwrap();
+    let f = compose(d.path(), "services:\n  app:\n    build: .\n    command: [idle]\n");
+    let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
+    let app = env.exec("app", &["/probe", "cat=/ctx/app.txt"]).await;
+    let other = env.exec("app", &["/probe", "cat=/ctx/other.txt"]).await;
+    let dockerfile = env.exec("app", &["/probe", "cat=/ctx/Dockerfile"]).await;
+    env.down().await.unwrap();
+    let (app, other, dockerfile) = (app.unwrap(), other.unwrap(), dockerfile.unwrap());
+    assert_eq!((app.exit_code, app.stdout.as_str()), (0, "hello\n"), "{app:?}");
+    assert_ne!(other.exit_code, 0, "other.txt is ignored: {other:?}");
+    // The Dockerfile was sent (the build ran), and the engine drops it from
+    // what COPY sees since `.dockerignore` lists it, as with `docker build`.
+    assert_ne!(dockerfile.exit_code, 0, "{dockerfile:?}");
+}
