@@ -20,11 +20,12 @@ pub enum EnvError {
     #[error("project `{project}` is already up on this engine ({containers} containers); bring it down first (`dockhand env down -p {project}`), or pick another name with -p")]
     ProjectExists { project: String, containers: usize },
 
-    #[error("service `{service}` uses image `{image}`, which the engine does not have, and dockhand does not pull; use {probe} (dockhand loads it) or give the service a `build` section")]
-    ImageMissing {
+    #[error("pulling image `{image}` for service `{service}` failed: {why}: {detail}")]
+    Pull {
         service: String,
         image: String,
-        probe: String,
+        why: &'static str,
+        detail: String,
     },
 
     #[error("service `{service}` has `pull_policy: never` and the engine does not have image `{image}`; build or load it first, or change the policy")]

@@ -1,5 +1,6 @@
 //! Images: [`build`] sends a service's build context as a tar to
-//! `POST /build` (ImageBuild) and reads the JSON message stream strictly.
+//! `POST /build` (ImageBuild) and reads the JSON message stream strictly;
+//! [`pull`] fetches a missing image (`POST /images/create`) with progress.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -176,8 +177,91 @@ pub async fn build(
     Ok(())
 }
 
+/// `image` as `fromImage` and `tag` (or digest) for `POST /images/create`:
+/// the tag is what follows the last `:` after the last `/`; none is `latest`.
+pub fn split_reference(image: &str) -> (&str, &str) {
+    if let Some((name, digest)) = image.split_once('@') {
+        return (name, digest);
+    }
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].rfind(':') {
+        Some(i) => (&image[..slash + i], &image[slash + i + 1..]),
+        None => (image, "latest"),
+    }
+}
+
+/// Why a pull failed, in words, from the engine's message.
+fn pull_reason(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("unauthorized") || m.contains("denied") || m.contains("authentication required") {
+        "the registry refused access (unauthorized; log in with `docker login`, or the repository does not exist)"
+    } else if m.contains("manifest unknown") || m.contains("not found") || m.contains("manifest for") {
+        "the registry has no such image or tag"
+    } else if m.contains("connection refused")
+        || m.contains("no such host")
+        || m.contains("dial tcp")
+        || m.contains("timeout")
+        || m.contains("server gave http response")
+    {
+        "the registry is unreachable"
+    } else {
+        "the engine could not pull it"
+    }
+}
+
+/// Pulls `image` (`POST /images/create`), reporting each layer's state as
+/// it changes through `progress`. A failure names the image and why.
+pub async fn pull(engine: &Engine, service: &str, image: &str, progress: &dyn Fn(String)) -> Result<(), EnvError> {
+    let fail = |detail: String| EnvError::Pull {
+        service: service.to_string(),
+        image: image.to_string(),
+        why: pull_reason(&detail),
+        detail,
+    };
+    let (name, tag) = split_reference(image);
+    let req = Request::post("/images/create")
+        .query("fromImage", name)
+        .query("tag", tag)
+        .allowance(Duration::from_secs(600));
+    let resp = engine.stream(req).await?;
+    if !resp.status.is_success() {
+        let full = resp.collect().await?;
+        return Err(fail(full.message()));
+    }
+    let mut stream = resp.json_lines();
+    // The last status shown per layer: a line only when it changes.
+    let mut shown: BTreeMap<String, String> = BTreeMap::new();
+    while let Some(msg) = stream.next().await? {
+        if let Some(err) = msg.get("error").and_then(Value::as_str) {
+            return Err(fail(err.trim().to_string()));
+        }
+        let status = msg.get("status").and_then(Value::as_str).unwrap_or_default();
+        let id = msg.get("id").and_then(Value::as_str).unwrap_or_default();
+        if status.is_empty() || shown.get(id).is_some_and(|s| s == status) {
+            continue;
+        }
+        shown.insert(id.to_string(), status.to_string());
+        let line = if id.is_empty() || id == tag {
+            format!("pull {image}: {status}")
+        } else {
+            format!("pull {image}: {id}: {status}")
+        };
+        progress(line);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn references_split_into_name_and_tag() {
+        assert_eq!(split_reference("postgres"), ("postgres", "latest"));
+        assert_eq!(split_reference("postgres:16"), ("postgres", "16"));
+        assert_eq!(split_reference("127.0.0.1:5000/a/b"), ("127.0.0.1:5000/a/b", "latest"));
+        assert_eq!(split_reference("127.0.0.1:5000/a:1"), ("127.0.0.1:5000/a", "1"));
+        assert_eq!(split_reference("a@sha256:ab"), ("a", "sha256:ab"));
+    }
+
     use super::*;
 
     #[test]

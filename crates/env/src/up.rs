@@ -146,14 +146,15 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
                 image,
             });
         }
-        if resp.status.as_u16() == 404 {
-            return Err(EnvError::ImageMissing {
-                service: s.name.clone(),
-                image,
-                probe: probe.reference().to_string(),
-            });
+        let missing = resp.status.as_u16() == 404;
+        if !missing {
+            resp.ok()?;
         }
-        resp.ok()?;
+        if missing || s.opts.pull_policy == Some(PullPolicy::Always) {
+            let progress = |line: String| plan.step(line);
+            crate::image::pull(engine, &s.name, &image, &progress).await?;
+            plan.step(format!("image {image} pulled"));
+        }
     }
     plan.check_cancel()?;
 

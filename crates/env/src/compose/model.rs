@@ -112,8 +112,8 @@ pub struct Service {
     pub opts: ContainerOptions,
 }
 
-/// `pull_policy`: dockhand does not pull, so only `never` changes anything
-/// (a missing image is an error that says so); the others are recorded.
+/// `pull_policy`: `always` pulls before every up, `missing` (the default)
+/// and `build` pull a missing image, `never` makes a missing image an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PullPolicy {
     Always,
