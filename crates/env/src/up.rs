@@ -65,16 +65,16 @@ impl Plan<'_> {
     /// external network), else per run.
     pub fn network_name(&self, net: &str) -> String {
         match self.compose.networks.iter().find(|d| d.name == net) {
-            Some(d) if d.fixed_name.is_some() || d.external => d.fixed_name.clone().unwrap_or_else(|| d.name.clone()),
-            _ => format!("{}_{net}", self.project),
+            Some(d) => d.engine_name(self.project),
+            None => format!("{}_{net}", self.project),
         }
     }
 
     /// Like [`Plan::network_name`], for volumes.
     pub fn volume_name(&self, vol: &str) -> String {
         match self.compose.volumes.iter().find(|d| d.name == vol) {
-            Some(d) if d.fixed_name.is_some() || d.external => d.fixed_name.clone().unwrap_or_else(|| d.name.clone()),
-            _ => format!("{}_{vol}", self.project),
+            Some(d) => d.engine_name(self.project),
+            None => format!("{}_{vol}", self.project),
         }
     }
 

@@ -29,6 +29,14 @@ fn engine(method: &str, path: &str, body: Option<&str>) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
 }
 
+/// Whether the engine answers `path` with a message containing `needle`
+/// (its "not found" wording).
+fn gone(path: &str, needle: &str) -> bool {
+    engine("GET", path, None)["message"]
+        .as_str()
+        .is_some_and(|m| m.contains(needle))
+}
+
 #[tokio::test]
 async fn container_options_reach_the_engine() {
     let d = tempfile::tempdir().unwrap();
@@ -156,9 +164,7 @@ networks:
     assert_eq!(n["IPAM"]["Config"][0]["Subnet"], "172.29.117.0/24");
     env.down().await.unwrap();
     // The fixed-name network is the project's: labelled, so removed with it.
-    assert!(engine("GET", &format!("/networks/{net}"), None)["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("not found")));
+    assert!(gone(&format!("/networks/{net}"), "not found"));
 }
 
 #[tokio::test]
@@ -221,9 +227,7 @@ async fn a_fixed_container_name_conflicts_across_runs_with_a_clear_error() {
         "{err}"
     );
     first.down().await.unwrap();
-    assert!(engine("GET", &format!("/containers/{name}/json"), None)["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("No such container")));
+    assert!(gone(&format!("/containers/{name}/json"), "No such container"));
 }
 
 #[tokio::test]

@@ -75,6 +75,28 @@ pub struct NetworkDef {
     pub ipam: Option<Ipam>,
 }
 
+/// The engine-side name of a network or volume: `name:` when given (or
+/// the key, for an external one), else `{project}_{key}`.
+fn engine_name(key: &str, fixed: &Option<String>, external: bool, project: &str) -> String {
+    match fixed {
+        Some(n) => n.clone(),
+        None if external => key.to_string(),
+        None => format!("{project}_{key}"),
+    }
+}
+
+impl NetworkDef {
+    pub fn engine_name(&self, project: &str) -> String {
+        engine_name(&self.name, &self.fixed_name, self.external, project)
+    }
+}
+
+impl VolumeDef {
+    pub fn engine_name(&self, project: &str) -> String {
+        engine_name(&self.name, &self.fixed_name, self.external, project)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeDef {
     pub name: String,

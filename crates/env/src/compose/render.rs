@@ -52,16 +52,7 @@ impl Compose {
             nets.insert("default".into(), map([("name", s(format!("{project}_default")))]));
         }
         for n in &self.networks {
-            let mut m = vec![(
-                "name",
-                s(n.fixed_name.clone().unwrap_or_else(|| {
-                    if n.external {
-                        n.name.clone()
-                    } else {
-                        format!("{project}_{}", n.name)
-                    }
-                })),
-            )];
+            let mut m = vec![("name", s(n.engine_name(project)))];
             if n.external {
                 m.push(("external", Yaml::Boolean(true)));
             }
@@ -106,16 +97,7 @@ impl Compose {
             top.push((
                 "volumes",
                 map(self.volumes.iter().map(|v| {
-                    let mut m = vec![(
-                        "name",
-                        s(v.fixed_name.clone().unwrap_or_else(|| {
-                            if v.external {
-                                v.name.clone()
-                            } else {
-                                format!("{project}_{}", v.name)
-                            }
-                        })),
-                    )];
+                    let mut m = vec![("name", s(v.engine_name(project)))];
                     if v.external {
                         m.push(("external", Yaml::Boolean(true)));
                     }
