@@ -5,8 +5,7 @@
 
 use std::path::Path;
 
-mod support;
-use support::{run, text};
+use crate::kit::{run, text};
 
 fn write(dir: &Path, name: &str, body: &str) -> String {
     let p = dir.join(name);
