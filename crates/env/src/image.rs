@@ -193,7 +193,11 @@ pub fn split_reference(image: &str) -> (&str, &str) {
 /// Why a pull failed, in words, from the engine's message.
 fn pull_reason(message: &str) -> &'static str {
     let m = message.to_ascii_lowercase();
-    if m.contains("unauthorized") || m.contains("denied") || m.contains("authentication required") {
+    if m.contains("unauthorized")
+        || m.contains("denied")
+        || m.contains("authentication required")
+        || m.contains("no basic auth credentials")
+    {
         "the registry refused access (unauthorized; log in with `docker login`, or the repository does not exist)"
     } else if m.contains("manifest unknown") || m.contains("not found") || m.contains("manifest for") {
         "the registry has no such image or tag"
@@ -219,10 +223,15 @@ pub async fn pull(engine: &Engine, service: &str, image: &str, progress: &dyn Fn
         detail,
     };
     let (name, tag) = split_reference(image);
-    let req = Request::post("/images/create")
+    let mut req = Request::post("/images/create")
         .query("fromImage", name)
         .query("tag", tag)
         .allowance(Duration::from_secs(600));
+    if let Some(auth) = crate::auth::registry_auth(image) {
+        if let Ok(v) = http::HeaderValue::from_str(&auth) {
+            req = req.header(http::HeaderName::from_static("x-registry-auth"), v);
+        }
+    }
     let resp = engine.stream(req).await?;
     if !resp.status.is_success() {
         let full = resp.collect().await?;

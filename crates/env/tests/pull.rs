@@ -37,14 +37,27 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_registry() -> Registry {
+/// The tests set DOCKER_CONFIG: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A registry on loopback; with `htpasswd` (a `user:bcrypt` line), it asks
+/// for those credentials.
+fn start_registry(htpasswd: Option<&str>) -> Registry {
     let dir = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
     let cfg = dir.path().join("config.yml");
+    let auth = match htpasswd {
+        Some(line) => {
+            let p = dir.path().join("htpasswd");
+            std::fs::write(&p, format!("{line}\n")).unwrap();
+            format!("auth:\n  htpasswd:\n    realm: test\n    path: {}\n", p.display())
+        }
+        None => String::new(),
+    };
     std::fs::write(
         &cfg,
         format!(
-            "version: 0.1\nlog: {{level: error}}\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+            "version: 0.1\nlog: {{level: error}}\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{auth}",
             dir.path().join("data").display()
         ),
     )
@@ -64,8 +77,9 @@ fn start_registry() -> Registry {
     Registry { child, addr, _dir: dir }
 }
 
-/// `curl` against the engine socket; the HTTP status.
-fn engine(method: &str, path: &str, auth: bool) -> String {
+/// `curl` against the engine socket, with an `X-Registry-Auth` value; the
+/// HTTP status.
+fn engine(method: &str, path: &str, auth: Option<&str>) -> String {
     let mut c = Command::new("curl");
     c.args([
         "-sS",
@@ -76,8 +90,8 @@ fn engine(method: &str, path: &str, auth: bool) -> String {
         "--unix-socket",
         "/var/run/docker.sock",
     ]);
-    if auth {
-        c.args(["-H", "X-Registry-Auth: e30="]);
+    if let Some(a) = auth {
+        c.args(["-H", &format!("X-Registry-Auth: {a}")]);
     }
     let o = c
         .args(["-X", method])
@@ -107,23 +121,29 @@ fn compose(dir: &Path, image: &str) -> std::path::PathBuf {
     p
 }
 
+/// Pushes the probe as `repo:1` (then drops the local tag).
+fn push(repo: &str, auth: &str) {
+    let image = format!("{repo}:1");
+    assert_eq!(
+        engine("POST", &format!("/images/{PROBE}/tag?repo={repo}&tag=1"), None),
+        "201"
+    );
+    let pushed = engine("POST", &format!("/images/{image}/push"), Some(auth));
+    assert_eq!(engine("DELETE", &format!("/images/{image}"), None), "200");
+    assert_eq!(pushed, "200");
+}
+
 #[tokio::test]
 async fn a_missing_image_is_pulled_with_progress_and_failures_say_why() {
     if !Path::new(REGISTRY).is_file() {
         eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
         return;
     }
-    let reg = start_registry();
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let reg = start_registry(None);
     let repo = format!("{}/dockhand-pull-test-{}", reg.addr, std::process::id());
     let image = format!("{repo}:1");
-    // Push the probe under the registry's name, then drop the local tag.
-    assert_eq!(
-        engine("POST", &format!("/images/{PROBE}/tag?repo={repo}&tag=1"), false),
-        "201"
-    );
-    let pushed = engine("POST", &format!("/images/{image}/push"), true);
-    assert_eq!(engine("DELETE", &format!("/images/{image}"), false), "200");
-    assert_eq!(pushed, "200");
+    push(&repo, "e30=");
 
     let d = tempfile::tempdir().unwrap();
     let lines = Arc::new(Lines(Mutex::new(Vec::new())));
@@ -135,7 +155,7 @@ async fn a_missing_image_is_pulled_with_progress_and_failures_say_why() {
     let env = env.unwrap();
     env.down().await.unwrap();
     // The pulled image is this test's: untag it.
-    assert_eq!(engine("DELETE", &format!("/images/{image}"), false), "200");
+    assert_eq!(engine("DELETE", &format!("/images/{image}"), None), "200");
     let seen = lines.0.lock().unwrap().clone();
     assert!(
         seen.iter()
@@ -161,4 +181,64 @@ async fn a_missing_image_is_pulled_with_progress_and_failures_say_why() {
             "{e}"
         );
     }
+}
+
+#[tokio::test]
+async fn credentials_come_from_the_docker_config() {
+    if !Path::new(REGISTRY).is_file() {
+        eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    // bcrypt of "secret" (the registry's htpasswd accepts only bcrypt).
+    let reg = start_registry(Some(
+        "tester:$2b$12$RO6ktPYP3JJnzMd4PcH94OQdtlINxbQv5y6xmIiv8y7wZjpVvJmjK",
+    ));
+    let b64 = |s: &str, url: bool| {
+        use base64::Engine as _;
+        if url {
+            base64::engine::general_purpose::URL_SAFE.encode(s)
+        } else {
+            base64::engine::general_purpose::STANDARD.encode(s)
+        }
+    };
+    let push_auth = b64(
+        &format!(
+            r#"{{"username":"tester","password":"secret","serveraddress":"{}"}}"#,
+            reg.addr
+        ),
+        true,
+    );
+    let repo = format!("{}/dockhand-auth-test-{}", reg.addr, std::process::id());
+    let image = format!("{repo}:1");
+    push(&repo, &push_auth);
+
+    let conf = tempfile::tempdir().unwrap();
+    std::env::set_var("DOCKER_CONFIG", conf.path());
+    let d = tempfile::tempdir().unwrap();
+    let up = |config: String| {
+        std::fs::write(conf.path().join("config.json"), config).unwrap();
+        Environment::from_compose(compose(d.path(), &image)).unwrap().up()
+    };
+    let without = up(r#"{"auths": {}}"#.into()).await;
+    let with = up(format!(
+        r#"{{"auths": {{"{}": {{"auth": "{}"}}}}}}"#,
+        reg.addr,
+        b64("tester:secret", false)
+    ))
+    .await;
+    std::env::remove_var("DOCKER_CONFIG");
+    let with = with.unwrap();
+    with.down().await.unwrap();
+    assert_eq!(engine("DELETE", &format!("/images/{image}"), None), "200");
+    let Err(e) = without else {
+        panic!("a pull without credentials must fail");
+    };
+    let e = e.to_string();
+    assert!(
+        e.starts_with(&format!(
+            "pulling image `{image}` for service `app` failed: the registry refused access"
+        )),
+        "{e}"
+    );
 }
