@@ -38,7 +38,7 @@ fn free_port() -> u16 {
 }
 
 /// The tests set DOCKER_CONFIG: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A registry on loopback; with `htpasswd` (a `user:bcrypt` line), it asks
 /// for those credentials.
@@ -139,7 +139,7 @@ async fn a_missing_image_is_pulled_with_progress_and_failures_say_why() {
         eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
         return;
     }
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = SERIAL.lock().await;
     let reg = start_registry(None);
     let repo = format!("{}/dockhand-pull-test-{}", reg.addr, std::process::id());
     let image = format!("{repo}:1");
@@ -189,7 +189,7 @@ async fn credentials_come_from_the_docker_config() {
         eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
         return;
     }
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = SERIAL.lock().await;
     // bcrypt of "secret" (the registry's htpasswd accepts only bcrypt).
     let reg = start_registry(Some(
         "tester:$2b$12$RO6ktPYP3JJnzMd4PcH94OQdtlINxbQv5y6xmIiv8y7wZjpVvJmjK",
