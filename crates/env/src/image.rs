@@ -111,6 +111,18 @@ pub async fn build(
     tag: &str,
     labels: &Map<String, Value>,
 ) -> Result<(), EnvError> {
+    if let Ok(text) = std::fs::read_to_string(spec.context.join(&spec.dockerfile)) {
+        if let Some((line, instr)) = buildkit_only(&text) {
+            return Err(EnvError::Build {
+                service: service.to_string(),
+                message: format!(
+                    "{}:{line}: `{instr}` needs BuildKit, and dockhand builds with the engine's classic builder; build the image with `docker build -t NAME` (BuildKit) and give the service `image: NAME` instead of `build`",
+                    spec.dockerfile
+                ),
+                output: Vec::new(),
+            });
+        }
+    }
     let context = context_tar(&spec.context, &spec.dockerfile)?;
     let args: BTreeMap<&str, &str> = spec.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut req = Request::post("/build")
@@ -175,6 +187,40 @@ pub async fn build(
         }));
     }
     Ok(())
+}
+
+/// The first line of a Dockerfile that only BuildKit builds (heredocs,
+/// `RUN --mount`/`--network`/`--security`, `COPY`/`ADD --link`/`--chmod`),
+/// with the instruction as written: the engine's classic builder, which
+/// dockhand drives, fails on these deep in the build or misreads them.
+pub fn buildkit_only(dockerfile: &str) -> Option<(usize, String)> {
+    for (i, line) in dockerfile.lines().enumerate() {
+        let t = line.trim_start();
+        let mut words = t.split_whitespace();
+        let instr = words.next().unwrap_or_default().to_ascii_uppercase();
+        let flags: Vec<&str> = words.clone().take_while(|w| w.starts_with("--")).collect();
+        let flag = |names: &[&str]| {
+            flags.iter().any(|f| {
+                names
+                    .iter()
+                    .any(|n| f.strip_prefix(n).is_some_and(|r| r.is_empty() || r.starts_with('=')))
+            })
+        };
+        let heredoc = words.any(|w| {
+            w.strip_prefix("<<")
+                .map(|r| r.trim_start_matches('-').trim_matches(['"', '\''].as_ref()))
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic()))
+        });
+        let hit = match instr.as_str() {
+            "RUN" => heredoc || flag(&["--mount", "--network", "--security"]),
+            "COPY" | "ADD" => heredoc || flag(&["--link", "--chmod"]),
+            _ => false,
+        };
+        if hit {
+            return Some((i + 1, t.to_string()));
+        }
+    }
+    None
 }
 
 /// `image` as `fromImage` and `tag` (or digest) for `POST /images/create`:
@@ -262,6 +308,22 @@ pub async fn pull(engine: &Engine, service: &str, image: &str, progress: &dyn Fn
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn buildkit_only_instructions_are_found() {
+        assert_eq!(buildkit_only("FROM a\nRUN echo hi\nCOPY --from=b x y\n"), None);
+        for (text, line) in [
+            ("# syntax=docker/dockerfile:1\nFROM a\nRUN <<EOF\necho\nEOF\n", 3),
+            ("FROM a\nRUN --mount=type=cache,target=/c make\n", 2),
+            ("FROM a\ncopy --link x y\n", 2),
+            ("FROM a\nCOPY --chmod=755 x y\n", 2),
+            ("FROM a\nCOPY <<-\"EOT\" /x\nhi\nEOT\n", 2),
+        ] {
+            assert_eq!(buildkit_only(text).map(|(l, _)| l), Some(line), "{text}");
+        }
+        // A shell here-string or redirection is not a heredoc instruction.
+        assert_eq!(buildkit_only("FROM a\nRUN cat <<< x; echo 1<<2\n"), None);
+    }
+
     #[test]
     fn references_split_into_name_and_tag() {
         assert_eq!(split_reference("postgres"), ("postgres", "latest"));

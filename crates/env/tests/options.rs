@@ -298,3 +298,24 @@ async fn a_dockerignore_listing_the_dockerfile_still_builds_and_exceptions_are_s
     // what COPY sees since `.dockerignore` lists it, as with `docker build`.
     assert_ne!(dockerfile.exit_code, 0, "{dockerfile:?}");
 }
+
+#[tokio::test]
+async fn a_buildkit_only_dockerfile_is_refused_naming_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("Dockerfile"),
+        format!("# syntax=docker/dockerfile:1\nFROM {PROBE}\nCOPY <<EOF /greeting\nhello\nEOF\n"),
+    )
+    .unwrap();
+    let f = compose(d.path(), "services:\n  app:\n    build: .\n    command: [idle]\n");
+    let Err(e) = Environment::from_compose(&f).unwrap().up().await else {
+        panic!("a heredoc Dockerfile must be refused");
+    };
+    let e = e.to_string();
+    assert!(
+        e.contains("service `app` failed: Dockerfile:3: `COPY <<EOF /greeting` needs BuildKit")
+            && e.contains("docker build -t NAME")
+            && e.contains("`image: NAME`"),
+        "{e}"
+    );
+}
