@@ -37,6 +37,13 @@ fn gone(path: &str, needle: &str) -> bool {
         .is_some_and(|m| m.contains(needle))
 }
 
+/// A temporary build context holding `dockerfile` as its Dockerfile.
+fn build_dir(dockerfile: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("Dockerfile"), dockerfile).unwrap();
+    d
+}
+
 #[tokio::test]
 async fn container_options_reach_the_engine() {
     let d = tempfile::tempdir().unwrap();
@@ -252,12 +259,9 @@ async fn pull_policy_never_with_a_missing_image_says_so() {
 
 #[tokio::test]
 async fn build_target_builds_that_stage() {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(
-        d.path().join("Dockerfile"),
-        format!("FROM {PROBE} AS wanted\nLABEL stage=wanted\nFROM {PROBE} AS last\nLABEL stage=last\n"),
-    )
-    .unwrap();
+    let d = build_dir(&format!(
+        "FROM {PROBE} AS wanted\nLABEL stage=wanted\nFROM {PROBE} AS last\nLABEL stage=last\n"
+    ));
     let f = compose(
         d.path(),
         "services:\n  app:\n    build: {context: ., target: wanted}\n    command: [idle]\n    depends_on:\n      side: {condition: service_started, restart: true}\n  side:\n    build: .\n    command: [idle]\n",
@@ -301,12 +305,9 @@ async fn a_dockerignore_listing_the_dockerfile_still_builds_and_exceptions_are_s
 
 #[tokio::test]
 async fn a_buildkit_only_dockerfile_is_refused_naming_its_line() {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(
-        d.path().join("Dockerfile"),
-        format!("# syntax=docker/dockerfile:1\nFROM {PROBE}\nCOPY <<EOF /greeting\nhello\nEOF\n"),
-    )
-    .unwrap();
+    let d = build_dir(&format!(
+        "# syntax=docker/dockerfile:1\nFROM {PROBE}\nCOPY <<EOF /greeting\nhello\nEOF\n"
+    ));
     let f = compose(d.path(), "services:\n  app:\n    build: .\n    command: [idle]\n");
     let Err(e) = Environment::from_compose(&f).unwrap().up().await else {
         panic!("a heredoc Dockerfile must be refused");
