@@ -253,6 +253,8 @@ The exit code is CMD's (128+N when a signal N ended it), 128+N when dockhand its
     Ps(EnvFileArgs),
     /// Print the logs of the project's services (or one service).
     Logs(EnvLogsArgs),
+    /// Print the compose file as dockhand reads it (resolved, long forms), like `docker compose config`; exits 3 listing every problem of the file.
+    Config(EnvFileArgs),
 }
 
 #[derive(Debug, Args, Clone)]

@@ -29,6 +29,10 @@ const DEFAULT_FILES: &[&str] = &[
 ];
 
 pub async fn dispatch(g: &GlobalArgs, c: EnvCommand) -> Result<i32, CliError> {
+    // Reading a file needs no engine.
+    if let EnvCommand::Config(a) = &c {
+        return config(a);
+    }
     let engine = connect(&load_config(g, None)?).await?;
     // The next invocation after a crash sweeps what it left.
     for (project, r) in labels::sweep_abandoned(&engine)
@@ -46,6 +50,42 @@ pub async fn dispatch(g: &GlobalArgs, c: EnvCommand) -> Result<i32, CliError> {
         EnvCommand::Down(a) => down(engine, a).await,
         EnvCommand::Ps(a) => ps(engine, a).await,
         EnvCommand::Logs(a) => logs(engine, a).await,
+        EnvCommand::Config(a) => config(&a),
+    }
+}
+
+/// `env config`: the resolved file on stdout, or every problem on stderr
+/// (one `file:line:col: message` line each) and exit 3.
+fn config(a: &EnvFileArgs) -> Result<i32, CliError> {
+    let file = find_file(a)?;
+    let opts = LoadOptions {
+        profiles: a.profile.clone(),
+        process_env: true,
+        ..LoadOptions::default()
+    };
+    match dockhand_env::Compose::load_all(&file, &opts) {
+        Ok(c) => {
+            print_warnings(&c);
+            let project = match &a.project {
+                Some(p) => check_project(p)?,
+                None => dockhand_env::default_project(&c).ok_or_else(|| no_name(&file))?,
+            };
+            print!("{}", c.to_yaml(&project));
+            Ok(exit::SUCCESS)
+        }
+        Err(errs) => {
+            for e in errs {
+                eprintln!("error: {e}");
+            }
+            Ok(exit::USAGE)
+        }
+    }
+}
+
+/// The file's warnings (swarm-only keys, unset variables), once each.
+fn print_warnings(c: &dockhand_env::Compose) {
+    for w in &c.warnings {
+        eprintln!("warning: {w}");
     }
 }
 
@@ -124,6 +164,7 @@ fn environment(
             ..LoadOptions::default()
         },
     )?;
+    print_warnings(env.compose());
     let project = match &a.project {
         Some(p) => check_project(p)?,
         None => dockhand_env::default_project(env.compose()).ok_or_else(|| no_name(&file))?,

@@ -14,6 +14,7 @@ mod cluster;
 mod coverage;
 mod engine;
 mod env;
+mod env_config;
 mod frozen;
 mod image_self;
 mod midrun;

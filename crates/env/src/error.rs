@@ -20,12 +20,19 @@ pub enum EnvError {
     #[error("project `{project}` is already up on this engine ({containers} containers); bring it down first (`dockhand env down -p {project}`), or pick another name with -p")]
     ProjectExists { project: String, containers: usize },
 
-    #[error("service `{service}` uses image `{image}`, which the engine does not have, and dockhand does not pull; use {probe} (dockhand loads it) or give the service a `build` section")]
-    ImageMissing {
+    #[error("pulling image `{image}` for service `{service}` failed: {why}: {detail}")]
+    Pull {
         service: String,
         image: String,
-        probe: String,
+        why: &'static str,
+        detail: String,
     },
+
+    #[error("service `{service}` has `pull_policy: never` and the engine does not have image `{image}`; build or load it first, or change the policy")]
+    ImageNeverPulled { service: String, image: String },
+
+    #[error("service `{service}`: a container named `{name}` already exists (its `container_name` is fixed, so two runs of this file on one engine conflict); remove that container, or drop `container_name` so dockhand names it per run")]
+    NameConflict { service: String, name: String },
 
     #[error("building the image of service `{service}` failed: {message}{}", tail(output))]
     Build {
@@ -167,6 +174,7 @@ impl EnvError {
                 | EnvError::UnknownService { .. }
                 | EnvError::UnknownPort { .. }
                 | EnvError::ProjectExists { .. }
+                | EnvError::NameConflict { .. }
         )
     }
 }

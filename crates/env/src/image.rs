@@ -1,5 +1,6 @@
 //! Images: [`build`] sends a service's build context as a tar to
-//! `POST /build` (ImageBuild) and reads the JSON message stream strictly.
+//! `POST /build` (ImageBuild) and reads the JSON message stream strictly;
+//! [`pull`] fetches a missing image (`POST /images/create`) with progress.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,15 +12,39 @@ use serde_json::{Map, Value};
 use crate::compose::Build;
 use crate::error::EnvError;
 
+/// One `.dockerignore` line: a glob, and whether it leaves out (or, with
+/// `!`, takes back in) what it matches.
+struct Rule {
+    glob: globset::GlobMatcher,
+    exclude: bool,
+}
+
+/// Whether `.dockerignore` leaves `rel` out, as `docker build` decides: the
+/// last rule matching the path or one of its parents wins.
+fn ignored(rules: &[Rule], rel: &Path) -> bool {
+    let mut out = false;
+    for r in rules {
+        if rel
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| r.glob.is_match(a))
+        {
+            out = r.exclude;
+        }
+    }
+    out
+}
+
 /// Tars the context directory, leaving out what `.dockerignore` lists
-/// (glob patterns relative to the context; `!` exceptions are not
-/// supported and are an error).
-pub fn context_tar(context: &Path) -> Result<Vec<u8>, EnvError> {
+/// (glob patterns relative to the context, `!` exceptions, last match
+/// wins). The Dockerfile and `.dockerignore` are always sent, as `docker
+/// build` sends them.
+pub fn context_tar(context: &Path, dockerfile: &str) -> Result<Vec<u8>, EnvError> {
     let io = |e: std::io::Error| EnvError::Io {
         what: format!("cannot read the build context {}", context.display()),
         detail: e.to_string(),
     };
-    let mut ignore = globset::GlobSetBuilder::new();
+    let mut rules = Vec::new();
     let ignore_file = context.join(".dockerignore");
     if ignore_file.is_file() {
         for line in std::fs::read_to_string(&ignore_file).map_err(io)?.lines() {
@@ -27,24 +52,28 @@ pub fn context_tar(context: &Path) -> Result<Vec<u8>, EnvError> {
             if p.is_empty() || p.starts_with('#') {
                 continue;
             }
-            let bad = |detail: String| EnvError::Io {
-                what: format!("cannot use {}", ignore_file.display()),
-                detail,
+            let (exclude, pat) = match p.strip_prefix('!') {
+                Some(rest) => (false, rest.trim()),
+                None => (true, p),
             };
-            if p.starts_with('!') {
-                return Err(bad(format!(
-                    "`{p}`: exceptions (`!`) are not supported; list what to leave out"
-                )));
-            }
-            let g = globset::Glob::new(p.trim_start_matches('/').trim_end_matches('/'))
-                .map_err(|e| bad(format!("`{p}`: {e}")))?;
-            ignore.add(g);
+            let pat: std::path::PathBuf = Path::new(pat.trim_start_matches('/')).components().collect();
+            // `*` stays within one path segment, as in Go's filepath.Match.
+            let glob = globset::GlobBuilder::new(&pat.to_string_lossy())
+                .literal_separator(true)
+                .build()
+                .map_err(|e| EnvError::Io {
+                    what: format!("cannot use {}", ignore_file.display()),
+                    detail: format!("`{p}`: {e}"),
+                })?;
+            rules.push(Rule {
+                glob: glob.compile_matcher(),
+                exclude,
+            });
         }
     }
-    let ignore = ignore.build().map_err(|e| EnvError::Io {
-        what: "cannot use .dockerignore".into(),
-        detail: e.to_string(),
-    })?;
+    let always: [std::path::PathBuf; 2] = [Path::new(dockerfile).components().collect(), ".dockerignore".into()];
+    // With exceptions, an ignored directory may hold something taken back.
+    let has_exceptions = rules.iter().any(|r| !r.exclude);
     let mut b = tar::Builder::new(Vec::new());
     b.follow_symlinks(false);
     let mut stack = vec![std::path::PathBuf::new()];
@@ -56,14 +85,16 @@ pub fn context_tar(context: &Path) -> Result<Vec<u8>, EnvError> {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let r = rel.join(e.file_name());
-            if ignore.is_match(&r) {
-                continue;
-            }
+            let out = ignored(&rules, &r) && !always.contains(&r);
             let ft = e.file_type().map_err(io)?;
             if ft.is_dir() {
-                b.append_dir(&r, e.path()).map_err(io)?;
-                stack.push(r);
-            } else {
+                if !out {
+                    b.append_dir(&r, e.path()).map_err(io)?;
+                }
+                if !out || has_exceptions || always.iter().any(|a| a.starts_with(&r)) {
+                    stack.push(r);
+                }
+            } else if !out {
                 b.append_path_with_name(e.path(), &r).map_err(io)?;
             }
         }
@@ -80,9 +111,21 @@ pub async fn build(
     tag: &str,
     labels: &Map<String, Value>,
 ) -> Result<(), EnvError> {
-    let context = context_tar(&spec.context)?;
+    if let Ok(text) = std::fs::read_to_string(spec.context.join(&spec.dockerfile)) {
+        if let Some((line, instr)) = buildkit_only(&text) {
+            return Err(EnvError::Build {
+                service: service.to_string(),
+                message: format!(
+                    "{}:{line}: `{instr}` needs BuildKit, and dockhand builds with the engine's classic builder; build the image with `docker build -t NAME` (BuildKit) and give the service `image: NAME` instead of `build`",
+                    spec.dockerfile
+                ),
+                output: Vec::new(),
+            });
+        }
+    }
+    let context = context_tar(&spec.context, &spec.dockerfile)?;
     let args: BTreeMap<&str, &str> = spec.args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let req = Request::post("/build")
+    let mut req = Request::post("/build")
         .query("t", tag)
         .query("dockerfile", &spec.dockerfile)
         .query("labels", Value::Object(labels.clone()))
@@ -91,6 +134,9 @@ pub async fn build(
         .query("forcerm", "1")
         .body(context, "application/x-tar")
         .allowance(Duration::from_secs(60));
+    if let Some(t) = &spec.target {
+        req = req.query("target", t);
+    }
     let resp = engine.stream(req).await?;
     if !resp.status.is_success() {
         let full = resp.collect().await?;
@@ -143,8 +189,150 @@ pub async fn build(
     Ok(())
 }
 
+/// The first line of a Dockerfile that only BuildKit builds (heredocs,
+/// `RUN --mount`/`--network`/`--security`, `COPY`/`ADD --link`/`--chmod`),
+/// with the instruction as written: the engine's classic builder, which
+/// dockhand drives, fails on these deep in the build or misreads them.
+pub fn buildkit_only(dockerfile: &str) -> Option<(usize, String)> {
+    for (i, line) in dockerfile.lines().enumerate() {
+        let t = line.trim_start();
+        let mut words = t.split_whitespace();
+        let instr = words.next().unwrap_or_default().to_ascii_uppercase();
+        let flags: Vec<&str> = words.clone().take_while(|w| w.starts_with("--")).collect();
+        let flag = |names: &[&str]| {
+            flags.iter().any(|f| {
+                names
+                    .iter()
+                    .any(|n| f.strip_prefix(n).is_some_and(|r| r.is_empty() || r.starts_with('=')))
+            })
+        };
+        let heredoc = words.any(|w| {
+            w.strip_prefix("<<")
+                .map(|r| r.trim_start_matches('-').trim_matches(['"', '\''].as_ref()))
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic()))
+        });
+        let hit = match instr.as_str() {
+            "RUN" => heredoc || flag(&["--mount", "--network", "--security"]),
+            "COPY" | "ADD" => heredoc || flag(&["--link", "--chmod"]),
+            _ => false,
+        };
+        if hit {
+            return Some((i + 1, t.to_string()));
+        }
+    }
+    None
+}
+
+/// `image` as `fromImage` and `tag` (or digest) for `POST /images/create`:
+/// the tag is what follows the last `:` after the last `/`; none is `latest`.
+pub fn split_reference(image: &str) -> (&str, &str) {
+    if let Some((name, digest)) = image.split_once('@') {
+        return (name, digest);
+    }
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].rfind(':') {
+        Some(i) => (&image[..slash + i], &image[slash + i + 1..]),
+        None => (image, "latest"),
+    }
+}
+
+/// Why a pull failed, in words, from the engine's message.
+fn pull_reason(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("unauthorized")
+        || m.contains("denied")
+        || m.contains("authentication required")
+        || m.contains("no basic auth credentials")
+    {
+        "the registry refused access (unauthorized; log in with `docker login`, or the repository does not exist)"
+    } else if m.contains("manifest unknown") || m.contains("not found") || m.contains("manifest for") {
+        "the registry has no such image or tag"
+    } else if m.contains("connection refused")
+        || m.contains("no such host")
+        || m.contains("dial tcp")
+        || m.contains("timeout")
+        || m.contains("server gave http response")
+    {
+        "the registry is unreachable"
+    } else {
+        "the engine could not pull it"
+    }
+}
+
+/// Pulls `image` (`POST /images/create`), reporting each layer's state as
+/// it changes through `progress`. A failure names the image and why.
+pub async fn pull(engine: &Engine, service: &str, image: &str, progress: &dyn Fn(String)) -> Result<(), EnvError> {
+    let fail = |detail: String| EnvError::Pull {
+        service: service.to_string(),
+        image: image.to_string(),
+        why: pull_reason(&detail),
+        detail,
+    };
+    let (name, tag) = split_reference(image);
+    let mut req = Request::post("/images/create")
+        .query("fromImage", name)
+        .query("tag", tag)
+        .allowance(Duration::from_secs(600));
+    if let Some(auth) = crate::auth::registry_auth(image) {
+        if let Ok(v) = http::HeaderValue::from_str(&auth) {
+            req = req.header(http::HeaderName::from_static("x-registry-auth"), v);
+        }
+    }
+    let resp = engine.stream(req).await?;
+    if !resp.status.is_success() {
+        let full = resp.collect().await?;
+        return Err(fail(full.message()));
+    }
+    let mut stream = resp.json_lines();
+    // The last status shown per layer: a line only when it changes.
+    let mut shown: BTreeMap<String, String> = BTreeMap::new();
+    while let Some(msg) = stream.next().await? {
+        if let Some(err) = msg.get("error").and_then(Value::as_str) {
+            return Err(fail(err.trim().to_string()));
+        }
+        let status = msg.get("status").and_then(Value::as_str).unwrap_or_default();
+        let id = msg.get("id").and_then(Value::as_str).unwrap_or_default();
+        if status.is_empty() || shown.get(id).is_some_and(|s| s == status) {
+            continue;
+        }
+        shown.insert(id.to_string(), status.to_string());
+        let line = if id.is_empty() || id == tag {
+            format!("pull {image}: {status}")
+        } else {
+            format!("pull {image}: {id}: {status}")
+        };
+        progress(line);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn buildkit_only_instructions_are_found() {
+        assert_eq!(buildkit_only("FROM a\nRUN echo hi\nCOPY --from=b x y\n"), None);
+        for (text, line) in [
+            ("# syntax=docker/dockerfile:1\nFROM a\nRUN <<EOF\necho\nEOF\n", 3),
+            ("FROM a\nRUN --mount=type=cache,target=/c make\n", 2),
+            ("FROM a\ncopy --link x y\n", 2),
+            ("FROM a\nCOPY --chmod=755 x y\n", 2),
+            ("FROM a\nCOPY <<-\"EOT\" /x\nhi\nEOT\n", 2),
+        ] {
+            assert_eq!(buildkit_only(text).map(|(l, _)| l), Some(line), "{text}");
+        }
+        // A shell here-string or redirection is not a heredoc instruction.
+        assert_eq!(buildkit_only("FROM a\nRUN cat <<< x; echo 1<<2\n"), None);
+    }
+
+    #[test]
+    fn references_split_into_name_and_tag() {
+        assert_eq!(split_reference("postgres"), ("postgres", "latest"));
+        assert_eq!(split_reference("postgres:16"), ("postgres", "16"));
+        assert_eq!(split_reference("127.0.0.1:5000/a/b"), ("127.0.0.1:5000/a/b", "latest"));
+        assert_eq!(split_reference("127.0.0.1:5000/a:1"), ("127.0.0.1:5000/a", "1"));
+        assert_eq!(split_reference("a@sha256:ab"), ("a", "sha256:ab"));
+    }
+
     use super::*;
 
     #[test]
@@ -157,15 +345,54 @@ mod tests {
         std::fs::write(dir.path().join("target/big"), "x").unwrap();
         std::fs::create_dir(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("src/a"), "a").unwrap();
-        let bytes = context_tar(dir.path()).unwrap();
-        let mut names: Vec<String> = tar::Archive::new(&bytes[..])
-            .entries()
-            .unwrap()
-            .map(|e| e.unwrap().path().unwrap().display().to_string())
-            .collect();
-        names.sort();
-        assert_eq!(names, vec![".dockerignore", "Dockerfile", "src", "src/a"]);
-        std::fs::write(dir.path().join(".dockerignore"), "!keep\n").unwrap();
-        assert!(context_tar(dir.path()).is_err());
+        let names = |df: &str| {
+            let bytes = context_tar(dir.path(), df).unwrap();
+            let mut n: Vec<String> = tar::Archive::new(&bytes[..])
+                .entries()
+                .unwrap()
+                .map(|e| e.unwrap().path().unwrap().display().to_string())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names("Dockerfile"), vec![".dockerignore", "Dockerfile", "src", "src/a"]);
+        // Exceptions take back what an earlier line left out; the last
+        // matching line wins; `*` stays within a segment.
+        std::fs::write(dir.path().join("target/keep"), "k").unwrap();
+        std::fs::write(dir.path().join("src/b.log"), "b").unwrap();
+        std::fs::write(
+            dir.path().join(".dockerignore"),
+            "target\n!target/keep\n*.log\nsecret*\n!secret.txt\nsecret.txt\n",
+        )
+        .unwrap();
+        assert_eq!(
+            names("Dockerfile"),
+            vec![
+                ".dockerignore",
+                "Dockerfile",
+                "src",
+                "src/a",
+                "src/b.log",
+                "target/keep"
+            ]
+        );
+        // The Dockerfile and .dockerignore are sent even when listed.
+        std::fs::create_dir(dir.path().join("docker")).unwrap();
+        std::fs::write(dir.path().join("docker/Dockerfile.dev"), "FROM scratch\n").unwrap();
+        std::fs::write(dir.path().join(".dockerignore"), "Dockerfile\n.dockerignore\ndocker\n").unwrap();
+        assert_eq!(
+            names("docker/Dockerfile.dev"),
+            vec![
+                ".dockerignore",
+                "docker/Dockerfile.dev",
+                "secret.txt",
+                "src",
+                "src/a",
+                "src/b.log",
+                "target",
+                "target/big",
+                "target/keep"
+            ]
+        );
     }
 }

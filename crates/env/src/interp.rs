@@ -2,6 +2,7 @@
 //! `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`,
 //! `${VAR?message}`, `$VAR` and `$$` in compose values ([`interpolate`]).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Where variables come from: the process environment wins over `.env`.
@@ -9,11 +10,26 @@ use std::collections::BTreeMap;
 pub struct Vars {
     pub env: BTreeMap<String, String>,
     pub dotenv: BTreeMap<String, String>,
+    /// Variables referenced without a default while unset, in the order
+    /// first seen (each once), for compose's "not set" warning.
+    pub unset: RefCell<Vec<String>>,
 }
 
 impl Vars {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.env.get(name).or_else(|| self.dotenv.get(name)).map(String::as_str)
+    }
+
+    /// The value a bare `$VAR` / `${VAR}` takes: empty when unset, noted.
+    fn get_or_note(&self, name: &str) -> &str {
+        let v = self.get(name);
+        if v.is_none() {
+            let mut unset = self.unset.borrow_mut();
+            if !unset.iter().any(|u| u == name) {
+                unset.push(name.to_string());
+            }
+        }
+        v.unwrap_or("")
     }
 }
 
@@ -101,7 +117,7 @@ pub fn interpolate(s: &str, vars: &Vars) -> Result<String, InterpError> {
                     j += 1;
                 }
                 let name: String = chars[i + 1..j].iter().collect();
-                out.push_str(vars.get(&name).unwrap_or(""));
+                out.push_str(vars.get_or_note(&name));
                 i = j;
             }
             // A lone `$` (at the end, or before a character that cannot
@@ -124,7 +140,7 @@ fn expand(inner: &str, vars: &Vars) -> Result<String, InterpError> {
     let value = vars.get(name);
     let set_nonempty = value.is_some_and(|v| !v.is_empty());
     if rest.is_empty() {
-        return Ok(value.unwrap_or("").to_string());
+        return Ok(vars.get_or_note(name).to_string());
     }
     if let Some(default) = rest.strip_prefix(":-") {
         return if set_nonempty {
@@ -240,6 +256,7 @@ mod tests {
         Vars {
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             dotenv: dotenv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            unset: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@
 //! an expiry, and for short-lived environments the owning process, so that
 //! a later dockhand sweeps what a crash left.
 
+pub mod auth;
 pub mod compose;
 mod env;
 mod error;

@@ -12,7 +12,10 @@ use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::compose::{Compose, Condition, Healthcheck, Mount, ReadyRule, Restart, Service};
+use crate::compose::{
+    Compose, Condition, ContainerOptions, Healthcheck, Ipam, Mount, PullPolicy, ReadyRule, Restart, Service,
+    ServiceNetwork,
+};
 use crate::error::{EnvError, NotReady, Reason, ServiceFailure};
 use crate::labels::{self, LABEL_REPLICA, LABEL_SERVICE};
 use crate::progress::{Progress, ProgressEvent, ServiceState};
@@ -58,12 +61,21 @@ impl Plan<'_> {
         self.progress.event(ProgressEvent::Step(s));
     }
 
+    /// The engine-side name: `name:` when given (or the key, for an
+    /// external network), else per run.
     pub fn network_name(&self, net: &str) -> String {
-        format!("{}_{net}", self.project)
+        match self.compose.networks.iter().find(|d| d.name == net) {
+            Some(d) => d.engine_name(self.project),
+            None => format!("{}_{net}", self.project),
+        }
     }
 
+    /// Like [`Plan::network_name`], for volumes.
     pub fn volume_name(&self, vol: &str) -> String {
-        format!("{}_{vol}", self.project)
+        match self.compose.volumes.iter().find(|d| d.name == vol) {
+            Some(d) => d.engine_name(self.project),
+            None => format!("{}_{vol}", self.project),
+        }
     }
 
     pub fn image_ref(&self, s: &Service) -> String {
@@ -83,11 +95,32 @@ impl Plan<'_> {
         m
     }
 
-    fn networks_of(&self, s: &Service) -> Vec<(String, Vec<String>)> {
-        if s.networks.is_empty() {
-            return vec![("default".into(), Vec::new())];
+    /// The project networks a service joins, first one at create time;
+    /// none with `network_mode`.
+    fn networks_of(&self, s: &Service) -> Vec<ServiceNetwork> {
+        if s.opts.network_mode.is_some() {
+            return Vec::new();
         }
-        s.networks.iter().map(|n| (n.name.clone(), n.aliases.clone())).collect()
+        if s.networks.is_empty() {
+            return vec![ServiceNetwork {
+                name: "default".into(),
+                aliases: Vec::new(),
+                ipv4_address: None,
+                ipv6_address: None,
+            }];
+        }
+        s.networks.clone()
+    }
+
+    /// The `EndpointConfig` of a service on one network.
+    fn endpoint(&self, s: &Service, n: &ServiceNetwork) -> Value {
+        let mut aliases = vec![s.name.clone()];
+        aliases.extend(n.aliases.iter().cloned());
+        let mut e = json!({ "Aliases": aliases });
+        if n.ipv4_address.is_some() || n.ipv6_address.is_some() {
+            e["IPAMConfig"] = json!({ "IPv4Address": n.ipv4_address, "IPv6Address": n.ipv6_address });
+        }
+        e
     }
 }
 
@@ -107,28 +140,38 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
     for s in c.services.iter().filter(|s| s.build.is_none()) {
         let image = plan.image_ref(s);
         let resp = engine.image_inspect(&image).await?;
-        if resp.status.as_u16() == 404 {
-            return Err(EnvError::ImageMissing {
+        if resp.status.as_u16() == 404 && s.opts.pull_policy == Some(PullPolicy::Never) {
+            return Err(EnvError::ImageNeverPulled {
                 service: s.name.clone(),
                 image,
-                probe: probe.reference().to_string(),
             });
         }
-        resp.ok()?;
+        let missing = resp.status.as_u16() == 404;
+        if !missing {
+            resp.ok()?;
+        }
+        if missing || s.opts.pull_policy == Some(PullPolicy::Always) {
+            let progress = |line: String| plan.step(line);
+            crate::image::pull(engine, &s.name, &image, &progress).await?;
+            plan.step(format!("image {image} pulled"));
+        }
     }
     plan.check_cancel()?;
 
     // Networks: the ones services use, `default` when a service names none.
     let mut nets: Vec<String> = Vec::new();
     for s in &c.services {
-        for (n, _) in plan.networks_of(s) {
-            if !nets.contains(&n) {
-                nets.push(n);
+        for n in plan.networks_of(s) {
+            if !nets.contains(&n.name) {
+                nets.push(n.name);
             }
         }
     }
     for n in &nets {
         let def = c.networks.iter().find(|d| &d.name == n);
+        if def.is_some_and(|d| d.external) {
+            continue;
+        }
         let mut labels: Map<String, Value> = def
             .map(|d| d.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
             .unwrap_or_default();
@@ -141,12 +184,13 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
                 "Driver": def.and_then(|d| d.driver.clone()).unwrap_or_else(|| "bridge".into()),
                 "Internal": def.is_some_and(|d| d.internal),
                 "Labels": labels,
+                "IPAM": def.and_then(|d| d.ipam.as_ref()).map(ipam_json),
             })))
             .await?
             .ok()?;
         plan.step(format!("network {name} created"));
     }
-    for v in &c.volumes {
+    for v in c.volumes.iter().filter(|v| !v.external) {
         let mut labels: Map<String, Value> = v.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         labels.extend(plan.labels.clone());
         let name = plan.volume_name(&v.name);
@@ -191,18 +235,33 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
         .iter()
         .flat_map(|s| (1..=s.replicas).map(move |replica| (s, replica)))
         .map(|(s, replica)| async move {
-            let name = format!("{}-{}-{replica}", plan.project, s.name);
+            let name = s
+                .opts
+                .container_name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}-{replica}", plan.project, s.name));
             let config = container_config(plan, s, replica);
-            let resp = engine.container_create(Some(&name), &config).await?.ok()?;
-            let id = resp.json::<Value>()?["Id"].as_str().unwrap_or_default().to_string();
-            for (net, aliases) in plan.networks_of(s).into_iter().skip(1) {
-                let mut all = vec![s.name.clone()];
-                all.extend(aliases);
+            let mut req = Request::post("/containers/create").query("name", &name).json(&config);
+            if let Some(p) = &s.opts.platform {
+                req = req.query("platform", p);
+            }
+            let resp = engine.send(req).await?;
+            if resp.status.as_u16() == 409 && s.opts.container_name.is_some() {
+                return Err(EnvError::NameConflict {
+                    service: s.name.clone(),
+                    name,
+                });
+            }
+            let id = resp.ok()?.json::<Value>()?["Id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            for n in plan.networks_of(s).into_iter().skip(1) {
                 engine
                     .send(
-                        Request::post(format!("/networks/{}/connect", plan.network_name(&net))).json(&json!({
+                        Request::post(format!("/networks/{}/connect", plan.network_name(&n.name))).json(&json!({
                             "Container": id,
-                            "EndpointConfig": { "Aliases": all },
+                            "EndpointConfig": plan.endpoint(s, &n),
                         })),
                     )
                     .await?
@@ -289,7 +348,10 @@ fn container_config(plan: &Plan<'_>, s: &Service, replica: u32) -> Value {
                 source,
                 target,
                 read_only,
+                selinux: None,
             } => json!({ "Type": "bind", "Source": source, "Target": target, "ReadOnly": read_only }),
+            // Relabelled binds go to `Binds` below.
+            Mount::Bind { selinux: Some(_), .. } => Value::Null,
             Mount::Tmpfs { target, size } => {
                 let mut m = json!({ "Type": "tmpfs", "Target": target });
                 if let Some(sz) = size {
@@ -298,6 +360,26 @@ fn container_config(plan: &Plan<'_>, s: &Service, replica: u32) -> Value {
                 m
             }
         })
+        .filter(|m| !m.is_null())
+        .collect();
+    // The Mounts API has no SELinux option; compose sends such binds in
+    // the `Binds` form, `SRC:DST:ro,z`.
+    let binds: Vec<String> = s
+        .volumes
+        .iter()
+        .filter_map(|m| match m {
+            Mount::Bind {
+                source,
+                target,
+                read_only,
+                selinux: Some(z),
+            } => Some(format!(
+                "{}:{target}:{},{z}",
+                source.display(),
+                if *read_only { "ro" } else { "rw" }
+            )),
+            _ => None,
+        })
         .collect();
     let restart = match &s.restart {
         None | Some(Restart::No) => json!({ "Name": "no" }),
@@ -305,12 +387,19 @@ fn container_config(plan: &Plan<'_>, s: &Service, replica: u32) -> Value {
         Some(Restart::UnlessStopped) => json!({ "Name": "unless-stopped" }),
         Some(Restart::OnFailure(n)) => json!({ "Name": "on-failure", "MaximumRetryCount": n.unwrap_or(0) }),
     };
-    let (first_net, aliases) = plan.networks_of(s).into_iter().next().unwrap_or_default();
-    let mut all_aliases = vec![s.name.clone()];
-    all_aliases.extend(aliases);
-    let net_name = plan.network_name(&first_net);
     let mut endpoints = Map::new();
-    endpoints.insert(net_name.clone(), json!({ "Aliases": all_aliases }));
+    let network_mode = match (&s.opts.network_mode, plan.networks_of(s).first()) {
+        (Some(mode), _) => mode.clone(),
+        (None, Some(first)) => {
+            let name = plan.network_name(&first.name);
+            endpoints.insert(name.clone(), plan.endpoint(s, first));
+            name
+        }
+        (None, None) => "none".into(),
+    };
+    for (p, proto) in &s.opts.expose {
+        exposed.insert(format!("{p}/{}", proto.as_str()), json!({}));
+    }
     let env: Vec<String> = s.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let mut config = json!({
         "Image": plan.image_ref(s),
@@ -322,10 +411,14 @@ fn container_config(plan: &Plan<'_>, s: &Service, replica: u32) -> Value {
             "PortBindings": bindings,
             "Mounts": mounts,
             "RestartPolicy": restart,
-            "NetworkMode": net_name,
+            "NetworkMode": network_mode,
         },
         "NetworkingConfig": { "EndpointsConfig": endpoints },
     });
+    apply_options(&mut config, &s.opts);
+    if !binds.is_empty() {
+        config["HostConfig"]["Binds"] = json!(binds);
+    }
     if let Some(cmd) = &s.command {
         config["Cmd"] = json!(cmd);
     }
@@ -336,6 +429,104 @@ fn container_config(plan: &Plan<'_>, s: &Service, replica: u32) -> Value {
         config["Healthcheck"] = healthcheck_json(h);
     }
     config
+}
+
+/// Sets the `ContainerCreate` fields of the one-to-one service keys, only
+/// those given (so the engine's defaults stay otherwise).
+fn apply_options(config: &mut Value, o: &ContainerOptions) {
+    let mut top: Vec<(&str, Value)> = Vec::new();
+    let mut host: Vec<(&str, Value)> = Vec::new();
+    if let Some(u) = &o.user {
+        top.push(("User", json!(u)));
+    }
+    if let Some(w) = &o.working_dir {
+        top.push(("WorkingDir", json!(w)));
+    }
+    if let Some(h) = &o.hostname {
+        top.push(("Hostname", json!(h)));
+    }
+    if let Some(sig) = &o.stop_signal {
+        top.push(("StopSignal", json!(sig)));
+    }
+    if let Some(d) = o.stop_grace_period {
+        top.push(("StopTimeout", json!(d.as_secs())));
+    }
+    if o.stdin_open {
+        top.push(("OpenStdin", json!(true)));
+        top.push(("AttachStdin", json!(true)));
+    }
+    if o.tty {
+        top.push(("Tty", json!(true)));
+    }
+    if let Some(v) = o.shm_size {
+        host.push(("ShmSize", json!(v)));
+    }
+    if !o.tmpfs.is_empty() {
+        host.push(("Tmpfs", json!(o.tmpfs)));
+    }
+    if o.read_only {
+        host.push(("ReadonlyRootfs", json!(true)));
+    }
+    if o.privileged {
+        host.push(("Privileged", json!(true)));
+    }
+    for (k, list) in [
+        ("SecurityOpt", &o.security_opt),
+        ("CapAdd", &o.cap_add),
+        ("CapDrop", &o.cap_drop),
+        ("ExtraHosts", &o.extra_hosts),
+    ] {
+        if !list.is_empty() {
+            host.push((k, json!(list)));
+        }
+    }
+    if !o.ulimits.is_empty() {
+        let u: Vec<Value> = o
+            .ulimits
+            .iter()
+            .map(|u| json!({ "Name": u.name, "Soft": u.soft, "Hard": u.hard }))
+            .collect();
+        host.push(("Ulimits", json!(u)));
+    }
+    if let Some(i) = o.init {
+        host.push(("Init", json!(i)));
+    }
+    if let Some(p) = o.pids_limit {
+        host.push(("PidsLimit", json!(p)));
+    }
+    if let Some(r) = &o.runtime {
+        host.push(("Runtime", json!(r)));
+    }
+    if let Some(m) = o.memory {
+        host.push(("Memory", json!(m)));
+    }
+    if let Some(m) = o.memory_reservation {
+        host.push(("MemoryReservation", json!(m)));
+    }
+    if let Some(c) = o.nano_cpus {
+        host.push(("NanoCpus", json!(c)));
+    }
+    for (k, v) in top {
+        config[k] = v;
+    }
+    for (k, v) in host {
+        config["HostConfig"][k] = v;
+    }
+}
+
+/// The `IPAM` section of `POST /networks/create`.
+fn ipam_json(i: &Ipam) -> Value {
+    let pools: Vec<Value> = i
+        .config
+        .iter()
+        .map(|p| {
+            json!({
+                "Subnet": p.subnet, "IPRange": p.ip_range, "Gateway": p.gateway,
+                "AuxiliaryAddresses": p.aux_addresses,
+            })
+        })
+        .collect();
+    json!({ "Driver": i.driver.clone().unwrap_or_else(|| "default".into()), "Config": pools, "Options": i.options })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

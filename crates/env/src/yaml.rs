@@ -86,7 +86,62 @@ pub struct YamlError {
 
 /// Parses one YAML document. An empty file is an empty mapping's absence:
 /// `Ok(None)`.
+///
+/// A flow collection's closing `]` or `}` on its own line at the key's
+/// indentation (`command: [` ... `]`) is accepted, as go-yaml and PyYAML
+/// accept it: yaml-rust2 wants it one column further in, so such a line is
+/// shifted right and parsed again, and positions on it are shifted back.
 pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+    let mut text = text.to_string();
+    // Spaces added before the first character of each shifted line (0-based).
+    let mut shifted: HashMap<usize, usize> = HashMap::new();
+    loop {
+        match parse_once(&text) {
+            Ok(mut root) => {
+                if let Some(r) = root.as_mut() {
+                    unshift(r, &shifted);
+                }
+                return Ok(root);
+            }
+            Err(e) => {
+                let line = e.pos.line.wrapping_sub(1);
+                let closing = text
+                    .lines()
+                    .nth(line)
+                    .is_some_and(|l| l.trim_start().starts_with([']', '}']));
+                // Bounded: each retry moves one line one column; compose
+                // indentation is far below this.
+                if e.message != "invalid indentation" || !closing || shifted.values().sum::<usize>() >= 4096 {
+                    let mut e = e;
+                    if let Some(n) = shifted.get(&line) {
+                        e.pos.col = e.pos.col.saturating_sub(*n).max(1);
+                    }
+                    return Err(e);
+                }
+                let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+                text.insert(start, ' ');
+                *shifted.entry(line).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Moves positions on shifted lines back to where they are in the file.
+fn unshift(n: &mut Node, shifted: &HashMap<usize, usize>) {
+    if let Some(by) = shifted.get(&(n.pos.line.wrapping_sub(1))) {
+        n.pos.col = n.pos.col.saturating_sub(*by).max(1);
+    }
+    match &mut n.value {
+        Value::Scalar { .. } => {}
+        Value::Seq(items) => items.iter_mut().for_each(|i| unshift(i, shifted)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            unshift(k, shifted);
+            unshift(v, shifted);
+        }),
+    }
+}
+
+fn parse_once(text: &str) -> Result<Option<Node>, YamlError> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut b, false).map_err(|e| YamlError {
@@ -229,5 +284,25 @@ mod tests {
         let e = parse("a: [1, 2\nb: c\n").unwrap_err();
         assert!(e.pos.line >= 1, "{e}");
         assert!(parse("").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_flow_collection_may_close_at_its_keys_indentation() {
+        let doc = parse("services:\n  a:\n    command: [\n      \"sh\", \"-c\", \"x\"\n    ]\n    env: {\n      A: 1\n  }\n    image: y\n")
+            .unwrap()
+            .unwrap();
+        let a = &map(&map(&doc)[0].1)[0].1;
+        let m = map(a);
+        let Value::Seq(words) = &m[0].1.value else {
+            panic!("not a list: {:?}", m[0].1)
+        };
+        let words: Vec<_> = words.iter().filter_map(Node::as_scalar).collect();
+        assert_eq!(words, ["sh", "-c", "x"]);
+        assert_eq!(m[1].1.pos, Pos { line: 6, col: 10 });
+        assert_eq!(m[2].0.as_scalar(), Some("image"));
+        assert_eq!(m[2].0.pos, Pos { line: 9, col: 5 });
+        // Other indentation errors stay errors, at their place in the file.
+        let e = parse("a:\n  b: 1\n c: 2\n").unwrap_err();
+        assert_eq!(e.pos.line, 3, "{e}");
     }
 }

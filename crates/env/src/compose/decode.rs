@@ -7,11 +7,12 @@
 //! mappings, the top level, networks and volumes; a service's keys are in
 //! `service`, `wiring` and `startup`, the cross-checks in `validate`.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::model::{Compose, ComposeError, LoadOptions, NetworkDef, Service, VolumeDef};
+use super::model::{Compose, ComposeError, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef};
 use super::scalar::{parse_duration, shell_words, valid_name};
 use crate::interp::{interpolate, parse_env_file, Vars};
 use crate::yaml::{self, Node, Pos, Value};
@@ -30,18 +31,29 @@ impl Compose {
         )
     }
 
+    /// Loads `path` (see [`Compose::load_all`]); the first error only.
     pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Compose, ComposeError> {
+        Compose::load_all(path, opts).map_err(|mut errs| errs.swap_remove(0))
+    }
+
+    /// Loads `path` and reports every problem found, in file order (never
+    /// an empty list): each key of each service is decoded even after
+    /// another failed. What spans services (dependencies, cycles) is checked
+    /// only when every service decoded.
+    pub fn load_all(path: &Path, opts: &LoadOptions) -> Result<Compose, Vec<ComposeError>> {
         let at = |pos: Pos, message: String| ComposeError {
             file: path.to_path_buf(),
             pos,
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            at(
-                Pos::default(),
-                format!("cannot read the compose file: {e}; pass an existing file with -f"),
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| {
+                at(
+                    Pos::default(),
+                    format!("cannot read the compose file: {e}; pass an existing file with -f"),
+                )
+            })
+            .map_err(|e| vec![e])?;
         let file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let dir = file
             .parent()
@@ -54,33 +66,47 @@ impl Compose {
         vars.env.extend(opts.vars.clone());
         let dotenv = dir.join(".env");
         if dotenv.is_file() {
-            let t = std::fs::read_to_string(&dotenv).map_err(|e| ComposeError {
-                file: dotenv.clone(),
-                pos: Pos::default(),
-                message: format!("cannot read: {e}"),
-            })?;
+            let t = std::fs::read_to_string(&dotenv)
+                .map_err(|e| ComposeError {
+                    file: dotenv.clone(),
+                    pos: Pos::default(),
+                    message: format!("cannot read: {e}"),
+                })
+                .map_err(|e| vec![e])?;
             vars.dotenv = parse_env_file(&t)
                 .map_err(|e| ComposeError {
                     file: dotenv.clone(),
                     pos: Pos { line: e.line, col: 1 },
                     message: e.message,
-                })?
+                })
+                .map_err(|e| vec![e])?
                 .into_iter()
                 .collect();
         }
-        let root = yaml::parse(&text).map_err(|e| at(e.pos, format!("invalid YAML: {}", e.message)))?;
+        let root = yaml::parse(&text).map_err(|e| vec![at(e.pos, format!("invalid YAML: {}", e.message))])?;
         let Some(root) = root else {
-            return Err(at(
+            return Err(vec![at(
                 Pos { line: 1, col: 1 },
                 "the file is empty; a compose file needs a `services:` mapping".into(),
-            ));
+            )]);
         };
         let d = Decoder {
             file: path.to_path_buf(),
             dir: dir.clone(),
             vars,
+            warnings: RefCell::new(Vec::new()),
+            errors: RefCell::new(Vec::new()),
         };
-        d.compose(&root, file, dir, &opts.profiles)
+        let r = d.compose(&root, file, dir, &opts.profiles);
+        if let Err(e) = &r {
+            d.record(e.clone());
+        }
+        let mut errs = d.errors.take();
+        if errs.is_empty() {
+            return r.map_err(|e| vec![e]);
+        }
+        errs.sort_by_key(|e| (e.pos.line, e.pos.col));
+        Err(errs)
     }
 }
 
@@ -90,9 +116,16 @@ pub(super) struct Decoder {
     pub(super) file: PathBuf,
     pub(super) dir: PathBuf,
     pub(super) vars: Vars,
+    /// Collected while decoding; each message once.
+    pub(super) warnings: RefCell<Vec<String>>,
+    /// Errors decoding went on after (each once); see [`Compose::load_all`].
+    pub(super) errors: RefCell<Vec<ComposeError>>,
 }
 
 pub(super) type R<T> = Result<T, ComposeError>;
+
+/// A mapping's entries: key text, key node, value node.
+pub(super) type Entries<'a> = Vec<(&'a str, &'a Node, &'a Node)>;
 
 /// ` (did you mean `x`?)` when one of `valid` is close to `key`, else nothing.
 pub(super) fn suggest(key: &str, valid: &[&str]) -> String {
@@ -106,6 +139,28 @@ pub(super) fn suggest(key: &str, valid: &[&str]) -> String {
 }
 
 impl Decoder {
+    /// Records a warning at `pos` (once per message).
+    pub(super) fn warn(&self, pos: Pos, message: impl Into<String>) {
+        let w = format!("{}:{pos}: {}", self.file.display(), message.into());
+        let mut ws = self.warnings.borrow_mut();
+        if !ws.contains(&w) {
+            ws.push(w);
+        }
+    }
+
+    /// Notes an error and lets decoding go on.
+    pub(super) fn record(&self, e: ComposeError) {
+        let mut errs = self.errors.borrow_mut();
+        if !errs.contains(&e) {
+            errs.push(e);
+        }
+    }
+
+    /// `r`'s value, or `None` with its error noted.
+    pub(super) fn keep<T>(&self, r: R<T>) -> Option<T> {
+        r.map_err(|e| self.record(e)).ok()
+    }
+
     pub(super) fn err<T>(&self, pos: Pos, message: impl Into<String>) -> R<T> {
         Err(ComposeError {
             file: self.file.clone(),
@@ -156,33 +211,69 @@ impl Decoder {
         allowed: &[&str],
         compose_known: &[&str],
     ) -> R<Vec<(&'a str, &'a Node, &'a Node)>> {
-        let entries = self.entries(node, what)?;
-        for (key, k, _) in &entries {
-            if allowed.contains(key) || key.starts_with("x-") {
-                continue;
+        match self.checked_lenient(node, what, allowed, compose_known)? {
+            (_, Some(e)) => Err(e),
+            (entries, None) => Ok(entries),
+        }
+    }
+
+    /// Like [`Decoder::checked`], but keeps the allowed entries when some
+    /// are not (their errors are noted, and the first is returned beside).
+    pub(super) fn checked_lenient<'a>(
+        &self,
+        node: &'a Node,
+        what: &str,
+        allowed: &[&str],
+        compose_known: &[&str],
+    ) -> R<(Entries<'a>, Option<ComposeError>)> {
+        let mut first = None;
+        let mut kept = Vec::new();
+        for (key, k, v) in self.entries(node, what)? {
+            if allowed.contains(&key) || key.starts_with("x-") {
+                kept.push((key, k, v));
+            } else if let Err(e) = self.bad_key(key, k, what, allowed, compose_known) {
+                self.record(e.clone());
+                first.get_or_insert(e);
             }
+        }
+        Ok((kept, first))
+    }
+
+    /// The error for a key that `allowed` lacks.
+    fn bad_key(&self, key: &str, k: &Node, what: &str, allowed: &[&str], compose_known: &[&str]) -> R<()> {
+        {
             let supported = allowed.join(", ");
-            if compose_known.contains(key) {
+            if compose_known.contains(&key) {
+                // Not "remove it": dropping a key that changes behaviour
+                // runs something else than the file describes.
                 return self.err(
                     k.pos,
-                    format!("{what}: key `{key}` is not supported by dockhand env; remove it (supported: {supported})"),
+                    format!("{what}: key `{key}` is not supported by dockhand env yet (docs/compose.md lists why)"),
                 );
             }
-            return self.err(
-                k.pos,
-                format!(
-                    "{what}: unknown key `{key}`{}; supported: {supported}",
-                    suggest(key, allowed)
-                ),
-            );
+            // A short list helps; a service's forty keys would bury the line.
+            let hint = match suggest(key, allowed) {
+                s if !s.is_empty() => s,
+                _ if allowed.len() <= 8 => format!("; supported: {supported}"),
+                _ => "; docs/compose.md lists the supported keys".into(),
+            };
+            self.err(k.pos, format!("{what}: unknown key `{key}`{hint}"))
         }
-        Ok(entries)
     }
 
     pub(super) fn string(&self, n: &Node, what: &str) -> R<String> {
         match &n.value {
             Value::Scalar { text, .. } if !n.is_null() => {
-                interpolate(text, &self.vars).or_else(|e| self.err(n.pos, format!("{what}: {e}")))
+                let seen = self.vars.unset.borrow().len();
+                let r = interpolate(text, &self.vars).or_else(|e| self.err(n.pos, format!("{what}: {e}")));
+                let newly: Vec<String> = self.vars.unset.borrow()[seen..].to_vec();
+                for name in newly {
+                    self.warn(
+                        n.pos,
+                        format!("variable `{name}` is not set; it is read as an empty string (set it, or write ${{{name}:-default}})"),
+                    );
+                }
+                r
             }
             _ => self.err(n.pos, format!("{what} must be a string, found {}", n.kind())),
         }
@@ -256,7 +347,8 @@ impl Decoder {
                                 out.push((s.clone(), v.to_string()));
                             }
                         }
-                        None => return self.err(i.pos, format!("{what}: expected KEY=VALUE, found `{s}`")),
+                        // Compose reads `- KEY` in labels as an empty value.
+                        None => out.push((s, String::new())),
                     }
                 }
             }
@@ -282,7 +374,8 @@ impl Decoder {
     }
 
     pub(super) fn compose(&self, root: &Node, file: PathBuf, dir: PathBuf, profiles: &[String]) -> R<Compose> {
-        let top = self.checked(
+        // Lenient: a bad top-level key is noted and the services still read.
+        let (top, _) = self.checked_lenient(
             root,
             "the top level",
             &["name", "networks", "services", "version", "volumes"],
@@ -300,12 +393,12 @@ impl Decoder {
                 "services" => services_node = Some(*v),
                 "networks" if !v.is_null() => {
                     for (n, _, def) in self.entries(v, "`networks`")? {
-                        networks.push(self.network(n, def)?);
+                        networks.extend(self.keep(self.network(n, def)));
                     }
                 }
                 "volumes" if !v.is_null() => {
                     for (n, _, def) in self.entries(v, "`volumes`")? {
-                        volumes.push(self.volume(n, def)?);
+                        volumes.extend(self.keep(self.volume(n, def)));
                     }
                 }
                 _ => {}
@@ -316,12 +409,18 @@ impl Decoder {
         };
         for (sname, k, def) in self.entries(services_node, "`services`")? {
             if !valid_name(sname) {
-                return self.err(
-                    k.pos,
-                    format!("service name `{sname}` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
-                );
+                self.record(ComposeError {
+                    file: self.file.clone(),
+                    pos: k.pos,
+                    message: format!("service name `{sname}` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+                });
+                continue;
             }
-            services.push(self.service(sname, k.pos, def)?);
+            services.extend(self.keep(self.service(sname, k.pos, def)));
+        }
+        if let Some(e) = self.errors.borrow().first() {
+            // Cross-service checks on a partial model would mislead.
+            return Err(e.clone());
         }
         if services.is_empty() {
             return self.err(services_node.pos, "`services` is empty");
@@ -330,6 +429,22 @@ impl Decoder {
         let all: BTreeMap<String, Service> = services.iter().map(|s| (s.name.clone(), s.clone())).collect();
         let enabled = |s: &Service| s.profiles.is_empty() || s.profiles.iter().any(|p| profiles.contains(p));
         services.retain(enabled);
+        let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+        for s in &mut services {
+            s.depends_on.retain(|d| {
+                let keep = d.required || names.contains(&d.service);
+                if !keep {
+                    self.warn(
+                        d.pos,
+                        format!(
+                            "service `{}`: optional dependency `{}` is not enabled; not waited for",
+                            s.name, d.service
+                        ),
+                    );
+                }
+                keep
+            });
+        }
         if services.is_empty() {
             return self.err(
                 services_node.pos,
@@ -346,9 +461,13 @@ impl Decoder {
             services,
             networks,
             volumes,
+            warnings: Vec::new(),
         };
         self.validate(&c, &all)?;
-        Ok(c)
+        Ok(Compose {
+            warnings: self.warnings.take(),
+            ..c
+        })
     }
 
     pub(super) fn network(&self, name: &str, def: &Node) -> R<NetworkDef> {
@@ -357,6 +476,9 @@ impl Decoder {
             driver: None,
             internal: false,
             labels: BTreeMap::new(),
+            fixed_name: None,
+            external: false,
+            ipam: None,
         };
         if def.is_null() {
             return Ok(n);
@@ -365,13 +487,16 @@ impl Decoder {
         for (key, _, v) in self.checked(
             def,
             &what,
-            &["driver", "internal", "labels"],
-            &["attachable", "driver_opts", "enable_ipv6", "external", "ipam", "name"],
+            &["driver", "external", "internal", "ipam", "labels", "name"],
+            &["attachable", "driver_opts", "enable_ipv6"],
         )? {
             match key {
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "internal" => n.internal = self.boolean(v, "`internal`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
+                "name" => n.fixed_name = Some(self.string(v, "`name`")?),
+                "external" => n.external = self.external(v, &what)?,
+                "ipam" => n.ipam = Some(self.ipam(v, &format!("{what}: `ipam`"))?),
                 _ => {}
             }
         }
@@ -383,18 +508,72 @@ impl Decoder {
             name: name.to_string(),
             driver: None,
             labels: BTreeMap::new(),
+            fixed_name: None,
+            external: false,
         };
         if def.is_null() {
             return Ok(n);
         }
         let what = format!("volume `{name}`");
-        for (key, _, v) in self.checked(def, &what, &["driver", "labels"], &["driver_opts", "external", "name"])? {
+        for (key, _, v) in self.checked(def, &what, &["driver", "external", "labels", "name"], &["driver_opts"])? {
             match key {
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
+                "name" => n.fixed_name = Some(self.string(v, "`name`")?),
+                "external" => n.external = self.external(v, &what)?,
                 _ => {}
             }
         }
         Ok(n)
+    }
+
+    /// `external: true`, or the obsolete `external: {name: x}` (read as
+    /// true; the name is then `name:`'s job, as in the specification).
+    fn external(&self, v: &Node, what: &str) -> R<bool> {
+        match &v.value {
+            Value::Map(_) => {
+                self.warn(
+                    v.pos,
+                    format!("{what}: `external: {{name: ...}}` is obsolete; use `external: true` and `name:`"),
+                );
+                Ok(true)
+            }
+            _ => self.boolean(v, &format!("{what}: `external`")),
+        }
+    }
+
+    fn ipam(&self, n: &Node, what: &str) -> R<Ipam> {
+        let mut ipam = Ipam::default();
+        for (key, _, v) in self.checked(n, what, &["config", "driver", "options"], &[])? {
+            match key {
+                "driver" => ipam.driver = self.opt_string(v, "`ipam.driver`")?,
+                "options" => ipam.options = self.key_values(v, "`ipam.options`", false)?.into_iter().collect(),
+                "config" => {
+                    for c in self.seq(v, "`ipam.config`")? {
+                        let mut pool = IpamPool::default();
+                        for (ck, _, cv) in self.checked(
+                            c,
+                            "`ipam.config`",
+                            &["aux_addresses", "gateway", "ip_range", "subnet"],
+                            &[],
+                        )? {
+                            match ck {
+                                "subnet" => pool.subnet = Some(self.string(cv, "`subnet`")?),
+                                "ip_range" => pool.ip_range = Some(self.string(cv, "`ip_range`")?),
+                                "gateway" => pool.gateway = Some(self.string(cv, "`gateway`")?),
+                                "aux_addresses" => {
+                                    pool.aux_addresses =
+                                        self.key_values(cv, "`aux_addresses`", false)?.into_iter().collect()
+                                }
+                                _ => {}
+                            }
+                        }
+                        ipam.config.push(pool);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(ipam)
     }
 }

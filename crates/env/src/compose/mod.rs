@@ -13,6 +13,8 @@
 mod decode;
 pub mod graph;
 mod model;
+mod options;
+mod render;
 mod scalar;
 mod service;
 mod startup;
@@ -20,7 +22,8 @@ mod validate;
 mod wiring;
 
 pub use model::{
-    Build, Compose, ComposeError, Condition, Dependency, Healthcheck, LoadOptions, LogStream, Mount, NetworkDef, Port,
-    Protocol, ReadyRule, Restart, Service, ServiceNetwork, VolumeDef,
+    Build, Compose, ComposeError, Condition, ContainerOptions, Dependency, Healthcheck, Ipam, IpamPool, LoadOptions,
+    LogStream, Mount, NetworkDef, Port, Protocol, PullPolicy, ReadyRule, Restart, Service, ServiceNetwork, Ulimit,
+    VolumeDef,
 };
 pub use scalar::{parse_duration, parse_size, shell_words, valid_name};

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::yaml::Pos;
 
 /// A compose file that could not be used.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}:{pos}: {message}", file.display())]
 pub struct ComposeError {
     pub file: PathBuf,
@@ -41,6 +41,25 @@ pub struct Compose {
     pub services: Vec<Service>,
     pub networks: Vec<NetworkDef>,
     pub volumes: Vec<VolumeDef>,
+    /// Keys accepted but without effect on one engine (swarm-only `deploy`
+    /// fields) and unset variables, each once, as `file:line:col: message`.
+    pub warnings: Vec<String>,
+}
+
+/// A network's IPAM section, passed to `POST /networks/create` as is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ipam {
+    pub driver: Option<String>,
+    pub config: Vec<IpamPool>,
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IpamPool {
+    pub subnet: Option<String>,
+    pub ip_range: Option<String>,
+    pub gateway: Option<String>,
+    pub aux_addresses: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +68,33 @@ pub struct NetworkDef {
     pub driver: Option<String>,
     pub internal: bool,
     pub labels: BTreeMap<String, String>,
+    /// `name:`: the engine-side name, used as is instead of the per-run one.
+    pub fixed_name: Option<String>,
+    /// `external: true`: exists already; neither created nor removed.
+    pub external: bool,
+    pub ipam: Option<Ipam>,
+}
+
+/// The engine-side name of a network or volume: `name:` when given (or
+/// the key, for an external one), else `{project}_{key}`.
+fn engine_name(key: &str, fixed: &Option<String>, external: bool, project: &str) -> String {
+    match fixed {
+        Some(n) => n.clone(),
+        None if external => key.to_string(),
+        None => format!("{project}_{key}"),
+    }
+}
+
+impl NetworkDef {
+    pub fn engine_name(&self, project: &str) -> String {
+        engine_name(&self.name, &self.fixed_name, self.external, project)
+    }
+}
+
+impl VolumeDef {
+    pub fn engine_name(&self, project: &str) -> String {
+        engine_name(&self.name, &self.fixed_name, self.external, project)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +102,10 @@ pub struct VolumeDef {
     pub name: String,
     pub driver: Option<String>,
     pub labels: BTreeMap<String, String>,
+    /// `name:`: the engine-side name, used as is instead of the per-run one.
+    pub fixed_name: Option<String>,
+    /// `external: true`: exists already; neither created nor removed.
+    pub external: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +130,68 @@ pub struct Service {
     pub profiles: Vec<String>,
     /// `x-dockhand: ready:` rules; all must hold.
     pub ready: Vec<ReadyRule>,
+    /// The keys that map onto the container's config one to one.
+    pub opts: ContainerOptions,
+}
+
+/// `pull_policy`: `always` pulls before every up, `missing` (the default)
+/// and `build` pull a missing image, `never` makes a missing image an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    Missing,
+    Never,
+    Build,
+}
+
+/// A `ulimits` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// Service keys that map onto `ContainerCreate` fields one to one, as
+/// docker compose maps them. `None`/empty: the engine's default.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerOptions {
+    /// A fixed container name; one per engine, so concurrent runs of the
+    /// same file conflict (an error names it).
+    pub container_name: Option<String>,
+    /// `expose`: `ExposedPorts` without a binding.
+    pub expose: Vec<(u16, Protocol)>,
+    pub shm_size: Option<u64>,
+    pub stdin_open: bool,
+    pub tty: bool,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub hostname: Option<String>,
+    /// `tmpfs`: path to mount options (`HostConfig.Tmpfs`).
+    pub tmpfs: BTreeMap<String, String>,
+    pub read_only: bool,
+    pub privileged: bool,
+    pub security_opt: Vec<String>,
+    pub ulimits: Vec<Ulimit>,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub init: Option<bool>,
+    pub pids_limit: Option<i64>,
+    /// Passed as `POST /containers/create?platform=`.
+    pub platform: Option<String>,
+    /// `host`, `none`, `bridge` or `container:NAME`: no project network.
+    pub network_mode: Option<String>,
+    pub runtime: Option<String>,
+    pub extra_hosts: Vec<String>,
+    pub stop_signal: Option<String>,
+    pub stop_grace_period: Option<Duration>,
+    /// `mem_limit` or `deploy.resources.limits.memory`, bytes.
+    pub memory: Option<u64>,
+    /// `mem_reservation` or `deploy.resources.reservations.memory`, bytes.
+    pub memory_reservation: Option<u64>,
+    /// `cpus` or `deploy.resources.limits.cpus`, in 1e-9 CPUs.
+    pub nano_cpus: Option<u64>,
+    pub pull_policy: Option<PullPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +201,8 @@ pub struct Build {
     /// Relative to the context.
     pub dockerfile: String,
     pub args: BTreeMap<String, String>,
+    /// The stage to build (`POST /build?target=`).
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +244,9 @@ pub enum Mount {
         source: PathBuf,
         target: String,
         read_only: bool,
+        /// `z` or `Z`: SELinux relabelling, passed as a bind option (the
+        /// Mounts API has none, so compose sends such binds as `Binds`).
+        selinux: Option<char>,
     },
     Tmpfs {
         target: String,
@@ -141,6 +258,8 @@ pub enum Mount {
 pub struct ServiceNetwork {
     pub name: String,
     pub aliases: Vec<String>,
+    pub ipv4_address: Option<String>,
+    pub ipv6_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +284,9 @@ pub struct Dependency {
     pub service: String,
     pub condition: Condition,
     pub pos: Pos,
+    /// `required: false`: left out (with a warning) when the service is
+    /// not enabled.
+    pub required: bool,
 }
 
 /// A healthcheck; `None` fields keep the image's values.

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use super::decode::{Decoder, R};
-use super::model::{ComposeError, Service};
+use super::model::{ComposeError, ContainerOptions, Service};
+use super::options::OPTION_KEYS;
 use crate::interp::parse_env_file;
 use crate::yaml::{Node, Pos, Value};
 
@@ -17,12 +18,9 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "annotations",
     "attach",
     "blkio_config",
-    "cap_add",
-    "cap_drop",
     "cgroup",
     "cgroup_parent",
     "configs",
-    "container_name",
     "cpu_count",
     "cpu_percent",
     "cpu_period",
@@ -30,7 +28,6 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "cpu_rt_period",
     "cpu_rt_runtime",
     "cpu_shares",
-    "cpus",
     "cpuset",
     "credential_spec",
     "develop",
@@ -40,52 +37,29 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "dns_opt",
     "dns_search",
     "domainname",
-    "expose",
     "extends",
     "external_links",
-    "extra_hosts",
     "gpus",
     "group_add",
-    "hostname",
-    "init",
     "ipc",
     "isolation",
     "label_file",
     "links",
     "logging",
     "mac_address",
-    "mem_limit",
-    "mem_reservation",
     "mem_swappiness",
     "memswap_limit",
-    "network_mode",
     "oom_kill_disable",
     "oom_score_adj",
     "pid",
-    "pids_limit",
-    "platform",
     "post_start",
     "pre_stop",
-    "privileged",
-    "pull_policy",
-    "read_only",
-    "runtime",
     "secrets",
-    "security_opt",
-    "shm_size",
-    "stdin_open",
-    "stop_grace_period",
-    "stop_signal",
     "storage_opt",
     "sysctls",
-    "tmpfs",
-    "tty",
-    "ulimits",
-    "user",
     "userns_mode",
     "uts",
     "volumes_from",
-    "working_dir",
 ];
 
 const SERVICE_KEYS: &[&str] = &[
@@ -128,69 +102,65 @@ impl Decoder {
             replicas: 1,
             profiles: Vec::new(),
             ready: Vec::new(),
+            opts: ContainerOptions::default(),
         };
-        let entries = self.checked(def, &what, SERVICE_KEYS, COMPOSE_SERVICE_KEYS)?;
+        let mut keys = SERVICE_KEYS.to_vec();
+        keys.extend_from_slice(OPTION_KEYS);
+        keys.sort_unstable();
+        let (entries, mut failed) = self.checked_lenient(def, &what, &keys, COMPOSE_SERVICE_KEYS)?;
         let mut env_files = Vec::new();
         let mut environment = Vec::new();
         let mut scale = None;
         let mut deploy_replicas = None;
         for (key, k, v) in &entries {
             let field = format!("{what}: `{key}`");
-            match *key {
-                "image" => s.image = Some(self.string(v, &field)?),
-                "build" => s.build = Some(self.build(v, &field)?),
-                "command" => s.command = Some(self.command(v, &field)?),
-                "entrypoint" => s.entrypoint = Some(self.command(v, &field)?),
-                "environment" => environment = self.key_values(v, &field, true)?,
-                "env_file" => {
-                    let files = match &v.value {
-                        Value::Seq(_) => self.strings(v, &field)?,
-                        _ => vec![self.string(v, &field)?],
-                    };
-                    for f in files {
-                        env_files.push((f, v.pos));
-                    }
-                }
-                "ports" => {
-                    for p in self.seq(v, &field)? {
-                        s.ports.push(self.port(p, &field)?);
-                    }
-                }
-                "volumes" => {
-                    for m in self.seq(v, &field)? {
-                        s.volumes.push(self.mount(m, &field)?);
-                    }
-                }
-                "networks" => s.networks = self.service_networks(v, &field)?,
-                "depends_on" => s.depends_on = self.depends_on(v, &field)?,
-                "healthcheck" => s.healthcheck = Some(self.healthcheck(v, &field)?),
-                "labels" => s.labels = self.key_values(v, &field, false)?.into_iter().collect(),
-                "restart" => s.restart = Some(self.restart(v, &field)?),
-                "scale" => scale = Some((self.number::<u32>(v, &field)?, k.pos)),
-                "deploy" => {
-                    for (dk, _, dv) in self.checked(
-                        v,
-                        &field,
-                        &["replicas"],
-                        &[
-                            "endpoint_mode",
-                            "labels",
-                            "mode",
-                            "placement",
-                            "resources",
-                            "restart_policy",
-                            "rollback_config",
-                            "update_config",
-                        ],
-                    )? {
-                        if dk == "replicas" {
-                            deploy_replicas = Some((self.number::<u32>(dv, "`deploy.replicas`")?, dv.pos));
+            // Each key on its own: a bad one is noted and the next read.
+            let r = (|| -> R<()> {
+                match *key {
+                    "image" => s.image = Some(self.string(v, &field)?),
+                    "build" => s.build = Some(self.build(v, &field)?),
+                    "command" => s.command = Some(self.command(v, &field)?),
+                    "entrypoint" => s.entrypoint = Some(self.command(v, &field)?),
+                    "environment" => environment = self.key_values(v, &field, true)?,
+                    "env_file" => {
+                        let files = match &v.value {
+                            Value::Seq(_) => self.strings(v, &field)?,
+                            _ => vec![self.string(v, &field)?],
+                        };
+                        for f in files {
+                            env_files.push((f, v.pos));
                         }
                     }
+                    "ports" => {
+                        for p in self.seq(v, &field)? {
+                            s.ports.push(self.port(p, &field)?);
+                        }
+                    }
+                    "volumes" => {
+                        for m in self.seq(v, &field)? {
+                            s.volumes.push(self.mount(m, &field)?);
+                        }
+                    }
+                    "networks" => s.networks = self.service_networks(v, &field)?,
+                    "depends_on" => s.depends_on = self.depends_on(v, &field)?,
+                    "healthcheck" => s.healthcheck = Some(self.healthcheck(v, &field)?),
+                    "labels" => s.labels = self.key_values(v, &field, false)?.into_iter().collect(),
+                    "restart" => s.restart = Some(self.restart(v, &field)?),
+                    "scale" => scale = Some((self.number::<u32>(v, &field)?, k.pos)),
+                    "deploy" => deploy_replicas = self.deploy(v, &field, &mut s.opts)?,
+                    "profiles" => s.profiles = self.strings(v, &field)?,
+                    k if OPTION_KEYS.contains(&k) => self.container_option(k, v, &field, &mut s.opts)?,
+                    _ => {}
                 }
-                "profiles" => s.profiles = self.strings(v, &field)?,
-                _ => {}
+                Ok(())
+            })();
+            if let Err(e) = r {
+                self.record(e.clone());
+                failed.get_or_insert(e);
             }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         if let Some((_, x, v)) = entries.iter().find(|(k, _, _)| *k == "x-dockhand") {
             let _ = x;

@@ -14,6 +14,7 @@ impl Decoder {
             context: self.dir.clone(),
             dockerfile: "Dockerfile".into(),
             args: BTreeMap::new(),
+            target: None,
         };
         if let Value::Scalar { .. } = n.value {
             b.context = self.dir.join(self.string(n, what)?);
@@ -21,7 +22,7 @@ impl Decoder {
             for (key, _, v) in self.checked(
                 n,
                 what,
-                &["args", "context", "dockerfile"],
+                &["args", "context", "dockerfile", "target"],
                 &[
                     "additional_contexts",
                     "cache_from",
@@ -39,13 +40,13 @@ impl Decoder {
                     "shm_size",
                     "ssh",
                     "tags",
-                    "target",
                     "ulimits",
                 ],
             )? {
                 match key {
                     "context" => b.context = self.dir.join(self.string(v, "`build.context`")?),
                     "dockerfile" => b.dockerfile = self.string(v, "`build.dockerfile`")?,
+                    "target" => b.target = Some(self.string(v, "`build.target`")?),
                     "args" => b.args = self.key_values(v, "`build.args`", true)?.into_iter().collect(),
                     _ => {}
                 }
@@ -78,6 +79,7 @@ impl Decoder {
                         service: self.string(i, what)?,
                         condition: Condition::Started,
                         pos: i.pos,
+                        required: true,
                     })
                 })
                 .collect(),
@@ -88,11 +90,21 @@ impl Decoder {
                         service: name.to_string(),
                         condition: Condition::Started,
                         pos: k.pos,
+                        required: true,
                     };
                     if !v.is_null() {
                         for (key, _, cv) in
-                            self.checked(v, &format!("{what}.{name}"), &["condition"], &["required", "restart"])?
+                            self.checked(v, &format!("{what}.{name}"), &["condition", "required", "restart"], &[])?
                         {
+                            // `restart`: restart this service when the dependency is
+                            // updated by a compose operation; dockhand never updates
+                            // a running project, so there is nothing to do.
+                            if key == "restart" {
+                                self.boolean(cv, "`restart`")?;
+                            }
+                            if key == "required" {
+                                d.required = self.boolean(cv, "`required`")?;
+                            }
                             if key == "condition" {
                                 d.condition = match self.string(cv, "`condition`")?.as_str() {
                                     "service_started" => Condition::Started,

@@ -68,6 +68,15 @@ impl Decoder {
                     }
                 }
             }
+            if s.replicas > 1 && s.opts.container_name.is_some() {
+                return self.err(
+                    s.pos,
+                    format!(
+                        "service `{}` has {} replicas but a fixed `container_name`; names are unique on an engine: drop one of them",
+                        s.name, s.replicas
+                    ),
+                );
+            }
             if s.replicas > 1 {
                 if let Some(p) = s.ports.iter().find(|p| p.host_port.is_some()) {
                     return self.err(

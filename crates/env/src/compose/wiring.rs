@@ -22,10 +22,15 @@ impl Decoder {
             for (key, _, v) in self.checked(
                 n,
                 what,
-                &["host_ip", "protocol", "published", "target"],
-                &["app_protocol", "mode", "name"],
+                &["host_ip", "mode", "protocol", "published", "target"],
+                &["app_protocol", "name"],
             )? {
                 match key {
+                    // `ingress` and `host` publish alike on one engine.
+                    "mode" => match self.string(v, "`mode`")?.as_str() {
+                        "ingress" | "host" => {}
+                        other => return self.err(v.pos, format!("`mode`: `{other}`: use ingress or host")),
+                    },
                     "target" => p.container = self.number(v, "`target`")?,
                     "published" => p.host_port = Some(self.number(v, "`published`")?),
                     "host_ip" => p.host_ip = self.string(v, "`host_ip`")?,
@@ -52,7 +57,13 @@ impl Decoder {
         let (ip, host, container) = match parts.as_slice() {
             [c] => (None, None, *c),
             [h, c] => (None, Some(*h), *c),
-            [ip, h, c] => (Some(*ip), Some(*h).filter(|h| !h.is_empty()), *c),
+            // An empty HOST_IP (`:8080:80`) binds 127.0.0.1 like the
+            // shorter forms, not every interface.
+            [ip, h, c] => (
+                Some(*ip).filter(|ip| !ip.is_empty()),
+                Some(*h).filter(|h| !h.is_empty()),
+                *c,
+            ),
             _ => return bad(format!("`{s}` is not [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]")),
         };
         let Some(container) = num(container) else {
@@ -88,17 +99,44 @@ impl Decoder {
             let mut target = None;
             let mut read_only = false;
             let mut size = None;
+            let mut bind_selinux = None;
             for (key, _, v) in self.checked(
                 n,
                 what,
-                &["read_only", "source", "target", "tmpfs", "type"],
-                &["bind", "consistency", "image", "volume"],
+                &[
+                    "bind",
+                    "consistency",
+                    "read_only",
+                    "source",
+                    "target",
+                    "tmpfs",
+                    "type",
+                    "volume",
+                ],
+                &["image"],
             )? {
                 match key {
                     "type" => kind = Some((self.string(v, "`type`")?, v.pos)),
                     "source" => source = Some(self.string(v, "`source`")?),
                     "target" => target = Some(self.string(v, "`target`")?),
                     "read_only" => read_only = self.boolean(v, "`read_only`")?,
+                    "bind" => {
+                        for (bk, _, bv) in
+                            self.checked(v, "`bind`", &["create_host_path", "propagation", "selinux"], &[])?
+                        {
+                            if bk == "selinux" {
+                                bind_selinux = match self.string(bv, "`bind.selinux`")?.as_str() {
+                                    "z" => Some('z'),
+                                    "Z" => Some('Z'),
+                                    other => return self.err(bv.pos, format!("`bind.selinux`: `{other}`: use z or Z")),
+                                };
+                            }
+                        }
+                    }
+                    "volume" => {
+                        // `nocopy` and `subpath`: the engine's defaults apply.
+                        self.checked(v, "`volume`", &["nocopy", "subpath"], &[])?;
+                    }
                     "tmpfs" => {
                         for (tk, _, tv) in self.checked(v, "`tmpfs`", &["size"], &["mode"])? {
                             if tk == "size" {
@@ -125,6 +163,7 @@ impl Decoder {
                         source: self.dir.join(src),
                         target,
                         read_only,
+                        selinux: bind_selinux,
                     }),
                     None => self.err(p, format!("{what}: a bind mount needs `source`")),
                 },
@@ -144,11 +183,26 @@ impl Decoder {
             [a, b, m] => (Some(*a), *b, Some(*m)),
             _ => return self.err(n.pos, format!("{what}: `{s}` is not [SOURCE:]TARGET[:MODE]")),
         };
-        let read_only = match mode {
-            None | Some("rw") => false,
-            Some("ro") => true,
-            Some(other) => return self.err(n.pos, format!("{what}: mode `{other}` in `{s}`: use ro or rw")),
-        };
+        // MODE is a comma list: ro/rw, and z/Z (SELinux relabelling, for binds).
+        let mut read_only = false;
+        let mut selinux = None;
+        for m in mode.unwrap_or("").split(',').filter(|m| !m.is_empty()) {
+            match m {
+                "rw" => read_only = false,
+                "ro" => read_only = true,
+                "z" | "Z" => selinux = m.chars().next(),
+                // Propagation and nocopy: accepted as compose does; the
+                // engine's defaults apply.
+                "nocopy" | "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" | "cached"
+                | "delegated" | "consistent" => {}
+                other => {
+                    return self.err(
+                        n.pos,
+                        format!("{what}: mode `{other}` in `{s}`: use ro, rw, z or Z (comma-separated)"),
+                    )
+                }
+            }
+        }
         if !target.starts_with('/') {
             return self.err(n.pos, format!("{what}: the target `{target}` must be an absolute path"));
         }
@@ -161,12 +215,14 @@ impl Decoder {
             Some(p) if p.starts_with('.') || p.starts_with('/') || p.starts_with('~') => {
                 let path = match p.strip_prefix("~/") {
                     Some(rest) => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest),
-                    None => self.dir.join(p),
+                    // `components` drops the `./` compose writes, as compose does.
+                    None => self.dir.join(p).components().collect(),
                 };
                 Mount::Bind {
                     source: path,
                     target: target.to_string(),
                     read_only,
+                    selinux,
                 }
             }
             Some(v) => Mount::Volume {
@@ -185,6 +241,8 @@ impl Decoder {
                 .map(|name| ServiceNetwork {
                     name,
                     aliases: Vec::new(),
+                    ipv4_address: None,
+                    ipv6_address: None,
                 })
                 .collect()),
             Value::Map(_) => {
@@ -193,25 +251,28 @@ impl Decoder {
                     let mut sn = ServiceNetwork {
                         name: name.to_string(),
                         aliases: Vec::new(),
+                        ipv4_address: None,
+                        ipv6_address: None,
                     };
                     if !v.is_null() {
                         for (key, _, av) in self.checked(
                             v,
                             &format!("{what}.{name}"),
-                            &["aliases"],
+                            &["aliases", "ipv4_address", "ipv6_address"],
                             &[
                                 "driver_opts",
                                 "gw_priority",
                                 "interface_name",
-                                "ipv4_address",
-                                "ipv6_address",
                                 "link_local_ips",
                                 "mac_address",
                                 "priority",
                             ],
                         )? {
-                            if key == "aliases" {
-                                sn.aliases = self.strings(av, "`aliases`")?;
+                            match key {
+                                "aliases" => sn.aliases = self.strings(av, "`aliases`")?,
+                                "ipv4_address" => sn.ipv4_address = Some(self.string(av, "`ipv4_address`")?),
+                                "ipv6_address" => sn.ipv6_address = Some(self.string(av, "`ipv6_address`")?),
+                                _ => {}
                             }
                         }
                     }
