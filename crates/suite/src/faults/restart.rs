@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn every_variant_parses_and_the_matrix_is_complete() {
-        let policy = crate::catalogue::faults::checks()
+        let policy = crate::all()
             .into_iter()
             .find(|c| c.meta.id == "faults/restart/policy")
             .expect("faults/restart/policy is registered");
