@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use dockhand_harness::{exit, select, sweep, ProbeImage, SweepScope};
+use dockhand_harness::{exit, select, sweep, EngineIdentity, ProbeImage, SweepScope};
 
 use crate::args::{
     Cli, Command, ConfigCommand, CoverageArgs, EngineCommand, Format, GlobalArgs, ImageCommand, ListArgs,
@@ -147,7 +147,13 @@ async fn version(g: &GlobalArgs) -> Result<i32, CliError> {
 
 async fn clean(g: &GlobalArgs, all: bool) -> Result<i32, CliError> {
     let engine = connect(&load_config(g, None)?).await?;
-    let r = sweep(&engine, if all { SweepScope::All } else { SweepScope::Abandoned }).await?;
+    let caps = EngineIdentity::probe(&engine).await?.capabilities;
+    let r = sweep(
+        &engine,
+        &caps,
+        if all { SweepScope::All } else { SweepScope::Abandoned },
+    )
+    .await?;
     println!(
         "removed {} containers, {} volumes, {} networks, {} images, {} services, secrets and configs",
         r.containers, r.volumes, r.networks, r.images, r.swarm_objects

@@ -75,12 +75,33 @@ pub struct EngineInfo {
     /// The newest API version the engine speaks.
     pub api_version: ApiVersion,
     pub min_api_version: Option<ApiVersion>,
-    /// A product name: the `Engine` component's name, or the platform's.
+    /// The product as the engine names itself: "Podman Engine", "Docker
+    /// Engine - Community" (see [`product_name`]).
     pub name: String,
     pub os: String,
     pub arch: String,
     /// The whole reply.
     pub raw: serde_json::Value,
+}
+
+/// The product a `/version` reply names. Docker's first component is called
+/// plainly "Engine" and its platform carries the product ("Docker Engine -
+/// Community"; Debian's docker.io leaves it empty, hence "Docker Engine").
+/// Other engines name their own first component ("Podman Engine") and put
+/// something else in the platform ("linux/amd64/debian-12"), so a component
+/// name other than "Engine" wins.
+pub fn product_name(version: &serde_json::Value) -> String {
+    let component = version["Components"]
+        .as_array()
+        .and_then(|c| c.first())
+        .and_then(|c| c["Name"].as_str())
+        .filter(|n| !n.is_empty());
+    let platform = version["Platform"]["Name"].as_str().filter(|p| !p.is_empty());
+    match (component, platform) {
+        (Some(c), _) if c != "Engine" => c.to_string(),
+        (_, Some(p)) => p.to_string(),
+        _ => "Docker Engine".to_string(),
+    }
 }
 
 struct Shared {
@@ -134,18 +155,7 @@ impl Engine {
             path: "/version".into(),
             detail: format!("the reply has no valid ApiVersion: {}", preview(&resp.body)),
         })?;
-        // Debian's docker.io leaves Platform.Name empty; the component is "Engine".
-        let name = match raw["Platform"]["Name"].as_str() {
-            Some(p) if !p.is_empty() => p.to_string(),
-            _ => match raw["Components"]
-                .as_array()
-                .and_then(|c| c.first())
-                .and_then(|c| c["Name"].as_str())
-            {
-                Some("Engine") | None => "Docker Engine".to_string(),
-                Some(other) => other.to_string(),
-            },
-        };
+        let name = product_name(&raw);
         let info = EngineInfo {
             version: raw["Version"].as_str().unwrap_or_default().to_string(),
             api_version,

@@ -24,7 +24,7 @@ mod system;
 mod transport;
 mod version;
 
-pub use client::{CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineInfo, Upgrade};
+pub use client::{product_name, CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineInfo, Upgrade};
 pub use container::label_filter;
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};

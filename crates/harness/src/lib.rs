@@ -40,6 +40,7 @@ pub use failure::{CheckError, CheckResult, Mismatch};
 pub use interrupt::{Interrupts, Signal};
 pub use journal::{Journal, JournalError, JournalWriter};
 pub use known::{KnownFailures, Listed};
+pub use objects::{Capabilities, EngineIdentity, Family};
 pub use observed::{Fact, Observed};
 pub use operations::{Coverage, Operation, OPERATIONS};
 pub use pattern::IdPattern;

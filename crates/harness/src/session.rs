@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use dockhand_engine::{CallObserver, CallRecord, Endpoint, Engine, EngineError, Request};
+use dockhand_engine::{CallObserver, CallRecord, Endpoint, Engine, EngineError};
 use tokio::sync::{mpsc, watch};
 
 use crate::check::Check;
@@ -31,6 +31,7 @@ use crate::events::Event;
 use crate::interrupt::{say, Interrupts, Signal};
 use crate::journal::{Journal, JournalError, JournalWriter};
 use crate::known::KnownFailures;
+use crate::objects::EngineIdentity;
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
 use crate::report::{call_line, consume, JunitFileError, OutputFormat, ReporterBuilder};
@@ -123,6 +124,7 @@ pub struct Session {
 /// What the set-up hands the run.
 struct Prepared {
     engine: Engine,
+    identity: Arc<EngineIdentity>,
     plan: Vec<PlannedCase>,
     journal: JournalWriter,
     swept: crate::sweep::SweepReport,
@@ -211,6 +213,7 @@ impl Session {
         let _ = journal_started.set(());
         let Prepared {
             engine,
+            identity,
             plan,
             journal,
             swept,
@@ -274,6 +277,7 @@ impl Session {
             },
             tx,
         );
+        let runner = runner.with_identity(identity);
         let runner = match target.kind {
             TargetKind::Cluster(handle) => runner.with_cluster(handle),
             _ => runner,
@@ -334,10 +338,12 @@ async fn prepare(
     connect.endpoint = target.endpoint.clone();
     let engine = Engine::connect(connect).await?;
     let summary = engine_summary(&engine);
+    // Once per run: what the engine is and which endpoint families it serves.
+    let identity = Arc::new(EngineIdentity::probe(&engine).await?);
     let caps = EngineCaps {
         api_version: engine.api_version(),
         private_engine: matches!(target.kind, TargetKind::PrivateEngine),
-        swarm: is_swarm_manager(&engine).await,
+        swarm: identity.swarm_manager,
         cluster: matches!(target.kind, TargetKind::Cluster(_)),
         docker_cli: on_path("docker"),
     };
@@ -350,12 +356,12 @@ async fn prepare(
     let plan = match resumed {
         Some(j) => {
             // What the interrupted run left is swept before anything reruns.
-            sweep(&engine, SweepScope::Run(j.run_id())).await?;
+            sweep(&engine, &identity.capabilities, SweepScope::Run(j.run_id())).await?;
             planner.plan_keys(checks, &j.remaining())?
         }
         None => planner.plan(cases.unwrap_or_default()),
     };
-    let swept = sweep(&engine, SweepScope::Abandoned).await?;
+    let swept = sweep(&engine, &identity.capabilities, SweepScope::Abandoned).await?;
     let probe = Arc::new(ProbeImage::new());
     probe.ensure(&engine).await?;
     let journal = match resumed {
@@ -364,6 +370,7 @@ async fn prepare(
     };
     Ok(Prepared {
         engine,
+        identity,
         plan,
         journal,
         swept,
@@ -387,16 +394,6 @@ struct PrintCalls;
 impl CallObserver for PrintCalls {
     fn record(&self, c: &CallRecord) {
         say(&format!("  {}", call_line(c)));
-    }
-}
-
-/// Whether the engine is a swarm manager (`Swarm.ControlAvailable` in `GET /info`).
-async fn is_swarm_manager(engine: &Engine) -> bool {
-    match engine.send(Request::get("/info")).await {
-        Ok(r) if r.status.is_success() => r
-            .json::<serde_json::Value>()
-            .is_ok_and(|v| v["Swarm"]["ControlAvailable"] == true),
-        _ => false,
     }
 }
 

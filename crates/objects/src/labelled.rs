@@ -7,6 +7,8 @@
 use std::fmt;
 
 use dockhand_engine::{Engine, EngineError, Request};
+
+use crate::identity::Capabilities;
 use serde_json::Value;
 
 /// The kinds of objects dockhand creates and labels.
@@ -97,21 +99,18 @@ pub async fn list(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, Engin
     Ok(out)
 }
 
-/// The swarm objects matching `filters`: services first (they hold the
-/// rest), then secrets and configs. Empty when the engine is not a swarm
-/// manager (503), which is the usual case.
-pub async fn list_swarm(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, EngineError> {
+/// The swarm-scoped objects matching `filters`: services first (they hold
+/// the rest), then secrets and configs, each only where `caps` says the
+/// engine serves it now (Docker serves none of them until it is a swarm
+/// manager; Podman serves secrets and no services or configs at all).
+pub async fn list_swarm(engine: &Engine, caps: &Capabilities, filters: &str) -> Result<Vec<Labelled>, EngineError> {
     let mut out = Vec::new();
-    for (kind, path) in [
-        (ObjectKind::Service, "/services"),
-        (ObjectKind::Secret, "/secrets"),
-        (ObjectKind::Config, "/configs"),
-    ] {
-        let resp = engine.send(Request::get(path).query("filters", filters)).await?;
-        if resp.status.as_u16() == 503 {
-            return Ok(Vec::new());
-        }
-        let items: Vec<Value> = resp.ok()?.json()?;
+    for (kind, path) in caps.listable_swarm_kinds() {
+        let items: Vec<Value> = engine
+            .send(Request::get(path).query("filters", filters))
+            .await?
+            .ok()?
+            .json()?;
         out.extend(items.iter().map(|o| Labelled {
             kind,
             id: str_of(o, "ID"),

@@ -8,6 +8,7 @@
 use dockhand_engine::{label_filter, Engine, EngineError};
 use serde_json::Value;
 
+use crate::identity::Capabilities;
 use crate::labelled::{self, ObjectKind};
 use crate::labels::{expired, hostname, LABEL_EXPIRES, LABEL_OWNER, LABEL_RUN};
 
@@ -62,6 +63,11 @@ fn abandoned(labels: &Value) -> bool {
 }
 
 fn in_scope(scope: &SweepScope<'_>, labels: &Value) -> bool {
+    // The label filter should have left only dockhand's objects; an engine
+    // that ignores a filter must not make us remove others' objects.
+    if labels[LABEL_RUN].as_str().is_none() {
+        return false;
+    }
     match scope {
         SweepScope::Abandoned => abandoned(labels),
         SweepScope::Run(r) => labels[LABEL_RUN].as_str() == Some(r),
@@ -70,13 +76,14 @@ fn in_scope(scope: &SweepScope<'_>, labels: &Value) -> bool {
 }
 
 /// Removes dockhand objects in scope: containers first (they hold the rest).
-pub async fn sweep(engine: &Engine, scope: SweepScope<'_>) -> Result<SweepReport, EngineError> {
+/// Swarm-scoped kinds are listed only where `caps` says the engine serves them.
+pub async fn sweep(engine: &Engine, caps: &Capabilities, scope: SweepScope<'_>) -> Result<SweepReport, EngineError> {
     let filter = match scope {
         SweepScope::Run(r) => label_filter(&[&format!("{LABEL_RUN}={r}")]),
         _ => label_filter(&[LABEL_RUN]),
     };
     let mut report = SweepReport::default();
-    let mut found = labelled::list_swarm(engine, &filter).await?;
+    let mut found = labelled::list_swarm(engine, caps, &filter).await?;
     found.extend(labelled::list(engine, &filter).await?);
     for o in found {
         if !in_scope(&scope, &o.labels) {
@@ -119,5 +126,11 @@ mod tests {
         assert!(in_scope(&SweepScope::Run("r1"), &mine));
         assert!(!in_scope(&SweepScope::Run("r2"), &mine));
         assert!(in_scope(&SweepScope::All, &mine));
+        let foreign = serde_json::json!({ "app": "theirs" });
+        assert!(
+            !in_scope(&SweepScope::All, &foreign),
+            "not dockhand's, whatever the engine's filter let through"
+        );
+        assert!(!in_scope(&SweepScope::Abandoned, &foreign));
     }
 }

@@ -17,6 +17,7 @@ use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE,
 use crate::events::Outcome;
 use crate::failure::CheckError;
 use crate::objects;
+use crate::objects::Capabilities;
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
 
@@ -40,9 +41,16 @@ struct Verdict {
     cut_off: bool,
 }
 
+/// The engine as a case sees it: the client, the watchdog's client on its
+/// short deadline, and the capabilities leak accounting goes by.
+pub(super) struct CaseEngine {
+    pub engine: Engine,
+    pub watchdog: Engine,
+    pub caps: Capabilities,
+}
+
 pub(super) async fn run_case(
-    engine: Engine,
-    watchdog: Engine,
+    CaseEngine { engine, watchdog, caps }: CaseEngine,
     probe: Arc<ProbeImage>,
     opts: RunnerOptions,
     planned: PlannedCase,
@@ -81,7 +89,7 @@ pub(super) async fn run_case(
     // Cleanup and leak accounting, unless the engine is gone: a dead engine
     // would make every cleanup call wait out its deadline. A resumed run sweeps.
     let notes = if engine_down.is_none() && !cut_off {
-        clean_up_unless_down(&ctx, &planned, &opts.run_id, &mut outcome, &mut engine_down_rx).await
+        clean_up_unless_down(&ctx, &planned, &caps, &opts.run_id, &mut outcome, &mut engine_down_rx).await
     } else {
         vec!["cleanup skipped: the engine is not answering; `dockhand check --resume` or `dockhand clean` sweeps what is left".into()]
     };
@@ -210,12 +218,13 @@ fn not_run_if_error(outcome: Outcome) -> Outcome {
 async fn clean_up_unless_down(
     ctx: &Ctx,
     planned: &PlannedCase,
+    caps: &Capabilities,
     run_id: &str,
     outcome: &mut Outcome,
     engine_down_rx: &mut watch::Receiver<Option<String>>,
 ) -> Vec<String> {
     let done = tokio::select! {
-        r = clean_up(ctx, planned, run_id) => Some(r),
+        r = clean_up(ctx, planned, caps, run_id) => Some(r),
         _ = declared_down(engine_down_rx) => None,
     };
     match done {
@@ -239,7 +248,12 @@ async fn clean_up_unless_down(
 /// Unwinds the case's cleanup stack in reverse, then accounts for leaks:
 /// the notes to report, and the message that fails a passed case when
 /// something was left behind.
-async fn clean_up(ctx: &Ctx, planned: &PlannedCase, run_id: &str) -> (Vec<String>, Option<String>) {
+async fn clean_up(
+    ctx: &Ctx,
+    planned: &PlannedCase,
+    caps: &Capabilities,
+    run_id: &str,
+) -> (Vec<String>, Option<String>) {
     let engine = ctx.engine();
     let mut notes = Vec::new();
     let mut leaked_msg = None;
@@ -257,7 +271,7 @@ async fn clean_up(ctx: &Ctx, planned: &PlannedCase, run_id: &str) -> (Vec<String
         .needs
         .iter()
         .any(|n| matches!(n, Need::Swarm | Need::Cluster));
-    match leaks(engine, run_id, &ctx.case_label(), swarm).await {
+    match leaks(engine, run_id, &ctx.case_label(), swarm.then_some(caps)).await {
         Ok(leaked) if !leaked.is_empty() => {
             let msg = format!("left behind after cleanup (now removed): {}", leaked.join(", "));
             notes.push(msg.clone());
@@ -312,7 +326,12 @@ fn classify(e: CheckError) -> (Outcome, bool) {
 /// may have objects with the same case label that the engine finished
 /// creating after it died; the resume's sweep handles those.
 /// Swarm checks also have their services, secrets and configs accounted for.
-async fn leaks(engine: &Engine, run_id: &str, case: &str, swarm: bool) -> Result<Vec<String>, EngineError> {
+async fn leaks(
+    engine: &Engine,
+    run_id: &str,
+    case: &str,
+    swarm: Option<&Capabilities>,
+) -> Result<Vec<String>, EngineError> {
     let filter = label_filter(&[
         &format!("{LABEL_RUN}={run_id}"),
         &format!("{LABEL_CASE}={case}"),
@@ -320,8 +339,8 @@ async fn leaks(engine: &Engine, run_id: &str, case: &str, swarm: bool) -> Result
     ]);
     let mut found = Vec::new();
     let mut left = Vec::new();
-    if swarm {
-        left.extend(objects::list_swarm(engine, &filter).await?);
+    if let Some(caps) = swarm {
+        left.extend(objects::list_swarm(engine, caps, &filter).await?);
     }
     left.extend(objects::list(engine, &filter).await?);
     for o in left {

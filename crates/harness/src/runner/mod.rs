@@ -17,13 +17,14 @@ use dockhand_engine::{CallObserver, Engine, EngineError};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use case::{run_case, CaseResult};
+use case::{run_case, CaseEngine, CaseResult};
 use watchdog::{liveness, watchdog_engine};
 
 use crate::cluster::ClusterHandle;
 use crate::events::{Counts, EngineSummary, Event, Outcome};
 use crate::exit;
 use crate::interrupt::Signal;
+use crate::objects::{Capabilities, EngineIdentity};
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
 use crate::sweep::{sweep, SweepScope};
@@ -61,6 +62,7 @@ pub struct Runner {
     opts: RunnerOptions,
     events: EventSink,
     cluster: Option<Arc<ClusterHandle>>,
+    identity: Option<Arc<EngineIdentity>>,
 }
 
 /// RFC 3339 timestamp of now (UTC).
@@ -91,6 +93,31 @@ impl Runner {
             opts,
             events,
             cluster: None,
+            identity: None,
+        }
+    }
+
+    /// The engine's identity, read once for the run: its capabilities say
+    /// which swarm-scoped kinds the final sweep and leak accounting list.
+    /// Without it, the runner reads it itself when the run starts.
+    pub fn with_identity(mut self, identity: Arc<EngineIdentity>) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The given identity's capabilities, else the engine's as probed now;
+    /// an engine that cannot even be probed gets none listed (the run will
+    /// find it down soon enough).
+    async fn capabilities(&self) -> Capabilities {
+        if let Some(i) = &self.identity {
+            return i.capabilities;
+        }
+        match EngineIdentity::probe(&self.engine).await {
+            Ok(i) => i.capabilities,
+            Err(e) => {
+                tracing::warn!("cannot read the engine's capabilities: {e}");
+                Capabilities::from_statuses([404; 4])
+            }
         }
     }
 
@@ -112,6 +139,7 @@ impl Runner {
     /// create whose reply nobody reads, and its object would escape cleanup.
     pub async fn run(&self, plan: Vec<PlannedCase>, mut interrupts: watch::Receiver<u32>) -> RunSummary {
         let started = Instant::now();
+        let caps = self.capabilities().await;
         self.emit(Event::RunStarted {
             run_id: self.opts.run_id.clone(),
             started_at: now_rfc3339(),
@@ -160,8 +188,11 @@ impl Runner {
                     area: pc.case.check.meta.area.to_string(),
                 });
                 running.spawn(run_case(
-                    self.engine.clone(),
-                    watchdog.clone(),
+                    CaseEngine {
+                        engine: self.engine.clone(),
+                        watchdog: watchdog.clone(),
+                        caps,
+                    },
                     self.probe.clone(),
                     self.opts.clone(),
                     pc,
@@ -206,7 +237,7 @@ impl Runner {
         // object the engine finished creating after its check was cut off, or
         // one a killed earlier segment of a resumed run had in flight.
         if engine_down.is_none() {
-            match sweep(&self.engine, SweepScope::Run(&self.opts.run_id)).await {
+            match sweep(&self.engine, &caps, SweepScope::Run(&self.opts.run_id)).await {
                 Ok(r) if r.total() > 0 => self.emit(Event::Swept {
                     containers: r.containers,
                     volumes: r.volumes,
