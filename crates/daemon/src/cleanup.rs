@@ -16,6 +16,9 @@
 //! - shim sockets: containerd 1.6 puts them in `/run/containerd/s/<hash>` whatever
 //!   its state directory is; each task's bundle records its socket in `address`.
 //! - empty cgroups of killed containers.
+//! - for a Podman engine: conmon (the shim's counterpart, found by the
+//!   bundle directory it names) and the `/run/netns/netns-*` files of its
+//!   containers (see [`crate::podman`]).
 //! - the network namespace and the state directory.
 
 use std::ffi::OsStr;
@@ -23,10 +26,20 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::netns;
+use crate::podman;
 use crate::process::{self, ProcInfo};
 
 /// The names dockhand may kill when they mention a stale engine's directory.
-const DAEMON_PROGRAMS: &[&str] = &["dockerd", "containerd", "nsenter", "docker-proxy"];
+const DAEMON_PROGRAMS: &[&str] = &[
+    "dockerd",
+    "containerd",
+    "nsenter",
+    "docker-proxy",
+    "podman",
+    "conmon",
+    "netavark",
+    "aardvark-dns",
+];
 
 /// The file that marks a directory as a private engine's state directory.
 /// Nothing is removed, unmounted or killed on behalf of a directory without it.
@@ -44,8 +57,15 @@ fn basename(a: &OsStr) -> &str {
     Path::new(a).file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
+fn program(p: &ProcInfo) -> &str {
+    basename(p.argv.first().map(|a| a.as_os_str()).unwrap_or_default())
+}
+
+/// A container's monitor: a containerd shim, or Podman's conmon. Both are
+/// double-forked and outlive the engine; a container's init is their child.
 fn is_shim(p: &ProcInfo) -> bool {
-    basename(p.argv.first().map(|a| a.as_os_str()).unwrap_or_default()).starts_with("containerd-shim")
+    let name = program(p);
+    name.starts_with("containerd-shim") || name == "conmon"
 }
 
 fn is_shim_of(p: &ProcInfo, socket: &Path) -> bool {
@@ -55,10 +75,12 @@ fn is_shim_of(p: &ProcInfo, socket: &Path) -> bool {
             .any(|w| w[0] == "-address" && Path::new(&w[1]) == socket)
 }
 
+/// The container id a shim (`-id`) or conmon (`-c`) names.
 fn shim_container_id(p: &ProcInfo) -> Option<String> {
+    let flag = if program(p) == "conmon" { "-c" } else { "-id" };
     p.argv
         .windows(2)
-        .find(|w| w[0] == "-id")
+        .find(|w| w[0] == flag)
         .and_then(|w| w[1].to_str())
         .map(String::from)
 }
@@ -66,7 +88,7 @@ fn shim_container_id(p: &ProcInfo) -> Option<String> {
 fn mentions_dir(p: &ProcInfo, dir: &Path) -> bool {
     let dir = dir.to_string_lossy();
     let inside = format!("{dir}/");
-    DAEMON_PROGRAMS.contains(&basename(p.argv.first().map(|a| a.as_os_str()).unwrap_or_default()))
+    DAEMON_PROGRAMS.contains(&program(p))
         && p.argv.iter().any(|a| {
             let a = a.to_string_lossy();
             a == dir || a.contains(&inside)
@@ -89,38 +111,31 @@ pub(crate) fn teardown_in(ns_name: &str, dir: Option<&Path>, keep_dir: bool) -> 
     let own_ns = process::netns_inode(Path::new("/proc/self/ns/net"));
     let ns_inode = process::netns_inode(&netns::netns_path(&ns_name)).filter(|i| Some(*i) != own_ns);
 
-    // Processes: container inits, then shims, then whatever else is ours.
-    let procs = process::processes();
-    let socket = dir.map(containerd_socket);
-    // Shims run in the engine's namespace (they inherit containerd's), which
-    // finds them even when the state directory is unknown.
-    let shims: Vec<&ProcInfo> = procs
-        .iter()
-        .filter(|p| {
-            socket.as_deref().is_some_and(|s| is_shim_of(p, s))
-                || ns_inode.is_some() && p.net_ns == ns_inode && is_shim(p)
-        })
-        .collect();
-    let container_ids: Vec<String> = shims.iter().filter_map(|p| shim_container_id(p)).collect();
-    let inits: Vec<u32> = procs
-        .iter()
-        .filter(|p| shims.iter().any(|s| s.pid == p.ppid))
-        .map(|p| p.pid)
-        .collect();
-    process::kill_all(&inits);
-    process::kill_all(&shims.iter().map(|p| p.pid).collect::<Vec<_>>());
-    let others: Vec<u32> = procs
-        .iter()
-        .filter(|p| ns_inode.is_some() && p.net_ns == ns_inode || dir.is_some_and(|d| mentions_dir(p, d)))
-        .map(|p| p.pid)
-        .collect();
-    process::kill_all(&others);
-    for pid in inits.iter().chain(&others) {
+    // A Podman engine's containers: read before the directory goes.
+    let podman = dir
+        .filter(|d| podman::is_podman_dir(d))
+        .map(podman::Leftovers::read)
+        .unwrap_or_default();
+    let mut container_ids = podman.ids.clone();
+    // Processes, in rounds: a dying container makes conmon start its exit
+    // command (`podman container cleanup`) after the round's snapshot, so
+    // another round looks again, until one finds nothing.
+    let mut killed = Vec::new();
+    for _round in 0..5 {
+        let (pids, ids) = kill_round(ns_inode, dir);
+        if pids.is_empty() {
+            break;
+        }
+        killed.extend(pids);
+        container_ids.extend(ids);
+    }
+    for pid in &killed {
         if process::pid_alive(*pid) {
             problems.push(format!("process {pid} (it did not die of SIGKILL)"));
         }
     }
     remove_container_cgroups(&container_ids);
+    problems.extend(podman::remove_netns_files(&podman.netns));
 
     if let Some(dir) = dir {
         remove_shim_sockets(dir);
@@ -139,6 +154,40 @@ pub(crate) fn teardown_in(ns_name: &str, dir: Option<&Path>, keep_dir: bool) -> 
         }
     }
     problems
+}
+
+/// One round of killing what is ours: container inits, then shims, then
+/// whatever else runs in the engine's namespace or names its directory.
+/// Returns the pids it killed and the container ids the shims named.
+fn kill_round(ns_inode: Option<u64>, dir: Option<&Path>) -> (Vec<u32>, Vec<String>) {
+    let procs = process::processes();
+    let socket = dir.map(containerd_socket);
+    // Shims run in the engine's namespace (they inherit containerd's, conmon
+    // the Podman service's), which finds them even when the state directory
+    // is unknown; conmon also names the directory (its bundle).
+    let shims: Vec<&ProcInfo> = procs
+        .iter()
+        .filter(|p| {
+            socket.as_deref().is_some_and(|s| is_shim_of(p, s))
+                || ns_inode.is_some() && p.net_ns == ns_inode && is_shim(p)
+                || is_shim(p) && dir.is_some_and(|d| mentions_dir(p, d))
+        })
+        .collect();
+    let ids = shims.iter().filter_map(|p| shim_container_id(p)).collect();
+    let inits: Vec<u32> = procs
+        .iter()
+        .filter(|p| shims.iter().any(|s| s.pid == p.ppid))
+        .map(|p| p.pid)
+        .collect();
+    process::kill_all(&inits);
+    process::kill_all(&shims.iter().map(|p| p.pid).collect::<Vec<_>>());
+    let others: Vec<u32> = procs
+        .iter()
+        .filter(|p| ns_inode.is_some() && p.net_ns == ns_inode || dir.is_some_and(|d| mentions_dir(p, d)))
+        .map(|p| p.pid)
+        .collect();
+    process::kill_all(&others);
+    (inits.into_iter().chain(others).collect(), ids)
 }
 
 /// Lazily unmounts every mount at or below `dir`, deepest first. Returns the
@@ -220,12 +269,20 @@ fn remove_shim_sockets(dir: &Path) {
 
 /// Removes the (now empty) cgroups of containers whose processes we killed.
 /// Best effort, for the default cgroup parents: `docker/<id>` under each v1
-/// hierarchy or the v2 root, and systemd's `docker-<id>.scope`.
+/// hierarchy or the v2 root, systemd's `docker-<id>.scope`, and Podman's
+/// `libpod_parent/libpod-<id>` and `libpod-conmon-<id>` (cgroupfs).
 fn remove_container_cgroups(ids: &[String]) {
     if ids.is_empty() {
         return;
     }
-    let wanted = |n: &str| ids.iter().any(|id| n == id || n == format!("docker-{id}.scope"));
+    let wanted = |n: &str| {
+        ids.iter().any(|id| {
+            n == id
+                || n == format!("docker-{id}.scope")
+                || n == format!("libpod-{id}")
+                || n == format!("libpod-conmon-{id}")
+        })
+    };
     fn walk(dir: &Path, depth: usize, wanted: &dyn Fn(&str) -> bool) {
         let Ok(entries) = fs::read_dir(dir) else {
             return;

@@ -72,6 +72,9 @@ const LOG_TAIL_LINES: usize = 20;
 const LONGEST_SOCKET_SUFFIX: &str = "/containerd/containerd.sock.ttrpc";
 const MAX_SOCKET_PATH: usize = 107;
 
+/// Podman 4.3 refuses a longer `--runroot` ("the specified runroot is longer than 50 characters").
+const MAX_PODMAN_RUNROOT: usize = 50;
+
 /// The base of state directories when none is given:
 /// `$XDG_RUNTIME_DIR/dockhand/engines`, else `/tmp/dockhand/engines`.
 pub fn default_base_dir() -> PathBuf {
@@ -81,15 +84,63 @@ pub fn default_base_dir() -> PathBuf {
     }
 }
 
+/// Which engine a [`PrivateEngine`] runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum EngineKind {
+    /// dockerd with a containerd of its own.
+    #[default]
+    Docker,
+    /// `podman system service` (Podman's Docker-compatible API), see [`crate::podman`].
+    Podman,
+}
+
+impl EngineKind {
+    /// The service's program: what is killed, frozen and restarted.
+    pub fn program(self) -> &'static str {
+        match self {
+            EngineKind::Docker => "dockerd",
+            EngineKind::Podman => "podman",
+        }
+    }
+
+    pub const ALL: [EngineKind; 2] = [EngineKind::Docker, EngineKind::Podman];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Docker => "docker",
+            EngineKind::Podman => "podman",
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EngineKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown engine kind '{s}': use docker or podman"))
+    }
+}
+
 /// How to start a [`PrivateEngine`].
 #[derive(Debug, Clone)]
 pub struct PrivateEngineOptions {
+    /// Which engine to run (dockerd unless set).
+    pub kind: EngineKind,
     /// Names the state directory (`<base_dir>/<name>`) and the network namespace
     /// (`dockhand-<name>`). Letters, digits, `-`, `_`, `.`; at most 48 characters.
     pub name: String,
     /// The directory holding the engine's state directory; [`default_base_dir`] when `None`.
     pub base_dir: Option<PathBuf>,
-    /// Appended to dockerd's command line, e.g. `--live-restore`.
+    /// Appended to dockerd's command line, e.g. `--live-restore`; for Podman,
+    /// global flags before `system service`, e.g. `--log-level=debug`.
     pub extra_args: Vec<String>,
     /// How long containerd and dockerd each get to become ready.
     pub start_timeout: Duration,
@@ -100,12 +151,19 @@ pub struct PrivateEngineOptions {
 impl PrivateEngineOptions {
     pub fn new(name: impl Into<String>) -> Self {
         PrivateEngineOptions {
+            kind: EngineKind::Docker,
             name: name.into(),
             base_dir: None,
             extra_args: Vec::new(),
             start_timeout: DEFAULT_START_TIMEOUT,
             keep_state: false,
         }
+    }
+
+    /// Runs `kind` instead of dockerd.
+    pub fn kind(mut self, kind: EngineKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -165,31 +223,44 @@ pub(crate) fn find_program(program: &'static str, hint: &'static str) -> Result<
 
 struct Programs {
     nsenter: PathBuf,
-    dockerd: PathBuf,
-    containerd: PathBuf,
+    /// dockerd or podman.
+    service: PathBuf,
+    /// Docker's only.
+    containerd: Option<PathBuf>,
 }
 
-fn programs() -> Result<Programs, DaemonError> {
-    Ok(Programs {
-        dockerd: find_program("dockerd", "install docker.io (Debian, Ubuntu) or docker-ce")?,
-        containerd: find_program(
-            "containerd",
-            "install containerd (Debian, Ubuntu; docker.io pulls it in) or containerd.io",
-        )?,
-        nsenter: find_program("nsenter", "install util-linux")?,
+fn programs(kind: EngineKind) -> Result<Programs, DaemonError> {
+    let nsenter = find_program("nsenter", "install util-linux")?;
+    Ok(match kind {
+        EngineKind::Docker => Programs {
+            service: find_program("dockerd", "install docker.io (Debian, Ubuntu) or docker-ce")?,
+            containerd: Some(find_program(
+                "containerd",
+                "install containerd (Debian, Ubuntu; docker.io pulls it in) or containerd.io",
+            )?),
+            nsenter,
+        },
+        EngineKind::Podman => Programs {
+            service: find_program("podman", "install podman (Debian, Ubuntu: `apt-get install podman`)")?,
+            containerd: None,
+            nsenter,
+        },
     })
 }
 
-/// A throwaway dockerd. Dropping it kills everything it started and removes
-/// its network namespace and (unless kept) its state directory; prefer
-/// [`PrivateEngine::shutdown`], which first lets dockerd stop its containers.
+/// A throwaway dockerd (or Podman service). Dropping it kills everything it
+/// started and removes its network namespace and (unless kept) its state
+/// directory; prefer [`PrivateEngine::shutdown`], which first lets the
+/// engine stop its containers.
 #[derive(Debug)]
 pub struct PrivateEngine {
+    kind: EngineKind,
     name: String,
     dir: PathBuf,
     lock: Option<EngineLock>,
     containerd: Option<Proc>,
-    dockerd: Option<Proc>,
+    /// dockerd or `podman system service`.
+    service: Option<Proc>,
     frozen: bool,
     extra_args: Vec<String>,
     start_timeout: Duration,
@@ -211,7 +282,7 @@ impl PrivateEngine {
         if unsafe { libc::geteuid() } != 0 {
             return Err(DaemonError::NotRoot);
         }
-        let progs = programs()?;
+        let progs = programs(opts.kind)?;
         find_program("ip", "install iproute2")?;
         let dir = opts.base_dir.clone().unwrap_or_else(default_base_dir).join(&opts.name);
         if !dir.is_absolute() {
@@ -231,6 +302,17 @@ impl PrivateEngine {
             });
         }
 
+        // Podman refuses a runroot longer than 50 bytes.
+        let runroot = dir.join("run");
+        if opts.kind == EngineKind::Podman && runroot.as_os_str().len() > MAX_PODMAN_RUNROOT {
+            return Err(DaemonError::InvalidName {
+                name: opts.name,
+                reason: format!(
+                    "podman's runroot {} would be over its limit of {MAX_PODMAN_RUNROOT} bytes: use a shorter name or base directory",
+                    runroot.display()
+                ),
+            });
+        }
         if dir.exists() && !cleanup::is_engine_dir(&dir) {
             return Err(DaemonError::InvalidName {
                 name: opts.name,
@@ -263,11 +345,12 @@ impl PrivateEngine {
 
         // From here on, Drop cleans up whatever fails.
         let mut engine = PrivateEngine {
+            kind: opts.kind,
             name: opts.name,
             dir,
             lock: Some(lock),
             containerd: None,
-            dockerd: None,
+            service: None,
             frozen: false,
             extra_args: opts.extra_args,
             start_timeout: opts.start_timeout,
@@ -278,13 +361,20 @@ impl PrivateEngine {
         };
         engine.prepare_dir()?;
         netns::create(&engine.netns())?;
-        engine.start_containerd(&progs).await?;
-        engine.start_dockerd(&progs).await?;
+        if let Some(containerd) = &progs.containerd {
+            engine.start_containerd(&progs.nsenter, containerd).await?;
+        }
+        engine.start_service(&progs).await?;
         Ok(engine)
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Which engine this is.
+    pub fn kind(&self) -> EngineKind {
+        self.kind
     }
 
     /// The state directory: `<base_dir>/<name>`.
@@ -297,8 +387,12 @@ impl PrivateEngine {
         netns::netns_name(&self.name)
     }
 
+    /// `<dir>/docker.sock`, or `<dir>/podman.sock` for Podman.
     pub fn socket_path(&self) -> PathBuf {
-        self.dir.join("docker.sock")
+        match self.kind {
+            EngineKind::Docker => self.dir.join("docker.sock"),
+            EngineKind::Podman => crate::podman::socket(&self.dir),
+        }
     }
 
     /// The engine's socket as an [`Endpoint`], named as this private engine.
@@ -314,23 +408,24 @@ impl PrivateEngine {
         self.dir.join("exec")
     }
 
-    /// dockerd's stdout and stderr, appended across restarts.
+    /// The service's stdout and stderr (`dockerd.log`, `podman.log`),
+    /// appended across restarts.
     pub fn log_path(&self) -> PathBuf {
-        self.dir.join("dockerd.log")
+        self.dir.join(format!("{}.log", self.kind.program()))
     }
 
     pub fn containerd_log_path(&self) -> PathBuf {
         self.dir.join("containerd.log")
     }
 
-    /// The last `n` lines of dockerd's log.
+    /// The last `n` lines of the service's log.
     pub fn log_tail(&self, n: usize) -> String {
         tail_lines(&self.log_path(), n)
     }
 
-    /// The pid of dockerd while it runs (also while frozen).
+    /// The pid of dockerd (or the Podman service) while it runs (also while frozen).
     pub fn pid(&self) -> Option<u32> {
-        self.dockerd.as_ref().filter(|_| self.is_running()).map(Proc::pid)
+        self.service.as_ref().filter(|_| self.is_running()).map(Proc::pid)
     }
 
     /// The pid of the engine's containerd while it runs.
@@ -343,7 +438,7 @@ impl PrivateEngine {
 
     /// True while dockerd exists and has not exited (a frozen dockerd is running).
     pub fn is_running(&self) -> bool {
-        self.dockerd.as_ref().is_some_and(|p| process::pid_alive(p.pid()))
+        self.service.as_ref().is_some_and(|p| process::pid_alive(p.pid()))
     }
 
     pub fn is_frozen(&self) -> bool {
@@ -374,7 +469,7 @@ impl PrivateEngine {
     }
 
     async fn stop_inner(&mut self, grace: Duration) -> Result<ExitStatus, DaemonError> {
-        let Some(mut p) = self.dockerd.take() else {
+        let Some(mut p) = self.service.take() else {
             return self.last_exit.ok_or_else(|| self.not_running());
         };
         if self.frozen {
@@ -385,7 +480,7 @@ impl PrivateEngine {
         let status = match p.wait_for(grace).await {
             Some(s) => Some(s),
             None => {
-                tracing::warn!(name = %self.name, ?grace, "dockerd did not stop within its grace period; killing it");
+                tracing::warn!(name = %self.name, ?grace, program = self.kind.program(), "the engine did not stop within its grace period; killing it");
                 p.kill_and_reap().await
             }
         };
@@ -400,7 +495,7 @@ impl PrivateEngine {
     }
 
     async fn kill_inner(&mut self) -> Result<ExitStatus, DaemonError> {
-        let Some(mut p) = self.dockerd.take() else {
+        let Some(mut p) = self.service.take() else {
             return Err(self.not_running());
         };
         self.frozen = false;
@@ -416,7 +511,10 @@ impl PrivateEngine {
             }
             None => Err(DaemonError::Cleanup {
                 name: self.name.clone(),
-                leftovers: format!("dockerd pid {pid}, which did not die within 10s of SIGKILL"),
+                leftovers: format!(
+                    "{} pid {pid}, which did not die within 10s of SIGKILL",
+                    self.kind.program()
+                ),
             }),
         }
     }
@@ -429,7 +527,8 @@ impl PrivateEngine {
 
     fn freeze_inner(&mut self) -> Result<(), DaemonError> {
         let pid = self.pid().ok_or_else(|| self.not_running())?;
-        process::signal(pid, libc::SIGSTOP).map_err(|e| DaemonError::io(format!("cannot SIGSTOP dockerd {pid}"), e))?;
+        process::signal(pid, libc::SIGSTOP)
+            .map_err(|e| DaemonError::io(format!("cannot SIGSTOP {} {pid}", self.kind.program()), e))?;
         self.frozen = true;
         let until = Instant::now() + Duration::from_secs(5);
         while Instant::now() < until {
@@ -448,7 +547,8 @@ impl PrivateEngine {
 
     fn thaw_inner(&mut self) -> Result<(), DaemonError> {
         let pid = self.pid().ok_or_else(|| self.not_running())?;
-        process::signal(pid, libc::SIGCONT).map_err(|e| DaemonError::io(format!("cannot SIGCONT dockerd {pid}"), e))?;
+        process::signal(pid, libc::SIGCONT)
+            .map_err(|e| DaemonError::io(format!("cannot SIGCONT {} {pid}", self.kind.program()), e))?;
         self.frozen = false;
         Ok(())
     }
@@ -481,18 +581,20 @@ impl PrivateEngine {
         if self.torn_down {
             return Err(self.not_running());
         }
-        if self.dockerd.is_some() {
+        if self.service.is_some() {
             self.stop(DEFAULT_STOP_GRACE).await?;
         }
         self.extra_args = extra_args;
-        let progs = programs()?;
-        if self.containerd_pid().is_none() {
-            if let Some(mut old) = self.containerd.take() {
-                old.kill_and_reap().await;
+        let progs = programs(self.kind)?;
+        if let Some(containerd) = &progs.containerd {
+            if self.containerd_pid().is_none() {
+                if let Some(mut old) = self.containerd.take() {
+                    old.kill_and_reap().await;
+                }
+                self.start_containerd(&progs.nsenter, containerd).await?;
             }
-            self.start_containerd(&progs).await?;
         }
-        self.start_dockerd(&progs).await
+        self.start_service(&progs).await
     }
 
     /// Stops the engine gracefully and removes everything it left: dockerd gets
@@ -503,8 +605,15 @@ impl PrivateEngine {
     /// Graceful means as slow as the containers: one that ignores SIGTERM holds
     /// dockerd for its stop timeout (10 s by default). A test that does not care
     /// how its containers end can simply drop the engine, which kills at once.
+    ///
+    /// A Podman service does not stop its containers when it exits (conmon
+    /// watches them), so they are removed through its API first: Podman then
+    /// stops them and frees their mounts and network namespaces itself.
     pub async fn shutdown(mut self) -> Result<(), DaemonError> {
-        if self.dockerd.is_some() {
+        if self.kind == EngineKind::Podman && self.is_running() && !self.frozen {
+            self.remove_containers().await;
+        }
+        if self.service.is_some() {
             let _ = self.stop(DEFAULT_STOP_GRACE).await;
         }
         if let Some(mut c) = self.containerd.take() {
@@ -514,6 +623,25 @@ impl PrivateEngine {
             }
         }
         self.teardown()
+    }
+
+    /// Removes every container through the API, each with its stop grace;
+    /// best effort (the teardown kills what is left).
+    async fn remove_containers(&self) {
+        let deadlines = Deadlines {
+            call: DEFAULT_STOP_GRACE,
+            stream_idle: DEFAULT_STOP_GRACE,
+        };
+        let engine = Engine::with_version(self.endpoint(), deadlines, MIN_API_VERSION);
+        let Ok(list) = engine.container_list(true, None).await else {
+            return;
+        };
+        for c in list {
+            let id = c["Id"].as_str().unwrap_or_default();
+            if let Err(e) = engine.container_remove(id, true, true).await {
+                tracing::warn!(name = %self.name, %id, "cannot remove a container before shutdown: {e}");
+            }
+        }
     }
 
     /// Kills everything at once (no grace for containers) and removes the
@@ -530,7 +658,7 @@ impl PrivateEngine {
         }
         self.torn_down = true;
         // Dropping a Proc thaws, SIGKILLs and reaps it.
-        drop(self.dockerd.take());
+        drop(self.service.take());
         drop(self.containerd.take());
         let problems = cleanup::teardown(&self.name, Some(&self.dir), self.keep_state);
         if let Some(lock) = self.lock.take() {
@@ -565,10 +693,12 @@ impl PrivateEngine {
     }
 
     fn prepare_dir(&self) -> Result<(), DaemonError> {
-        Ok(layout::prepare_state_dir(
-            &self.dir,
-            &format!("dockhand private engine '{}'", self.name),
-        )?)
+        let owner = format!("dockhand private engine '{}'", self.name);
+        layout::prepare_state_dir(&self.dir, &owner)?;
+        if self.kind == EngineKind::Podman {
+            crate::podman::write_config(&self.dir, &owner)?;
+        }
+        Ok(())
     }
 
     fn in_netns(&self, nsenter: &Path, program: &Path, args: &[String], log: &Path) -> Result<Command, DaemonError> {
@@ -576,9 +706,9 @@ impl PrivateEngine {
         Ok(layout::nsenter_command(nsenter, &[net], program, args, log, &self.dir)?)
     }
 
-    async fn start_containerd(&mut self, progs: &Programs) -> Result<(), DaemonError> {
+    async fn start_containerd(&mut self, nsenter: &Path, containerd: &Path) -> Result<(), DaemonError> {
         let args = layout::containerd_args(&self.dir);
-        let cmd = self.in_netns(&progs.nsenter, &progs.containerd, &args, &self.containerd_log_path())?;
+        let cmd = self.in_netns(nsenter, containerd, &args, &self.containerd_log_path())?;
         let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io("cannot start containerd", e))?;
         self.containerd = Some(Proc::new(child, "containerd"));
         let socket = cleanup::containerd_socket(&self.dir);
@@ -610,19 +740,33 @@ impl PrivateEngine {
         }
     }
 
-    fn dockerd_args(&self) -> Vec<String> {
-        let mut a = layout::dockerd_args(&self.dir);
-        a.extend(self.extra_args.iter().cloned());
-        a
+    fn service_args(&self) -> Vec<String> {
+        match self.kind {
+            EngineKind::Docker => {
+                let mut a = layout::dockerd_args(&self.dir);
+                a.extend(self.extra_args.iter().cloned());
+                a
+            }
+            EngineKind::Podman => crate::podman::service_args(&self.dir, &self.extra_args),
+        }
     }
 
-    async fn start_dockerd(&mut self, progs: &Programs) -> Result<(), DaemonError> {
+    async fn start_service(&mut self, progs: &Programs) -> Result<(), DaemonError> {
         let _ = fs::remove_file(self.dir.join("docker.pid"));
-        let args = self.dockerd_args();
-        let cmd = self.in_netns(&progs.nsenter, &progs.dockerd, &args, &self.log_path())?;
+        // A killed service leaves its socket file; Podman would not bind over it.
+        if self.kind == EngineKind::Podman {
+            let _ = fs::remove_file(self.socket_path());
+        }
+        let program = self.kind.program();
+        let args = self.service_args();
+        let mut cmd = self.in_netns(&progs.nsenter, &progs.service, &args, &self.log_path())?;
+        if self.kind == EngineKind::Podman {
+            cmd.envs(crate::podman::env(&self.dir));
+            crate::podman::isolate(&mut cmd, &self.dir)?;
+        }
         let started = Instant::now();
-        let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io("cannot start dockerd", e))?;
-        self.dockerd = Some(Proc::new(child, "dockerd"));
+        let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io(format!("cannot start {program}"), e))?;
+        self.service = Some(Proc::new(child, program));
         self.frozen = false;
         let probe = Engine::with_version(
             self.endpoint(),
@@ -640,12 +784,12 @@ impl PrivateEngine {
                     return Ok(());
                 }
             }
-            let p = self.dockerd.as_mut().expect("dockerd was just set");
+            let p = self.service.as_mut().expect("the service was just set");
             if let Some(status) = p.try_status() {
-                self.dockerd = None;
+                self.service = None;
                 self.last_exit = Some(status);
                 return Err(DaemonError::ExitedEarly {
-                    program: "dockerd",
+                    program,
                     status: describe_status(status),
                     log: self.log_path(),
                     tail: self.log_tail(LOG_TAIL_LINES),
@@ -653,7 +797,7 @@ impl PrivateEngine {
             }
             if started.elapsed() >= self.start_timeout {
                 return Err(DaemonError::StartTimeout {
-                    program: "dockerd",
+                    program,
                     what: format!("GET /_ping on {} never answered 200", self.socket_path().display()),
                     waited: self.start_timeout,
                     log: self.log_path(),

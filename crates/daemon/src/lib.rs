@@ -17,6 +17,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! With [`EngineKind::Podman`] the engine is `podman system service` instead,
+//! with its root, runroot, tmpdir, socket and configuration in the state
+//! directory (see the `podman` module): the machine's own Podman storage is
+//! never touched.
+//!
 //! [`Cluster`] runs several such engines, detached, as the nodes of one swarm
 //! (see [`cluster`]).
 //!
@@ -32,6 +37,7 @@ mod error;
 mod layout;
 mod lock;
 mod netns;
+mod podman;
 pub mod process;
 mod sweep;
 
@@ -40,7 +46,8 @@ pub use cluster::{
     NodeState, Role,
 };
 pub use engine::{
-    default_base_dir, validate_name, PrivateEngine, PrivateEngineOptions, DEFAULT_START_TIMEOUT, DEFAULT_STOP_GRACE,
+    default_base_dir, validate_name, EngineKind, PrivateEngine, PrivateEngineOptions, DEFAULT_START_TIMEOUT,
+    DEFAULT_STOP_GRACE,
 };
 pub use error::DaemonError;
 pub use lock::LOCK_DIR;
