@@ -146,9 +146,18 @@ pub struct CheckArgs {
     pub resume: Option<Option<PathBuf>>,
     /// Run on a throwaway private engine (a dockerd of its own, removed after
     /// the run), which also enables the checks that need one (`faults/*`).
-    /// Needs root and dockerd.
-    #[arg(long, conflicts_with = "resume")]
-    pub private_engine: bool,
+    /// Needs root and dockerd; `--private-engine=podman` runs a Podman
+    /// service instead (needs podman), and the fault checks break Podman.
+    #[arg(
+        long,
+        conflicts_with = "resume",
+        value_enum,
+        value_name = "KIND",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "docker"
+    )]
+    pub private_engine: Option<EngineKindArg>,
     /// Run against a local cluster (`dockhand cluster create`): its first manager is the engine, and checks can drive every node.
     #[arg(long, value_name = "NAME", conflicts_with = "private_engine")]
     pub cluster: Option<String>,
@@ -220,6 +229,26 @@ pub struct EngineStartArgs {
     /// Start dockerd with --live-restore: containers keep running while it is down.
     #[arg(long)]
     pub live_restore: bool,
+    /// Which engine: dockerd, or `podman system service` (its --arg values
+    /// are podman's global flags).
+    #[arg(long, value_enum, default_value_t = EngineKindArg::Docker)]
+    pub kind: EngineKindArg,
+}
+
+/// The kinds of private engine (`dockhand_daemon::EngineKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineKindArg {
+    Docker,
+    Podman,
+}
+
+impl From<EngineKindArg> for dockhand_daemon::EngineKind {
+    fn from(k: EngineKindArg) -> Self {
+        match k {
+            EngineKindArg::Docker => dockhand_daemon::EngineKind::Docker,
+            EngineKindArg::Podman => dockhand_daemon::EngineKind::Podman,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

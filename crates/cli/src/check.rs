@@ -13,7 +13,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+use dockhand_daemon::{EngineKind, PrivateEngine, PrivateEngineOptions};
 use dockhand_harness::interrupt::say;
 use dockhand_harness::{EffectiveConfig, Interrupts, Selection, Session, SessionOptions, Target, TargetKind};
 
@@ -27,7 +27,7 @@ type EngineSlot = Arc<Mutex<Option<PrivateEngine>>>;
 
 /// `dockhand check`.
 pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
-    if a.private_engine && g.host.is_some() {
+    if a.private_engine.is_some() && g.host.is_some() {
         return Err(CliError::Usage(
             "--private-engine runs the checks on an engine of its own: drop --host, or drop --private-engine to test the engine at --host".into(),
         ));
@@ -51,26 +51,27 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         verbose: g.verbose,
     };
     let target = match (a.private_engine, &a.cluster) {
-        (true, _) => return on_private_engine(cfg, options, &interrupts).await,
-        (false, Some(name)) => {
+        (Some(kind), _) => return on_private_engine(cfg, options, kind.into(), &interrupts).await,
+        (None, Some(name)) => {
             let c = crate::cluster::for_check(name)?;
             Target {
                 endpoint: c.endpoint,
                 kind: TargetKind::Cluster(c.handle),
             }
         }
-        (false, None) => Target::configured(&cfg),
+        (None, None) => Target::configured(&cfg),
     };
     Ok(Session::new(cfg, dockhand_suite::all(), target, options)
         .run(&interrupts)
         .await?)
 }
 
-/// `check --private-engine`: starts `check-<pid>`, runs the session on it,
-/// and removes it whatever happened.
+/// `check --private-engine[=KIND]`: starts `check-<pid>` (dockerd, or a
+/// Podman service), runs the session on it, and removes it whatever happened.
 async fn on_private_engine(
     cfg: EffectiveConfig,
     options: SessionOptions,
+    kind: EngineKind,
     interrupts: &Interrupts,
 ) -> Result<i32, CliError> {
     // What crashed `check --private-engine` runs left (only theirs: live ones
@@ -80,7 +81,8 @@ async fn on_private_engine(
     }
     let name = format!("check-{}", std::process::id());
     say(&format!(
-        "starting private engine '{name}' (dockerd in network namespace dockhand-{name})"
+        "starting private engine '{name}' ({} in network namespace dockhand-{name})",
+        kind.program()
     ));
     let started = std::time::Instant::now();
     interrupts.on_repeat(|s| {
@@ -90,7 +92,7 @@ async fn on_private_engine(
         std::process::exit(s.exit_code());
     });
     let pe = tokio::select! {
-        r = PrivateEngine::start(PrivateEngineOptions::new(&name)) => r?,
+        r = PrivateEngine::start(PrivateEngineOptions::new(&name).kind(kind)) => r?,
         // Dropping the start removes whatever it had started.
         s = interrupts.first() => {
             say(&format!("\ninterrupted by {s} while starting the private engine; it was removed"));

@@ -22,14 +22,14 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use dockhand_daemon::{
-    default_base_dir, is_alive, sweep_one, validate_name, DaemonError, PrivateEngine, PrivateEngineOptions,
+    default_base_dir, is_alive, sweep_one, validate_name, DaemonError, EngineKind, PrivateEngine, PrivateEngineOptions,
 };
 use dockhand_harness::exit;
 use dockhand_harness::interrupt::say;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
-use crate::args::EngineStartArgs;
+use crate::args::{EngineKindArg, EngineStartArgs};
 use crate::error::CliError;
 
 /// What the supervisor records about its engine, in the state directory.
@@ -80,6 +80,9 @@ pub async fn start(a: EngineStartArgs) -> Result<i32, CliError> {
     let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find dockhand's own executable: {e}"))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.args(["engine", "serve", &a.name]);
+    if a.kind != EngineKindArg::Docker {
+        cmd.arg(format!("--kind={}", EngineKind::from(a.kind)));
+    }
     for arg in dockerd_args(&a) {
         cmd.arg(format!("--arg={arg}"));
     }
@@ -150,9 +153,10 @@ pub async fn start(a: EngineStartArgs) -> Result<i32, CliError> {
     }
     let record = &verdict["ready"];
     let socket = record["socket"].as_str().unwrap_or_default();
+    let program = EngineKind::from(a.kind).program();
     println!("export DOCKER_HOST=unix://{socket}");
     eprintln!(
-        "private engine '{}' is running: dockerd pid {}, socket unix://{socket}, state directory {}\n  dockhand --host unix://{socket} check    # or export DOCKER_HOST as above\n  dockhand engine logs {}                 # dockerd's log\n  dockhand engine stop {}                 # stops it, removes its network namespace and state",
+        "private engine '{}' is running: {program} pid {}, socket unix://{socket}, state directory {}\n  dockhand --host unix://{socket} check    # or export DOCKER_HOST as above\n  dockhand engine logs {}                 # {program}'s log\n  dockhand engine stop {}                 # stops it, removes its network namespace and state",
         a.name,
         record["dockerd_pid"],
         record["dir"].as_str().unwrap_or_default(),
@@ -188,7 +192,7 @@ fn redirect_output(path: &Path) {
 pub async fn serve(a: EngineStartArgs) -> Result<i32, CliError> {
     let interrupts = crate::settings::take_stop_signals()?;
     interrupts.on_repeat(|_| {});
-    let mut opts = PrivateEngineOptions::new(&a.name);
+    let mut opts = PrivateEngineOptions::new(&a.name).kind(a.kind.into());
     opts.extra_args = dockerd_args(&a);
     let started = tokio::select! {
         r = PrivateEngine::start(opts) => r,
@@ -207,6 +211,8 @@ pub async fn serve(a: EngineStartArgs) -> Result<i32, CliError> {
     let record = json!({
         "name": pe.name(),
         "supervisor_pid": std::process::id(),
+        "kind": pe.kind().to_string(),
+        // The service's pid, under its historical name (dockerd or podman).
         "dockerd_pid": pe.pid(),
         "containerd_pid": pe.containerd_pid(),
         "socket": pe.socket_path(),
@@ -397,10 +403,16 @@ pub fn ls() -> Result<i32, CliError> {
     Ok(exit::SUCCESS)
 }
 
-/// `dockhand engine logs NAME [-n N]`: dockerd's log, or its last N lines.
+/// `dockhand engine logs NAME [-n N]`: dockerd's (or podman's) log, or its last N lines.
 pub fn logs(name: &str, lines: Option<usize>) -> Result<i32, CliError> {
     validate_name(name)?;
-    let path = state_dir(name).join("dockerd.log");
+    let dir = state_dir(name);
+    let podman = dir.join("podman.log");
+    let path = if podman.exists() {
+        podman
+    } else {
+        dir.join("dockerd.log")
+    };
     let text = std::fs::read(&path).map_err(|e| {
         CliError::Usage(format!(
             "no log of private engine '{name}' at {} ({e}): `dockhand engine ls` lists engines",

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
+use dockhand_daemon::{EngineKind, PrivateEngine, PrivateEngineOptions};
 use dockhand_engine::{ConnectOptions, Deadlines, Endpoint, Engine, EngineError, Response};
 use dockhand_harness::{CheckError, Ctx, Mismatch, ProbeImage};
 use serde_json::{json, Value};
@@ -36,9 +36,18 @@ pub(crate) struct FaultEngine {
 impl FaultEngine {
     /// Starts a private engine named after the run, the case and `tag`, with
     /// `args` for dockerd, and connects to it (observed in the check's transcript).
+    /// The engine is of the run's own kind ([`fault_kind`]); a Podman service
+    /// takes no dockerd arguments, so a check that needs them is skipped there.
     pub(crate) async fn start(ctx: &Ctx, tag: &str, args: &[&str]) -> Result<FaultEngine, CheckError> {
         let name = engine_name(ctx, tag);
-        let mut opts = PrivateEngineOptions::new(&name);
+        let kind = fault_kind(ctx);
+        if kind == EngineKind::Podman && !args.is_empty() {
+            return Err(CheckError::Skip(format!(
+                "needs dockerd with {}: Podman's service has no such setting (conmon keeps containers running whatever happens to the service)",
+                args.join(" ")
+            )));
+        }
+        let mut opts = PrivateEngineOptions::new(&name).kind(kind);
         opts.extra_args = args.iter().map(|a| a.to_string()).collect();
         let pe = PrivateEngine::start(opts)
             .await
@@ -141,8 +150,9 @@ impl FaultEngine {
     /// it set out to, and the daemon's log says why.
     pub(crate) fn broken(&self, what: &str, e: EngineError) -> CheckError {
         CheckError::Broken(format!(
-            "{what} on private engine '{}': {e}\ndockerd's log ends with:\n{}",
+            "{what} on private engine '{}': {e}\n{}'s log ends with:\n{}",
             self.pe.name(),
+            self.pe.kind().program(),
             self.pe.log_tail(15)
         ))
     }
@@ -155,6 +165,18 @@ impl FaultEngine {
             Ok(Err(e)) => Err(CheckError::Broken(e.to_string())),
             Err(e) => Err(CheckError::Broken(format!("removing a private engine failed: {e}"))),
         }
+    }
+}
+
+/// Which engine the fault checks break: the kind of the run's own engine, as
+/// its identity names it (a run on `check --private-engine=podman` breaks
+/// Podman services), else dockerd.
+pub(crate) fn fault_kind(ctx: &Ctx) -> EngineKind {
+    let podman = ctx.engine().info().is_some_and(|i| i.name.starts_with("Podman"));
+    if podman {
+        EngineKind::Podman
+    } else {
+        EngineKind::Docker
     }
 }
 
@@ -175,8 +197,9 @@ pub(crate) async fn connect(ctx: &Ctx, pe: &PrivateEngine, deadlines: Deadlines)
     .map(|e| e.with_observer(ctx.observer()))
     .map_err(|e| {
         CheckError::Broken(format!(
-            "cannot connect to private engine '{}': {e}\ndockerd's log ends with:\n{}",
+            "cannot connect to private engine '{}': {e}\n{}'s log ends with:\n{}",
             pe.name(),
+            pe.kind().program(),
             pe.log_tail(15)
         ))
     })
