@@ -49,7 +49,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{Deadlines, Endpoint, EndpointSource, Engine, MIN_API_VERSION};
+use dockhand_engine::{Deadlines, Endpoint, EndpointSource, Engine, Request, MIN_API_VERSION};
 
 use crate::cleanup;
 use crate::error::DaemonError;
@@ -768,16 +768,29 @@ impl PrivateEngine {
         let child = process::spawn_tied(cmd).map_err(|e| DaemonError::io(format!("cannot start {program}"), e))?;
         self.service = Some(Proc::new(child, program));
         self.frozen = false;
+        // Podman's `/version` runs `conmon --version` and the runtime's: on a
+        // busy host that alone can take seconds.
+        let wait = match self.kind {
+            EngineKind::Docker => Duration::from_secs(2),
+            EngineKind::Podman => Duration::from_secs(10),
+        };
         let probe = Engine::with_version(
             self.endpoint(),
             Deadlines {
-                call: Duration::from_secs(2),
-                stream_idle: Duration::from_secs(2),
+                call: wait,
+                stream_idle: wait,
             },
             MIN_API_VERSION,
         );
+        // Podman answers `/_ping` before its runtime is set up; the first
+        // call that needs it (`/version` does) takes seconds more. Ready means
+        // that call answers, so that a client on short deadlines can connect.
+        let ready = match self.kind {
+            EngineKind::Docker => "/_ping",
+            EngineKind::Podman => "/version",
+        };
         loop {
-            if let Ok(r) = probe.ping().await {
+            if let Ok(r) = probe.send(Request::get(ready).unversioned()).await {
                 if r.status.as_u16() == 200 {
                     self.ready_after = started.elapsed();
                     tracing::info!(name = %self.name, pid = self.pid(), ready_after = ?self.ready_after, "private engine is ready");
@@ -798,7 +811,7 @@ impl PrivateEngine {
             if started.elapsed() >= self.start_timeout {
                 return Err(DaemonError::StartTimeout {
                     program,
-                    what: format!("GET /_ping on {} never answered 200", self.socket_path().display()),
+                    what: format!("GET {ready} on {} never answered 200", self.socket_path().display()),
                     waited: self.start_timeout,
                     log: self.log_path(),
                     tail: self.log_tail(LOG_TAIL_LINES),

@@ -205,6 +205,23 @@ impl Engine {
         }
     }
 
+    /// The same engine (version, what `/version` said, connection pool) on
+    /// other deadlines: for a client on short deadlines whose engine's
+    /// `/version` is itself slow (Podman's runs `conmon --version` and the
+    /// runtime's each time, a second or more on a busy host).
+    pub fn with_deadlines(&self, deadlines: Deadlines) -> Engine {
+        Engine {
+            shared: Arc::new(Shared {
+                endpoint: self.shared.endpoint.clone(),
+                deadlines,
+                pool: self.shared.pool.clone(),
+                version: self.shared.version,
+                info: self.shared.info.clone(),
+            }),
+            observer: self.observer.clone(),
+        }
+    }
+
     pub fn endpoint(&self) -> &Endpoint {
         &self.shared.endpoint
     }

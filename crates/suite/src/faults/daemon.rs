@@ -266,6 +266,7 @@ struct Polled {
 }
 
 pub(crate) async fn run_restarted_during_run(ctx: Ctx) -> CheckResult {
+    super::private::require_dockerd(&ctx, "a live-restore restart")?;
     let mut fe = FaultEngine::start(&ctx, "rrun", &["--live-restore"]).await?;
     let image = fe.probe().await?;
     let id = fe

@@ -36,15 +36,13 @@ pub(crate) struct FaultEngine {
 impl FaultEngine {
     /// Starts a private engine named after the run, the case and `tag`, with
     /// `args` for dockerd, and connects to it (observed in the check's transcript).
-    /// The engine is of the run's own kind ([`fault_kind`]); a Podman service
-    /// takes no dockerd arguments, so a check that needs them is skipped there.
+    /// The engine is of the run's own kind ([`fault_kind`]).
     pub(crate) async fn start(ctx: &Ctx, tag: &str, args: &[&str]) -> Result<FaultEngine, CheckError> {
         let name = engine_name(ctx, tag);
         let kind = fault_kind(ctx);
         if kind == EngineKind::Podman && !args.is_empty() {
-            return Err(CheckError::Skip(format!(
-                "needs dockerd with {}: Podman's service has no such setting (conmon keeps containers running whatever happens to the service)",
-                args.join(" ")
+            return Err(CheckError::Broken(format!(
+                "dockerd arguments {args:?} for a Podman engine: the check should have called require_dockerd"
             )));
         }
         let mut opts = PrivateEngineOptions::new(&name).kind(kind);
@@ -52,8 +50,10 @@ impl FaultEngine {
         let pe = PrivateEngine::start(opts)
             .await
             .map_err(|e| CheckError::Broken(format!("cannot start private engine '{name}': {e}")))?;
-        let engine = connect(ctx, &pe, deadlines()).await?;
+        // Negotiated on the default deadlines: the fault deadlines are for
+        // the calls under test, and Podman's `/version` alone may take longer.
         let setup = connect(ctx, &pe, Deadlines::default()).await?;
+        let engine = setup.with_deadlines(deadlines());
         Ok(FaultEngine { pe, engine, setup })
     }
 
@@ -178,6 +178,19 @@ pub(crate) fn fault_kind(ctx: &Ctx) -> EngineKind {
     } else {
         EngineKind::Docker
     }
+}
+
+/// Skips a check on Podman whose subject is dockerd's own behaviour across
+/// its restarts (live restore, stopping containers on shutdown, restart
+/// policies applied by the daemon): Podman's service supervises no
+/// container (conmon does), so there is nothing of the kind to assert.
+pub(crate) fn require_dockerd(ctx: &Ctx, what: &str) -> Result<(), CheckError> {
+    if fault_kind(ctx) == EngineKind::Podman {
+        return Err(CheckError::Skip(format!(
+            "{what} is dockerd's behaviour: Podman's service supervises no container (conmon does, whatever happens to the service)"
+        )));
+    }
+    Ok(())
 }
 
 /// `f<run>-<tag>-<iteration>`: unique among runs and iterations, short enough

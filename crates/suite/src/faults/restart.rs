@@ -214,6 +214,7 @@ pub(crate) async fn run_policy(ctx: Ctx) -> CheckResult {
 /// Runs one container per policy on a private engine, takes the daemon down
 /// as `down` says, starts it again, and records what became of each.
 async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckError> {
+    super::private::require_dockerd(&ctx, "which containers run after a daemon restart")?;
     let tag = format!(
         "m{}{}",
         if live { "on" } else { "off" },
@@ -278,6 +279,7 @@ async fn scenario(ctx: Ctx, live: bool, down: Down) -> Result<Observed, CheckErr
 }
 
 pub(crate) async fn run_logs_survive(ctx: Ctx) -> CheckResult {
+    super::private::require_dockerd(&ctx, "what a daemon stop or kill does to a container's logs")?;
     let killed = ctx.variant() == Some("killed");
     let mut fe = FaultEngine::start(&ctx, if killed { "logk" } else { "logs" }, &[]).await?;
     let image = fe.probe().await?;
