@@ -43,6 +43,9 @@ impl CliError {
             CliError::Reported { code, .. } => *code,
             CliError::Interrupted { signal, .. } => signal.exit_code(),
             CliError::Engine(e) | CliError::Session(SessionError::Engine(e)) if e.is_engine_down() => exit::ENGINE_DOWN,
+            // An engine dockhand cannot speak to is as unusable as an absent one.
+            CliError::Engine(EngineError::UnsupportedVersion { .. })
+            | CliError::Session(SessionError::Engine(EngineError::UnsupportedVersion { .. })) => exit::ENGINE_DOWN,
             CliError::Engine(_) | CliError::Session(SessionError::Engine(_)) | CliError::Other(_) => exit::CHECK_FAILED,
             // What the user must fix: the host (root, programs) or the name.
             CliError::Daemon(e) => match e.root() {

@@ -26,7 +26,7 @@ use crate::request::Request;
 use crate::response::{preview, Response};
 use crate::stream_response::StreamResponse;
 use crate::transport::{self, Pool, TransportError};
-use crate::version::{ApiVersion, MAX_API_VERSION};
+use crate::version::{negotiate, ApiVersion, MAX_API_VERSION};
 
 /// Deadlines for calls.
 #[derive(Debug, Clone, Copy)]
@@ -139,7 +139,8 @@ pub struct ConnectOptions {
 
 impl Engine {
     /// Connects and negotiates the API version: the lower of the engine's and
-    /// dockhand's own maximum, unless pinned. The `/version` call doubles as the
+    /// dockhand's own maximum, unless pinned; an engine whose minimum is above
+    /// that is [`EngineError::UnsupportedVersion`]. The `/version` call doubles as the
     /// reachability check, so a missing engine fails here.
     pub async fn connect(opts: ConnectOptions) -> Result<Engine, EngineError> {
         let probe = Engine::unnegotiated(opts.endpoint.clone(), opts.deadlines);
@@ -165,7 +166,13 @@ impl Engine {
             arch: raw["Arch"].as_str().unwrap_or_default().to_string(),
             raw: raw.clone(),
         };
-        let version = opts.pinned_version.unwrap_or(api_version.min(MAX_API_VERSION));
+        let version = negotiate(api_version, info.min_api_version, opts.pinned_version).map_err(|detail| {
+            EngineError::UnsupportedVersion {
+                endpoint: opts.endpoint.clone(),
+                engine: format!("{} {}", info.name, info.version),
+                detail,
+            }
+        })?;
         Ok(Engine {
             shared: Arc::new(Shared {
                 endpoint: opts.endpoint,

@@ -11,6 +11,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 
 use crate::endpoint::Endpoint;
+use crate::version::{NoCommonVersion, MAX_API_VERSION};
 
 /// Why the engine's socket could not be reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +138,17 @@ pub enum EngineError {
         detail: String,
     },
 
+    /// The engine accepts no API version dockhand would speak: its minimum is
+    /// above dockhand's maximum (or the pin). Found at connect time, before
+    /// any call that the engine would refuse with 400.
+    #[error("{}", version_message(engine, endpoint, detail))]
+    UnsupportedVersion {
+        endpoint: Endpoint,
+        /// The product and version, e.g. "Docker Engine - Community 29.1.2".
+        engine: String,
+        detail: NoCommonVersion,
+    },
+
     /// The request itself could not be built (a bug in the caller, not the engine).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -172,8 +184,23 @@ impl EngineError {
             EngineError::ConnectionLost { .. } => "connection-lost",
             EngineError::Api { .. } => "api",
             EngineError::Protocol { .. } => "protocol",
+            EngineError::UnsupportedVersion { .. } => "unsupported-version",
             EngineError::InvalidRequest(_) => "invalid-request",
         }
+    }
+}
+
+fn version_message(engine: &str, endpoint: &Endpoint, d: &NoCommonVersion) -> String {
+    if d.pinned {
+        format!(
+            "--api-version {} is below the oldest API version {engine} at {endpoint} accepts ({} to {}): pin a version in that range, or drop --api-version",
+            d.wanted, d.engine_min, d.engine_max
+        )
+    } else {
+        format!(
+            "{engine} at {endpoint} accepts API {} to {}, and dockhand speaks at most {MAX_API_VERSION}: the engine would refuse every call with 400. Its checks follow the v{MAX_API_VERSION} reference; test this engine with a dockhand that speaks API {}, or test an engine that still accepts {MAX_API_VERSION} (Docker Engine 28 and older)",
+            d.engine_min, d.engine_max, d.engine_min
+        )
     }
 }
 

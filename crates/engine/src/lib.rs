@@ -32,7 +32,7 @@ pub use request::{encode, Request};
 pub use response::Response;
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
 pub use stream_response::{Decoded, FrameStream, JsonStream, StreamResponse};
-pub use version::{ApiVersion, ApiVersionParseError, MAX_API_VERSION, MIN_API_VERSION};
+pub use version::{negotiate, ApiVersion, ApiVersionParseError, NoCommonVersion, MAX_API_VERSION, MIN_API_VERSION};
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, Method, StatusCode};

@@ -24,6 +24,42 @@ pub const MAX_API_VERSION: ApiVersion = ApiVersion::new(1, 41);
 /// endpoints the life-cycle checks rely on.
 pub const MIN_API_VERSION: ApiVersion = ApiVersion::new(1, 25);
 
+/// An engine and dockhand have no API version in common: the engine's
+/// minimum is above the version dockhand would speak, so every versioned
+/// call would be refused with 400 (Docker 29.0 to 29.2 accept 1.44 and up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoCommonVersion {
+    /// The engine's `MinAPIVersion`.
+    pub engine_min: ApiVersion,
+    /// The engine's `ApiVersion`.
+    pub engine_max: ApiVersion,
+    /// What dockhand would have spoken.
+    pub wanted: ApiVersion,
+    /// Whether `wanted` was pinned (`--api-version`) rather than negotiated.
+    pub pinned: bool,
+}
+
+/// The API version to speak with an engine that speaks `engine_max` and
+/// accepts no older than `engine_min`: the pin, else the lower of
+/// `engine_max` and [`MAX_API_VERSION`]. An engine that does not say its
+/// minimum is taken to accept it.
+pub fn negotiate(
+    engine_max: ApiVersion,
+    engine_min: Option<ApiVersion>,
+    pinned: Option<ApiVersion>,
+) -> Result<ApiVersion, NoCommonVersion> {
+    let wanted = pinned.unwrap_or(engine_max.min(MAX_API_VERSION));
+    match engine_min {
+        Some(min) if min > wanted => Err(NoCommonVersion {
+            engine_min: min,
+            engine_max,
+            wanted,
+            pinned: pinned.is_some(),
+        }),
+        _ => Ok(wanted),
+    }
+}
+
 /// A version string that is not `MAJOR.MINOR`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("invalid API version '{0}': expected MAJOR.MINOR such as 1.41")]
@@ -62,6 +98,26 @@ impl<'de> serde::Deserialize<'de> for ApiVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn v(s: &str) -> ApiVersion {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_engine_whose_minimum_is_above_ours_has_no_common_version() {
+        // Docker 29.1: API 1.52, minimum 1.44.
+        let e = negotiate(v("1.52"), Some(v("1.44")), None).unwrap_err();
+        assert_eq!((e.engine_min, e.wanted, e.pinned), (v("1.44"), MAX_API_VERSION, false));
+        // Docker 28: API 1.51, minimum 1.24; Podman 4.3: 1.41, minimum 1.24.
+        assert_eq!(negotiate(v("1.51"), Some(v("1.24")), None), Ok(MAX_API_VERSION));
+        assert_eq!(negotiate(v("1.41"), Some(v("1.24")), None), Ok(v("1.41")));
+        // Older engines speak less than we do, and may not say their minimum.
+        assert_eq!(negotiate(v("1.40"), None, None), Ok(v("1.40")));
+        // A pin below the engine's minimum is refused as well, and says so.
+        let e = negotiate(v("1.52"), Some(v("1.44")), Some(v("1.40"))).unwrap_err();
+        assert!(e.pinned);
+        assert_eq!(negotiate(v("1.52"), Some(v("1.44")), Some(v("1.44"))), Ok(v("1.44")));
+    }
 
     #[test]
     fn parses_and_orders() {

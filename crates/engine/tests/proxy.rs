@@ -9,13 +9,14 @@
 //! | connection reset | `ConnectionLost` |
 //! | HTTP complete, but its payload cut mid-frame or mid-JSON | `Protocol`, naming the byte |
 //! | broken chunked encoding, or a reply that is not HTTP | `Protocol` |
+//! | `/version` of an engine whose minimum API is above dockhand's 1.41 | `UnsupportedVersion` at connect |
 
 mod support;
 
 use std::time::Duration;
 
 use dockhand_daemon::PrivateEngine;
-use dockhand_engine::{Engine, EngineError, Frame, Method, Request, Response, StatusCode};
+use dockhand_engine::{ConnectOptions, Engine, EngineError, Frame, Method, Request, Response, StatusCode};
 use support::proxy::{Fault, FaultProxy};
 use support::{assert_took, connect, deadlines, private_engine, show, timed};
 
@@ -420,4 +421,78 @@ async fn a_reset_is_a_lost_connection_and_a_reply_that_is_not_http_is_a_protocol
     assert_eq!(fresh().ping().await.unwrap().status, StatusCode::OK);
     drop(proxy);
     pe.shutdown().await.unwrap();
+}
+
+/// An engine newer than dockhand (Docker 29.0 to 29.2 accept API 1.44 and
+/// up): the machine's engine behind a proxy that rewrites its `/version`.
+/// Connecting says so, naming the versions, before any call the engine would
+/// refuse with 400; a pin inside the engine's range is still honoured.
+#[tokio::test]
+async fn an_engine_whose_minimum_api_is_above_dockhands_is_refused_at_connect() {
+    let machine = std::path::Path::new(dockhand_engine::DEFAULT_SOCKET);
+    let direct = Engine::connect(ConnectOptions {
+        endpoint: dockhand_engine::Endpoint::unix(machine, dockhand_engine::EndpointSource::Default),
+        deadlines: deadlines(SECOND * 10, SECOND * 10),
+        pinned_version: None,
+    })
+    .await
+    .expect("these tests need the machine's engine at /var/run/docker.sock");
+    let info = direct.info().expect("negotiated").clone();
+    let min = info
+        .min_api_version
+        .expect("the machine's engine says its minimum")
+        .to_string();
+    let proxy = FaultProxy::start(machine);
+    let newer = Fault::Rewrite(vec![
+        (
+            format!("\"MinAPIVersion\":\"{min}\""),
+            "\"MinAPIVersion\":\"1.44\"".into(),
+        ),
+        (
+            format!("\"ApiVersion\":\"{}\"", info.api_version),
+            "\"ApiVersion\":\"1.52\"".into(),
+        ),
+    ]);
+    let connect = |pinned: Option<&str>| {
+        Engine::connect(ConnectOptions {
+            endpoint: proxy.endpoint(),
+            deadlines: deadlines(SECOND * 10, SECOND * 10),
+            pinned_version: pinned.map(|p| p.parse().unwrap()),
+        })
+    };
+
+    proxy.set(newer.clone());
+    let err = connect(None).await.expect_err("no version in common");
+    assert!(
+        proxy.last_note().starts_with("rewrite:") && !proxy.last_note().starts_with("rewrite: 0 "),
+        "{:?}",
+        proxy.notes()
+    );
+    assert_eq!(err.kind(), "unsupported-version", "{}", show(&err));
+    assert!(!err.is_engine_down());
+    let text = err.to_string();
+    for part in [
+        "accepts API 1.44 to 1.52",
+        "dockhand speaks at most 1.41",
+        "400",
+        &info.name,
+    ] {
+        assert!(text.contains(part), "{part:?} missing from: {text}");
+    }
+    assert_eq!(
+        proxy.notes().len(),
+        1,
+        "nothing but /version was sent: {:?}",
+        proxy.notes()
+    );
+
+    let err = connect(Some("1.40")).await.expect_err("a pin below the minimum");
+    assert!(err.to_string().contains("--api-version 1.40 is below"), "{err}");
+
+    // The same engine as it really is: connected, at 1.41.
+    proxy.set(Fault::None);
+    assert_eq!(
+        connect(None).await.expect("unchanged").api_version().to_string(),
+        "1.41"
+    );
 }

@@ -46,6 +46,10 @@ pub enum Fault {
     Reset,
     /// Read the request, answer with these bytes instead of HTTP, then close.
     Garbage(Vec<u8>),
+    /// Forward the reply with every `(from, to)` replaced in its whole body
+    /// (sent with a corrected Content-Length), then close: the engine says
+    /// something else, e.g. another version in `/version`.
+    Rewrite(Vec<(String, String)>),
 }
 
 struct State {
@@ -236,6 +240,21 @@ async fn reply<R: AsyncRead + Unpin>(
             cw.write_all(b"zz\r\nnot a chunk\r\n").await?;
             cw.shutdown().await?;
             state.note(format!("corrupt-chunk: after a head framed {:?}", framing(&head)));
+        }
+        Fault::Rewrite(pairs) => {
+            let head_len = read_head(ur, &mut buf).await?;
+            let head = String::from_utf8_lossy(&buf[..head_len]).into_owned();
+            let (body, _) = read_body(ur, &mut buf, head_len, framing(&head), usize::MAX).await?;
+            let mut text = String::from_utf8_lossy(&body).into_owned();
+            let mut hits = 0;
+            for (from, to) in pairs {
+                hits += text.matches(from.as_str()).count();
+                text = text.replace(from.as_str(), to);
+            }
+            cw.write_all(with_length(&head, text.len()).as_bytes()).await?;
+            cw.write_all(text.as_bytes()).await?;
+            cw.shutdown().await?;
+            state.note(format!("rewrite: {hits} replacements in a {}-byte body", body.len()));
         }
         Fault::Reset | Fault::Garbage(_) => unreachable!("handled before connecting upstream"),
     }
