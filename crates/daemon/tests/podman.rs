@@ -11,8 +11,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dockhand_daemon::{EngineKind, PrivateEngine, PrivateEngineOptions};
-use dockhand_engine::{label_filter, ConnectOptions, Deadlines, Engine, EngineError};
+use dockhand_engine::{label_filter, Deadlines, Engine};
 use dockhand_objects::{EngineIdentity, Family, ProbeImage, SweepScope, LABEL_OWNER, LABEL_RUN};
+
+mod common;
+use common::engines::{connect, unique_name};
+use common::host::{assert_dir_released, mounts_under, netns_exists, processes_mentioning};
 
 /// What the machine's own Podman uses; the private engine may create them
 /// as empty mount points, never write into them.
@@ -38,7 +42,20 @@ fn system_stores() -> Vec<BTreeSet<PathBuf>> {
 }
 
 fn name(test: &str) -> String {
-    format!("p{}-{test}", std::process::id())
+    unique_name("p", test)
+}
+
+/// Mounts at or below `dir` in the mount namespace of process `pid`: the
+/// service's own, where its containers' layers are.
+fn mounts_of(pid: u32, dir: &Path) -> Vec<String> {
+    let prefix = dir.to_string_lossy().to_string();
+    std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|m| m.starts_with(&prefix))
+        .map(String::from)
+        .collect()
 }
 
 /// Short: Podman refuses a runroot over 50 bytes.
@@ -60,16 +77,8 @@ async fn start(test: &str) -> (PrivateEngine, PathBuf) {
     }
 }
 
-async fn client(pe: &PrivateEngine, call: Duration) -> Result<Engine, EngineError> {
-    Engine::connect(ConnectOptions {
-        endpoint: pe.endpoint(),
-        deadlines: Deadlines {
-            call,
-            stream_idle: call,
-        },
-        pinned_version: None,
-    })
-    .await
+async fn client(pe: &PrivateEngine) -> Engine {
+    connect(pe.endpoint(), Duration::from_secs(30)).await
 }
 
 /// The file a container's network namespace is mounted on
@@ -79,42 +88,6 @@ async fn netns_file(engine: &Engine, id: &str) -> PathBuf {
     let key = v["NetworkSettings"]["SandboxKey"].as_str().unwrap_or_default();
     assert!(key.starts_with("/run/netns/netns-"), "SandboxKey {key:?}");
     PathBuf::from(key)
-}
-
-/// Mounts at or below `dir` in the mount namespace of process `pid` ("self" for ours).
-fn mounts_under(pid: &str, dir: &Path) -> Vec<String> {
-    let prefix = dir.to_string_lossy().to_string();
-    std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .filter(|m| m.starts_with(&prefix))
-        .map(String::from)
-        .collect()
-}
-
-/// Live (not zombie) processes whose command line mentions `needle`.
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if pid == std::process::id()
-            || stat
-                .rsplit_once(')')
-                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        {
-            continue;
-        }
-        let cmd = String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default())
-            .replace('\0', " ");
-        if cmd.contains(needle) {
-            out.push(format!("{pid}: {cmd}"));
-        }
-    }
-    out
 }
 
 /// The cgroup directories Podman made for container `id` (cgroupfs manager).
@@ -151,14 +124,8 @@ async fn run_idler(engine: &Engine, labels: serde_json::Value) -> String {
 /// Asserts that nothing of the engine is left: processes, mounts, the
 /// state directory, its namespace, its containers' namespaces and cgroups.
 fn assert_gone(name: &str, dir: &Path, stores: &[BTreeSet<PathBuf>], containers: &[(String, PathBuf)]) {
-    let dir_s = dir.to_string_lossy().to_string();
-    assert_eq!(processes_mentioning(&dir_s), Vec::<String>::new(), "processes left");
-    assert_eq!(mounts_under("self", dir), Vec::<String>::new(), "mounts left");
-    assert!(!dir.exists(), "{} left", dir.display());
-    assert!(
-        !Path::new("/run/netns").join(format!("dockhand-{name}")).exists(),
-        "netns left"
-    );
+    assert_dir_released(dir);
+    assert!(!netns_exists(&format!("dockhand-{name}")), "netns left");
     for (id, netns) in containers {
         assert!(
             !netns.exists(),
@@ -181,7 +148,7 @@ async fn a_podman_engine_names_itself_and_shutdown_leaves_nothing() {
     assert_eq!(pe.kind(), EngineKind::Podman);
     assert!(pe.socket_path().ends_with("podman.sock"));
     let dir = pe.dir().to_path_buf();
-    let engine = client(&pe, Duration::from_secs(30)).await.expect("connect");
+    let engine = client(&pe).await;
 
     let id = EngineIdentity::probe(&engine).await.expect("identity");
     assert_eq!(id.product, "Podman Engine", "{id:?}");
@@ -190,12 +157,12 @@ async fn a_podman_engine_names_itself_and_shutdown_leaves_nothing() {
     assert!(id.version.starts_with(char::is_numeric), "{id:?}");
 
     let cid = run_idler(&engine, serde_json::json!({})).await;
-    let pid = pe.pid().expect("the service runs").to_string();
+    let pid = pe.pid().expect("the service runs");
     assert!(
-        mounts_under(&pid, &dir).iter().any(|m| m.ends_with("/merged")),
+        mounts_of(pid, &dir).iter().any(|m| m.ends_with("/merged")),
         "a running container has its layers mounted under the root, in the service's mount namespace"
     );
-    assert_eq!(mounts_under("self", &dir), Vec::<String>::new(), "and only there");
+    assert_eq!(mounts_under(&dir), Vec::<String>::new(), "and only there");
     let netns = netns_file(&engine, &cid).await;
     assert!(netns.exists(), "the container's network namespace file is on the host");
     assert!(
@@ -216,7 +183,7 @@ async fn freezing_killing_and_dropping_a_podman_engine() {
     let (mut pe, base) = start("drop").await;
     let stores = system_stores();
     let dir = pe.dir().to_path_buf();
-    let engine = client(&pe, Duration::from_secs(30)).await.expect("connect");
+    let engine = client(&pe).await;
     let cid = run_idler(&engine, serde_json::json!({})).await;
     let netns = netns_file(&engine, &cid).await;
 
@@ -246,9 +213,7 @@ async fn freezing_killing_and_dropping_a_podman_engine() {
 
     // Restarted on the same storage, it finds the container again.
     pe.restart(Vec::<String>::new()).await.expect("restart");
-    let engine = client(&pe, Duration::from_secs(30))
-        .await
-        .expect("connect after restart");
+    let engine = client(&pe).await;
     let r = engine.container_inspect(&cid).await.unwrap();
     assert_eq!(r.status, 200, "{}", r.message());
 
@@ -262,7 +227,7 @@ async fn freezing_killing_and_dropping_a_podman_engine() {
 #[tokio::test]
 async fn the_sweeper_runs_on_podman_and_removes_what_dead_runs_left() {
     let (pe, base) = start("sweep").await;
-    let engine = client(&pe, Duration::from_secs(30)).await.expect("connect");
+    let engine = client(&pe).await;
     let caps = EngineIdentity::probe(&engine).await.expect("identity").capabilities;
     // A dead owner on this host: pid 0 never names a live dockhand.
     let owner = format!("{}/0", dockhand_objects::hostname());
