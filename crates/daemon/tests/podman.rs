@@ -16,7 +16,7 @@ use dockhand_objects::{EngineIdentity, Family, ProbeImage, SweepScope, LABEL_OWN
 
 mod common;
 use common::engines::{connect, unique_name};
-use common::host::{assert_dir_released, mounts_under, netns_exists, processes_mentioning};
+use common::host::{assert_dir_released, mounts_of, mounts_under, netns_exists, processes_mentioning};
 
 /// What the machine's own Podman uses; the private engine may create them
 /// as empty mount points, never write into them.
@@ -43,19 +43,6 @@ fn system_stores() -> Vec<BTreeSet<PathBuf>> {
 
 fn name(test: &str) -> String {
     unique_name("p", test)
-}
-
-/// Mounts at or below `dir` in the mount namespace of process `pid`: the
-/// service's own, where its containers' layers are.
-fn mounts_of(pid: u32, dir: &Path) -> Vec<String> {
-    let prefix = dir.to_string_lossy().to_string();
-    std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .filter(|m| m.starts_with(&prefix))
-        .map(String::from)
-        .collect()
 }
 
 /// Short: Podman refuses a runroot over 50 bytes.
@@ -159,7 +146,7 @@ async fn a_podman_engine_names_itself_and_shutdown_leaves_nothing() {
     let cid = run_idler(&engine, serde_json::json!({})).await;
     let pid = pe.pid().expect("the service runs");
     assert!(
-        mounts_of(pid, &dir).iter().any(|m| m.ends_with("/merged")),
+        mounts_of(&pid.to_string(), &dir).iter().any(|m| m.ends_with("/merged")),
         "a running container has its layers mounted under the root, in the service's mount namespace"
     );
     assert_eq!(mounts_under(&dir), Vec::<String>::new(), "and only there");

@@ -47,8 +47,14 @@ pub fn processes_under(dir: &Path) -> Vec<String> {
 
 /// Mount points at or below `dir`.
 pub fn mounts_under(dir: &Path) -> Vec<String> {
+    mounts_of("self", dir)
+}
+
+/// Mount points at or below `dir` in the mount namespace of process `pid`
+/// (`"self"` for ours): a private Podman engine mounts in its own.
+pub fn mounts_of(pid: &str, dir: &Path) -> Vec<String> {
     let prefix = dir.to_string_lossy().to_string();
-    std::fs::read_to_string("/proc/self/mountinfo")
+    std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split(' ').nth(4))
