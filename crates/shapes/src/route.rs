@@ -1,0 +1,103 @@
+//! From a request (method and path as sent) to its operation.
+//!
+//! A template segment `{x}` takes one path segment, except `{name}`, which
+//! takes one or more: image, plugin and distribution names hold slashes
+//! (`/images/dockhand/probe:0.1/json`). Of the templates that match, the one
+//! with the most literal segments wins, so `/images/json` is `ImageList` and
+//! not an image called `json`.
+
+use crate::shape::OpShape;
+
+/// The operation `method` and `path` (versioned or not, query allowed) reach.
+pub fn route(ops: &'static [OpShape], method: &str, path: &str) -> Option<&'static OpShape> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = strip_version(path);
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    ops.iter()
+        .filter(|o| o.method.eq_ignore_ascii_case(method))
+        .filter_map(|o| {
+            let tpl: Vec<&str> = o.path.split('/').filter(|s| !s.is_empty()).collect();
+            matches(&tpl, &segs).then(|| (tpl.iter().filter(|t| !t.starts_with('{')).count(), o))
+        })
+        .max_by_key(|(literals, _)| *literals)
+        .map(|(_, o)| o)
+}
+
+/// `/v1.41/info` -> `/info`; a path without a version is kept.
+fn strip_version(path: &str) -> &str {
+    let Some(rest) = path.strip_prefix("/v") else {
+        return path;
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    let (ver, tail) = rest.split_at(end);
+    let is_version = ver.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
+    });
+    if is_version {
+        tail
+    } else {
+        path
+    }
+}
+
+fn matches(tpl: &[&str], segs: &[&str]) -> bool {
+    match (tpl.split_first(), segs.split_first()) {
+        (None, None) => true,
+        (None, Some(_)) | (Some(_), None) => false,
+        (Some((&"{name}", trest)), Some(_)) => {
+            // One or more segments, leaving at least one for each template
+            // segment after it.
+            (1..=segs.len().saturating_sub(trest.len())).any(|n| matches(trest, &segs[n..]))
+        }
+        (Some((t, trest)), Some((s, srest))) => (t.starts_with('{') || t == s) && matches(trest, srest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::v1_41::OPS;
+
+    fn id(method: &str, path: &str) -> Option<&'static str> {
+        super::route(OPS, method, path).map(|o| o.id)
+    }
+
+    #[test]
+    fn literal_templates_win_over_parameters() {
+        assert_eq!(id("GET", "/v1.41/images/json"), Some("ImageList"));
+        assert_eq!(id("GET", "/v1.41/images/get?names=a"), Some("ImageGetAll"));
+        assert_eq!(id("GET", "/v1.41/images/alpine/get"), Some("ImageGet"));
+        assert_eq!(id("POST", "/v1.41/containers/create?name=x"), Some("ContainerCreate"));
+        assert_eq!(id("POST", "/v1.41/containers/prune"), Some("ContainerPrune"));
+        assert_eq!(id("GET", "/v1.41/containers/abc/json"), Some("ContainerInspect"));
+        assert_eq!(id("GET", "/v1.41/containers/json?all=1"), Some("ContainerList"));
+        assert_eq!(id("GET", "/containers/abc/attach/ws"), Some("ContainerAttachWebsocket"));
+        assert_eq!(id("HEAD", "/_ping"), Some("SystemPingHead"));
+        assert_eq!(id("GET", "/v1.24/_ping"), Some("SystemPing"));
+    }
+
+    #[test]
+    fn image_names_may_hold_slashes() {
+        assert_eq!(
+            id("GET", "/v1.41/images/dockhand/probe:0.1.0/json"),
+            Some("ImageInspect")
+        );
+        assert_eq!(
+            id("DELETE", "/v1.41/images/registry:5000/a/b:1?force=1"),
+            Some("ImageDelete")
+        );
+        assert_eq!(id("POST", "/v1.41/images/a/b/tag?repo=c"), Some("ImageTag"));
+        assert_eq!(
+            id("GET", "/v1.41/distribution/docker.io/library/alpine/json"),
+            Some("DistributionInspect")
+        );
+        // An id never does.
+        assert_eq!(id("GET", "/v1.41/containers/a/b/json"), None);
+    }
+
+    #[test]
+    fn unknown_requests_have_no_operation() {
+        assert_eq!(id("GET", "/v1.41/nope"), None);
+        assert_eq!(id("PATCH", "/v1.41/containers/abc/json"), None);
+        assert_eq!(id("GET", "/vx/info"), None);
+    }
+}
