@@ -135,6 +135,10 @@ pub struct CheckArgs {
     /// Apply no known-failures list: every deviation fails the run.
     #[arg(long, conflicts_with = "known_failures")]
     pub no_known_failures: bool,
+    /// Do not validate replies against the API reference's shapes (schema
+    /// findings); for measuring what validation costs.
+    #[arg(long)]
+    pub no_shapes: bool,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -22,6 +22,7 @@ use hyper_util::rt::TokioIo;
 use crate::endpoint::Endpoint;
 use crate::error::EngineError;
 use crate::idle::IdleWatch;
+use crate::observe::{self, ReplySeen};
 use crate::request::Request;
 use crate::response::{preview, Response};
 use crate::stream_response::StreamResponse;
@@ -65,6 +66,10 @@ pub struct CallRecord {
 /// Receives a record of every call an [`Engine`] handle makes.
 pub trait CallObserver: Send + Sync {
     fn record(&self, call: &CallRecord);
+
+    /// The reply itself, before `record` (see [`ReplySeen`]). Does nothing
+    /// unless overridden.
+    fn reply(&self, _reply: &ReplySeen<'_>) {}
 }
 
 /// What the engine said about itself at connect time (`GET /version`).
@@ -341,6 +346,9 @@ impl Engine {
         };
         match result {
             Ok((parts, body)) => {
+                observe::show(&self.observer, || {
+                    ReplySeen::new(&method, &target, parts.status, &parts.headers, Some(&body))
+                });
                 self.observe(&req, &target, Some(parts.status), started, Some(&body), None);
                 Ok(Response {
                     method,
@@ -380,6 +388,9 @@ impl Engine {
             Ok((resp, conn)) => {
                 // The body outlives this call; whoever reads it drives the
                 // connection too (see `StreamResponse::chunk`).
+                observe::show(&self.observer, || {
+                    ReplySeen::new(&method, &target, resp.status(), resp.headers(), None)
+                });
                 self.observe(&req, &target, Some(resp.status()), started, None, None);
                 let (parts, body) = resp.into_parts();
                 Ok(StreamResponse {
@@ -453,8 +464,18 @@ impl Engine {
             Err(_) => Err(self.not_responding(&method, &target, limit)),
         };
         match &result {
-            Ok(Upgrade::Switched { status, .. }) => self.observe(&req, &target, Some(*status), started, None, None),
-            Ok(Upgrade::Refused(r)) => self.observe(&req, &target, Some(r.status), started, Some(&r.body), None),
+            Ok(Upgrade::Switched { status, headers, .. }) => {
+                observe::show(&self.observer, || {
+                    ReplySeen::new(&method, &target, *status, headers, None)
+                });
+                self.observe(&req, &target, Some(*status), started, None, None)
+            }
+            Ok(Upgrade::Refused(r)) => {
+                observe::show(&self.observer, || {
+                    ReplySeen::new(&method, &target, r.status, &r.headers, Some(&r.body))
+                });
+                self.observe(&req, &target, Some(r.status), started, Some(&r.body), None)
+            }
             Err(e) => self.observe(&req, &target, None, started, None, Some(e)),
         }
         result

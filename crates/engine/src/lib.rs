@@ -15,6 +15,7 @@ mod endpoint;
 mod error;
 mod idle;
 mod image;
+mod observe;
 mod relay;
 mod request;
 mod response;
@@ -28,6 +29,7 @@ pub use client::{product_name, CallObserver, CallRecord, ConnectOptions, Deadlin
 pub use container::label_filter;
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
+pub use observe::ReplySeen;
 pub use request::{encode, Request};
 pub use response::Response;
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use dockhand_engine::{CallObserver, CallRecord, Engine, Response};
+use dockhand_engine::{CallObserver, CallRecord, Engine, ReplySeen, Response};
 use serde_json::{json, Map, Value};
 
 use crate::cluster::{ClusterCtx, ClusterHandle, GateGuard};
@@ -75,6 +75,12 @@ impl CallObserver for Tee {
     fn record(&self, call: &CallRecord) {
         for o in &self.0 {
             o.record(call);
+        }
+    }
+
+    fn reply(&self, reply: &ReplySeen<'_>) {
+        for o in &self.0 {
+            o.reply(reply);
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `--format json` line format; docs/json-events.md documents it.
 
 use dockhand_engine::CallRecord;
+use dockhand_shapes::Finding;
 use serde::{Deserialize, Serialize};
 
 use crate::observed::Observed;
@@ -169,6 +170,10 @@ pub enum Event {
         transcript: Vec<CallRecord>,
         /// Cleanup problems, leaks included (a leak also fails the check).
         cleanup_notes: Vec<String>,
+        /// Where the case's replies depart from the reference's shapes
+        /// (`dockhand-shapes`); absent in journals written before them.
+        #[serde(default)]
+        schema: Vec<Finding>,
     },
     /// The engine stopped answering; no further check is scheduled.
     EngineDown {

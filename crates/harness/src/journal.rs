@@ -146,6 +146,7 @@ impl Reporter for JournalWriter {
                 outcome,
                 duration_ms,
                 cleanup_notes,
+                schema,
                 ..
             } => Cow::Owned(Event::CheckFinished {
                 case: case.clone(),
@@ -154,6 +155,7 @@ impl Reporter for JournalWriter {
                 duration_ms: *duration_ms,
                 transcript: Vec::new(),
                 cleanup_notes: cleanup_notes.clone(),
+                schema: schema.clone(),
             }),
             Event::RunStarted { .. }
             | Event::EngineDown { .. }

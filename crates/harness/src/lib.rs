@@ -26,6 +26,7 @@ pub mod probe;
 pub mod reply;
 pub mod report;
 pub mod runner;
+pub mod schema;
 pub mod select;
 pub mod session;
 pub mod sweep;
@@ -35,6 +36,7 @@ pub use cluster::{ClusterCtx, ClusterHandle, ClusterNode, ControlFuture, NodeCon
 pub use config::{ConfigError, EffectiveConfig, Overrides};
 pub use context::{Cleanup, Ctx, Transcript};
 pub use deviation::Deviation;
+pub use dockhand_shapes::{Finding, FindingKind};
 pub use events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 pub use failure::{CheckError, CheckResult, Mismatch};
 pub use interrupt::{Interrupts, Signal};

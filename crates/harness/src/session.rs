@@ -91,6 +91,9 @@ pub struct SessionOptions {
     pub junit: Option<PathBuf>,
     /// Print every API call.
     pub verbose: bool,
+    /// Validate every reply against the reference's shapes (`--no-shapes`
+    /// turns it off).
+    pub shapes: bool,
 }
 
 /// Why a session could not run (a run that ran reports through its exit code).
@@ -274,6 +277,7 @@ impl Session {
                 watchdog_timeout: cfg.watchdog_timeout.value,
                 call_observer: opts.verbose.then(|| Arc::new(PrintCalls) as Arc<dyn CallObserver>),
                 resumed_from: resumed_path,
+                shapes: opts.shapes,
             },
             tx,
         );

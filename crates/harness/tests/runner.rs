@@ -1,18 +1,24 @@
 //! The runner against this machine's engine: cleanup runs whatever the check
 //! did (passed, panicked, timed out), an object left behind fails its check
 //! by name and is removed, and a listed case is a known failure only when it
-//! fails with its pinned deviation.
+//! fails with its pinned deviation. And schema findings end to end, against
+//! a stand-in engine (see [`a_mutant_no_assertion_reads_fails_the_case`]).
 
 use std::time::Duration;
 
-use dockhand_engine::label_filter;
+use dockhand_engine::{label_filter, Address, ApiVersion, Deadlines, Endpoint, EndpointSource, Engine, Request};
 use dockhand_harness::config::TomlFile;
-use dockhand_harness::{Check, CheckCase, CheckResult, Cleanup, Ctx, KnownFailures, Listed, Outcome, PlannedCase};
-use serde_json::json;
+use dockhand_harness::{
+    Check, CheckCase, CheckResult, Cleanup, Ctx, FindingKind, KnownFailures, Listed, Observed, Outcome, PlannedCase,
+    RunnerOptions,
+};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixListener;
 use tokio::sync::watch;
 
 mod kit;
-use kit::{machine_engine, planned, runner};
+use kit::{machine_engine, planned, runner, runner_with};
 
 fn check(id: &'static str, run: fn(Ctx) -> dockhand_harness::CheckFuture) -> Check {
     kit::check(id, "runner test", run)
@@ -225,4 +231,207 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         .await
         .unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// The recorded inspect with `HostConfig.CpuShares` a string.
+fn mutant_inspect() -> String {
+    let mut v: Value =
+        serde_json::from_str(include_str!("../../shapes/tests/fixtures/container-inspect.json")).unwrap();
+    v["HostConfig"]["CpuShares"] = json!("512");
+    v.to_string()
+}
+
+/// Answers each request on the socket: the mutant inspect for container
+/// `x`, 404 for the missing container of `inspects_missing`, `OK` to a
+/// ping, empty lists to the runner's leak accounting and sweep.
+async fn stand_in(listener: UnixListener) {
+    loop {
+        let Ok((mut conn, _)) = listener.accept().await else {
+            return;
+        };
+        tokio::spawn(async move {
+            let mut buf = Vec::new();
+            loop {
+                let head_end = loop {
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                    let mut chunk = [0u8; 4096];
+                    match conn.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                buf.drain(..head_end);
+                let path = head.split_whitespace().nth(1).unwrap_or_default().to_string();
+                let (status, ct, body) = if path.contains("/containers/x/json") {
+                    ("200 OK", "application/json", mutant_inspect())
+                } else if path.contains("/containers/dead") {
+                    (
+                        "404 Not Found",
+                        "application/json",
+                        r#"{"message":"No such container: dead"}"#.to_string(),
+                    )
+                } else if path.ends_with("/_ping") {
+                    ("200 OK", "text/plain; charset=utf-8", "OK".to_string())
+                } else if path.contains("/volumes") {
+                    (
+                        "200 OK",
+                        "application/json",
+                        r#"{"Volumes":[],"Warnings":[]}"#.to_string(),
+                    )
+                } else if path.contains("/json") || path.contains("/networks") {
+                    ("200 OK", "application/json", "[]".to_string())
+                } else {
+                    (
+                        "404 Not Found",
+                        "application/json",
+                        r#"{"message":"not here"}"#.to_string(),
+                    )
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if conn.write_all(reply.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Inspects the container and asserts only that it runs.
+async fn inspects(ctx: Ctx) -> CheckResult {
+    let r = ctx.engine().send(Request::get("/containers/x/json")).await?.ok()?;
+    let v: Value = r.json()?;
+    let running = v["State"]["Running"].to_string();
+    dockhand_harness::ensure!(running == "true", "State.Running", "true", running);
+    Ok(())
+}
+
+/// Inspects the mutant, then meets `inspects_missing`'s deviation.
+async fn inspects_then_misses(ctx: Ctx) -> CheckResult {
+    ctx.engine().send(Request::get("/containers/x/json")).await?;
+    inspects_missing(ctx).await
+}
+
+/// The pin of the mutant's finding, with `value` the actual value as JSON.
+fn cpu_shares(value: &str) -> String {
+    format!("call = \"ContainerInspect\"\nfield = \"/HostConfig/CpuShares\"\nvalue = '{value}'\n")
+}
+
+/// A check whose own assertions pass, against an engine whose container
+/// inspect carries a mutant no assertion reads (`HostConfig.CpuShares` as a
+/// string), fails with that finding as its observed fact; a pin of exactly
+/// that finding excuses it, and nothing else does: a pin of another value, an
+/// entry for another deviation, or a listed failure with the finding besides
+/// are failures. With validation off the case passes. The engine is a
+/// stand-in answering canned bytes (a reply recorded from Docker 20.10,
+/// mutated), since no real engine sends the mutant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mutant_no_assertion_reads_fails_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("engine.sock");
+    tokio::spawn(stand_in(UnixListener::bind(&socket).unwrap()));
+    let endpoint = Endpoint {
+        address: Address::Unix(socket),
+        source: EndpointSource::Flag,
+    };
+    let engine = Engine::with_version(endpoint, Deadlines::default(), ApiVersion::new(1, 41));
+    let checks = [
+        check("test/inspects", |c| Box::pin(inspects(c))),
+        check("test/inspects-pinned", |c| Box::pin(inspects(c))),
+        check("test/inspects-pinned-otherwise", |c| Box::pin(inspects(c))),
+        check("test/inspects-listed-status", |c| Box::pin(inspects(c))),
+        check("test/inspects-then-misses", |c| Box::pin(inspects_then_misses(c))),
+    ];
+    let plan = |shapes_pinned: bool| -> Vec<PlannedCase> {
+        CheckCase::expand(&checks)
+            .into_iter()
+            .map(|case| PlannedCase {
+                known_failure: match (case.id().as_str(), shapes_pinned) {
+                    ("test/inspects-pinned", true) => listed("mutant", "", &cpu_shares("\"512\"")),
+                    ("test/inspects-pinned-otherwise", true) => listed("mutant", "", &cpu_shares("\"1024\"")),
+                    ("test/inspects-listed-status" | "test/inspects-then-misses", true) => {
+                        listed("404", "", NO_SUCH_CONTAINER)
+                    }
+                    _ => None,
+                },
+                ..planned(case, 1)
+            })
+            .collect()
+    };
+    let run_id = format!("s{:07x}", std::process::id());
+    let (runner, mut rx) = runner(engine.clone(), run_id.clone(), 1, Duration::from_secs(5));
+    let (_int_tx, int_rx) = watch::channel(0u32);
+    runner.run(plan(true), int_rx).await;
+    drop(runner);
+    let finished: std::collections::HashMap<_, _> =
+        kit::finished(&mut rx).into_iter().map(|f| (f.id.clone(), f)).collect();
+
+    let mutant = Observed::field_value("GET", "/v1.41/containers/x/json", "/HostConfig/CpuShares", json!("512"));
+    let unlisted = &finished["test/inspects"];
+    match &unlisted.outcome {
+        Outcome::Failed { message, observed } => {
+            assert!(
+                message
+                    .contains("ContainerInspect 200 /HostConfig/CpuShares: wrong-type: expected integer, got \"512\""),
+                "{message}"
+            );
+            assert_eq!(observed.as_ref(), Some(&mutant));
+        }
+        other => panic!("the mutant must fail the case, got {other:?}"),
+    }
+    let failing: Vec<_> = unlisted.schema.iter().filter(|f| f.kind.fails()).collect();
+    assert_eq!(failing.len(), 1, "{:#?}", unlisted.schema);
+    assert_eq!(
+        (failing[0].pointer.as_str(), failing[0].kind),
+        ("/HostConfig/CpuShares", FindingKind::WrongType)
+    );
+    assert!(
+        matches!(&finished["test/inspects-pinned"].outcome, Outcome::KnownFailure { deviation, .. }
+            if deviation == "ContainerInspect (GET /containers/{id}/json) replying /HostConfig/CpuShares = \"512\""),
+        "{:?}",
+        finished["test/inspects-pinned"].outcome
+    );
+    for (id, why) in [
+        ("test/inspects-pinned-otherwise", "a pin of another value"),
+        ("test/inspects-listed-status", "an entry for another deviation"),
+    ] {
+        match &finished[id].outcome {
+            Outcome::Failed { message, observed } => {
+                assert!(message.starts_with("listed as known for "), "{id}: {message}");
+                assert_eq!(observed.as_ref(), Some(&mutant), "{id}");
+            }
+            other => panic!("{why} excuses no finding, got {other:?}"),
+        }
+    }
+    match &finished["test/inspects-then-misses"].outcome {
+        Outcome::Failed { message, observed } => {
+            assert!(
+                message.starts_with("listed as known for ContainerInspect (GET /containers/{id}/json) answering 404")
+                    && message.contains("; and the engine's replies depart from the API reference's shapes: "),
+                "{message}"
+            );
+            assert_eq!(observed, &None);
+        }
+        other => panic!("a finding besides the listed deviation is a failure, got {other:?}"),
+    }
+
+    let (runner, mut rx) = runner_with(
+        engine,
+        RunnerOptions {
+            shapes: false,
+            ..kit::options(run_id, 1, Duration::from_secs(5))
+        },
+    );
+    let (_int_tx, int_rx) = watch::channel(0u32);
+    runner.run(plan(false), int_rx).await;
+    drop(runner);
+    let finished = kit::finished(&mut rx);
+    let unlisted = finished.iter().find(|f| f.id == "test/inspects").unwrap();
+    assert_eq!(unlisted.outcome, Outcome::Passed);
+    assert!(unlisted.schema.is_empty());
 }

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use dockhand_engine::ApiVersion;
 
-use crate::shape::{BodyKind, Def, Field, OpShape};
+use std::mem::{discriminant, Discriminant};
+
+use crate::shape::{Body, Def, Field, OpShape};
 use crate::v1_41::OPS;
 
 /// One change a version makes.
@@ -21,8 +23,9 @@ pub enum Change {
     Add(&'static str, Field),
     /// The version removes the field named second from the definition named first.
     Remove(&'static str, &'static str),
-    /// From this version on, replies of this kind carry one of these media types.
-    Media(BodyKind, &'static [&'static str]),
+    /// From this version on, replies of this kind of body (the variant
+    /// counts, not its type) carry one of these media types.
+    Media(Body, &'static [&'static str]),
 }
 
 /// The changes of one version, with where the reference says so.
@@ -38,14 +41,14 @@ const MULTIPLEXED_STREAM: &str = "application/vnd.docker.multiplexed-stream";
 
 /// The media types of each kind of reply in v1.41 (its `produces`; a JSON
 /// lines reply is sent as `application/json`). An empty list is not checked.
-fn base_media(kind: BodyKind) -> &'static [&'static str] {
-    match kind {
-        BodyKind::Json | BodyKind::JsonLines => &["application/json"],
-        BodyKind::Stream | BodyKind::Upgraded => &[RAW_STREAM],
-        BodyKind::Text => &["text/plain"],
-        BodyKind::Binary => &["application/octet-stream"],
-        BodyKind::Tar => &["application/x-tar"],
-        BodyKind::Logs | BodyKind::Empty => &[],
+fn base_media(body: &Body) -> &'static [&'static str] {
+    match body {
+        Body::Json(_) | Body::JsonLines(_) => &["application/json"],
+        Body::Stream | Body::Upgraded => &[RAW_STREAM],
+        Body::Text => &["text/plain"],
+        Body::Binary => &["application/octet-stream"],
+        Body::Tar => &["application/x-tar"],
+        Body::Logs | Body::Empty => &[],
     }
 }
 
@@ -56,9 +59,9 @@ pub static DELTAS: &[Delta] = &[
         cite: "api/docs/v1.42.yaml, ContainerAttach/ContainerLogs/ExecStart `produces`; version history 1.42: \
                multiplexed replies say `application/vnd.docker.multiplexed-stream`, and logs get a media type",
         changes: &[
-            Change::Media(BodyKind::Stream, &[RAW_STREAM, MULTIPLEXED_STREAM]),
-            Change::Media(BodyKind::Logs, &[RAW_STREAM, MULTIPLEXED_STREAM]),
-            Change::Media(BodyKind::Upgraded, &[RAW_STREAM, MULTIPLEXED_STREAM]),
+            Change::Media(Body::Stream, &[RAW_STREAM, MULTIPLEXED_STREAM]),
+            Change::Media(Body::Logs, &[RAW_STREAM, MULTIPLEXED_STREAM]),
+            Change::Media(Body::Upgraded, &[RAW_STREAM, MULTIPLEXED_STREAM]),
         ],
     },
     Delta {
@@ -78,7 +81,8 @@ pub struct Catalog {
     version: ApiVersion,
     added: HashMap<&'static str, Vec<&'static Field>>,
     removed: HashMap<&'static str, Vec<&'static str>>,
-    media: HashMap<BodyKind, &'static [&'static str]>,
+    /// Media types by body variant, where a delta changed them.
+    media: HashMap<Discriminant<Body>, &'static [&'static str]>,
 }
 
 impl Catalog {
@@ -97,8 +101,8 @@ impl Catalog {
                 match ch {
                     Change::Add(def, field) => c.added.entry(*def).or_default().push(field),
                     Change::Remove(def, name) => c.removed.entry(*def).or_default().push(*name),
-                    Change::Media(kind, types) => {
-                        c.media.insert(*kind, *types);
+                    Change::Media(body, types) => {
+                        c.media.insert(discriminant(body), *types);
                     }
                 }
             }
@@ -118,12 +122,15 @@ impl Catalog {
     /// The operation a request goes to: `method` and the path as sent
     /// (versioned or not, with or without a query).
     pub fn route(&self, method: &str, path: &str) -> Option<&'static OpShape> {
-        crate::route::route(OPS, method, path)
+        crate::route::route(method, path)
     }
 
-    /// The media types a reply of this kind may carry (empty: not checked).
-    pub fn media(&self, kind: BodyKind) -> &'static [&'static str] {
-        self.media.get(&kind).copied().unwrap_or_else(|| base_media(kind))
+    /// The media types a reply with this body may carry (empty: not checked).
+    pub fn media(&self, body: &Body) -> &'static [&'static str] {
+        self.media
+            .get(&discriminant(body))
+            .copied()
+            .unwrap_or_else(|| base_media(body))
     }
 
     /// The fields a definition has in this version.

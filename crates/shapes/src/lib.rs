@@ -17,7 +17,7 @@ pub mod v1_41;
 mod validate;
 
 pub use delta::Catalog;
-pub use shape::{Body, BodyKind, Def, Field, OpShape, Ty};
+pub use shape::{Body, Def, Field, OpShape, Ty};
 pub use validate::{Finding, FindingKind, Reply, ACTUAL_MAX};
 
 /// The operations of the base version, v1.41.

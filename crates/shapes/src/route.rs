@@ -6,21 +6,43 @@
 //! with the most literal segments wins, so `/images/json` is `ImageList` and
 //! not an image called `json`.
 
+use std::sync::OnceLock;
+
 use crate::shape::OpShape;
+use crate::v1_41::OPS;
+
+/// An operation with its template split into segments, and how many of them
+/// are literal.
+struct Template {
+    op: &'static OpShape,
+    segs: Vec<&'static str>,
+    literals: usize,
+}
+
+/// The templates, split once: routing is on every call's path.
+fn templates() -> &'static [Template] {
+    static T: OnceLock<Vec<Template>> = OnceLock::new();
+    T.get_or_init(|| {
+        OPS.iter()
+            .map(|op| {
+                let segs: Vec<&str> = op.path.split('/').filter(|s| !s.is_empty()).collect();
+                let literals = segs.iter().filter(|t| !t.starts_with('{')).count();
+                Template { op, segs, literals }
+            })
+            .collect()
+    })
+}
 
 /// The operation `method` and `path` (versioned or not, query allowed) reach.
-pub fn route(ops: &'static [OpShape], method: &str, path: &str) -> Option<&'static OpShape> {
+pub fn route(method: &str, path: &str) -> Option<&'static OpShape> {
     let path = path.split(['?', '#']).next().unwrap_or_default();
     let path = strip_version(path);
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    ops.iter()
-        .filter(|o| o.method.eq_ignore_ascii_case(method))
-        .filter_map(|o| {
-            let tpl: Vec<&str> = o.path.split('/').filter(|s| !s.is_empty()).collect();
-            matches(&tpl, &segs).then(|| (tpl.iter().filter(|t| !t.starts_with('{')).count(), o))
-        })
-        .max_by_key(|(literals, _)| *literals)
-        .map(|(_, o)| o)
+    templates()
+        .iter()
+        .filter(|t| t.op.method.eq_ignore_ascii_case(method) && matches(&t.segs, &segs))
+        .max_by_key(|t| t.literals)
+        .map(|t| t.op)
 }
 
 /// `/v1.41/info` -> `/info`; a path without a version is kept.
@@ -55,10 +77,8 @@ fn matches(tpl: &[&str], segs: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::v1_41::OPS;
-
     fn id(method: &str, path: &str) -> Option<&'static str> {
-        super::route(OPS, method, path).map(|o| o.id)
+        super::route(method, path).map(|o| o.id)
     }
 
     #[test]

@@ -155,37 +155,6 @@ pub enum Body {
     Empty,
 }
 
-impl Body {
-    /// The kind, without the item type: what media types are keyed by.
-    pub fn kind(&self) -> BodyKind {
-        match self {
-            Body::Json(_) => BodyKind::Json,
-            Body::JsonLines(_) => BodyKind::JsonLines,
-            Body::Stream => BodyKind::Stream,
-            Body::Logs => BodyKind::Logs,
-            Body::Upgraded => BodyKind::Upgraded,
-            Body::Text => BodyKind::Text,
-            Body::Binary => BodyKind::Binary,
-            Body::Tar => BodyKind::Tar,
-            Body::Empty => BodyKind::Empty,
-        }
-    }
-}
-
-/// [`Body`] without its payload type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BodyKind {
-    Json,
-    JsonLines,
-    Stream,
-    Logs,
-    Upgraded,
-    Text,
-    Binary,
-    Tar,
-    Empty,
-}
-
 /// One operation of the reference: its `operationId`, method, unversioned
 /// path template, the replies it documents with a body of their own, and the
 /// statuses whose body is an `ErrorResponse`.

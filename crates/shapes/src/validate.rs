@@ -5,7 +5,8 @@
 //! Every finding names the operation and status, the pointer (RFC 6901; for a
 //! JSON lines reply the first segment is the line's index), the expected type
 //! or enum, the actual value cut to [`ACTUAL_MAX`] characters, and a
-//! [`FindingKind`]. Fields the reference does not define are `extra`, and a
+//! [`FindingKind`]. In a JSON lines reply, a finding that recurs on later
+//! lines is kept for its first line only. Fields the reference does not define are `extra`, and a
 //! status it does not list is `undocumented-status`: both are reported and
 //! neither fails a case ([`FindingKind::fails`]).
 
@@ -13,7 +14,7 @@ use dockhand_engine::HeaderMap;
 use serde_json::Value;
 
 use crate::delta::Catalog;
-use crate::shape::{Body, BodyKind, Def, OpShape, Ty};
+use crate::shape::{Body, Def, OpShape, Ty};
 use crate::v1_41::ERROR_RESPONSE;
 
 /// What is wrong at a place in a reply.
@@ -270,10 +271,9 @@ impl Catalog {
         } else {
             reply.body
         };
-        let kind = body.kind();
-        let media = self.media(kind);
+        let media = self.media(&body);
         let has_body = bytes.is_none_or(|b| !b.is_empty());
-        if !media.is_empty() && has_body && kind != BodyKind::Empty {
+        if !media.is_empty() && has_body {
             let ct = essence(reply.headers);
             if !ct.as_deref().is_some_and(|c| media.contains(&c)) {
                 w.push(
@@ -295,10 +295,15 @@ impl Catalog {
             },
             Body::JsonLines(ty) => {
                 // Lines, or values one after another: dockerd ends each with
-                // a newline, but JSON needs none between objects.
+                // a newline, but JSON needs none between objects. A finding
+                // that recurs on later lines (same place, same kind) is
+                // reported for its first line only: a stream of events would
+                // otherwise repeat one deviation per event.
                 let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-                let mut i = 0usize;
-                loop {
+                let mut seen: Vec<(String, FindingKind)> = Vec::new();
+                for i in 0usize.. {
+                    let before = w.out.len();
+                    let prefix = format!("/{i}");
                     match values.next() {
                         None => break,
                         Some(Ok(v)) => w.at(&i.to_string(), |w| w.value(ty, &v, true, false)),
@@ -309,7 +314,16 @@ impl Catalog {
                             break;
                         }
                     }
-                    i += 1;
+                    let mut fresh = w.out.split_off(before);
+                    fresh.retain(|f| {
+                        let key = (f.pointer[prefix.len()..].to_string(), f.kind);
+                        let new = !seen.contains(&key);
+                        if new {
+                            seen.push(key);
+                        }
+                        new
+                    });
+                    w.out.extend(fresh);
                 }
             }
             Body::Empty if !bytes.is_empty() => w.push(

@@ -421,12 +421,19 @@ mod tests {
 use std::time::Duration;
 
 use dockhand_engine::{Request, Response};
-use dockhand_harness::context::LABEL_CASE;
+use dockhand_harness::context::{LABEL_CASE, LABEL_RUN};
 
-/// `{"label": ["dockhand.case=<case>#<iteration>"]}`: the filter that makes a
-/// list, prune or events call see only this case's objects.
+/// `{"label": ["dockhand.case=<case>#<iteration>", "dockhand.run=<run>"]}`:
+/// the filter that makes a list, prune or events call see only this case's
+/// objects. The run too, as the engine ANDs labels: concurrent runs of the
+/// suite (other users of the engine) have cases of the same label.
 pub(crate) fn case_filter(ctx: &Ctx) -> Value {
-    json!({ "label": [case_label_kv(ctx)] })
+    json!({ "label": [case_label_kv(ctx), run_label_kv(ctx)] })
+}
+
+/// `dockhand.run=<run>`, this run's label as `key=value`.
+pub(crate) fn run_label_kv(ctx: &Ctx) -> String {
+    format!("{LABEL_RUN}={}", ctx.run_id())
 }
 
 /// `dockhand.case=<case>#<iteration>`, this case's label as `key=value`.

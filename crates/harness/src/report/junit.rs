@@ -176,11 +176,15 @@ impl Reporter for JunitReporter {
                 duration_ms,
                 transcript,
                 cleanup_notes,
+                schema,
             } => {
                 let mut tc = TestCase::new(case_name(case), status(outcome, cleanup_notes));
                 tc.set_classname(area.as_str())
                     .set_time(Duration::from_millis(*duration_ms));
-                let out = system_out(outcome, transcript, cleanup_notes);
+                let mut out = system_out(outcome, transcript, cleanup_notes);
+                for f in schema {
+                    out.push_str(&format!("schema: {f}\n"));
+                }
                 if !out.is_empty() {
                     tc.set_system_out(out);
                 }

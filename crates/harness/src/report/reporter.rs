@@ -129,6 +129,7 @@ pub(crate) mod fixtures {
             duration_ms: ms,
             transcript: vec![],
             cleanup_notes: vec![],
+            schema: vec![],
         }
     }
 

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::events::{CaseKey, Counts, Event, Outcome};
 use crate::report::format::{call_line, case_name, counts_line, known_failure, seconds};
 use crate::report::Reporter;
+use crate::Finding;
 
 /// How the terminal reporter writes.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +57,9 @@ pub struct TerminalReporter {
     engine_down: Option<(String, String)>,
     interrupted: Option<String>,
 }
+
+/// Failing schema findings printed per case; `--format json` has them all.
+const SCHEMA_LINES: usize = 5;
 
 const BAR_TEMPLATE: &str = "{spinner} {pos}/{len} [{bar:20}] {elapsed} {wide_msg}";
 
@@ -148,6 +152,7 @@ impl TerminalReporter {
         duration_ms: u64,
         transcript: &[dockhand_engine::CallRecord],
         cleanup_notes: &[String],
+        schema: &[Finding],
     ) -> io::Result<()> {
         self.running.retain(|k| k != case);
         self.counts.add(outcome);
@@ -175,6 +180,24 @@ impl TerminalReporter {
         }
         for note in cleanup_notes {
             indent(&mut text, &format!("cleanup: {note}"));
+        }
+        // Findings that fail, always (the first few); extras and undocumented
+        // statuses with --verbose.
+        let failing = schema.iter().filter(|f| f.kind.fails()).count();
+        for f in schema.iter().filter(|f| f.kind.fails()).take(SCHEMA_LINES) {
+            indent(&mut text, &format!("schema: {f}"));
+        }
+        if failing > SCHEMA_LINES {
+            let more = failing - SCHEMA_LINES;
+            indent(
+                &mut text,
+                &format!("schema: and {more} more (--format json lists them all)"),
+            );
+        }
+        if self.opts.verbose {
+            for f in schema.iter().filter(|f| !f.kind.fails()) {
+                indent(&mut text, &format!("schema: {f}"));
+            }
         }
         if self.opts.verbose && outcome.fails_run() {
             for call in transcript {
@@ -301,8 +324,9 @@ impl Reporter for TerminalReporter {
                 duration_ms,
                 transcript,
                 cleanup_notes,
+                schema,
                 ..
-            } => self.case_finished(case, outcome, *duration_ms, transcript, cleanup_notes),
+            } => self.case_finished(case, outcome, *duration_ms, transcript, cleanup_notes, schema),
             Event::EngineDown { since, diagnosis } => {
                 self.engine_down = Some((since.clone(), diagnosis.clone()));
                 let head = self.paint("1;31", "ENGINE DOWN");

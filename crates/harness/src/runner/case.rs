@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dockhand_engine::{label_filter, CallObserver, CallRecord, Engine, EngineError};
+use dockhand_shapes::{Catalog, Finding};
 use tokio::sync::watch;
 
 use super::watchdog::declared_down;
@@ -20,6 +21,7 @@ use crate::objects;
 use crate::objects::Capabilities;
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
+use crate::schema::{self, CallFinding, ShapeCheck};
 
 /// How a case ended, for the scheduler to report.
 pub(super) struct CaseResult {
@@ -28,8 +30,24 @@ pub(super) struct CaseResult {
     pub(super) duration: Duration,
     pub(super) transcript: Vec<CallRecord>,
     pub(super) cleanup_notes: Vec<String>,
+    pub(super) schema: Vec<Finding>,
     /// The watchdog's diagnosis when the engine stopped answering.
     pub(super) engine_down: Option<EngineError>,
+}
+
+impl CaseResult {
+    /// A case that never ran: skipped before it started, or not run.
+    pub(super) fn unrun(planned: PlannedCase, outcome: Outcome) -> CaseResult {
+        CaseResult {
+            planned,
+            outcome,
+            duration: Duration::ZERO,
+            transcript: vec![],
+            cleanup_notes: vec![],
+            schema: vec![],
+            engine_down: None,
+        }
+    }
 }
 
 /// The check's own verdict, before the watchdog and cleanup have their say.
@@ -59,7 +77,10 @@ pub(super) async fn run_case(
 ) -> CaseResult {
     let started = Instant::now();
     let transcript = Arc::new(Transcript::default());
-    let ctx = case_ctx(engine, probe, &opts, &planned, cluster, &transcript);
+    let shape_check = opts
+        .shapes
+        .then(|| Arc::new(ShapeCheck::new(Catalog::new(engine.api_version()))));
+    let ctx = case_ctx(engine, probe, &opts, &planned, cluster, &transcript, &shape_check);
     let timeout = planned.timeout.unwrap_or(opts.check_timeout);
     let Verdict {
         mut outcome,
@@ -95,18 +116,53 @@ pub(super) async fn run_case(
     };
     // Cleanup is done: other cluster checks may go on (see ClusterCtx::exclusive).
     drop(ctx.inner.gate.lock().unwrap_or_else(|p| p.into_inner()).take());
+    // Every reply is in, cleanup's included.
+    let found = shape_check.map(|s| s.take()).unwrap_or_default();
+    fail_on_findings(&mut outcome, &planned, &found);
     CaseResult {
         planned,
         outcome,
         duration,
         transcript: transcript.calls(),
         cleanup_notes: notes,
+        schema: found.into_iter().map(|f| f.finding).collect(),
         engine_down,
     }
 }
 
+/// A case that passed fails on schema findings that fail, with the first
+/// as its observed fact (for a pin to excuse). A listed case's failure is
+/// excused only as it is: failing findings besides make it another failure,
+/// unless they are about the very reply its own failure is (the check and
+/// the shapes seeing one deviation, as a missing `Content-Type`).
+fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallFinding]) {
+    match outcome {
+        Outcome::Passed => {
+            if let Some((message, observed)) = schema::verdict(found) {
+                *outcome = Outcome::Failed { message, observed };
+            }
+        }
+        Outcome::Failed {
+            message: m,
+            observed: o,
+        } if planned.known_failure.is_some() => {
+            let besides: Vec<CallFinding> = found
+                .iter()
+                .filter(|f| !o.as_ref().is_some_and(|o| (&o.method, &o.path) == (&f.method, &f.path)))
+                .cloned()
+                .collect();
+            if let Some((message, _)) = schema::verdict(&besides) {
+                *m = format!("{m}; and {message}");
+                *o = None;
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The case's context: the engine records every call into the case's
-/// transcript (and to the run's observer, for `--verbose`).
+/// transcript (and to the run's observer, for `--verbose`), and shows every
+/// reply to the case's shape check.
 fn case_ctx(
     engine: Engine,
     probe: Arc<ProbeImage>,
@@ -114,9 +170,11 @@ fn case_ctx(
     planned: &PlannedCase,
     cluster: Option<Arc<ClusterHandle>>,
     transcript: &Arc<Transcript>,
+    shape_check: &Option<Arc<ShapeCheck>>,
 ) -> Ctx {
     let mut observers: Vec<Arc<dyn CallObserver>> = vec![transcript.clone()];
     observers.extend(opts.call_observer.clone());
+    observers.extend(shape_check.clone().map(|s| s as Arc<dyn CallObserver>));
     let observer: Arc<dyn CallObserver> = Arc::new(Tee(observers));
     Ctx {
         inner: Arc::new(CtxInner {

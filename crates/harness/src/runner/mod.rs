@@ -44,6 +44,9 @@ pub struct RunnerOptions {
     /// Also receives every call (for `--verbose`).
     pub call_observer: Option<Arc<dyn CallObserver>>,
     pub resumed_from: Option<String>,
+    /// Validate every reply against the reference's shapes for the
+    /// negotiated version (`dockhand-shapes`): the cases' schema findings.
+    pub shapes: bool,
 }
 
 /// The verdict of a whole run.
@@ -173,14 +176,7 @@ impl Runner {
             while stop_reason.is_none() && running.len() < jobs {
                 let Some(pc) = queue.pop_front() else { break };
                 if let Some(reason) = pc.skip.clone() {
-                    self.finish(
-                        &mut counts,
-                        pc,
-                        Outcome::Skipped { reason },
-                        Duration::ZERO,
-                        vec![],
-                        vec![],
-                    );
+                    self.finish(&mut counts, CaseResult::unrun(pc, Outcome::Skipped { reason }));
                     continue;
                 }
                 self.emit(Event::CheckStarted {
@@ -216,7 +212,7 @@ impl Runner {
                         stop_reason = Some(reason);
                         engine_down = Some(diagnosis);
                     }
-                    self.finish(&mut counts, r.planned, r.outcome, r.duration, r.transcript, r.cleanup_notes);
+                    self.finish(&mut counts, r);
                 }
                 e = &mut liveness, if engine_down.is_none() => {
                     let (reason, diagnosis) = self.declare_down(&e, &down_tx);
@@ -252,11 +248,7 @@ impl Runner {
         for pc in queue {
             self.finish(
                 &mut counts,
-                pc,
-                Outcome::NotRun { reason: reason.clone() },
-                Duration::ZERO,
-                vec![],
-                vec![],
+                CaseResult::unrun(pc, Outcome::NotRun { reason: reason.clone() }),
             );
         }
         let exit_code = if engine_down.is_some() {
@@ -294,15 +286,16 @@ impl Runner {
         (format!("engine not responding since {since}: {diagnosis}"), diagnosis)
     }
 
-    fn finish(
-        &self,
-        counts: &mut Counts,
-        pc: PlannedCase,
-        outcome: Outcome,
-        duration: Duration,
-        transcript: Vec<dockhand_engine::CallRecord>,
-        cleanup_notes: Vec<String>,
-    ) {
+    fn finish(&self, counts: &mut Counts, r: CaseResult) {
+        let CaseResult {
+            planned: pc,
+            outcome,
+            duration,
+            transcript,
+            cleanup_notes,
+            schema,
+            ..
+        } = r;
         let outcome = match &pc.known_failure {
             Some(known) => known.judge(outcome),
             None => outcome,
@@ -315,6 +308,7 @@ impl Runner {
             duration_ms: duration.as_millis() as u64,
             transcript,
             cleanup_notes,
+            schema,
         });
     }
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use dockhand_engine::{ApiVersion, Endpoint, Engine};
 use dockhand_harness::{
-    Check, CheckCase, CheckFuture, CheckMeta, Ctx, Event, Outcome, PlannedCase, ProbeImage, Runner, RunnerOptions,
+    Check, CheckCase, CheckFuture, CheckMeta, Ctx, Event, Finding, Outcome, PlannedCase, ProbeImage, Runner,
+    RunnerOptions,
 };
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -56,6 +57,26 @@ pub fn planned(case: CheckCase, iteration: u32) -> PlannedCase {
     }
 }
 
+/// The tests' runner options: `jobs` cases at a time under `check_timeout`
+/// each, the default watchdog, replies validated.
+pub fn options(run_id: String, jobs: usize, check_timeout: Duration) -> RunnerOptions {
+    RunnerOptions {
+        run_id,
+        jobs,
+        check_timeout,
+        watchdog_timeout: Duration::from_millis(750),
+        call_observer: None,
+        resumed_from: None,
+        shapes: true,
+    }
+}
+
+/// A runner with `opts`; its events go to the returned receiver.
+pub fn runner_with(engine: Engine, opts: RunnerOptions) -> (Runner, mpsc::UnboundedReceiver<Event>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Runner::new(engine, Arc::new(ProbeImage::new()), opts, tx), rx)
+}
+
 /// A runner of `jobs` cases at a time under `check_timeout` each, with the
 /// default watchdog; its events go to the returned receiver.
 pub fn runner(
@@ -64,21 +85,7 @@ pub fn runner(
     jobs: usize,
     check_timeout: Duration,
 ) -> (Runner, mpsc::UnboundedReceiver<Event>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let runner = Runner::new(
-        engine,
-        Arc::new(ProbeImage::new()),
-        RunnerOptions {
-            run_id,
-            jobs,
-            check_timeout,
-            watchdog_timeout: Duration::from_millis(750),
-            call_observer: None,
-            resumed_from: None,
-        },
-        tx,
-    );
-    (runner, rx)
+    runner_with(engine, options(run_id, jobs, check_timeout))
 }
 
 /// A case's end as the runner reported it.
@@ -88,6 +95,7 @@ pub struct Finished {
     pub iteration: u32,
     pub outcome: Outcome,
     pub cleanup_notes: Vec<String>,
+    pub schema: Vec<Finding>,
 }
 
 /// The `check-finished` events received so far, in order.
@@ -98,6 +106,7 @@ pub fn finished(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<Finished> {
             case,
             outcome,
             cleanup_notes,
+            schema,
             ..
         } = e
         {
@@ -106,6 +115,7 @@ pub fn finished(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<Finished> {
                 iteration: case.iteration,
                 outcome,
                 cleanup_notes,
+                schema,
             });
         }
     }

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::support::{case_filter, case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
+use crate::support::{
+    case_filter, case_label_kv, create_probe, probe_config, run_label_kv, send, start_container, wait_exit,
+};
 use crate::volumes::create_volume;
 
 /// The engine's clock now, from `GET /info`'s SystemTime, as the
@@ -215,11 +217,12 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     // Container "a" and volume "a" share a name: the volume filter matches the
     // actor's name whatever its type, so only the type filter tells them apart.
     let name_a = ctx.name("a");
-    let case = case_label_kv(&ctx);
+    // The run's label too: another run's case of the same label is not ours.
+    let (case, run) = (case_label_kv(&ctx), run_label_kv(&ctx));
     let filters = match ctx.variant() {
         Some("type") => json!({ "type": ["volume"], "volume": [name_a] }),
-        Some("event") => json!({ "event": ["destroy"], "label": [case] }),
-        _ => json!({ "label": [case, "dockhand.events=a"] }),
+        Some("event") => json!({ "event": ["destroy"], "label": [case, run] }),
+        _ => json!({ "label": [case, run, "dockhand.events=a"] }),
     };
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let mut stream = open(&ctx, &since, &filters).await?;
