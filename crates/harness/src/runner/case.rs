@@ -148,7 +148,7 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
         } if planned.known_failure.is_some() => {
             let besides: Vec<CallFinding> = found
                 .iter()
-                .filter(|f| !o.as_ref().is_some_and(|o| (&o.method, &o.path) == (&f.method, &f.path)))
+                .filter(|f| o.as_ref().is_none_or(|o| (&o.method, &o.path) != (&f.method, &f.path)))
                 .cloned()
                 .collect();
             if let Some((message, _)) = schema::verdict(&besides) {
