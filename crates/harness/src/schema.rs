@@ -29,12 +29,15 @@ pub struct CallFinding {
 
 impl CallFinding {
     /// The finding as a failure's fact: the field at its pointer (`""` for
-    /// the reply itself, a media type), the actual value parsed as JSON, or
-    /// as a JSON string when it is not JSON (a media type, a cut value).
+    /// the reply itself, a media type) with `*` for the index of a list
+    /// element, as which elements deviate depends on what else the engine
+    /// holds ([`verdict`] keeps a fact only when all deviate alike); the
+    /// actual value parsed as JSON, or as a JSON string when it is not JSON
+    /// (a media type, a cut value).
     pub fn observed(&self) -> Observed {
         let f = &self.finding;
         let value = serde_json::from_str(&f.actual).unwrap_or_else(|_| Value::String(f.actual.clone()));
-        Observed::field_value(&self.method, &self.path, &f.pointer, value)
+        Observed::field_value(&self.method, &self.path, &starred(&f.pointer), value)
     }
 }
 
@@ -112,22 +115,26 @@ pub fn verdict(findings: &[CallFinding]) -> Option<(String, Option<Observed>)> {
     Some((message, one.then(|| first.observed())))
 }
 
+/// The pointer with `*` for each index (an all-digit segment).
+fn starred(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|seg| match !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()) {
+            true => "*",
+            false => seg,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Whether two findings are one deviation: of the same operation and
 /// status, at the same place up to the indices of lists (`RepoDigests` of
 /// each image an image list names), and the same kind and value; at the
 /// reply itself (pointer `""`) its media type and a body that is not JSON
 /// are one deviation too (a text error where the reference has JSON).
 fn same_deviation(a: &Finding, b: &Finding) -> bool {
-    let place = |p: &str| -> Vec<String> {
-        p.split('/')
-            .map(|seg| match !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()) {
-                true => "*".to_string(),
-                false => seg.to_string(),
-            })
-            .collect()
-    };
     (&a.operation, a.status) == (&b.operation, b.status)
-        && place(&a.pointer) == place(&b.pointer)
+        && starred(&a.pointer) == starred(&b.pointer)
         && (a.pointer.is_empty() || (a.kind, &a.expected, &a.actual) == (b.kind, &b.expected, &b.actual))
 }
 
@@ -202,7 +209,7 @@ mod tests {
             Some(Observed::field_value(
                 "GET",
                 "/v1.41/images/json",
-                "/0/RepoDigests",
+                "/*/RepoDigests",
                 Value::Null
             ))
         );
