@@ -91,6 +91,22 @@ fn listed(reason: &str, extra: &str, pin: &str) -> Option<Listed> {
     Some(Listed::from(&known.entries()[0]))
 }
 
+/// Asserts that a case listed for `NO_SUCH_CONTAINER`, which met it and
+/// also `besides` (`what`), failed with no fact a pin could excuse.
+fn failed_besides_404(outcome: &Outcome, besides: &str, what: &str) {
+    match outcome {
+        Outcome::Failed { message, observed } => {
+            assert!(
+                message.starts_with("listed as known for ContainerInspect (GET /containers/{id}/json) answering 404")
+                    && message.contains(&format!("; and {besides}")),
+                "{message}"
+            );
+            assert_eq!(observed, &None);
+        }
+        other => panic!("{what} besides the listed deviation is a failure, got {other:?}"),
+    }
+}
+
 /// The deviation `inspects_missing` meets.
 const NO_SUCH_CONTAINER: &str = "call = \"ContainerInspect\"\nstatus = 404\nmessage = \"No such container\"\n";
 
@@ -199,17 +215,11 @@ async fn cleanup_always_runs_and_leaks_are_blamed_and_removed() {
         }
         other => panic!("another status is a failure, got {other:?}"),
     }
-    match &outcomes["test/listed-leaks"].0 {
-        Outcome::Failed { message, observed } => {
-            assert!(
-                message.starts_with("listed as known for ContainerInspect (GET /containers/{id}/json) answering 404")
-                    && message.contains("; and left behind after cleanup (now removed): container dh-"),
-                "{message}"
-            );
-            assert_eq!(observed, &None);
-        }
-        other => panic!("a leak besides the deviation is a failure, got {other:?}"),
-    }
+    failed_besides_404(
+        &outcomes["test/listed-leaks"].0,
+        "left behind after cleanup (now removed): container dh-",
+        "a leak",
+    );
     assert_eq!(outcomes["test/tidy"].1, Vec::<String>::new());
     // Sub-checks run and are reported each on its own, under `id:variant`.
     assert_eq!(outcomes["test/variants:passes"].0, Outcome::Passed);
@@ -408,17 +418,11 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
             other => panic!("{why} excuses no finding, got {other:?}"),
         }
     }
-    match &finished["test/inspects-then-misses"].outcome {
-        Outcome::Failed { message, observed } => {
-            assert!(
-                message.starts_with("listed as known for ContainerInspect (GET /containers/{id}/json) answering 404")
-                    && message.contains("; and the engine's replies depart from the API reference's shapes: "),
-                "{message}"
-            );
-            assert_eq!(observed, &None);
-        }
-        other => panic!("a finding besides the listed deviation is a failure, got {other:?}"),
-    }
+    failed_besides_404(
+        &finished["test/inspects-then-misses"].outcome,
+        "the engine's replies depart from the API reference's shapes: ",
+        "a schema finding",
+    );
 
     let (runner, mut rx) = runner_with(
         engine,
