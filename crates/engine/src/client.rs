@@ -22,7 +22,7 @@ use hyper_util::rt::TokioIo;
 use crate::endpoint::Endpoint;
 use crate::error::EngineError;
 use crate::idle::IdleWatch;
-use crate::observe::{self, ReplySeen};
+use crate::observe::{self, CallObserver, CallRecord, ReplySeen};
 use crate::request::Request;
 use crate::response::{preview, Response};
 use crate::stream_response::StreamResponse;
@@ -45,31 +45,6 @@ impl Default for Deadlines {
             stream_idle: Duration::from_secs(30),
         }
     }
-}
-
-/// One finished call, for transcripts and `--verbose`.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct CallRecord {
-    pub method: String,
-    pub path: String,
-    /// The status, absent when no reply came.
-    pub status: Option<u16>,
-    pub elapsed_ms: f64,
-    /// A prefix of the request body, when there was one.
-    pub request_body: Option<String>,
-    /// A prefix of the response body (non-streaming calls).
-    pub response_body: Option<String>,
-    /// The error kind and message, when the call failed below HTTP.
-    pub error: Option<String>,
-}
-
-/// Receives a record of every call an [`Engine`] handle makes.
-pub trait CallObserver: Send + Sync {
-    fn record(&self, call: &CallRecord);
-
-    /// The reply itself, before `record` (see [`ReplySeen`]). Does nothing
-    /// unless overridden.
-    fn reply(&self, _reply: &ReplySeen<'_>) {}
 }
 
 /// What the engine said about itself at connect time (`GET /version`).

@@ -25,11 +25,11 @@ mod system;
 mod transport;
 mod version;
 
-pub use client::{product_name, CallObserver, CallRecord, ConnectOptions, Deadlines, Engine, EngineInfo, Upgrade};
+pub use client::{product_name, ConnectOptions, Deadlines, Engine, EngineInfo, Upgrade};
 pub use container::label_filter;
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
-pub use observe::ReplySeen;
+pub use observe::{CallObserver, CallRecord, ReplySeen};
 pub use request::{encode, Request};
 pub use response::Response;
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};

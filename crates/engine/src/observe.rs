@@ -1,4 +1,5 @@
-//! [`ReplySeen`]: a reply as the engine sent it (status, headers, and the
+//! [`CallObserver`], what sees every call of an engine handle: its
+//! [`CallRecord`] and [`ReplySeen`], a reply as the engine sent it (status, headers, and the
 //! whole body when the call read it whole), for [`CallObserver::reply`].
 //!
 //! A [`CallRecord`](crate::CallRecord) keeps previews for transcripts; a
@@ -11,7 +12,30 @@ use std::sync::Arc;
 
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::client::CallObserver;
+/// One finished call, for transcripts and `--verbose`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CallRecord {
+    pub method: String,
+    pub path: String,
+    /// The status, absent when no reply came.
+    pub status: Option<u16>,
+    pub elapsed_ms: f64,
+    /// A prefix of the request body, when there was one.
+    pub request_body: Option<String>,
+    /// A prefix of the response body (non-streaming calls).
+    pub response_body: Option<String>,
+    /// The error kind and message, when the call failed below HTTP.
+    pub error: Option<String>,
+}
+
+/// Receives a record of every call an [`Engine`](crate::Engine) handle makes.
+pub trait CallObserver: Send + Sync {
+    fn record(&self, call: &CallRecord);
+
+    /// The reply itself, before `record` (see [`ReplySeen`]). Does nothing
+    /// unless overridden.
+    fn reply(&self, _reply: &ReplySeen<'_>) {}
+}
 
 /// One reply, lent to observers.
 #[derive(Debug, Clone, Copy)]
