@@ -5,7 +5,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
-use super::support::{delete, delete_items, import};
+use super::support::{delete, delete_items, expect_image_gone, import};
 use crate::support::create_probe;
 
 pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
@@ -47,13 +47,7 @@ pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
         format!("Untagged [{tag}], then Deleted {} first", img.id),
         String::from_utf8_lossy(&r.body)
     );
-    let r = ctx.engine().image_inspect(&img.id).await?;
-    ctx.expect_status_ref(
-        &r,
-        404,
-        "inspect of the deleted image",
-        "ImageInspect: 404 no such image",
-    )?;
+    expect_image_gone(&ctx, &img.id).await?;
     let r = ctx.engine().container_inspect(&cid).await?;
     ctx.expect_status_ref(
         &r,

@@ -6,7 +6,7 @@ use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::support::{delete, import, inspect, stream_error, tar_files};
+use super::support::{delete, expect_image_gone, import, inspect, stream_error, tar_files};
 
 /// A saved archive, read: its files and its parsed manifest.
 struct Saved {
@@ -153,13 +153,7 @@ pub(crate) async fn run_one(ctx: Ctx) -> CheckResult {
     );
 
     remove(&ctx, &tag).await?;
-    let r = ctx.engine().image_inspect(&img.id).await?;
-    ctx.expect_status_ref(
-        &r,
-        404,
-        "inspect of the deleted image",
-        "ImageInspect: 404 no such image",
-    )?;
+    expect_image_gone(&ctx, &img.id).await?;
     load(&ctx, &archive, true).await?;
     let v = inspect(&ctx, &tag).await?;
     ensure!(

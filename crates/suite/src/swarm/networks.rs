@@ -56,12 +56,43 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
         .map(|rest| rest.split_whitespace().map(String::from).collect())
 }
 
+/// A two-replica server service in vip mode on its own overlay network, running.
+struct TwoServers {
+    image: String,
+    net_id: String,
+    net: String,
+    id: String,
+    name: String,
+    /// The running tasks.
+    run: Vec<Value>,
+}
+
+/// Starts [`TwoServers`] and waits for both tasks to run.
+async fn two_servers(ctx: &Ctx) -> Result<TwoServers, CheckError> {
+    let image = ctx.probe().await?;
+    let (net_id, net) = create_overlay(ctx, "net", false).await?;
+    let (id, name) = servers(ctx, &image, &net, 2, true).await?;
+    let (run, _) = wait_running(ctx, &id, 2).await?;
+    Ok(TwoServers {
+        image,
+        net_id,
+        net,
+        id,
+        name,
+        run,
+    })
+}
+
 pub(crate) async fn run_dns(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
-    let image = ctx.probe().await?;
-    let (net_id, net) = create_overlay(&ctx, "net", false).await?;
-    let (id, name) = servers(&ctx, &image, &net, 2, true).await?;
-    let (run, _) = wait_running(&ctx, &id, 2).await?;
+    let TwoServers {
+        image,
+        net_id,
+        net,
+        id,
+        name,
+        run,
+    } = two_servers(&ctx).await?;
     let want = task_addresses(&run, &net_id);
     ensure!(
         want.len() == 2,
@@ -131,10 +162,7 @@ pub(crate) async fn run_dns(ctx: Ctx) -> CheckResult {
 pub(crate) async fn run_vip(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "a connection through a service's virtual IP")?;
     gate(&ctx, false).await;
-    let image = ctx.probe().await?;
-    let (_, net) = create_overlay(&ctx, "net", false).await?;
-    let (id, name) = servers(&ctx, &image, &net, 2, true).await?;
-    wait_running(&ctx, &id, 2).await?;
+    let TwoServers { image, net, name, .. } = two_servers(&ctx).await?;
     let step = format!("connect={name}:{PORT}");
     let (state, out, err) = run_once(&ctx, "client", &image, &[&step], Some(&net)).await?;
     ensure!(

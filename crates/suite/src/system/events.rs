@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{JsonStream, Request};
+use dockhand_engine::{JsonStream, Request, StreamResponse};
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -284,6 +284,19 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// Opens `GET /events` for the window `since`..`until`, filtered by `filters`.
+async fn events_between(ctx: &Ctx, since: &str, until: &str, filters: &str) -> Result<StreamResponse, CheckError> {
+    ctx.engine()
+        .stream(
+            Request::get("/events")
+                .query("since", since)
+                .query("until", until)
+                .query("filters", filters),
+        )
+        .await
+        .map_err(Into::into)
+}
+
 pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
@@ -292,15 +305,7 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
 
     // until in the past: the engine replays and ends the reply at once.
     let until = engine_now(&ctx, Duration::ZERO).await?;
-    let s = ctx
-        .engine()
-        .stream(
-            Request::get("/events")
-                .query("since", &since)
-                .query("until", &until)
-                .query("filters", &filters),
-        )
-        .await?;
+    let s = events_between(&ctx, &since, &until, &filters).await?;
     ensure!(
         s.status.as_u16() == 200,
         "GET /events with since and a past until",
@@ -327,15 +332,7 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     // until half a second ahead: the stream stays open, then ends by itself.
     let until = engine_now(&ctx, Duration::from_millis(500)).await?;
     let started = tokio::time::Instant::now();
-    let s = ctx
-        .engine()
-        .stream(
-            Request::get("/events")
-                .query("since", &since)
-                .query("until", &until)
-                .query("filters", &filters),
-        )
-        .await?;
+    let s = events_between(&ctx, &since, &until, &filters).await?;
     let body = tokio::time::timeout(Duration::from_secs(5), s.collect())
         .await
         .map_err(|_| {
