@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{JsonStream, Request, StreamResponse};
+use dockhand_engine::{JsonStream, Request, Response, StreamResponse};
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -297,6 +297,15 @@ async fn events_between(ctx: &Ctx, since: &str, until: &str, filters: &str) -> R
         .map_err(Into::into)
 }
 
+/// Reads the events reply `s` to its end; a reply still open after 5 s is a
+/// finding (`what` the call, `expected` what should have ended it).
+async fn collect_within_5s(s: StreamResponse, what: String, expected: &str) -> Result<Response, CheckError> {
+    tokio::time::timeout(Duration::from_secs(5), s.collect())
+        .await
+        .map_err(|_| CheckError::failed(what, expected, "it was still open after 5 s"))?
+        .map_err(Into::into)
+}
+
 pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
@@ -312,15 +321,7 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
         "status 200 (SystemEvents: 200 no error)",
         format!("status {}", s.status.as_u16())
     );
-    let body = tokio::time::timeout(Duration::from_secs(5), s.collect())
-        .await
-        .map_err(|_| {
-            CheckError::failed(
-                format!("GET /events?since={since}&until={until} (until is past: \"show events created until this timestamp then stop streaming\")"),
-                "the reply to end within 5 s",
-                "it was still open after 5 s",
-            )
-        })??;
+    let body = collect_within_5s(s, format!("GET /events?since={since}&until={until} (until is past: \"show events created until this timestamp then stop streaming\")"), "the reply to end within 5 s").await?;
     let events = body.json_lines()?;
     ensure!(
         actions(&events) == ["create", "start", "die", "destroy"] && events.iter().all(|e| e["Actor"]["ID"] == id),
@@ -333,15 +334,12 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let until = engine_now(&ctx, Duration::from_millis(500)).await?;
     let started = tokio::time::Instant::now();
     let s = events_between(&ctx, &since, &until, &filters).await?;
-    let body = tokio::time::timeout(Duration::from_secs(5), s.collect())
-        .await
-        .map_err(|_| {
-            CheckError::failed(
-                format!("GET /events?since={since}&until={until} (until 0.5 s ahead)"),
-                "the stream to end by itself soon after until",
-                "it was still open after 5 s",
-            )
-        })??;
+    let body = collect_within_5s(
+        s,
+        format!("GET /events?since={since}&until={until} (until 0.5 s ahead)"),
+        "the stream to end by itself soon after until",
+    )
+    .await?;
     let took = started.elapsed();
     ensure!(
         took >= Duration::from_millis(300),
