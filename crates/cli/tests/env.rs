@@ -56,6 +56,16 @@ fn compose(dir: &Path, text: &str) -> PathBuf {
     p
 }
 
+/// `env run <args>` of the compose file `yaml` (written to a temporary
+/// directory) as the project named after `name`; the project and the output.
+fn env_run(name: &str, yaml: &str, args: &[&str]) -> (String, std::process::Output) {
+    let d = tempfile::tempdir().unwrap();
+    let f = compose(d.path(), yaml);
+    let p = project(name);
+    let o = env_cmd("run", &f, &p).args(args).output();
+    (p, o)
+}
+
 /// `env run` of the compose file `f` as project `p`, with `cmd` as the
 /// command; the command writes its pid to `marker` once the environment is
 /// up (`exec sleep 60` keeps it running). Returns the running dockhand and
@@ -117,9 +127,9 @@ fn the_example_passes_through_env_run_and_leaves_nothing() {
 #[test]
 fn a_service_that_never_gets_ready_is_named_with_its_logs_within_the_deadline() {
     let _g = shared();
-    let d = tempfile::tempdir().unwrap();
-    let f = compose(
-        d.path(),
+    let start = Instant::now();
+    let (p, o) = env_run(
+        "never",
         &format!(
             r#"services:
   db:
@@ -135,12 +145,8 @@ fn a_service_that_never_gets_ready_is_named_with_its_logs_within_the_deadline() 
       db: {{condition: service_healthy}}
 "#
         ),
+        &["--wait-timeout", "3s", "--logs", "5", "--", "true"],
     );
-    let p = project("never");
-    let start = Instant::now();
-    let o = env_cmd("run", &f, &p)
-        .args(["--wait-timeout", "3s", "--logs", "5", "--", "true"])
-        .output();
     let took = start.elapsed();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -162,9 +168,8 @@ fn a_service_that_never_gets_ready_is_named_with_its_logs_within_the_deadline() 
 #[test]
 fn a_service_that_exits_fails_fast_unless_it_is_a_completed_dependency() {
     let _g = shared();
-    let d = tempfile::tempdir().unwrap();
-    let f = compose(
-        d.path(),
+    let (p, o) = env_run(
+        "exits",
         &format!(
             r#"services:
   migrate:
@@ -186,11 +191,8 @@ fn a_service_that_exits_fails_fast_unless_it_is_a_completed_dependency() {
       interval: 5s
 "#
         ),
+        &["--wait-timeout", "60s", "--", "true"],
     );
-    let p = project("exits");
-    let o = env_cmd("run", &f, &p)
-        .args(["--wait-timeout", "60s", "--", "true"])
-        .output();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("migrate: completed (exit 0)"), "{err}");
@@ -209,9 +211,8 @@ fn a_service_that_exits_fails_fast_unless_it_is_a_completed_dependency() {
 #[test]
 fn a_failing_command_gives_its_exit_code_and_the_services_logs() {
     let _g = shared();
-    let d = tempfile::tempdir().unwrap();
-    let f = compose(
-        d.path(),
+    let (p, o) = env_run(
+        "failcmd",
         &format!(
             r#"services:
   web:
@@ -225,18 +226,15 @@ fn a_failing_command_gives_its_exit_code_and_the_services_logs() {
         tcp: 8080
 "#
         ),
-    );
-    let p = project("failcmd");
-    let o = env_cmd("run", &f, &p)
-        .args([
+        &[
             "--logs",
             "3",
             "--",
             "sh",
             "-c",
             "curl -sf http://$DOCKHAND_WEB_8080_2/ && echo \"replicas=$DOCKHAND_WEB_REPLICAS first=$DOCKHAND_WEB_8080\" && exit 3",
-        ])
-        .output();
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("probe web-2"), "the command reached replica 2: {out}");

@@ -27,22 +27,23 @@ pub fn netns_path(netns: &str) -> PathBuf {
     PathBuf::from(NETNS_DIR).join(netns)
 }
 
-fn ip(netns: &str, args: &[&str]) -> Result<(), DaemonError> {
-    let command = format!("ip {}", args.join(" "));
-    let out = Command::new("ip").args(args).output().map_err(|e| DaemonError::Netns {
-        netns: netns.to_string(),
-        command: command.clone(),
-        detail: e.to_string(),
-    })?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(DaemonError::Netns {
-            netns: netns.to_string(),
-            command,
-            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
+/// Runs `program args`; on failure, the command line and what went wrong (the spawn error or the
+/// trimmed stderr), for the caller to wrap in its own error type.
+pub(crate) fn run_quiet(program: &str, args: &[&str]) -> Result<(), (String, String)> {
+    let command = format!("{program} {}", args.join(" "));
+    match Command::new(program).args(args).output() {
+        Err(e) => Err((command, e.to_string())),
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err((command, String::from_utf8_lossy(&out.stderr).trim().to_string())),
     }
+}
+
+fn ip(netns: &str, args: &[&str]) -> Result<(), DaemonError> {
+    run_quiet("ip", args).map_err(|(command, detail)| DaemonError::Netns {
+        netns: netns.to_string(),
+        command,
+        detail,
+    })
 }
 
 /// Creates the namespace and brings up its loopback.

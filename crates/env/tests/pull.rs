@@ -133,10 +133,18 @@ fn push(repo: &str, auth: &str) {
     assert_eq!(pushed, "200");
 }
 
+/// Whether the registry binary is missing, saying so: the test is then skipped.
+fn no_registry() -> bool {
+    let missing = !Path::new(REGISTRY).is_file();
+    if missing {
+        eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
+    }
+    missing
+}
+
 #[tokio::test]
 async fn a_missing_image_is_pulled_with_progress_and_failures_say_why() {
-    if !Path::new(REGISTRY).is_file() {
-        eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
+    if no_registry() {
         return;
     }
     let _one = SERIAL.lock().await;
@@ -185,8 +193,7 @@ async fn a_missing_image_is_pulled_with_progress_and_failures_say_why() {
 
 #[tokio::test]
 async fn credentials_come_from_the_docker_config() {
-    if !Path::new(REGISTRY).is_file() {
-        eprintln!("skipped: {REGISTRY} is not installed (apt-get install docker-registry)");
+    if no_registry() {
         return;
     }
     let _one = SERIAL.lock().await;

@@ -50,22 +50,7 @@ pub(crate) fn node_address(k: u8, i: usize) -> String {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), ClusterError> {
-    let command = format!("{program} {}", args.join(" "));
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| ClusterError::Net {
-            command: command.clone(),
-            detail: e.to_string(),
-        })?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(ClusterError::Net {
-            command,
-            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
-    }
+    netns::run_quiet(program, args).map_err(|(command, detail)| ClusterError::Net { command, detail })
 }
 
 fn create_netns(name: &str) -> Result<(), ClusterError> {

@@ -5,7 +5,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::Value;
 
-use super::support::{build, inspect, run_to_end, stream_error};
+use super::support::{build, config_env, history, inspect, run_to_end, stream_error};
 use crate::support::is_full_id;
 
 /// Each metadata step costs a commit, and a commit on a naive-diff storage
@@ -64,12 +64,7 @@ pub(crate) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
         img["Id"].to_string()
     );
     let cfg = &img["Config"];
-    let env: Vec<&str> = cfg["Env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let env = config_env(&img);
     for want in [format!("DH_MARK={mark}"), "DH_FILE=/greeting.txt".to_string()] {
         ensure!(
             env.contains(&want.as_str()),
@@ -102,16 +97,7 @@ pub(crate) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
     );
 
     // History: newest first, the steps in reverse order, then the base's.
-    let r = ctx
-        .engine()
-        .send(Request::get(format!("/images/{tag}/history")))
-        .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "history of the built image",
-        "ImageHistory: 200 list of image layers",
-    )?;
+    let r = history(&ctx, &tag, "history of the built image").await?;
     let hist: Vec<Value> = r.json()?;
     for (i, h) in hist.iter().enumerate() {
         let ok = h["Id"].is_string()

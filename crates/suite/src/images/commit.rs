@@ -7,7 +7,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
-use super::support::{inspect, run_to_end};
+use super::support::{config_env, inspect, run_to_end};
 use crate::support::{create_probe, is_full_id, probe_config};
 
 pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
@@ -79,12 +79,7 @@ pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
         format!("Comment {}, Author {}", img["Comment"], img["Author"])
     );
     let cfg = &img["Config"];
-    let env: Vec<&str> = cfg["Env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let env = config_env(&img);
     ensure!(
         env.contains(&"COMMITTED=1") && env.contains(&"PATH=/"),
         "Config.Env (changes ENV, and the container's own)",

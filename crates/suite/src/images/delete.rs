@@ -5,8 +5,23 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
-use super::support::{delete, delete_items, import};
+use super::support::{delete, delete_items, expect_image_gone, import};
 use crate::support::create_probe;
+
+/// Deletes `tag`, the image's last, expecting 200 and a reply that untags it
+/// then deletes the image `id` first; `what` names the call and the reply.
+async fn delete_last_tag(ctx: &Ctx, tag: &str, force: bool, what: (&str, &str), id: &str) -> CheckResult {
+    let r = delete(ctx, tag, force, false).await?;
+    ctx.expect_status_ref(&r, 200, what.0, "ImageDelete: 200 the image was deleted")?;
+    let (untagged, deleted) = delete_items(&r.json()?);
+    ensure!(
+        untagged == [tag.to_string()] && deleted.first().map(String::as_str) == Some(id),
+        what.1,
+        format!("Untagged [{tag}], then Deleted {id} first"),
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
+}
 
 pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("used");
@@ -33,27 +48,15 @@ pub(crate) async fn run_in_use(ctx: Ctx) -> CheckResult {
             String::from_utf8_lossy(&r.body)
         );
     }
-    let r = delete(&ctx, &tag, true, false).await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "forced delete of the used image",
-        "ImageDelete: 200 the image was deleted",
-    )?;
-    let (untagged, deleted) = delete_items(&r.json()?);
-    ensure!(
-        untagged == [tag.clone()] && deleted.first() == Some(&img.id),
-        "the forced delete's reply",
-        format!("Untagged [{tag}], then Deleted {} first", img.id),
-        String::from_utf8_lossy(&r.body)
-    );
-    let r = ctx.engine().image_inspect(&img.id).await?;
-    ctx.expect_status_ref(
-        &r,
-        404,
-        "inspect of the deleted image",
-        "ImageInspect: 404 no such image",
-    )?;
+    delete_last_tag(
+        &ctx,
+        &tag,
+        true,
+        ("forced delete of the used image", "the forced delete's reply"),
+        &img.id,
+    )
+    .await?;
+    expect_image_gone(&ctx, &img.id).await?;
     let r = ctx.engine().container_inspect(&cid).await?;
     ctx.expect_status_ref(
         &r,
@@ -108,20 +111,14 @@ pub(crate) async fn run_tags(ctx: Ctx) -> CheckResult {
         format!("[{two:?}]"),
         v["RepoTags"].to_string()
     );
-    let r = delete(&ctx, &two, false, false).await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "delete by the last tag",
-        "ImageDelete: 200 the image was deleted",
-    )?;
-    let (untagged, deleted) = delete_items(&r.json()?);
-    ensure!(
-        untagged == [two.clone()] && deleted.first() == Some(&img.id),
-        "the reply of a delete by the last tag",
-        format!("Untagged [{two}], then Deleted {} first", img.id),
-        String::from_utf8_lossy(&r.body)
-    );
+    delete_last_tag(
+        &ctx,
+        &two,
+        false,
+        ("delete by the last tag", "the reply of a delete by the last tag"),
+        &img.id,
+    )
+    .await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use dockhand_engine::Request;
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::support::{import, inspect, list_ids, tar_files, FieldCheck};
+use super::support::{history, import, inspect, list_ids, tar_files, FieldCheck};
 use crate::support::{create_probe, is_full_id};
 
 const CONTENT: &[u8] = b"imported by dockhand\n";
@@ -81,16 +81,7 @@ pub(crate) async fn run_from_src(ctx: Ctx) -> CheckResult {
         v["Size"].to_string()
     );
 
-    let r = ctx
-        .engine()
-        .send(Request::get(format!("/images/{tag}/history")))
-        .await?;
-    ctx.expect_status_ref(
-        &r,
-        200,
-        "history of the imported image",
-        "ImageHistory: 200 list of image layers",
-    )?;
+    let r = history(&ctx, &tag, "history of the imported image").await?;
     let hist: Vec<Value> = r.json()?;
     ensure!(
         hist.len() == 1 && hist[0]["Id"] == img.id.as_str() && hist[0]["Comment"] == message.as_str(),

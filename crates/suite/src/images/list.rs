@@ -19,6 +19,11 @@ fn expect_ids(what: &str, got: Vec<String>, want: &[&String]) -> CheckResult {
     Ok(())
 }
 
+/// Lists the case's images with the `filters` (not `all`) and expects exactly `want`.
+async fn expect_listed(ctx: &Ctx, what: &str, filters: &[(&str, &str)], want: &[&String]) -> CheckResult {
+    expect_ids(what, list_ids(ctx, filters, false).await?, want)
+}
+
 pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     match ctx.variant().unwrap_or_default() {
         "label" => label(&ctx).await,
@@ -45,21 +50,21 @@ async fn label(ctx: &Ctx) -> CheckResult {
         &[("changes", "LABEL dh.color=blue")],
     )
     .await?;
-    expect_ids(
-        "list by the case label",
-        list_ids(ctx, &[], false).await?,
-        &[&a.id, &b.id],
-    )?;
-    expect_ids(
+    expect_listed(ctx, "list by the case label", &[], &[&a.id, &b.id]).await?;
+    expect_listed(
+        ctx,
         "list by label=dh.color=red",
-        list_ids(ctx, &[("label", "dh.color=red")], false).await?,
+        &[("label", "dh.color=red")],
         &[&a.id],
-    )?;
-    expect_ids(
+    )
+    .await?;
+    expect_listed(
+        ctx,
         "list by label=dh.color (key only)",
-        list_ids(ctx, &[("label", "dh.color")], false).await?,
+        &[("label", "dh.color")],
         &[&a.id, &b.id],
-    )?;
+    )
+    .await?;
 
     // The summary fields of one image. Go engines send `null` for an empty
     // list; the required key is there either way, so null passes for lists.
@@ -104,37 +109,35 @@ async fn reference(ctx: &Ctx) -> CheckResult {
     let a = import(ctx, &[("a", b"a")], Some((&one, "x")), &[]).await?;
     let b = import(ctx, &[("b", b"b")], Some((&two, "x")), &[]).await?;
     let c = import(ctx, &[("c", b"c")], Some((&two, "y")), &[]).await?;
-    expect_ids(
+    expect_listed(
+        ctx,
         "list by reference=<repo> (any tag)",
-        list_ids(ctx, &[("reference", &two)], false).await?,
+        &[("reference", &two)],
         &[&b.id, &c.id],
-    )?;
-    expect_ids(
+    )
+    .await?;
+    expect_listed(
+        ctx,
         "list by reference=<repo>:<tag>",
-        list_ids(ctx, &[("reference", &format!("{two}:y"))], false).await?,
+        &[("reference", &format!("{two}:y"))],
         &[&c.id],
-    )?;
+    )
+    .await?;
     let pattern = format!("{}*:x", ctx.name("ref-"));
-    expect_ids(
+    expect_listed(
+        ctx,
         &format!("list by the pattern reference={pattern}"),
-        list_ids(ctx, &[("reference", &pattern)], false).await?,
+        &[("reference", &pattern)],
         &[&a.id, &b.id],
     )
+    .await
 }
 
 async fn dangling(ctx: &Ctx) -> CheckResult {
     let tagged = import(ctx, &[("t", b"t")], Some((&ctx.name("kept"), "t")), &[]).await?;
     let untagged = import(ctx, &[("u", b"u")], None, &[]).await?;
-    expect_ids(
-        "list by dangling=true",
-        list_ids(ctx, &[("dangling", "true")], false).await?,
-        &[&untagged.id],
-    )?;
-    expect_ids(
-        "list by dangling=false",
-        list_ids(ctx, &[("dangling", "false")], false).await?,
-        &[&tagged.id],
-    )
+    expect_listed(ctx, "list by dangling=true", &[("dangling", "true")], &[&untagged.id]).await?;
+    expect_listed(ctx, "list by dangling=false", &[("dangling", "false")], &[&tagged.id]).await
 }
 
 async fn before_since(ctx: &Ctx) -> CheckResult {
@@ -142,19 +145,25 @@ async fn before_since(ctx: &Ctx) -> CheckResult {
     let first = import(ctx, &[("1", b"1")], Some((&repo, "first")), &[]).await?;
     let second = import(ctx, &[("2", b"2")], Some((&repo, "second")), &[]).await?;
     let third = import(ctx, &[("3", b"3")], Some((&repo, "third")), &[]).await?;
-    expect_ids(
+    expect_listed(
+        ctx,
         "list by since=<first, by id>",
-        list_ids(ctx, &[("since", &first.id)], false).await?,
+        &[("since", &first.id)],
         &[&second.id, &third.id],
-    )?;
-    expect_ids(
+    )
+    .await?;
+    expect_listed(
+        ctx,
         "list by before=<third, by name:tag>",
-        list_ids(ctx, &[("before", &format!("{repo}:third"))], false).await?,
+        &[("before", &format!("{repo}:third"))],
         &[&first.id, &second.id],
-    )?;
-    expect_ids(
+    )
+    .await?;
+    expect_listed(
+        ctx,
         "list by since=<first> and before=<third>",
-        list_ids(ctx, &[("since", &first.id), ("before", &third.id)], false).await?,
+        &[("since", &first.id), ("before", &third.id)],
         &[&second.id],
     )
+    .await
 }

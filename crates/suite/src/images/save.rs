@@ -6,7 +6,7 @@ use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::support::{delete, import, inspect, stream_error, tar_files};
+use super::support::{delete, expect_image_gone, import, inspect, stream_error, tar_files};
 
 /// A saved archive, read: its files and its parsed manifest.
 struct Saved {
@@ -109,21 +109,34 @@ async fn remove(ctx: &Ctx, name: &str) -> CheckResult {
     )
 }
 
+/// Reads a save reply: 200 (`status` names the call and its reference), then
+/// an archive whose manifest.json has `entries` entries (`what` names them).
+fn read_save(ctx: &Ctx, r: &Response, status: (&str, &str), entries: usize, what: &str) -> Result<Saved, CheckError> {
+    ctx.expect_status_ref(r, 200, status.0, status.1)?;
+    let saved = Saved::read(r)?;
+    ensure!(
+        saved.manifest.len() == entries,
+        what,
+        entries.to_string(),
+        saved.manifest.len().to_string()
+    );
+    Ok(saved)
+}
+
 pub(crate) async fn run_one(ctx: Ctx) -> CheckResult {
     let repo = ctx.name("saved");
     let tag = format!("{repo}:one");
     let img = import(&ctx, &[("saved.txt", b"saved\n")], Some((&repo, "one")), &[]).await?;
 
     let r = ctx.engine().send(Request::get(format!("/images/{tag}/get"))).await?;
-    ctx.expect_status_ref(&r, 200, "save of an image by tag", "ImageGet: 200 no error")?;
     let archive = r.body.to_vec();
-    let saved = Saved::read(&r)?;
-    ensure!(
-        saved.manifest.len() == 1,
+    let saved = read_save(
+        &ctx,
+        &r,
+        ("save of an image by tag", "ImageGet: 200 no error"),
+        1,
         "manifest.json entries of a one-image save",
-        "1",
-        saved.manifest.len().to_string()
-    );
+    )?;
     saved.check_entry(&saved.manifest[0], &img.id, std::slice::from_ref(&tag))?;
     ensure!(
         saved.file("repositories").is_some(),
@@ -136,14 +149,13 @@ pub(crate) async fn run_one(ctx: Ctx) -> CheckResult {
         .engine()
         .send(Request::get(format!("/images/{}/get", img.id)))
         .await?;
-    ctx.expect_status_ref(&r, 200, "save of an image by id", "ImageGet: 200 no error")?;
-    let by_id = Saved::read(&r)?;
-    ensure!(
-        by_id.manifest.len() == 1,
+    let by_id = read_save(
+        &ctx,
+        &r,
+        ("save of an image by id", "ImageGet: 200 no error"),
+        1,
         "manifest.json entries of a save by id",
-        "1",
-        by_id.manifest.len().to_string()
-    );
+    )?;
     by_id.check_entry(&by_id.manifest[0], &img.id, &[])?;
     ensure!(
         by_id.file("repositories").is_none(),
@@ -153,13 +165,7 @@ pub(crate) async fn run_one(ctx: Ctx) -> CheckResult {
     );
 
     remove(&ctx, &tag).await?;
-    let r = ctx.engine().image_inspect(&img.id).await?;
-    ctx.expect_status_ref(
-        &r,
-        404,
-        "inspect of the deleted image",
-        "ImageInspect: 404 no such image",
-    )?;
+    expect_image_gone(&ctx, &img.id).await?;
     load(&ctx, &archive, true).await?;
     let v = inspect(&ctx, &tag).await?;
     ensure!(
@@ -185,15 +191,14 @@ pub(crate) async fn run_all(ctx: Ctx) -> CheckResult {
                 .query("names", &b_tag),
         )
         .await?;
-    ctx.expect_status_ref(&r, 200, "save of two images", "ImageGetAll: 200 no error")?;
     let archive = r.body.to_vec();
-    let saved = Saved::read(&r)?;
-    ensure!(
-        saved.manifest.len() == 2,
+    let saved = read_save(
+        &ctx,
+        &r,
+        ("save of two images", "ImageGetAll: 200 no error"),
+        2,
         "manifest.json entries of a two-image save",
-        "2",
-        saved.manifest.len().to_string()
-    );
+    )?;
     for (img, tag) in [(&a, &a_tag), (&b, &b_tag)] {
         let entry = saved
             .manifest

@@ -322,6 +322,38 @@ pub(crate) async fn run_to_end(
     Ok(lines.stdout)
 }
 
+/// The image's `Config.Env` entries (none when absent).
+pub(crate) fn config_env(img: &Value) -> Vec<&str> {
+    img["Config"]["Env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// `GET /images/{name}/history`, expecting 200; `what` names the image in a finding.
+pub(crate) async fn history(ctx: &Ctx, name: &str, what: &str) -> Result<Response, CheckError> {
+    let r = ctx
+        .engine()
+        .send(Request::get(format!("/images/{name}/history")))
+        .await?;
+    ctx.expect_status_ref(&r, 200, what, "ImageHistory: 200 list of image layers")?;
+    Ok(r)
+}
+
+/// `GET /images/{id}/json`, expecting 404: the image is gone.
+pub(crate) async fn expect_image_gone(ctx: &Ctx, id: &str) -> Result<(), CheckError> {
+    let r = ctx.engine().image_inspect(id).await?;
+    ctx.expect_status_ref(
+        &r,
+        404,
+        "inspect of the deleted image",
+        "ImageInspect: 404 no such image",
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `logs/framing/*`: the multiplexed stream (types 1 and 2, exact payloads),
 //! the raw stream of a TTY container, and `timestamps=1`.
 
-use dockhand_engine::StreamKind;
+use dockhand_engine::{Response, StreamKind};
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -12,6 +12,17 @@ use crate::support::{frames_preview, preview_bytes, stream_bytes};
 
 const LOGS_200: &str = "ContainerLogs: 200 logs returned as a stream in response body";
 const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint, the logs endpoint does not upgrade the connection and does not set Content-Type\"";
+
+/// The logs reply carries no Content-Type (unlike attach's).
+fn ensure_no_content_type(r: &Response) -> CheckResult {
+    ensure!(
+        r.headers.get("content-type").is_none(),
+        format!("Content-Type of {} {}", r.method, r.path),
+        format!("no Content-Type [reference: {NO_CONTENT_TYPE}]"),
+        format!("{:?}", r.headers.get("content-type"))
+    );
+    Ok(())
+}
 
 pub(crate) async fn run_streams(ctx: Ctx) -> CheckResult {
     let steps = ["stdout=out one", "stderr=err one", "stdout=out two", "stderr=err two"];
@@ -27,12 +38,7 @@ pub(crate) async fn run_streams(ctx: Ctx) -> CheckResult {
     ];
     let r = ctx.engine().container_logs(&id, &q).await?;
     ctx.expect_status_ref(&r, 200, "logs of the exited probe", LOGS_200)?;
-    ensure!(
-        r.headers.get("content-type").is_none(),
-        format!("Content-Type of {} {}", r.method, r.path),
-        format!("no Content-Type [reference: {NO_CONTENT_TYPE}]"),
-        format!("{:?}", r.headers.get("content-type"))
-    );
+    ensure_no_content_type(&r)?;
     // The decoder is strict: a size that does not match the payload shifts
     // the next header and fails on its type or padding bytes.
     let frames = r.frames()?;
@@ -74,12 +80,7 @@ pub(crate) async fn run_tty_raw(ctx: Ctx) -> CheckResult {
         .container_logs(&id, &[("stdout", "1"), ("stderr", "1")])
         .await?;
     ctx.expect_status_ref(&r, 200, "logs of the exited TTY probe", LOGS_200)?;
-    ensure!(
-        r.headers.get("content-type").is_none(),
-        format!("Content-Type of {} {}", r.method, r.path),
-        format!("no Content-Type [reference: {NO_CONTENT_TYPE}]"),
-        format!("{:?}", r.headers.get("content-type"))
-    );
+    ensure_no_content_type(&r)?;
     // Both streams share the terminal, whose line discipline turns "\n" into
     // "\r\n"; a frame header would add bytes 0x01/0x02 0 0 0 and a size.
     let text = String::from_utf8_lossy(&r.body).replace("\r\n", "\n");

@@ -56,12 +56,20 @@ fn resolved(out: &str, name: &str) -> Option<BTreeSet<String>> {
         .map(|rest| rest.split_whitespace().map(String::from).collect())
 }
 
+/// The probe image, then a two-replica server service in vip mode on its own
+/// overlay network, running: the network's id and name, the service's id and
+/// name, and its running tasks.
+async fn two_servers(ctx: &Ctx) -> Result<(String, String, String, String, String, Vec<Value>), CheckError> {
+    let image = ctx.probe().await?;
+    let (net_id, net) = create_overlay(ctx, "net", false).await?;
+    let (id, name) = servers(ctx, &image, &net, 2, true).await?;
+    let (run, _) = wait_running(ctx, &id, 2).await?;
+    Ok((image, net_id, net, id, name, run))
+}
+
 pub(crate) async fn run_dns(ctx: Ctx) -> CheckResult {
     gate(&ctx, false).await;
-    let image = ctx.probe().await?;
-    let (net_id, net) = create_overlay(&ctx, "net", false).await?;
-    let (id, name) = servers(&ctx, &image, &net, 2, true).await?;
-    let (run, _) = wait_running(&ctx, &id, 2).await?;
+    let (image, net_id, net, id, name, run) = two_servers(&ctx).await?;
     let want = task_addresses(&run, &net_id);
     ensure!(
         want.len() == 2,
@@ -131,10 +139,7 @@ pub(crate) async fn run_dns(ctx: Ctx) -> CheckResult {
 pub(crate) async fn run_vip(ctx: Ctx) -> CheckResult {
     need_ipvs(&ctx, "a connection through a service's virtual IP")?;
     gate(&ctx, false).await;
-    let image = ctx.probe().await?;
-    let (_, net) = create_overlay(&ctx, "net", false).await?;
-    let (id, name) = servers(&ctx, &image, &net, 2, true).await?;
-    wait_running(&ctx, &id, 2).await?;
+    let (image, _, net, _, name, _) = two_servers(&ctx).await?;
     let step = format!("connect={name}:{PORT}");
     let (state, out, err) = run_once(&ctx, "client", &image, &[&step], Some(&net)).await?;
     ensure!(

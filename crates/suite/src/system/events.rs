@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dockhand_engine::{JsonStream, Request};
+use dockhand_engine::{JsonStream, Request, Response, StreamResponse};
 use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -284,6 +284,28 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// Opens `GET /events` for the window `since`..`until`, filtered by `filters`.
+async fn events_between(ctx: &Ctx, since: &str, until: &str, filters: &str) -> Result<StreamResponse, CheckError> {
+    ctx.engine()
+        .stream(
+            Request::get("/events")
+                .query("since", since)
+                .query("until", until)
+                .query("filters", filters),
+        )
+        .await
+        .map_err(Into::into)
+}
+
+/// Reads the events reply `s` to its end; a reply still open after 5 s is a
+/// finding (`what` the call, `expected` what should have ended it).
+async fn collect_within_5s(s: StreamResponse, what: String, expected: &str) -> Result<Response, CheckError> {
+    tokio::time::timeout(Duration::from_secs(5), s.collect())
+        .await
+        .map_err(|_| CheckError::failed(what, expected, "it was still open after 5 s"))?
+        .map_err(Into::into)
+}
+
 pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
@@ -292,30 +314,14 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
 
     // until in the past: the engine replays and ends the reply at once.
     let until = engine_now(&ctx, Duration::ZERO).await?;
-    let s = ctx
-        .engine()
-        .stream(
-            Request::get("/events")
-                .query("since", &since)
-                .query("until", &until)
-                .query("filters", &filters),
-        )
-        .await?;
+    let s = events_between(&ctx, &since, &until, &filters).await?;
     ensure!(
         s.status.as_u16() == 200,
         "GET /events with since and a past until",
         "status 200 (SystemEvents: 200 no error)",
         format!("status {}", s.status.as_u16())
     );
-    let body = tokio::time::timeout(Duration::from_secs(5), s.collect())
-        .await
-        .map_err(|_| {
-            CheckError::failed(
-                format!("GET /events?since={since}&until={until} (until is past: \"show events created until this timestamp then stop streaming\")"),
-                "the reply to end within 5 s",
-                "it was still open after 5 s",
-            )
-        })??;
+    let body = collect_within_5s(s, format!("GET /events?since={since}&until={until} (until is past: \"show events created until this timestamp then stop streaming\")"), "the reply to end within 5 s").await?;
     let events = body.json_lines()?;
     ensure!(
         actions(&events) == ["create", "start", "die", "destroy"] && events.iter().all(|e| e["Actor"]["ID"] == id),
@@ -327,24 +333,13 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     // until half a second ahead: the stream stays open, then ends by itself.
     let until = engine_now(&ctx, Duration::from_millis(500)).await?;
     let started = tokio::time::Instant::now();
-    let s = ctx
-        .engine()
-        .stream(
-            Request::get("/events")
-                .query("since", &since)
-                .query("until", &until)
-                .query("filters", &filters),
-        )
-        .await?;
-    let body = tokio::time::timeout(Duration::from_secs(5), s.collect())
-        .await
-        .map_err(|_| {
-            CheckError::failed(
-                format!("GET /events?since={since}&until={until} (until 0.5 s ahead)"),
-                "the stream to end by itself soon after until",
-                "it was still open after 5 s",
-            )
-        })??;
+    let s = events_between(&ctx, &since, &until, &filters).await?;
+    let body = collect_within_5s(
+        s,
+        format!("GET /events?since={since}&until={until} (until 0.5 s ahead)"),
+        "the stream to end by itself soon after until",
+    )
+    .await?;
     let took = started.elapsed();
     ensure!(
         took >= Duration::from_millis(300),
