@@ -105,11 +105,16 @@ fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
     let o = dockhand(state.path(), &["cluster", "env", &name, "--node", "n9"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
 
-    // The swarm area on the cluster, fault checks included.
+    // The swarm area on the cluster, fault checks included. Without the
+    // response shapes: their findings on the swarm area of 20.10 are not
+    // sorted yet (SecretCreate and ConfigCreate answer `ID` where the
+    // reference's IdResponse has `Id`; UpdateStatus.State sends rollback_*
+    // values the 1.41 text does not list), and one case can hold two of them.
     let o = dockhand(
         state.path(),
         &[
             "check",
+            "--no-shapes",
             "--cluster",
             &name,
             "swarm/*",

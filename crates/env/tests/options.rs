@@ -18,6 +18,15 @@ fn compose(dir: &Path, text: &str) -> PathBuf {
     p
 }
 
+/// A compose file with one service `app`, an idle probe, its other keys
+/// (indented as a service's) in `service`, and top-level sections after it.
+fn idle_app(dir: &Path, service: &str, rest: &str) -> PathBuf {
+    compose(
+        dir,
+        &format!("services:\n  app:\n    image: {PROBE}\n    command: [idle]\n{service}{rest}"),
+    )
+}
+
 /// `curl` against the engine socket; the JSON answer.
 fn engine(method: &str, path: &str, body: Option<&str>) -> Value {
     let mut c = Command::new("curl");
@@ -48,14 +57,9 @@ fn build_dir(dockerfile: &str) -> tempfile::TempDir {
 async fn container_options_reach_the_engine() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("data")).unwrap();
-    let f = compose(
+    let f = idle_app(
         d.path(),
-        &format!(
-            r#"services:
-  app:
-    image: {PROBE}
-    command: [idle]
-    expose: ["7000", "7001-7002/udp"]
+        r#"    expose: ["7000", "7001-7002/udp"]
     user: "1000:1000"
     working_dir: /tmp
     shm_size: 128m
@@ -66,7 +70,7 @@ async fn container_options_reach_the_engine() {
     security_opt: ["no-new-privileges:true"]
     ulimits:
       nproc: 512
-      nofile: {{soft: 1024, hard: 2048}}
+      nofile: {soft: 1024, hard: 2048}
     cap_add: [NET_ADMIN]
     cap_drop: [MKNOD]
     init: true
@@ -78,10 +82,10 @@ async fn container_options_reach_the_engine() {
     deploy:
       mode: replicated
       resources:
-        limits: {{memory: 64m, cpus: "0.5"}}
-        reservations: {{memory: 32m}}
-"#
-        ),
+        limits: {memory: 64m, cpus: "0.5"}
+        reservations: {memory: 32m}
+"#,
+        "",
     );
     let env = Environment::from_compose(&f).unwrap();
     let warnings = env.compose().warnings.clone();
@@ -180,20 +184,11 @@ async fn external_objects_are_used_and_left_alone() {
     let name = format!("dockhand-test-ext-{}", std::process::id());
     engine("POST", "/networks/create", Some(&format!(r#"{{"Name":"{name}"}}"#)));
     engine("POST", "/volumes/create", Some(&format!(r#"{{"Name":"{name}"}}"#)));
-    let f = compose(
+    let f = idle_app(
         d.path(),
+        "    networks: [outside]\n    volumes: [\"shared:/shared\"]\n",
         &format!(
-            r#"services:
-  app:
-    image: {PROBE}
-    command: [idle]
-    networks: [outside]
-    volumes: ["shared:/shared"]
-networks:
-  outside: {{external: true, name: {name}}}
-volumes:
-  shared: {{external: true, name: {name}}}
-"#
+            "networks:\n  outside: {{external: true, name: {name}}}\nvolumes:\n  shared: {{external: true, name: {name}}}\n"
         ),
     );
     let result = async {
@@ -218,10 +213,7 @@ volumes:
 async fn a_fixed_container_name_conflicts_across_runs_with_a_clear_error() {
     let d = tempfile::tempdir().unwrap();
     let name = format!("dockhand-test-fixed-{}", std::process::id());
-    let f = compose(
-        d.path(),
-        &format!("services:\n  app:\n    image: {PROBE}\n    command: [idle]\n    container_name: {name}\n"),
-    );
+    let f = idle_app(d.path(), &format!("    container_name: {name}\n"), "");
     let first = Environment::from_compose(&f).unwrap().up().await.unwrap();
     assert_eq!(first.replicas("app").unwrap()[0].name, name);
     let second = Environment::from_compose(&f).unwrap().up().await;
