@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
-use dockhand_engine::{label_filter, ConnectOptions, Deadlines, Engine, Request};
+use dockhand_engine::{label_filter, ConnectOptions, Deadlines, Engine};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
@@ -333,26 +333,9 @@ async fn leftovers(endpoint: &dockhand_engine::Endpoint) -> anyhow::Result<Vec<S
         pinned_version: None,
     })
     .await?;
-    let filter = label_filter(&["dockhand.run"]);
-    let mut found = vec![];
-    for (kind, path) in [
-        ("container", "/containers/json"),
-        ("volume", "/volumes"),
-        ("network", "/networks"),
-        ("image", "/images/json"),
-    ] {
-        let mut req = Request::get(path).query("filters", &filter);
-        if kind == "container" {
-            req = req.query("all", 1);
-        }
-        let v: Value = engine.send(req).await?.ok()?.json()?;
-        let items = if kind == "volume" { v["Volumes"].clone() } else { v };
-        for i in items.as_array().into_iter().flatten() {
-            let id = i["Id"].as_str().or(i["Name"].as_str()).unwrap_or("?");
-            found.push(format!("{kind} {}", &id[..id.len().min(12)]));
-        }
-    }
-    Ok(found)
+    // The one listing the sweeper and leak accounting use.
+    let found = dockhand_harness::objects::list(&engine, &label_filter(&["dockhand.run"])).await?;
+    Ok(found.iter().map(|o| o.to_string()).collect())
 }
 
 /// Keeps a troubled run's journal for a reader, and says where.
