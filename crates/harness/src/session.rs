@@ -214,15 +214,8 @@ impl Session {
             }
         };
         let _ = journal_started.set(());
-        let Prepared {
-            engine,
-            identity,
-            plan,
-            journal,
-            swept,
-            probe,
-        } = prepared;
-        let mut fanout = reporters.build(Box::new(journal));
+        let mut fanout = reporters.build(Box::new(prepared.journal));
+        let swept = prepared.swept;
 
         let (tx, rx) = mpsc::unbounded_channel();
         if swept.total() > 0 {
@@ -268,8 +261,8 @@ impl Session {
             let _ = stop_tx.send(s.number() as u32);
         });
         let runner = Runner::new(
-            engine,
-            probe,
+            prepared.engine,
+            prepared.probe,
             RunnerOptions {
                 run_id,
                 jobs: cfg.jobs.value as usize,
@@ -281,12 +274,12 @@ impl Session {
             },
             tx,
         );
-        let runner = runner.with_identity(identity);
+        let runner = runner.with_identity(prepared.identity);
         let runner = match target.kind {
             TargetKind::Cluster(handle) => runner.with_cluster(handle),
             _ => runner,
         };
-        let result = runner.run(plan, stop_rx).await;
+        let result = runner.run(prepared.plan, stop_rx).await;
         forward.abort();
         drop(runner);
         let exit_code = relay.await.ok().flatten().unwrap_or(result.exit_code);
