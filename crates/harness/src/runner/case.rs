@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dockhand_engine::{label_filter, CallObserver, CallRecord, Engine, EngineError};
-use dockhand_shapes::{Catalog, Finding};
+use dockhand_shapes::{Catalog, Finding, FindingKind};
 use tokio::sync::watch;
 
 use super::watchdog::declared_down;
@@ -19,6 +19,7 @@ use crate::events::Outcome;
 use crate::failure::CheckError;
 use crate::objects;
 use crate::objects::Capabilities;
+use crate::observed::{Fact, Observed};
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
 use crate::schema::{self, CallFinding, ShapeCheck};
@@ -133,8 +134,8 @@ pub(super) async fn run_case(
 /// A case that passed fails on schema findings that fail, with the first
 /// as its observed fact (for a pin to excuse). A listed case's failure is
 /// excused only as it is: failing findings besides make it another failure,
-/// unless they are about the very reply its own failure is (the check and
-/// the shapes seeing one deviation, as a missing `Content-Type`).
+/// unless they see the very deviation its own failure observed
+/// ([`same_deviation`]).
 fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallFinding]) {
     match outcome {
         Outcome::Passed => {
@@ -148,7 +149,7 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
         } if planned.known_failure.is_some() => {
             let besides: Vec<CallFinding> = found
                 .iter()
-                .filter(|f| o.as_ref().is_none_or(|o| (&o.method, &o.path) != (&f.method, &f.path)))
+                .filter(|f| o.as_ref().is_none_or(|o| !same_deviation(o, f)))
                 .cloned()
                 .collect();
             if let Some((message, _)) = schema::verdict(&besides) {
@@ -157,6 +158,29 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a schema finding sees the deviation a check's failure observed,
+/// on the same reply: a wrong `Content-Type` (the shapes see it as the
+/// media type, and a body that is not the JSON that type promised), or the
+/// same field (`*` in the observed pointer standing for any list index).
+/// Anything else the shapes find on that reply is another deviation.
+fn same_deviation(o: &Observed, f: &CallFinding) -> bool {
+    if (&o.method, &o.path) != (&f.method, &f.path) {
+        return false;
+    }
+    match &o.fact {
+        Fact::Header { name, .. } => {
+            name.eq_ignore_ascii_case("content-type")
+                && f.finding.pointer.is_empty()
+                && matches!(f.finding.kind, FindingKind::MediaType | FindingKind::InvalidJson)
+        }
+        Fact::Field { pointer, .. } => {
+            let (a, b) = (pointer.split('/'), f.finding.pointer.split('/'));
+            a.clone().count() == b.clone().count() && a.zip(b).all(|(x, y)| x == y || x == "*")
+        }
+        Fact::Status { .. } => false,
     }
 }
 
