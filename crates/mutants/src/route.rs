@@ -2,62 +2,21 @@
 //! method and request target, so that a mutant can be aimed at an operation
 //! by id rather than at a path.
 //!
-//! The target's `/v1.xx` prefix and query are dropped, then the path is
-//! matched against the templates of [`OPERATIONS`]. A `{param}` matches one or
-//! more segments, because moby routes image names (which may hold slashes,
-//! `dockhand/probe:0.1.0`) with `{name:.*}`. Should two templates match, the
-//! one with more literal segments wins, as a literal route is the more
-//! specific one.
+//! The routing is the response shapes' (`dockhand_shapes::route`: version
+//! prefix and query dropped, `{param}` matching one or more segments for
+//! image names, the most literal template winning); this module only turns
+//! its operation id into the harness's [`Operation`].
 
-use dockhand_harness::operations::{Operation, OPERATIONS};
+use dockhand_harness::operations::{self, Operation};
 
 /// The operation `method` `target` calls, if it is one of the reference's.
 pub fn operation_of(method: &str, target: &str) -> Option<&'static Operation> {
-    let path = unversioned(target.split('?').next().unwrap_or(""));
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    OPERATIONS
-        .iter()
-        .filter(|o| o.method.eq_ignore_ascii_case(method))
-        .filter_map(|o| {
-            let template: Vec<&str> = o.path.split('/').filter(|s| !s.is_empty()).collect();
-            matches(&template, &segments).then(|| (template.iter().filter(|t| !is_param(t)).count(), o))
-        })
-        .max_by_key(|(literals, _)| *literals)
-        .map(|(_, o)| o)
+    dockhand_shapes::route(method, target).and_then(|op| operations::find(op.id))
 }
 
 /// The request target's query string, empty when it has none.
 pub fn query(target: &str) -> &str {
     target.split_once('?').map(|(_, q)| q).unwrap_or("")
-}
-
-/// `path` without a leading `/v<major>.<minor>`.
-fn unversioned(path: &str) -> &str {
-    let Some(rest) = path.strip_prefix("/v") else {
-        return path;
-    };
-    let end = rest.find('/').unwrap_or(rest.len());
-    let version = &rest[..end];
-    let is_version = version.split_once('.').is_some_and(|(a, b)| {
-        !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
-    });
-    if is_version {
-        &rest[end..]
-    } else {
-        path
-    }
-}
-
-fn is_param(segment: &str) -> bool {
-    segment.starts_with('{') && segment.ends_with('}')
-}
-
-fn matches(template: &[&str], path: &[&str]) -> bool {
-    match template.split_first() {
-        None => path.is_empty(),
-        Some((t, rest)) if is_param(t) => (1..=path.len()).any(|n| matches(rest, &path[n..])),
-        Some((t, rest)) => path.first() == Some(t) && matches(rest, &path[1..]),
-    }
 }
 
 #[cfg(test)]
@@ -109,9 +68,9 @@ mod tests {
 
     #[test]
     fn a_v_segment_that_is_no_version_is_kept() {
-        assert_eq!(unversioned("/volumes/x"), "/volumes/x");
-        assert_eq!(unversioned("/v1.41/volumes"), "/volumes");
-        assert_eq!(unversioned("/vx.1/volumes"), "/vx.1/volumes");
+        assert_eq!(id("GET", "/volumes/v1.2"), Some("VolumeInspect"));
+        assert_eq!(id("GET", "/v1.41/volumes"), Some("VolumeList"));
+        assert_eq!(id("GET", "/vx.1/volumes"), None);
         assert_eq!(query("/a?b=1&c"), "b=1&c");
         assert_eq!(query("/a"), "");
     }

@@ -12,6 +12,7 @@
 
 pub mod delta;
 mod route;
+pub use route::route;
 pub mod shape;
 pub mod v1_41;
 mod validate;
