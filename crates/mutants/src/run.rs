@@ -89,7 +89,14 @@ pub struct RunOutcome {
     pub stderr_tail: String,
 }
 
-/// Runs `dockhand check --host <host> --format json <cases>`.
+/// Runs `dockhand check --no-shapes --no-known-failures --host <host>
+/// --format json <cases>`.
+///
+/// Without the response shapes: a mutant must be killed by the hand-written
+/// assertions of the checks it names, and a case whose replies carry one of
+/// the engine's known shape deviations would otherwise never pass unmutated.
+/// Without the known failures: their pins of shape deviations cannot occur
+/// with the shapes off, and would report such cases fixed, not passed.
 pub async fn run_checks(
     dockhand: &Path,
     host: &str,
@@ -98,6 +105,8 @@ pub async fn run_checks(
 ) -> Result<RunOutcome, RunError> {
     let mut args: Vec<String> = vec![
         "check".into(),
+        "--no-shapes".into(),
+        "--no-known-failures".into(),
         "--host".into(),
         host.into(),
         "--format".into(),
