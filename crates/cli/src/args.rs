@@ -69,6 +69,9 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Show which API operations the checks exercise, with totals.
     Coverage(CoverageArgs),
+    /// Write a compatibility report (HTML page, Markdown summary) from the
+    /// `--format json` events of one or more runs.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -418,4 +421,20 @@ pub struct ClusterRmArgs {
     /// Remove every cluster.
     #[arg(long)]
     pub all: bool,
+}
+
+// --- dockhand report ---------------------------------------------------------
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Event files, each the output of `dockhand check --format json`; one
+    /// column per run, in this order.
+    #[arg(required = true, value_name = "RUN.jsonl")]
+    pub files: Vec<PathBuf>,
+    /// Write the self-contained HTML page here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the Markdown summary here (on stdout when neither --html nor --markdown is given).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }

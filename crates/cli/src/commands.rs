@@ -24,6 +24,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Clean(a) => clean(&cli.global, a.all).await,
         Command::Env(c) => crate::env::dispatch(&cli.global, c).await,
         Command::Coverage(a) => coverage(&cli.global, &a).await,
+        Command::Report(a) => crate::report::run(&a),
         Command::Cluster(a) => crate::cluster::run(a).await,
         Command::Config(ConfigCommand::Show) => {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());

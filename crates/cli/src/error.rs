@@ -23,6 +23,9 @@ pub enum CliError {
     /// An environment (`dockhand env`) failed.
     #[error(transparent)]
     Env(#[from] dockhand_env::EnvError),
+    /// An events file `dockhand report` cannot report on.
+    #[error(transparent)]
+    Report(#[from] dockhand_report::LoadError),
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
@@ -63,7 +66,11 @@ impl CliError {
             | CliError::Session(SessionError::Select(SelectError::NoMatch { .. })) => exit::NO_MATCH,
             // The rest of a session's failures: configuration, selection,
             // journal, the JUnit file.
-            CliError::Config(_) | CliError::Select(_) | CliError::Session(_) | CliError::Usage(_) => exit::USAGE,
+            CliError::Config(_)
+            | CliError::Select(_)
+            | CliError::Session(_)
+            | CliError::Usage(_)
+            | CliError::Report(_) => exit::USAGE,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! The modules form one direction, without circles: `args` (clap's types)
 //! and `error` at the bottom; `settings` (configuration and the configured
 //! engine) on them; the command modules (`check`, `engines`, `env`,
-//! `cluster`, `image_self`) on those; `commands` (dispatch) on top.
+//! `cluster`, `image_self`, `report`) on those; `commands` (dispatch) on top.
 
 mod args;
 mod check;
@@ -14,6 +14,7 @@ mod engines;
 mod env;
 mod error;
 mod image_self;
+mod report;
 mod settings;
 
 use std::process::ExitCode;
