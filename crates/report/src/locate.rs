@@ -21,7 +21,8 @@ pub fn called(case: &Case) -> BTreeSet<&'static str> {
 /// The operation a failure, known failure or unsupported case is about:
 /// the unsupported evidence's operation; the failure's observed call; the
 /// known failure's pinned deviation (which opens with an operation id or a
-/// call); else a call named in the message (`... (POST /v1.41/...): ...`).
+/// call); else an operation id named in the message, else a call named there
+/// (`... (POST /v1.41/...): ...`).
 /// `None` for other verdicts, and when nothing names one.
 pub fn blamed(case: &Case) -> Option<&'static str> {
     if let Some(u) = &case.unsupported {
@@ -44,12 +45,19 @@ pub fn blamed(case: &Case) -> Option<&'static str> {
             return Some(id);
         }
     }
-    case.outcome.detail().and_then(call_in)
+    let message = case.outcome.detail()?;
+    id_in(message).or_else(|| call_in(message))
 }
 
 /// The table's id for `id`, if it is one.
 fn operation_id(id: &str) -> Option<&'static str> {
     OPERATIONS.iter().find(|o| o.id == id).map(|o| o.id)
+}
+
+/// The first operation id in `text` as a word of its own (`(SystemPing: ...`,
+/// `shapes: ContainerInspect 200 ...`).
+fn id_in(text: &str) -> Option<&'static str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).find_map(operation_id)
 }
 
 /// The first `METHOD /path` in `text` that routes to an operation.
@@ -59,6 +67,7 @@ fn call_in(text: &str) -> Option<&'static str> {
     words.windows(2).find_map(|w| {
         let method = w[0].trim_start_matches('(');
         let path = w[1].trim_end_matches([')', ':', ',', ';']);
+        let path = path.strip_suffix("'s").unwrap_or(path);
         if METHODS.contains(&method) && path.starts_with('/') {
             dockhand_shapes::route(method, path).map(|op| op.id)
         } else {
@@ -79,6 +88,15 @@ mod tests {
         );
         assert_eq!(call_in("GET /volumes replying /Warnings = null"), Some("VolumeList"));
         assert_eq!(call_in("the check panicked"), None);
+        assert_eq!(call_in("GET /version's Experimental says"), Some("SystemVersion"));
+        assert_eq!(
+            id_in("the engine's replies depart from the API reference's shapes: ContainerInspect 200 /State"),
+            Some("ContainerInspect")
+        );
+        assert_eq!(
+            id_in("the Docker-Experimental header of HEAD /_ping (SystemPingHead: boolean"),
+            Some("SystemPingHead")
+        );
         assert_eq!(operation_id("VolumeList"), Some("VolumeList"));
         assert_eq!(operation_id("Nothing"), None);
     }

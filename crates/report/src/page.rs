@@ -16,7 +16,7 @@ thead th{background:#f1f4f9}td[data-outcome]{text-align:right;font-variant-numer
 .banner{background:#fff4d6;border:1px solid #e7b416;padding:.6em 1em;border-radius:4px}
 .passed{background:#e3f6e8}.failed,.error{background:#fde2e1}.known-failure{background:#fff1d6}.unsupported{background:#e9e4fb}
 .fixed{background:#dff3f7}.skipped,.not-run{background:#f0f1f3}.zero{color:#9aa3b2}td.incomplete{background:#fff4d6}
-.bar-row{display:flex;align-items:center;margin:.25em 0}.bar-label{width:16em;font-weight:600}
+.bar-row{display:flex;align-items:center;margin:.25em 0}.bar-label{width:19em;font-weight:600}
 .bar{display:flex;flex:1;height:16px;border-radius:3px;overflow:hidden;border:1px solid #ccd3de}
 .bar span.passed{background:#3aa65a}.bar span.failed{background:#d9473f}.bar span.error{background:#9c1d17}
 .bar span.known-failure{background:#e7a516}.bar span.unsupported{background:#7b61d1}.bar span.fixed{background:#2aa1b8}
