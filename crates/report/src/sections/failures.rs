@@ -50,8 +50,9 @@ fn case_html(h: &mut Html, case: &Case) {
     h.element("span", &[("class", &format!("label {key}"))], case.verdict.label())
         .raw(" ")
         .element("code", &[], &case.name());
-    h.raw("</summary><dl>");
     let message = case.outcome.detail().unwrap_or_default();
+    h.raw(" ").element("span", &[("class", "detail")], &super::cut(message, 160));
+    h.raw("</summary><dl>");
     match MessageParts::parse(message) {
         Some(p) => {
             term(h, "checked", p.what);
