@@ -51,7 +51,8 @@ fn case_html(h: &mut Html, case: &Case) {
         .raw(" ")
         .element("code", &[], &case.name());
     let message = case.outcome.detail().unwrap_or_default();
-    h.raw(" ").element("span", &[("class", "detail")], &super::cut(message, 160));
+    h.raw(" ")
+        .element("span", &[("class", "detail")], &super::cut(message, 160));
     h.raw("</summary><dl>");
     match MessageParts::parse(message) {
         Some(p) => {
