@@ -304,3 +304,29 @@ fn an_interrupted_run_is_reported_incomplete() {
     assert!(r.runs[0].torn && !r.is_complete());
     assert_eq!(r.runs[0].cases.len(), finished_here);
 }
+
+#[test]
+fn joined_files_and_journals_are_read_too() {
+    // Two runs in one file: two columns.
+    let joined = format!("{DOCKER}{PODMAN}");
+    let r = Report::parse(&[("both.jsonl", &joined)]).unwrap();
+    assert_eq!(r.runs.len(), 2);
+    assert_eq!(r.engine_label(1), "Podman Engine 4.3.1");
+    // A journal: the same events without transcripts. Verdicts stay; nothing is called.
+    let journal: Vec<Value> = lines(DOCKER)
+        .into_iter()
+        .map(|mut e| {
+            if e["event"] == "check-finished" {
+                e["transcript"] = serde_json::json!([]);
+            }
+            e
+        })
+        .collect();
+    let r = Report::parse(&[("journal.jsonl", &join(&journal))]).unwrap();
+    assert_eq!(
+        r.runs[0].tally(),
+        Report::parse(&[("d", DOCKER)]).unwrap().runs[0].tally()
+    );
+    let md = r.markdown();
+    assert!(md.contains("| Docker Engine 20.10.24+dfsg1 | 0 of 106 |"), "{md}");
+}
