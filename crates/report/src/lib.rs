@@ -54,25 +54,40 @@ impl Report {
         self.runs.iter().all(Run::is_complete)
     }
 
-    /// One line per incomplete run, saying why: what the page's banner and
-    /// the command's warning print.
+    /// One line per run that is incomplete (no `run-finished`, or a torn
+    /// last line) or stopped early (interrupted, engine down: cases `not-run`),
+    /// saying why: what the page's banner and the command's warning print.
     pub fn incomplete_notes(&self) -> Vec<String> {
-        self.runs
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.is_complete())
-            .map(|(i, r)| {
-                let missing = r.unfinished().len();
+        let mut notes = Vec::new();
+        for (i, r) in self.runs.iter().enumerate() {
+            let who = format!("{} ({})", self.engine_label(i), r.source);
+            if !r.is_complete() {
                 let cut = if r.torn { ", its last line cut off" } else { "" };
-                let end = if r.finished.is_some() { "" } else { " has no run-finished event" };
-                format!(
-                    "{} ({}){end}{cut}: interrupted or still running; {missing} of its {} selected cases have no verdict",
-                    self.engine_label(i),
-                    r.source,
+                let end = if r.finished.is_some() {
+                    ""
+                } else {
+                    " has no run-finished event"
+                };
+                notes.push(format!(
+                    "{who}{end}{cut}: interrupted or still running; {} of its {} selected cases have no verdict",
+                    r.unfinished().len(),
                     r.selection.len()
-                )
-            })
-            .collect()
+                ));
+                continue;
+            }
+            let not_run = r.tally().get(Verdict::NotRun);
+            let why = match (&r.interrupted, &r.engine_down) {
+                (_, Some((since, diagnosis))) => format!("the engine went down at {since} ({diagnosis})"),
+                (Some(at), None) => format!("it was interrupted at {at}"),
+                (None, None) if not_run > 0 => "it stopped early".to_string(),
+                (None, None) => continue,
+            };
+            notes.push(format!(
+                "{who}: {why}; {not_run} of its {} selected cases were not run (`dockhand check --resume` runs them)",
+                r.selection.len()
+            ));
+        }
+        notes
     }
 
     /// The column heading of run `i`: the engine as it names itself, with

@@ -330,3 +330,31 @@ fn joined_files_and_journals_are_read_too() {
     let md = r.markdown();
     assert!(md.contains("| Docker Engine 20.10.24+dfsg1 | 0 of 106 |"), "{md}");
 }
+
+#[test]
+fn a_run_stopped_by_ctrl_c_is_flagged_with_its_cases_not_run() {
+    // As the runner writes it: `interrupted`, the rest `not-run`, then `run-finished`.
+    let mut events = lines(DOCKER);
+    let finished_at = events.iter().position(|e| e["event"] == "run-finished").unwrap();
+    let mut not_run = 0;
+    for e in events.iter_mut().filter(|e| e["event"] == "check-finished").skip(3) {
+        e["outcome"] = serde_json::json!({"kind": "not-run", "reason": "interrupted by SIGINT (Ctrl-C)"});
+        e["transcript"] = serde_json::json!([]);
+        not_run += 1;
+    }
+    events.insert(
+        finished_at,
+        serde_json::json!({"event": "interrupted", "at": "2026-12-03T18:00:00Z"}),
+    );
+    let r = Report::parse(&[("stopped.jsonl", &join(&events))]).unwrap();
+    assert!(r.is_complete());
+    let notes = r.incomplete_notes();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains(&format!("it was interrupted at 2026-12-03T18:00:00Z; {not_run} of its")),
+        "{notes:?}"
+    );
+    assert!(r.html().contains("id=\"incomplete\""));
+    // A whole run: no note.
+    assert!(two().incomplete_notes().is_empty());
+}
