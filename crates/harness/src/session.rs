@@ -94,6 +94,9 @@ pub struct SessionOptions {
     /// Validate every reply against the reference's shapes (`--no-shapes`
     /// turns it off).
     pub shapes: bool,
+    /// The docker CLI the checks that need one run (`--cli`, else `docker`
+    /// on PATH); `None` skips them.
+    pub docker_cli: Option<PathBuf>,
 }
 
 /// Why a session could not run (a run that ran reports through its exit code).
@@ -205,6 +208,7 @@ impl Session {
             resumed.as_ref(),
             cases.as_deref(),
             &run_id,
+            opts.docker_cli.is_some(),
         );
         let prepared = tokio::select! {
             p = setup => p?,
@@ -330,6 +334,7 @@ async fn prepare(
     resumed: Option<&Journal>,
     cases: Option<&[crate::check::CheckCase]>,
     run_id: &str,
+    docker_cli: bool,
 ) -> Result<Prepared, SessionError> {
     let mut connect = cfg.connect_options();
     connect.endpoint = target.endpoint.clone();
@@ -342,7 +347,7 @@ async fn prepare(
         private_engine: matches!(target.kind, TargetKind::PrivateEngine),
         swarm: identity.swarm_manager,
         cluster: matches!(target.kind, TargetKind::Cluster(_)),
-        docker_cli: on_path("docker"),
+        docker_cli,
     };
     let planner = Planner {
         config: cfg,
@@ -394,9 +399,11 @@ impl CallObserver for PrintCalls {
     }
 }
 
-/// Whether `tool` is an executable file in a `PATH` directory.
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| Path::new(&d).join(tool).is_file()))
+/// `tool`'s path in a `PATH` directory, when it is a file there.
+pub fn on_path(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| Path::new(&d).join(tool))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]

@@ -1,0 +1,136 @@
+//! dockhand-steps: checks without recompiling. A step file is a TOML file
+//! declaring one check (id, summary, tags, `min_api`, needs, knobs,
+//! variants) and its ordered steps: API calls and commands, each with
+//! expectations, captures, cleanups and an optional wait (`until`). The
+//! format is in docs/step-files.md.
+//!
+//! [`parse`] reads a file strictly (every error a [`FileError`] with file,
+//! line and column); [`load_dirs`] reads every `*.toml` below directories;
+//! [`checks`] turns files into harness [`Check`]s, whose body is
+//! [`exec::run`], so the runner treats them as any compiled check. The
+//! `cli/` area, step files embedded in the binary, is [`cli_area`].
+
+pub mod exec;
+pub mod expect;
+pub mod model;
+pub mod parse;
+pub mod vars;
+
+mod embedded;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dockhand_harness::config::{FileError, FileErrorKind, TomlFile};
+use dockhand_engine::MIN_API_VERSION;
+use dockhand_harness::Check;
+
+pub use embedded::{cli_area, CLI_FILES};
+pub use exec::Runtime;
+pub use model::StepFile;
+pub use parse::parse;
+
+/// Every `*.toml` file below each directory (recursively, sorted by path), parsed.
+pub fn load_dirs(dirs: &[PathBuf]) -> Result<Vec<StepFile>, FileError> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let mut paths = Vec::new();
+        collect(dir, &mut paths).map_err(|e| FileError {
+            path: dir.clone(),
+            position: None,
+            kind: FileErrorKind::Read(e),
+        })?;
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| FileError {
+                path: p.clone(),
+                position: None,
+                kind: FileErrorKind::Read(e),
+            })?;
+            out.push(parse(&p.display().to_string(), &text)?);
+        }
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Rejects a file whose id is another check's: a built-in one, or another
+/// file's (the later file is named, at its `id`).
+pub fn reject_duplicates(builtin: &[Check], files: &[StepFile]) -> Result<(), FileError> {
+    let mut seen: BTreeMap<&str, String> = builtin
+        .iter()
+        .map(|c| (c.meta.id, c.meta.source.map_or_else(|| "a check built into dockhand".to_string(), |s| s.to_string())))
+        .collect();
+    for f in files {
+        if let Some(first) = seen.get(f.id.as_str()) {
+            let text = std::fs::read_to_string(&f.path).unwrap_or_default();
+            let file = TomlFile::new(&f.path, text.clone());
+            let at = id_offset(&text);
+            return Err(file.error(
+                at..at,
+                FileErrorKind::BadValue {
+                    key: "id".into(),
+                    message: format!("`{}` is already the id of {first}; give this check another id", f.id),
+                },
+            ));
+        }
+        seen.insert(&f.id, f.path.clone());
+    }
+    Ok(())
+}
+
+/// The byte offset of the `id` value in a step file's text (0 if not found).
+fn id_offset(text: &str) -> usize {
+    let Ok(root) = toml::de::DeTable::parse(text) else { return 0 };
+    root.get_ref().get("id").map_or(0, |v| v.span().start)
+}
+
+/// Harness checks of step files. Their strings are leaked: files are read
+/// once per process, and the harness's check model is `'static`.
+pub fn checks(files: Vec<StepFile>, rt: &Runtime) -> Vec<Check> {
+    let rt = Arc::new(rt.clone());
+    files.into_iter().map(|f| check(f, rt.clone())).collect()
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn leak_all(v: impl IntoIterator<Item = String>) -> &'static [&'static str] {
+    Box::leak(v.into_iter().map(leak).collect::<Vec<_>>().into_boxed_slice())
+}
+
+fn check(f: StepFile, rt: Arc<Runtime>) -> Check {
+    let id = leak(f.id.clone());
+    let summary = leak(f.summary.clone());
+    let tags = leak_all(f.tags.clone());
+    let variants = leak_all(f.variants.iter().map(|(n, _)| n.clone()));
+    let reference = leak_all(f.reference.clone());
+    let needs: &'static [dockhand_harness::Need] = Box::leak(f.needs.clone().into_boxed_slice());
+    let source = leak(f.path.clone());
+    let min_api = f.min_api.unwrap_or(MIN_API_VERSION);
+    let file = Arc::new(f);
+    Check::with_body(
+        id,
+        summary,
+        Arc::new(move |ctx| Box::pin(exec::run(file.clone(), rt.clone(), ctx))),
+    )
+    .tags(tags)
+    .variants(variants)
+    .reference(reference)
+    .needs(needs)
+    .min_api(min_api)
+    .source(source)
+}
