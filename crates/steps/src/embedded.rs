@@ -15,7 +15,35 @@ macro_rules! embedded {
 
 /// (path under `crates/steps/checks/`, text) of every embedded step file.
 pub const CLI_FILES: &[(&str, &str)] = embedded![
+    "build",
+    "commit",
+    "cp",
+    "events",
+    "exec",
+    "images",
+    "import-export",
+    "info",
+    "inspect",
+    "kill",
+    "logs",
+    "logs-since",
+    "missing-container",
+    "missing-image",
+    "pause",
+    "ps",
+    "restart",
+    "rm",
+    "rmi",
+    "run",
+    "run-same-name",
+    "run-volume",
+    "save-load",
+    "start-stop",
+    "tag",
+    "top",
+    "usage",
     "version",
+    "wait",
 ];
 
 /// The checks of the `cli/` area. The files are part of the binary, so a
