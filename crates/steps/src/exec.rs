@@ -42,6 +42,9 @@ enum Reply {
 struct Output {
     /// The command line as run, for messages.
     line: String,
+    /// The command line with the program as the file names it (`docker`
+    /// for the CLI under test), for the failure's facts that pins match.
+    pin_line: String,
     code: i32,
     stdout: String,
     stderr: String,
@@ -253,6 +256,10 @@ impl StepRun<'_> {
         }
         let host = self.ctx.engine().endpoint().address.to_string();
         let line = format!("DOCKER_HOST={host} {}", argv.join(" "));
+        let program = std::path::Path::new(&c.argv[0])
+            .file_name()
+            .map_or_else(|| c.argv[0].clone(), |n| n.to_string_lossy().into_owned());
+        let pin_line = std::iter::once(program).chain(argv[1..].iter().cloned()).collect::<Vec<_>>().join(" ");
         let mut cmd = tokio::process::Command::new(&argv[0]);
         cmd.args(&argv[1..])
             .env("DOCKER_HOST", &host)
@@ -296,6 +303,7 @@ impl StepRun<'_> {
         let code = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
         Ok(Output {
             line,
+            pin_line,
             code,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -513,8 +521,8 @@ impl StepRun<'_> {
 
     /// A failure of this step: where, the request or command line, and the reply.
     fn miss(&self, _scope: &Scope<'_>, reply: &Reply, what: String, miss: Miss, observed: Option<Observed>) -> CheckError {
-        let (request, actual) = match reply {
-            Reply::Api(r) => (format!("{} {}", r.method, r.path), miss.actual),
+        let (request, actual, observed) = match reply {
+            Reply::Api(r) => (format!("{} {}", r.method, r.path), miss.actual, observed),
             Reply::Command(o) => (
                 o.line.clone(),
                 format!(
@@ -524,6 +532,7 @@ impl StepRun<'_> {
                     show(&o.stdout),
                     show(&o.stderr)
                 ),
+                observed.or_else(|| Some(Observed::command(&o.pin_line, o.code, &o.stdout, &o.stderr))),
             ),
         };
         CheckError::Failed(Box::new(Mismatch {
