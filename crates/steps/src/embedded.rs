@@ -3,9 +3,25 @@
 //! Autotest's `docker_cli` subtests did. Their sources are
 //! `crates/steps/checks/cli/*.toml`.
 
+use dockhand_harness::config::TomlFile;
+use dockhand_harness::{Check, KnownFailures};
+
 use crate::exec::Runtime;
 use crate::parse::parse;
-use dockhand_harness::Check;
+
+/// Where the `cli/` area's known failures are, as messages name them.
+pub const CLI_KNOWN_FAILURES_PATH: &str = "crates/steps/known-failures.toml";
+
+/// The `cli/` area's known failures (Podman's deviations the docker CLI
+/// shows), applied with the suite's shipped list.
+pub fn cli_known_failures() -> KnownFailures {
+    let file = TomlFile::new(
+        format!("{CLI_KNOWN_FAILURES_PATH} (shipped with dockhand)"),
+        include_str!("../known-failures.toml"),
+    );
+    // Part of the build; a test parses it.
+    KnownFailures::parse(&file).unwrap_or_default()
+}
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {

@@ -26,7 +26,7 @@ use dockhand_harness::config::{FileError, FileErrorKind, TomlFile};
 use dockhand_engine::MIN_API_VERSION;
 use dockhand_harness::Check;
 
-pub use embedded::{cli_area, CLI_FILES};
+pub use embedded::{cli_area, cli_known_failures, CLI_FILES, CLI_KNOWN_FAILURES_PATH};
 pub use exec::Runtime;
 pub use model::StepFile;
 pub use parse::parse;
