@@ -71,3 +71,23 @@ pub fn cli_area(rt: &Runtime) -> Vec<Check> {
         .collect();
     crate::checks(files, rt)
 }
+
+#[cfg(test)]
+mod tests {
+    use dockhand_harness::CheckCase;
+
+    #[test]
+    fn the_cli_known_failures_parse_and_each_names_a_cli_case() {
+        let file = super::TomlFile::new(super::CLI_KNOWN_FAILURES_PATH, include_str!("../known-failures.toml"));
+        let known = super::KnownFailures::parse(&file).expect("the cli/ known failures parse");
+        assert!(!known.is_empty());
+        let cases = CheckCase::expand(&super::cli_area(&Default::default()));
+        for e in known.entries() {
+            assert!(
+                cases.iter().any(|c| e.check.matches(c.check.meta.id, &c.id())),
+                "entry at line {} matches no cli/ case",
+                e.line
+            );
+        }
+    }
+}

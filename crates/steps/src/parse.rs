@@ -661,3 +661,109 @@ fn list(keys: &BTreeSet<String>) -> String {
         keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "id = \"site/x/y\"\nsummary = \"s\"\n";
+
+    /// The error's text for a file of `HEAD` then `body`.
+    fn error(body: &str) -> String {
+        parse("f.toml", &format!("{HEAD}{body}")).unwrap_err().to_string()
+    }
+
+    fn at(line: usize, column: usize) -> String {
+        format!("f.toml line {line}, column {column}")
+    }
+
+    #[test]
+    fn a_good_file_reads_with_its_lines() {
+        let f = parse(
+            "f.toml",
+            &format!(
+                "{HEAD}tags = [\"a\"]\n\n[[step]]\ncall = \"POST /containers/create?name=x\"\nbody = {{ Image = \"{{probe}}\" }}\ncapture.id = \"/Id\"\ncleanup = \"container {{id}}\"\n\n[[step]]\nrun = [\"docker\", \"rm\", \"{{id}}\"]\nexpect.exit = 0\n"
+            ),
+        )
+        .unwrap();
+        assert_eq!(f.steps.len(), 2);
+        assert_eq!((f.steps[0].line, f.steps[1].line), (5, 11));
+        assert_eq!(f.steps[1].expect[0].line, 13);
+        assert_eq!(f.needs, [Need::DockerCli], "a docker step needs the CLI");
+        let Action::Api(a) = &f.steps[0].action else { panic!() };
+        assert_eq!((a.path.as_str(), a.query.len()), ("/containers/create", 1));
+    }
+
+    #[test]
+    fn invalid_toml_names_its_position() {
+        let e = error("tags = [\"a\"\n");
+        assert!(e.starts_with(&format!("invalid TOML in {}", at(3, 12))), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_name_their_position_and_the_closest_key() {
+        let e = error("sumary = \"t\"\n");
+        assert!(e.starts_with(&format!("unknown key `sumary` in {}; did you mean `summary`?", at(3, 1))), "{e}");
+        let e = error("[[step]]\ncall = \"GET /info\"\nexpct.status = 200\n");
+        assert!(e.starts_with(&format!("unknown key `expct` in {}; did you mean `expect`?", at(5, 1))), "{e}");
+        let e = error("[[step]]\ncall = \"GET /info\"\nexpect.stauts = 200\n");
+        assert!(e.starts_with(&format!("unknown key `stauts` in {}; did you mean `status`?", at(5, 8))), "{e}");
+        let e = error("[[step]]\ncall = \"GET /info\"\nexpect.json = { \"/X\" = { maches = \"a\" } }\n");
+        assert!(e.contains(&format!("`maches` in {}; did you mean `matches`?", at(5, 26))), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_name_their_position() {
+        let e = error("tags = \"cli\"\n");
+        assert_eq!(e, format!("`tags` in {} must be a list of strings, not a string", at(3, 8)));
+        let e = error("[[step]]\ncall = \"GET /info\"\nexpect.status = \"200\"\n");
+        assert_eq!(e, format!("`status` in {} must be an integer, not a string", at(5, 17)));
+        let e = error("[[step]]\nrun = \"docker ps\"\n");
+        assert_eq!(e, format!("`run` in {} must be a list of strings, not a string", at(4, 7)));
+    }
+
+    #[test]
+    fn undefined_variables_name_their_position_and_the_closest_one() {
+        let e = error("[[step]]\ncall = \"POST /containers/create\"\ncapture.id = \"/Id\"\n\n[[step]]\ncall = \"POST /containers/{idd}/start\"\n");
+        assert!(e.starts_with(&format!("invalid `call` in {}: undefined variable `{{idd}}`; did you mean `{{id}}`?", at(8, 8))), "{e}");
+        // A capture is defined for the steps after it, not before.
+        let e = error("[[step]]\nrun = [\"echo\", \"{later}\"]\n\n[[step]]\nrun = [\"echo\"]\ncapture.later = \"stdout\"\n");
+        assert!(e.starts_with(&format!("invalid `run` in {}: undefined variable `{{later}}`", at(4, 16))), "{e}");
+        let e = error("[[step]]\nrun = [\"true\"]\nexpect.stdout = \"{nope}\"\n");
+        assert!(e.starts_with(&format!("invalid `expect` in {}: undefined variable `{{nope}}`", at(5, 17))), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_their_position() {
+        let e = error("[[step]]\ncall = \"FETCH /info\"\n");
+        assert!(e.starts_with(&format!("invalid `call` in {}: unknown value \"FETCH\"", at(4, 8))), "{e}");
+        let e = error("[[step]]\ncall = \"GET /info\"\nrun = [\"true\"]\n");
+        assert!(e.contains("either an API call (`call`) or a command (`run`)"), "{e}");
+        let e = error("[[step]]\nrun = [\"true\"]\nexpect.status = 200\n");
+        assert_eq!(e, format!("invalid `status` in {}: only an API call (`call`) can expect `status`", at(5, 8)));
+        let e = error("[[step]]\nrun = [\"true\"]\nexpect.stdout = { matches = \"(\" }\n");
+        assert!(e.starts_with(&format!("invalid `matches` in {}: not a valid regex", at(5, 29))), "{e}");
+        let e = error("needs = [\"docker-cl\"]\n[[step]]\nrun = [\"true\"]\n");
+        assert!(e.contains("did you mean \"docker-cli\"?"), "{e}");
+        let e = error("[[step]]\nrun = [\"true\"]\ncleanup = \"contianer x\"\n");
+        assert!(e.contains("did you mean \"container\"?"), "{e}");
+    }
+
+    #[test]
+    fn a_file_without_steps_or_id_says_what_to_add() {
+        let e = parse("f.toml", "summary = \"s\"\n").unwrap_err().to_string();
+        assert!(e.contains("missing `id`"), "{e}");
+        let e = parse("f.toml", HEAD).unwrap_err().to_string();
+        assert!(e.contains("missing `step`"), "{e}");
+    }
+
+    #[test]
+    fn every_embedded_file_parses() {
+        for (path, text) in crate::CLI_FILES {
+            let f = parse(path, text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(f.id.starts_with("cli/"), "{path}: {}", f.id);
+            assert!(f.needs.contains(&Need::DockerCli), "{path}");
+        }
+        assert!(crate::CLI_FILES.len() >= 25);
+    }
+}
