@@ -18,3 +18,4 @@ mod env_config;
 mod frozen;
 mod image_self;
 mod midrun;
+mod steps;
