@@ -556,6 +556,32 @@ mod tests {
     }
 
     #[test]
+    fn checks_dirs_come_from_the_file_the_variable_and_every_flag_in_that_order() {
+        let o = Overrides {
+            checks_dir: vec![PathBuf::from("f1"), PathBuf::from("f2")],
+            ..Overrides::default()
+        };
+        let (d, cfg) = load(
+            &[("dockhand.toml", "checks-dir = [\"a\", \"b\"]\n")],
+            &[("DOCKHAND_CHECKS_DIR", "e")],
+            &o,
+        );
+        let cfg = cfg.unwrap();
+        let dirs: Vec<PathBuf> = cfg.checks_dirs.iter().map(|s| s.value.clone()).collect();
+        let p = |n: &str| d.path().join(n);
+        assert_eq!(dirs, [p("a"), p("b"), p("e"), p("f1"), p("f2")]);
+        assert_eq!(cfg.checks_dirs[0].source, file_at("dockhand.toml", 1));
+        assert!(cfg.render().contains("checks-dir = ["), "{}", cfg.render());
+        let (_d, cfg) = load(&[("dockhand.toml", "checks-dir = \"one\"\n")], &[], &Overrides::default());
+        assert_eq!(cfg.unwrap().checks_dirs.len(), 1);
+        let (_d, cfg) = load(&[("dockhand.toml", "checks-dir = [1]\n")], &[], &Overrides::default());
+        assert_eq!(
+            cfg.unwrap_err().to_string(),
+            "`checks-dir` in dockhand.toml line 1, column 15 must be a path or a list of paths, not an integer"
+        );
+    }
+
+    #[test]
     fn defaults_without_file_env_or_flags() {
         let (_d, cfg) = load(&[], &[], &Overrides::default());
         let cfg = cfg.unwrap();
@@ -687,7 +713,7 @@ lines = 10
             err.to_string(),
             "unknown key `jbos` in dockhand.toml line 3, column 1; did you mean `jobs`? valid keys: host, \
              api-version, timeout, stream-idle-timeout, check-timeout, watchdog-timeout, jobs, repeat, probe-image, \
-             known-failures, journal-dir, checks"
+             known-failures, journal-dir, checks-dir, checks"
         );
     }
 
