@@ -63,9 +63,7 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         }
         (None, None) => Target::configured(&cfg),
     };
-    Ok(Session::new(cfg, checks, target, options)
-        .run(&interrupts)
-        .await?)
+    Ok(Session::new(cfg, checks, target, options).run(&interrupts).await?)
 }
 
 /// `check --private-engine[=KIND]`: starts `check-<pid>` (dockerd, or a

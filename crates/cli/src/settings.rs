@@ -40,7 +40,8 @@ pub fn load_run(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<(EffectiveConfi
         all.extend(dockhand_steps::checks(files, &rt));
         Ok(all)
     };
-    let (cfg, checks) = EffectiveConfig::load_discovering(&cwd, &overrides, &|name| std::env::var(name).ok(), &discover)?;
+    let (cfg, checks) =
+        EffectiveConfig::load_discovering(&cwd, &overrides, &|name| std::env::var(name).ok(), &discover)?;
     Ok((cfg, checks, rt))
 }
 

@@ -18,7 +18,12 @@ fn examples() -> PathBuf {
 fn outcomes(ev: &[Value]) -> Vec<(String, Value)> {
     ev.iter()
         .filter(|e| e["event"] == "check-finished")
-        .map(|e| (e["case"]["id"].as_str().unwrap_or_default().to_string(), e["outcome"].clone()))
+        .map(|e| {
+            (
+                e["case"]["id"].as_str().unwrap_or_default().to_string(),
+                e["outcome"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -170,10 +175,18 @@ fn each_expectation_kind_fails_when_the_answer_differs() {
             std::fs::write(dir.path().join(which).join(format!("{}.toml", k.name)), file).unwrap();
         }
     }
-    let o = dockhand(["check", "--format", "json", "--no-known-failures", "-j", "2", "--checks-dir"])
-        .args([dir.path()])
-        .args(["t"])
-        .output();
+    let o = dockhand([
+        "check",
+        "--format",
+        "json",
+        "--no-known-failures",
+        "-j",
+        "2",
+        "--checks-dir",
+    ])
+    .args([dir.path()])
+    .args(["t"])
+    .output();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let ev = events(&o);
     let done = outcomes(&ev);
@@ -226,17 +239,31 @@ fn a_malformed_file_is_a_configuration_error_naming_its_position() {
         std::fs::write(dir.path().join(format!("{name}.toml")), body).unwrap();
         let want = want.replace("DIR", &dir.path().display().to_string());
         // `--checks-dir`, and `checks-dir` in dockhand.toml (relative to it).
-        let by_flag = dockhand(["check", "--format", "json", "--checks-dir"]).args([dir.path()]).output();
+        let by_flag = dockhand(["check", "--format", "json", "--checks-dir"])
+            .args([dir.path()])
+            .output();
         std::fs::write(dir.path().join("dockhand.toml"), "checks-dir = \".\"\n").unwrap();
-        std::fs::rename(dir.path().join(format!("{name}.toml")), dir.path().join(format!("{name}.toml.x"))).unwrap();
+        std::fs::rename(
+            dir.path().join(format!("{name}.toml")),
+            dir.path().join(format!("{name}.toml.x")),
+        )
+        .unwrap();
         let sub = dir.path().join("steps");
         std::fs::create_dir(&sub).unwrap();
-        std::fs::rename(dir.path().join(format!("{name}.toml.x")), sub.join(format!("{name}.toml"))).unwrap();
+        std::fs::rename(
+            dir.path().join(format!("{name}.toml.x")),
+            sub.join(format!("{name}.toml")),
+        )
+        .unwrap();
         std::fs::write(dir.path().join("dockhand.toml"), "checks-dir = \"steps\"\n").unwrap();
         let by_file = dockhand(["list"]).dir(dir.path()).output();
         for (how, o, want) in [
             ("--checks-dir", &by_flag, want.clone()),
-            ("checks-dir", &by_file, want.replace(&dir.path().display().to_string(), &sub.display().to_string())),
+            (
+                "checks-dir",
+                &by_file,
+                want.replace(&dir.path().display().to_string(), &sub.display().to_string()),
+            ),
         ] {
             assert_eq!(o.status.code(), Some(3), "{name} by {how}: {}", text(o));
             let err = String::from_utf8_lossy(&o.stderr);
@@ -258,17 +285,25 @@ fn a_malformed_file_is_a_configuration_error_naming_its_position() {
     let err = String::from_utf8_lossy(&o.stderr);
     let d = dir.path().display();
     assert!(
-        err.contains(&format!("{d}/b.toml line 2, column 6: `t/same` is already the id of {d}/a.toml")),
+        err.contains(&format!(
+            "{d}/b.toml line 2, column 6: `t/same` is already the id of {d}/a.toml"
+        )),
         "{err}"
     );
 }
 
 #[test]
 fn list_shows_step_files_with_their_source() {
-    let o = dockhand(["list", "--checks-dir"]).args([examples()]).args(["site/lifecycle"]).output();
+    let o = dockhand(["list", "--checks-dir"])
+        .args([examples()])
+        .args(["site/lifecycle"])
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("site/lifecycle/exit-code") && out.contains("examples/checks/exit-code.toml)"), "{out}");
+    assert!(
+        out.contains("site/lifecycle/exit-code") && out.contains("examples/checks/exit-code.toml)"),
+        "{out}"
+    );
     let o = dockhand(["list", "--format", "json", "cli/version"]).output();
     let j: Value = serde_json::from_slice(&o.stdout).expect("one JSON line");
     assert_eq!(j["source"], "<dockhand>/cli/version.toml");
@@ -284,12 +319,19 @@ fn cli_picks_the_cli_and_without_one_the_cli_checks_skip() {
     let docker = dockhand_harness::session::on_path("docker").expect("docker on PATH for this test");
     std::fs::write(
         &wrapper,
-        format!("#!/bin/sh\necho \"$@\" >> {}\nexec {} \"$@\"\n", marker.display(), docker.display()),
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {}\nexec {} \"$@\"\n",
+            marker.display(),
+            docker.display()
+        ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let o = dockhand(["check", "--format", "json", "--cli"]).args([&wrapper]).args(["cli/version/api"]).output();
+    let o = dockhand(["check", "--format", "json", "--cli"])
+        .args([&wrapper])
+        .args(["cli/version/api"])
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let ran = std::fs::read_to_string(&marker).expect("the wrapper ran");
     assert!(ran.starts_with("version --format"), "{ran}");
@@ -299,9 +341,17 @@ fn cli_picks_the_cli_and_without_one_the_cli_checks_skip() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--cli /nonexistent/docker: no such file"));
 
     // No docker on PATH: skipped, with the reason.
-    let o = dockhand(["check", "--format", "json", "cli/version/api"]).env("PATH", dir.path()).output();
+    let o = dockhand(["check", "--format", "json", "cli/version/api"])
+        .env("PATH", dir.path())
+        .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let done = outcomes(&events(&o));
     assert_eq!(done[0].1["kind"], "skipped", "{done:?}");
-    assert!(done[0].1["reason"].as_str().unwrap_or_default().contains("needs the docker CLI"), "{done:?}");
+    assert!(
+        done[0].1["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("needs the docker CLI"),
+        "{done:?}"
+    );
 }

@@ -380,7 +380,10 @@ fn command_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result
                     span,
                     FileErrorKind::BadValue {
                         key: key.into(),
-                        message: format!("not a valid regex ({})", e.to_string().lines().last().unwrap_or_default().trim()),
+                        message: format!(
+                            "not a valid regex ({})",
+                            e.to_string().lines().last().unwrap_or_default().trim()
+                        ),
                     },
                 )
             }),

@@ -140,7 +140,9 @@ impl fmt::Display for Observed {
             Fact::Header { name, value: None } => write!(f, " replying without {name}"),
             Fact::Header { name, value: Some(v) } => write!(f, " replying {name}: {:?}", preview(v)),
             Fact::Command { exit, stderr, .. } if stderr.is_empty() => write!(f, " exiting {exit}"),
-            Fact::Command { exit, stderr, .. } => write!(f, " exiting {exit} with stderr {:?}", preview(stderr.trim_end())),
+            Fact::Command { exit, stderr, .. } => {
+                write!(f, " exiting {exit} with stderr {:?}", preview(stderr.trim_end()))
+            }
         }
     }
 }

@@ -67,7 +67,9 @@ pub const CLI_FILES: &[(&str, &str)] = embedded![
 pub fn cli_area(rt: &Runtime) -> Vec<Check> {
     let files = CLI_FILES
         .iter()
-        .map(|(path, text)| parse(&format!("<dockhand>/{path}"), text).unwrap_or_else(|e| panic!("embedded step file: {e}")))
+        .map(|(path, text)| {
+            parse(&format!("<dockhand>/{path}"), text).unwrap_or_else(|e| panic!("embedded step file: {e}"))
+        })
         .collect();
     crate::checks(files, rt)
 }

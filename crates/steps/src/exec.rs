@@ -74,7 +74,10 @@ pub async fn run(file: Arc<StepFile>, rt: Arc<Runtime>, ctx: Ctx) -> CheckResult
     values.insert("tmp".into(), json!(tmp.path().display().to_string()));
     values.insert(
         "cli".into(),
-        json!(rt.cli.as_ref().map_or_else(|| "docker".to_string(), |p| p.display().to_string())),
+        json!(rt
+            .cli
+            .as_ref()
+            .map_or_else(|| "docker".to_string(), |p| p.display().to_string())),
     );
     for (k, default) in &file.knobs {
         values.insert(k.clone(), ctx.setting(k).cloned().unwrap_or_else(|| default.clone()));
@@ -128,7 +131,10 @@ impl StepRun<'_> {
         // the step, so an object it makes is removed even if it fails midway.
         let mut pending: Vec<&CleanupSpec> = Vec::new();
         for c in &self.step.cleanup {
-            if crate::vars::refs(&c.target).iter().all(|r| r.name == "name" || scope.values.contains_key(r.name)) {
+            if crate::vars::refs(&c.target)
+                .iter()
+                .all(|r| r.name == "name" || scope.values.contains_key(r.name))
+            {
                 self.defer(scope, c);
             } else {
                 pending.push(c);
@@ -139,7 +145,10 @@ impl StepRun<'_> {
             let reply = self.act(scope).await?;
             let captured = self.capture(scope, &reply);
             for c in std::mem::take(&mut pending) {
-                if crate::vars::refs(&c.target).iter().all(|r| r.name == "name" || scope.values.contains_key(r.name)) {
+                if crate::vars::refs(&c.target)
+                    .iter()
+                    .all(|r| r.name == "name" || scope.values.contains_key(r.name))
+                {
                     self.defer(scope, c);
                 } else {
                     pending.push(c);
@@ -206,9 +215,15 @@ impl StepRun<'_> {
         let started = Instant::now();
         match self.ctx.engine().upgrade(req).await? {
             Upgrade::Refused(r) => Ok(r),
-            Upgrade::Switched { status, headers, mut io } => {
+            Upgrade::Switched {
+                status,
+                headers,
+                mut io,
+            } => {
                 if let Some(input) = &a.stdin {
-                    io.write_all(scope.text(input).as_bytes()).await.map_err(|e| lost(&method, &a.path, e))?;
+                    io.write_all(scope.text(input).as_bytes())
+                        .await
+                        .map_err(|e| lost(&method, &a.path, e))?;
                 }
                 // Half-close: the container or exec sees the end of its input.
                 io.shutdown().await.map_err(|e| lost(&method, &a.path, e))?;
@@ -241,14 +256,24 @@ impl StepRun<'_> {
         let mut argv = Vec::new();
         for (i, a) in c.argv.iter().enumerate() {
             if a == "{labels}" {
-                for (k, v) in scope.values.get("labels").and_then(Value::as_object).into_iter().flatten() {
+                for (k, v) in scope
+                    .values
+                    .get("labels")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     argv.push("--label".to_string());
                     argv.push(format!("{k}={}", as_text(v)));
                 }
             } else if i == 0 && a == "docker" {
                 match &self.rt.cli {
                     Some(p) => argv.push(p.display().to_string()),
-                    None => return Err(CheckError::Skip("needs the docker CLI: put `docker` on PATH, or give another CLI with --cli PATH".into())),
+                    None => {
+                        return Err(CheckError::Skip(
+                            "needs the docker CLI: put `docker` on PATH, or give another CLI with --cli PATH".into(),
+                        ))
+                    }
                 }
             } else {
                 argv.push(scope.text(a));
@@ -259,7 +284,10 @@ impl StepRun<'_> {
         let program = std::path::Path::new(&c.argv[0])
             .file_name()
             .map_or_else(|| c.argv[0].clone(), |n| n.to_string_lossy().into_owned());
-        let pin_line = std::iter::once(program).chain(argv[1..].iter().cloned()).collect::<Vec<_>>().join(" ");
+        let pin_line = std::iter::once(program)
+            .chain(argv[1..].iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut cmd = tokio::process::Command::new(&argv[0]);
         cmd.args(&argv[1..])
             .env("DOCKER_HOST", &host)
@@ -269,7 +297,11 @@ impl StepRun<'_> {
             .env_remove("DOCKER_TLS_VERIFY")
             .env_remove("DOCKER_CERT_PATH")
             .env_remove("DOCKER_API_VERSION")
-            .stdin(if c.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if c.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -300,7 +332,10 @@ impl StepRun<'_> {
             }
         };
         use std::os::unix::process::ExitStatusExt;
-        let code = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+        let code = out
+            .status
+            .code()
+            .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
         Ok(Output {
             line,
             pin_line,
@@ -343,7 +378,10 @@ impl StepRun<'_> {
                 },
                 Some(Observed::field_value(r.method.as_str(), &r.path, p, Value::Null)),
             )),
-            (Some((name, _)), _) => Err(CheckError::Broken(format!("{}: nothing to capture into {name}", self.where_()))),
+            (Some((name, _)), _) => Err(CheckError::Broken(format!(
+                "{}: nothing to capture into {name}",
+                self.where_()
+            ))),
         }
     }
 
@@ -393,7 +431,10 @@ impl StepRun<'_> {
         match (&e.kind, reply) {
             (ExpectKind::Status(statuses), Reply::Api(r)) => {
                 if let [only] = statuses.as_slice() {
-                    return self.ctx.expect_status(r, *only, &what).map_err(|err| self.located(err, reply));
+                    return self
+                        .ctx
+                        .expect_status(r, *only, &what)
+                        .map_err(|err| self.located(err, reply));
                 }
                 if !statuses.contains(&r.status.as_u16()) {
                     return fail(
@@ -407,7 +448,10 @@ impl StepRun<'_> {
                 Ok(())
             }
             (ExpectKind::Header(name, m), Reply::Api(r)) => {
-                let v = r.headers.get(name.as_str()).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                let v = r
+                    .headers
+                    .get(name.as_str())
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
                 match &v {
                     Some(text) => m.check(scope, text),
                     None => Err(Miss {
@@ -415,7 +459,12 @@ impl StepRun<'_> {
                         actual: "none".into(),
                     }),
                 }
-                .or_else(|miss| fail(miss, Some(Observed::header(r.method.as_str(), &r.path, &r.headers, name))))
+                .or_else(|miss| {
+                    fail(
+                        miss,
+                        Some(Observed::header(r.method.as_str(), &r.path, &r.headers, name)),
+                    )
+                })
             }
             (ExpectKind::Json(pointer, m), Reply::Api(r)) => {
                 let body: Value = match serde_json::from_slice(&r.body) {
@@ -443,9 +492,9 @@ impl StepRun<'_> {
                     )
                 })
             }
-            (ExpectKind::Body(m), Reply::Api(r)) => {
-                m.check(scope, &String::from_utf8_lossy(&r.body)).or_else(|miss| fail(miss, None))
-            }
+            (ExpectKind::Body(m), Reply::Api(r)) => m
+                .check(scope, &String::from_utf8_lossy(&r.body))
+                .or_else(|miss| fail(miss, None)),
             (ExpectKind::Frames(stream, m), Reply::Api(r)) => {
                 let text = match frames(&r.body, *stream) {
                     Ok(t) => t,
@@ -520,7 +569,14 @@ impl StepRun<'_> {
     }
 
     /// A failure of this step: where, the request or command line, and the reply.
-    fn miss(&self, _scope: &Scope<'_>, reply: &Reply, what: String, miss: Miss, observed: Option<Observed>) -> CheckError {
+    fn miss(
+        &self,
+        _scope: &Scope<'_>,
+        reply: &Reply,
+        what: String,
+        miss: Miss,
+        observed: Option<Observed>,
+    ) -> CheckError {
         let (request, actual, observed) = match reply {
             Reply::Api(r) => (format!("{} {}", r.method, r.path), miss.actual, observed),
             Reply::Command(o) => (

@@ -86,7 +86,10 @@ impl TextMatch {
                 }
                 TextCheck::Contains(e) => {
                     let e = scope.text(e);
-                    actual.contains(&e).then_some(()).ok_or_else(|| format!("text containing {e:?}"))
+                    actual
+                        .contains(&e)
+                        .then_some(())
+                        .ok_or_else(|| format!("text containing {e:?}"))
                 }
                 TextCheck::Lines(lines) => {
                     let want: Vec<String> = lines.iter().map(|l| scope.text(l)).collect();
@@ -240,13 +243,18 @@ mod tests {
         assert!(ValueMatch(vec![ValueCheck::Length(2), ValueCheck::Contains(json!(2))])
             .check(&s, Some(&v))
             .is_ok());
-        assert!(ValueMatch(vec![ValueCheck::Type("object".into())]).check(&s, Some(&v)).is_err());
+        assert!(ValueMatch(vec![ValueCheck::Type("object".into())])
+            .check(&s, Some(&v))
+            .is_err());
         assert!(ValueMatch(vec![ValueCheck::Absent(true)]).check(&s, None).is_ok());
         assert!(ValueMatch(vec![ValueCheck::Equals(json!("{id}"))])
             .check(&s, Some(&json!("a.b")))
             .is_ok());
         assert_eq!(
-            ValueMatch(vec![ValueCheck::Equals(json!(3))]).check(&s, None).unwrap_err().actual,
+            ValueMatch(vec![ValueCheck::Equals(json!(3))])
+                .check(&s, None)
+                .unwrap_err()
+                .actual,
             "no value"
         );
     }

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dockhand_harness::config::{FileError, FileErrorKind, TomlFile};
 use dockhand_engine::MIN_API_VERSION;
+use dockhand_harness::config::{FileError, FileErrorKind, TomlFile};
 use dockhand_harness::Check;
 
 pub use embedded::{cli_area, cli_known_failures, CLI_FILES, CLI_KNOWN_FAILURES_PATH};
@@ -71,7 +71,14 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub fn reject_duplicates(builtin: &[Check], files: &[StepFile]) -> Result<(), FileError> {
     let mut seen: BTreeMap<&str, String> = builtin
         .iter()
-        .map(|c| (c.meta.id, c.meta.source.map_or_else(|| "a check built into dockhand".to_string(), |s| s.to_string())))
+        .map(|c| {
+            (
+                c.meta.id,
+                c.meta
+                    .source
+                    .map_or_else(|| "a check built into dockhand".to_string(), |s| s.to_string()),
+            )
+        })
         .collect();
     for f in files {
         if let Some(first) = seen.get(f.id.as_str()) {
@@ -93,7 +100,9 @@ pub fn reject_duplicates(builtin: &[Check], files: &[StepFile]) -> Result<(), Fi
 
 /// The byte offset of the `id` value in a step file's text (0 if not found).
 fn id_offset(text: &str) -> usize {
-    let Ok(root) = toml::de::DeTable::parse(text) else { return 0 };
+    let Ok(root) = toml::de::DeTable::parse(text) else {
+        return 0;
+    };
     root.get_ref().get("id").map_or(0, |v| v.span().start)
 }
 

@@ -21,7 +21,15 @@ use crate::model::*;
 use crate::vars::{refs, BUILTINS};
 
 pub const TOP_KEYS: &[&str] = &[
-    "id", "summary", "tags", "min_api", "needs", "reference", "knobs", "variants", "step",
+    "id",
+    "summary",
+    "tags",
+    "min_api",
+    "needs",
+    "reference",
+    "knobs",
+    "variants",
+    "step",
 ];
 pub const STEP_KEYS: &[&str] = &[
     "call", "run", "query", "headers", "body", "tar", "upgrade", "stdin", "env", "expect", "capture", "cleanup",
@@ -82,10 +90,7 @@ impl Parser<'_> {
 
     fn strings(&self, key: &str, v: &Val<'_>) -> Result<Vec<(String, Range<usize>)>, FileError> {
         match v.get_ref() {
-            DeValue::Array(items) => items
-                .iter()
-                .map(|i| Ok((self.string(key, i)?, i.span())))
-                .collect(),
+            DeValue::Array(items) => items.iter().map(|i| Ok((self.string(key, i)?, i.span()))).collect(),
             _ => Err(self.file.wrong_type(key, v, "a list of strings")),
         }
     }
@@ -143,7 +148,12 @@ impl Parser<'_> {
         }
         let summary = match root.get("summary") {
             Some(v) => self.string("summary", v)?,
-            None => return Err(required("summary", "add `summary = \"what the check asserts\"` at the top")),
+            None => {
+                return Err(required(
+                    "summary",
+                    "add `summary = \"what the check asserts\"` at the top",
+                ))
+            }
         };
         let tags = match root.get("tags") {
             Some(v) => self.strings("tags", v)?.into_iter().map(|(s, _)| s).collect(),
@@ -152,7 +162,10 @@ impl Parser<'_> {
         let min_api = match root.get("min_api") {
             Some(v) => {
                 let s = self.string("min_api", v)?;
-                Some(ApiVersion::from_str(&s).map_err(|e| self.err(v.span(), "min_api", format!("{e}; write e.g. \"1.41\"")))?)
+                Some(
+                    ApiVersion::from_str(&s)
+                        .map_err(|e| self.err(v.span(), "min_api", format!("{e}; write e.g. \"1.41\"")))?,
+                )
             }
             None => None,
         };
@@ -186,7 +199,11 @@ impl Parser<'_> {
             for (name, vv) in self.entries(self.table("variants", v)?) {
                 let n = name.get_ref().to_string();
                 if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                    return Err(self.err(name.span(), "variants", "a variant's name is letters, digits, '-', '_', '.'"));
+                    return Err(self.err(
+                        name.span(),
+                        "variants",
+                        "a variant's name is letters, digits, '-', '_', '.'",
+                    ));
                 }
                 let mut values = BTreeMap::new();
                 for (k, kv) in self.entries(self.table(&n, vv)?) {
@@ -227,7 +244,9 @@ impl Parser<'_> {
         for (i, sv) in step_vals.into_iter().enumerate() {
             steps.push(self.step(i + 1, sv, &mut defined)?);
         }
-        if steps.iter().any(|s| matches!(&s.action, Action::Command(c) if c.argv.first().is_some_and(|a| a == "docker")))
+        if steps
+            .iter()
+            .any(|s| matches!(&s.action, Action::Command(c) if c.argv.first().is_some_and(|a| a == "docker")))
             && !needs.contains(&Need::DockerCli)
         {
             needs.push(Need::DockerCli);
@@ -247,7 +266,13 @@ impl Parser<'_> {
         })
     }
 
-    fn unknown<'c>(&self, span: Range<usize>, key: &str, got: &str, valid: impl Iterator<Item = &'c str> + Clone) -> FileError {
+    fn unknown<'c>(
+        &self,
+        span: Range<usize>,
+        key: &str,
+        got: &str,
+        valid: impl Iterator<Item = &'c str> + Clone,
+    ) -> FileError {
         let near = closest(got, valid.clone(), 1);
         let mut m = format!("unknown value {got:?}");
         if let Some(n) = near.first() {
@@ -282,7 +307,11 @@ impl Parser<'_> {
                 }
                 m.push_str(&format!(
                     " defined here: {} (built-in ones, knobs, variant keys, and captures of earlier steps)",
-                    defined.iter().map(|d| format!("{{{d}}}")).collect::<Vec<_>>().join(", ")
+                    defined
+                        .iter()
+                        .map(|d| format!("{{{d}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 return Err(self.err(span, key, m));
             }
@@ -302,7 +331,11 @@ impl Parser<'_> {
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (Some((_, a)), Some(_)) => {
-                return Err(self.err(a.span(), "call", "a step is either an API call (`call`) or a command (`run`), not both"))
+                return Err(self.err(
+                    a.span(),
+                    "call",
+                    "a step is either an API call (`call`) or a command (`run`), not both",
+                ))
             }
             (None, None) => {
                 return Err(self.file.error(
@@ -314,8 +347,16 @@ impl Parser<'_> {
                 ))
             }
         };
-        let (wrong, which) = if is_api { (COMMAND_ONLY, "a command (`run`)") } else { (API_ONLY, "an API call (`call`)") };
-        if let Some((k, _)) = self.entries(t).into_iter().find(|(k, _)| wrong.contains(&k.get_ref().as_ref())) {
+        let (wrong, which) = if is_api {
+            (COMMAND_ONLY, "a command (`run`)")
+        } else {
+            (API_ONLY, "an API call (`call`)")
+        };
+        if let Some((k, _)) = self
+            .entries(t)
+            .into_iter()
+            .find(|(k, _)| wrong.contains(&k.get_ref().as_ref()))
+        {
             return Err(self.err(k.span(), k.get_ref(), format!("only {which} takes `{}`", k.get_ref())));
         }
         let action = if is_api { self.api(t)? } else { self.command(t)? };
@@ -333,13 +374,21 @@ impl Parser<'_> {
                 let from = self.string(&name, kv)?;
                 let c = match (is_api, from.as_str()) {
                     (true, p) if p.is_empty() || p.starts_with('/') => Capture::Pointer(p.to_string()),
-                    (true, _) => return Err(self.err(kv.span(), &name, "capture a JSON pointer of the reply, e.g. \"/Id\"")),
+                    (true, _) => {
+                        return Err(self.err(kv.span(), &name, "capture a JSON pointer of the reply, e.g. \"/Id\""))
+                    }
                     (false, "stdout") => Capture::Stdout,
                     (false, "stderr") => Capture::Stderr,
-                    (false, _) => return Err(self.err(kv.span(), &name, "capture \"stdout\" or \"stderr\" of a command")),
+                    (false, _) => {
+                        return Err(self.err(kv.span(), &name, "capture \"stdout\" or \"stderr\" of a command"))
+                    }
                 };
                 if BUILTINS.iter().any(|(b, _)| *b == name) {
-                    return Err(self.err(k.span(), &name, format!("`{name}` is a built-in variable; capture into another name")));
+                    return Err(self.err(
+                        k.span(),
+                        &name,
+                        format!("`{name}` is a built-in variable; capture into another name"),
+                    ));
                 }
                 capture.push((name, c));
             }
@@ -382,7 +431,11 @@ impl Parser<'_> {
             }),
             None => {
                 if let Some((k, _)) = t.get_key_value("every") {
-                    return Err(self.err(k.span(), "every", "`every` is the interval of an `until`; add `until = \"10s\"`"));
+                    return Err(self.err(
+                        k.span(),
+                        "every",
+                        "`every` is the interval of an `until`; add `until = \"10s\"`",
+                    ));
                 }
                 None
             }
@@ -404,14 +457,22 @@ impl Parser<'_> {
         let cv = &t["call"];
         let call = self.string("call", cv)?;
         let Some((method, path)) = call.split_once(' ') else {
-            return Err(self.err(cv.span(), "call", "write `METHOD /path`, e.g. \"POST /containers/create\""));
+            return Err(self.err(
+                cv.span(),
+                "call",
+                "write `METHOD /path`, e.g. \"POST /containers/create\"",
+            ));
         };
         if !METHODS.contains(&method) {
             return Err(self.unknown(cv.span(), "call", method, METHODS.iter().copied()));
         }
         let path = path.trim();
         if !path.starts_with('/') {
-            return Err(self.err(cv.span(), "call", "the path starts with '/', without the /v1.xx prefix (dockhand adds the negotiated version)"));
+            return Err(self.err(
+                cv.span(),
+                "call",
+                "the path starts with '/', without the /v1.xx prefix (dockhand adds the negotiated version)",
+            ));
         }
         let (path, inline_query) = match path.split_once('?') {
             Some((p, q)) => (p, q),
@@ -437,7 +498,9 @@ impl Parser<'_> {
             }
         }
         let body = match (t.get("body"), t.get("tar")) {
-            (Some(_), Some(tv)) => return Err(self.err(tv.span(), "tar", "a step sends a JSON `body` or a `tar`, not both")),
+            (Some(_), Some(tv)) => {
+                return Err(self.err(tv.span(), "tar", "a step sends a JSON `body` or a `tar`, not both"))
+            }
             (Some(b), None) => Body::Json(self.json("body", b)?),
             (None, Some(tv)) => {
                 let mut files = Vec::new();
@@ -457,7 +520,11 @@ impl Parser<'_> {
         };
         let stdin = t.get("stdin").map(|s| self.string("stdin", s)).transpose()?;
         if stdin.is_some() && !upgrade {
-            return Err(self.err(t["stdin"].span(), "stdin", "an API call writes `stdin` only on a hijacked connection: add `upgrade = true`"));
+            return Err(self.err(
+                t["stdin"].span(),
+                "stdin",
+                "an API call writes `stdin` only on a hijacked connection: add `upgrade = true`",
+            ));
         }
         Ok(Action::Api(ApiCall {
             method: Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET),
@@ -474,7 +541,11 @@ impl Parser<'_> {
         let rv = &t["run"];
         let argv: Vec<String> = self.strings("run", rv)?.into_iter().map(|(s, _)| s).collect();
         if argv.is_empty() {
-            return Err(self.err(rv.span(), "run", "give the program and its arguments, e.g. [\"docker\", \"ps\"]"));
+            return Err(self.err(
+                rv.span(),
+                "run",
+                "give the program and its arguments, e.g. [\"docker\", \"ps\"]",
+            ));
         }
         let stdin = t.get("stdin").map(|s| self.string("stdin", s)).transpose()?;
         let mut env = Vec::new();
@@ -492,7 +563,11 @@ impl Parser<'_> {
         let mut out = Vec::new();
         for (k, kv) in self.entries(t) {
             let key = k.get_ref().as_ref();
-            let (wrong, which) = if is_api { (COMMAND_EXPECT, "a command (`run`)") } else { (API_EXPECT, "an API call (`call`)") };
+            let (wrong, which) = if is_api {
+                (COMMAND_EXPECT, "a command (`run`)")
+            } else {
+                (API_EXPECT, "an API call (`call`)")
+            };
             if wrong.contains(&key) {
                 return Err(self.err(k.span(), key, format!("only {which} can expect `{key}`")));
             }
@@ -512,7 +587,10 @@ impl Parser<'_> {
                 "body" => push(ExpectKind::Body(self.text_match("body", kv)?)),
                 "headers" => {
                     for (h, hv) in self.entries(self.table("headers", kv)?) {
-                        push(ExpectKind::Header(h.get_ref().to_string(), self.text_match(h.get_ref(), hv)?));
+                        push(ExpectKind::Header(
+                            h.get_ref().to_string(),
+                            self.text_match(h.get_ref(), hv)?,
+                        ));
                     }
                 }
                 "json" => {
@@ -525,7 +603,9 @@ impl Parser<'_> {
                         let stream = match s.get_ref().as_ref() {
                             "stdout" => StreamKind::Stdout,
                             "stderr" => StreamKind::Stderr,
-                            other => return Err(self.unknown(s.span(), "frames", other, ["stdout", "stderr"].into_iter())),
+                            other => {
+                                return Err(self.unknown(s.span(), "frames", other, ["stdout", "stderr"].into_iter()))
+                            }
                         };
                         push(ExpectKind::Frames(stream, self.text_match(s.get_ref(), sv)?));
                     }
@@ -552,7 +632,9 @@ impl Parser<'_> {
 
     fn int(&self, key: &str, v: &Val<'_>) -> Result<i64, FileError> {
         match v.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).map_err(|_| self.err(v.span(), key, "too large")),
+            DeValue::Integer(i) => {
+                i64::from_str_radix(i.as_str(), i.radix()).map_err(|_| self.err(v.span(), key, "too large"))
+            }
             _ => Err(self.file.wrong_type(key, v, "an integer")),
         }
     }
@@ -571,7 +653,11 @@ impl Parser<'_> {
         if s.is_empty() || s.starts_with('/') {
             Ok(s.to_string())
         } else {
-            Err(self.err(p.span(), s, "a JSON pointer starts with '/' (RFC 6901), e.g. \"/State/Running\""))
+            Err(self.err(
+                p.span(),
+                s,
+                "a JSON pointer starts with '/' (RFC 6901), e.g. \"/State/Running\"",
+            ))
         }
     }
 
@@ -585,7 +671,9 @@ impl Parser<'_> {
             last = r.end;
         }
         text.push_str(&re[last..]);
-        regex::Regex::new(&text).map(|_| ()).map_err(|e| self.err(v.span(), key, format!("not a valid regex: {e}")))
+        regex::Regex::new(&text)
+            .map(|_| ())
+            .map_err(|e| self.err(v.span(), key, format!("not a valid regex: {e}")))
     }
 
     fn text_match(&self, key: &str, v: &Val<'_>) -> Result<TextMatch, FileError> {
@@ -607,11 +695,19 @@ impl Parser<'_> {
                     });
                 }
                 if checks.is_empty() {
-                    return Err(self.err(v.span(), key, format!("an empty matcher; use one of {}", TEXT_KEYS.join(", "))));
+                    return Err(self.err(
+                        v.span(),
+                        key,
+                        format!("an empty matcher; use one of {}", TEXT_KEYS.join(", ")),
+                    ));
                 }
                 Ok(TextMatch(checks))
             }
-            _ => Err(self.file.wrong_type(key, v, "a string or a table of matchers (equals, matches, contains, lines)")),
+            _ => Err(self.file.wrong_type(
+                key,
+                v,
+                "a string or a table of matchers (equals, matches, contains, lines)",
+            )),
         }
     }
 
@@ -639,7 +735,9 @@ impl Parser<'_> {
                 }
                 "length" => {
                     let n = self.int("length", kv)?;
-                    ValueCheck::Length(usize::try_from(n).map_err(|_| self.err(kv.span(), "length", "a length is 0 or more"))?)
+                    ValueCheck::Length(
+                        usize::try_from(n).map_err(|_| self.err(kv.span(), "length", "a length is 0 or more"))?,
+                    )
                 }
                 _ => match kv.get_ref() {
                     DeValue::Boolean(b) => ValueCheck::Absent(*b),
@@ -648,7 +746,14 @@ impl Parser<'_> {
             });
         }
         if checks.is_empty() {
-            return Err(self.err(v.span(), key, format!("an empty matcher; to expect an empty object write `{{ equals = {{}} }}`; matchers: {}", VALUE_KEYS.join(", "))));
+            return Err(self.err(
+                v.span(),
+                key,
+                format!(
+                    "an empty matcher; to expect an empty object write `{{ equals = {{}} }}`; matchers: {}",
+                    VALUE_KEYS.join(", ")
+                ),
+            ));
         }
         Ok(ValueMatch(checks))
     }
@@ -703,46 +808,99 @@ mod tests {
     #[test]
     fn unknown_keys_name_their_position_and_the_closest_key() {
         let e = error("sumary = \"t\"\n");
-        assert!(e.starts_with(&format!("unknown key `sumary` in {}; did you mean `summary`?", at(3, 1))), "{e}");
+        assert!(
+            e.starts_with(&format!(
+                "unknown key `sumary` in {}; did you mean `summary`?",
+                at(3, 1)
+            )),
+            "{e}"
+        );
         let e = error("[[step]]\ncall = \"GET /info\"\nexpct.status = 200\n");
-        assert!(e.starts_with(&format!("unknown key `expct` in {}; did you mean `expect`?", at(5, 1))), "{e}");
+        assert!(
+            e.starts_with(&format!("unknown key `expct` in {}; did you mean `expect`?", at(5, 1))),
+            "{e}"
+        );
         let e = error("[[step]]\ncall = \"GET /info\"\nexpect.stauts = 200\n");
-        assert!(e.starts_with(&format!("unknown key `stauts` in {}; did you mean `status`?", at(5, 8))), "{e}");
+        assert!(
+            e.starts_with(&format!("unknown key `stauts` in {}; did you mean `status`?", at(5, 8))),
+            "{e}"
+        );
         let e = error("[[step]]\ncall = \"GET /info\"\nexpect.json = { \"/X\" = { maches = \"a\" } }\n");
-        assert!(e.contains(&format!("`maches` in {}; did you mean `matches`?", at(5, 26))), "{e}");
+        assert!(
+            e.contains(&format!("`maches` in {}; did you mean `matches`?", at(5, 26))),
+            "{e}"
+        );
     }
 
     #[test]
     fn wrong_types_name_their_position() {
         let e = error("tags = \"cli\"\n");
-        assert_eq!(e, format!("`tags` in {} must be a list of strings, not a string", at(3, 8)));
+        assert_eq!(
+            e,
+            format!("`tags` in {} must be a list of strings, not a string", at(3, 8))
+        );
         let e = error("[[step]]\ncall = \"GET /info\"\nexpect.status = \"200\"\n");
         assert_eq!(e, format!("`status` in {} must be an integer, not a string", at(5, 17)));
         let e = error("[[step]]\nrun = \"docker ps\"\n");
-        assert_eq!(e, format!("`run` in {} must be a list of strings, not a string", at(4, 7)));
+        assert_eq!(
+            e,
+            format!("`run` in {} must be a list of strings, not a string", at(4, 7))
+        );
     }
 
     #[test]
     fn undefined_variables_name_their_position_and_the_closest_one() {
         let e = error("[[step]]\ncall = \"POST /containers/create\"\ncapture.id = \"/Id\"\n\n[[step]]\ncall = \"POST /containers/{idd}/start\"\n");
-        assert!(e.starts_with(&format!("invalid `call` in {}: undefined variable `{{idd}}`; did you mean `{{id}}`?", at(8, 8))), "{e}");
+        assert!(
+            e.starts_with(&format!(
+                "invalid `call` in {}: undefined variable `{{idd}}`; did you mean `{{id}}`?",
+                at(8, 8)
+            )),
+            "{e}"
+        );
         // A capture is defined for the steps after it, not before.
-        let e = error("[[step]]\nrun = [\"echo\", \"{later}\"]\n\n[[step]]\nrun = [\"echo\"]\ncapture.later = \"stdout\"\n");
-        assert!(e.starts_with(&format!("invalid `run` in {}: undefined variable `{{later}}`", at(4, 16))), "{e}");
+        let e = error(
+            "[[step]]\nrun = [\"echo\", \"{later}\"]\n\n[[step]]\nrun = [\"echo\"]\ncapture.later = \"stdout\"\n",
+        );
+        assert!(
+            e.starts_with(&format!(
+                "invalid `run` in {}: undefined variable `{{later}}`",
+                at(4, 16)
+            )),
+            "{e}"
+        );
         let e = error("[[step]]\nrun = [\"true\"]\nexpect.stdout = \"{nope}\"\n");
-        assert!(e.starts_with(&format!("invalid `expect` in {}: undefined variable `{{nope}}`", at(5, 17))), "{e}");
+        assert!(
+            e.starts_with(&format!(
+                "invalid `expect` in {}: undefined variable `{{nope}}`",
+                at(5, 17)
+            )),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_values_name_their_position() {
         let e = error("[[step]]\ncall = \"FETCH /info\"\n");
-        assert!(e.starts_with(&format!("invalid `call` in {}: unknown value \"FETCH\"", at(4, 8))), "{e}");
+        assert!(
+            e.starts_with(&format!("invalid `call` in {}: unknown value \"FETCH\"", at(4, 8))),
+            "{e}"
+        );
         let e = error("[[step]]\ncall = \"GET /info\"\nrun = [\"true\"]\n");
         assert!(e.contains("either an API call (`call`) or a command (`run`)"), "{e}");
         let e = error("[[step]]\nrun = [\"true\"]\nexpect.status = 200\n");
-        assert_eq!(e, format!("invalid `status` in {}: only an API call (`call`) can expect `status`", at(5, 8)));
+        assert_eq!(
+            e,
+            format!(
+                "invalid `status` in {}: only an API call (`call`) can expect `status`",
+                at(5, 8)
+            )
+        );
         let e = error("[[step]]\nrun = [\"true\"]\nexpect.stdout = { matches = \"(\" }\n");
-        assert!(e.starts_with(&format!("invalid `matches` in {}: not a valid regex", at(5, 29))), "{e}");
+        assert!(
+            e.starts_with(&format!("invalid `matches` in {}: not a valid regex", at(5, 29))),
+            "{e}"
+        );
         let e = error("needs = [\"docker-cl\"]\n[[step]]\nrun = [\"true\"]\n");
         assert!(e.contains("did you mean \"docker-cli\"?"), "{e}");
         let e = error("[[step]]\nrun = [\"true\"]\ncleanup = \"contianer x\"\n");

@@ -13,8 +13,14 @@ use serde_json::Value;
 /// and its captures.
 pub const BUILTINS: &[(&str, &str)] = &[
     ("probe", "the probe image's reference"),
-    ("labels", "the labels every object must carry: a JSON object, or `--label K=V` arguments as a whole argv element"),
-    ("label-pairs", "the labels as `\"K\"=\"V\" ...`, for a Dockerfile's or `--change`'s LABEL"),
+    (
+        "labels",
+        "the labels every object must carry: a JSON object, or `--label K=V` arguments as a whole argv element",
+    ),
+    (
+        "label-pairs",
+        "the labels as `\"K\"=\"V\" ...`, for a Dockerfile's or `--change`'s LABEL",
+    ),
     ("name", "`{name:SUFFIX}`: a name unique to the run, the case and SUFFIX"),
     ("run", "the run id"),
     ("case", "the case's label value (`id:variant#iteration`)"),
@@ -176,7 +182,10 @@ mod tests {
             name: &name,
         };
         assert_eq!(scope.value(&json!("{labels}")), json!({"k": "v"}));
-        assert_eq!(scope.value(&json!({"a": ["{n}", "x{n}", "{name:c}"]})), json!({"a": [3, "x3", "dh-c"]}));
+        assert_eq!(
+            scope.value(&json!({"a": ["{n}", "x{n}", "{name:c}"]})),
+            json!({"a": [3, "x3", "dh-c"]})
+        );
         assert_eq!(scope.text("{{.Id}} {undefined}"), "{{.Id}} {undefined}");
     }
 }

@@ -572,7 +572,11 @@ mod tests {
         assert_eq!(dirs, [p("a"), p("b"), p("e"), p("f1"), p("f2")]);
         assert_eq!(cfg.checks_dirs[0].source, file_at("dockhand.toml", 1));
         assert!(cfg.render().contains("checks-dir = ["), "{}", cfg.render());
-        let (_d, cfg) = load(&[("dockhand.toml", "checks-dir = \"one\"\n")], &[], &Overrides::default());
+        let (_d, cfg) = load(
+            &[("dockhand.toml", "checks-dir = \"one\"\n")],
+            &[],
+            &Overrides::default(),
+        );
         assert_eq!(cfg.unwrap().checks_dirs.len(), 1);
         let (_d, cfg) = load(&[("dockhand.toml", "checks-dir = [1]\n")], &[], &Overrides::default());
         assert_eq!(
