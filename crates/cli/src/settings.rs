@@ -46,7 +46,7 @@ pub fn load_run(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<(EffectiveConfi
 }
 
 fn overrides(g: &GlobalArgs, c: Option<&CheckArgs>) -> Overrides {
-    let overrides = Overrides {
+    Overrides {
         config: g.config.clone(),
         host: g.host.clone(),
         api_version: g.api_version.clone(),
@@ -57,8 +57,7 @@ fn overrides(g: &GlobalArgs, c: Option<&CheckArgs>) -> Overrides {
         known_failures: c.and_then(|c| c.known_failures.clone()),
         checks_dir: g.checks_dir.clone(),
         ..Overrides::default()
-    };
-    overrides
+    }
 }
 
 /// The engine the configuration names (`--host`, `DOCKER_HOST`, the file, the default).

@@ -205,8 +205,10 @@ impl Session {
             &checks,
             &target,
             &known,
-            resumed.as_ref(),
-            cases.as_deref(),
+            match &resumed {
+                Some(j) => Wanted::Resume(j),
+                None => Wanted::New(cases.as_deref().unwrap_or_default()),
+            },
             &run_id,
             opts.docker_cli.is_some(),
         );
@@ -323,6 +325,13 @@ fn abort_action(
     }
 }
 
+/// What a run runs: what a resumed run's journal left, or the selected cases.
+#[derive(Clone, Copy)]
+enum Wanted<'a> {
+    Resume(&'a Journal),
+    New(&'a [crate::check::CheckCase]),
+}
+
 /// Everything between the arguments and the first check: the engine, its
 /// capabilities, the plan, the sweeps, the probe image, and the journal
 /// (last, so an interrupted set-up leaves no journal to resume).
@@ -331,8 +340,7 @@ async fn prepare(
     checks: &[Check],
     target: &Target,
     known: &KnownFailures,
-    resumed: Option<&Journal>,
-    cases: Option<&[crate::check::CheckCase]>,
+    wanted: Wanted<'_>,
     run_id: &str,
     docker_cli: bool,
 ) -> Result<Prepared, SessionError> {
@@ -355,20 +363,20 @@ async fn prepare(
         caps: &caps,
         engine: &summary,
     };
-    let plan = match resumed {
-        Some(j) => {
+    let plan = match wanted {
+        Wanted::Resume(j) => {
             // What the interrupted run left is swept before anything reruns.
             sweep(&engine, &identity.capabilities, SweepScope::Run(j.run_id())).await?;
             planner.plan_keys(checks, &j.remaining())?
         }
-        None => planner.plan(cases.unwrap_or_default()),
+        Wanted::New(cases) => planner.plan(cases),
     };
     let swept = sweep(&engine, &identity.capabilities, SweepScope::Abandoned).await?;
     let probe = Arc::new(ProbeImage::new());
     probe.ensure(&engine).await?;
-    let journal = match resumed {
-        Some(j) => JournalWriter::append(j.path())?,
-        None => JournalWriter::create(&cfg.journal_dir.value, run_id)?,
+    let journal = match wanted {
+        Wanted::Resume(j) => JournalWriter::append(j.path())?,
+        Wanted::New(_) => JournalWriter::create(&cfg.journal_dir.value, run_id)?,
     };
     Ok(Prepared {
         engine,

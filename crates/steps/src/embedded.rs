@@ -71,7 +71,7 @@ pub fn cli_area(rt: &Runtime) -> Vec<Check> {
             parse(&format!("<dockhand>/{path}"), text).unwrap_or_else(|e| panic!("embedded step file: {e}"))
         })
         .collect();
-    crate::checks(files, rt)
+    crate::register::checks(files, rt)
 }
 
 #[cfg(test)]

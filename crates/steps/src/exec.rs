@@ -157,8 +157,7 @@ impl StepRun<'_> {
             let verdict = self.expectations(scope, &reply).and(captured);
             match (verdict, &self.step.until) {
                 (Ok(()), _) => return Ok(()),
-                (Err(CheckError::Failed(m)), Some(u)) if started.elapsed() + u.every < u.within => {
-                    let _ = m;
+                (Err(CheckError::Failed(_)), Some(u)) if started.elapsed() + u.every < u.within => {
                     tokio::time::sleep(u.every).await;
                 }
                 (Err(CheckError::Failed(mut m)), Some(u)) => {
@@ -369,7 +368,6 @@ impl StepRun<'_> {
         match (missing, reply) {
             (None, _) => Ok(()),
             (Some((name, Capture::Pointer(p))), Reply::Api(r)) => Err(self.miss(
-                scope,
                 reply,
                 format!("capture.{name}"),
                 Miss {
@@ -392,7 +390,6 @@ impl StepRun<'_> {
                     // No status given: any success.
                     if !r.status.is_success() && r.status.as_u16() != 101 {
                         return Err(self.miss(
-                            scope,
                             reply,
                             "a successful status (the step gives no expect.status)".into(),
                             Miss {
@@ -407,7 +404,6 @@ impl StepRun<'_> {
             Reply::Command(o) => {
                 if !self.step.expect.iter().any(|e| matches!(e.kind, ExpectKind::Exit(_))) && o.code != 0 {
                     return Err(self.miss(
-                        scope,
                         reply,
                         "exit code 0 (the step gives no expect.exit)".into(),
                         Miss {
@@ -427,14 +423,11 @@ impl StepRun<'_> {
 
     fn expectation(&self, scope: &Scope<'_>, reply: &Reply, e: &Expectation) -> CheckResult {
         let what = format!("{} (line {})", e.kind.key(), e.line);
-        let fail = |miss: Miss, observed: Option<Observed>| Err(self.miss(scope, reply, what.clone(), miss, observed));
+        let fail = |miss: Miss, observed: Option<Observed>| Err(self.miss(reply, what.clone(), miss, observed));
         match (&e.kind, reply) {
             (ExpectKind::Status(statuses), Reply::Api(r)) => {
                 if let [only] = statuses.as_slice() {
-                    return self
-                        .ctx
-                        .expect_status(r, *only, &what)
-                        .map_err(|err| self.located(err, reply));
+                    return self.ctx.expect_status(r, *only, &what).map_err(|err| self.located(err));
                 }
                 if !statuses.contains(&r.status.as_u16()) {
                     return fail(
@@ -569,14 +562,7 @@ impl StepRun<'_> {
     }
 
     /// A failure of this step: where, the request or command line, and the reply.
-    fn miss(
-        &self,
-        _scope: &Scope<'_>,
-        reply: &Reply,
-        what: String,
-        miss: Miss,
-        observed: Option<Observed>,
-    ) -> CheckError {
+    fn miss(&self, reply: &Reply, what: String, miss: Miss, observed: Option<Observed>) -> CheckError {
         let (request, actual, observed) = match reply {
             Reply::Api(r) => (format!("{} {}", r.method, r.path), miss.actual, observed),
             Reply::Command(o) => (
@@ -602,7 +588,7 @@ impl StepRun<'_> {
     }
 
     /// A context assertion's failure, placed in the file.
-    fn located(&self, err: CheckError, _reply: &Reply) -> CheckError {
+    fn located(&self, err: CheckError) -> CheckError {
         match err {
             CheckError::Failed(mut m) => {
                 m.what = format!("{}: {}", self.where_(), m.what);

@@ -123,7 +123,7 @@ fn type_of(v: &Value) -> &'static str {
 impl ValueMatch {
     /// Checks the value found (`None`: nothing at the pointer).
     pub fn check(&self, scope: &Scope<'_>, actual: Option<&Value>) -> Result<(), Miss> {
-        let shown = || actual.map_or_else(|| "no value".to_string(), |v| show_json(v));
+        let shown = || actual.map_or_else(|| "no value".to_string(), show_json);
         for c in &self.0 {
             let expected = match (c, actual) {
                 (ValueCheck::Absent(want_absent), _) => {

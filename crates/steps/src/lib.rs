@@ -17,19 +17,18 @@ pub mod parse;
 pub mod vars;
 
 mod embedded;
+mod register;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use dockhand_engine::MIN_API_VERSION;
 use dockhand_harness::config::{FileError, FileErrorKind, TomlFile};
 use dockhand_harness::Check;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 pub use embedded::{cli_area, cli_known_failures, CLI_FILES, CLI_KNOWN_FAILURES_PATH};
 pub use exec::Runtime;
 pub use model::StepFile;
 pub use parse::parse;
+pub use register::checks;
 
 /// Every `*.toml` file below each directory (recursively, sorted by path), parsed.
 pub fn load_dirs(dirs: &[PathBuf]) -> Result<Vec<StepFile>, FileError> {
@@ -104,42 +103,4 @@ fn id_offset(text: &str) -> usize {
         return 0;
     };
     root.get_ref().get("id").map_or(0, |v| v.span().start)
-}
-
-/// Harness checks of step files. Their strings are leaked: files are read
-/// once per process, and the harness's check model is `'static`.
-pub fn checks(files: Vec<StepFile>, rt: &Runtime) -> Vec<Check> {
-    let rt = Arc::new(rt.clone());
-    files.into_iter().map(|f| check(f, rt.clone())).collect()
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-fn leak_all(v: impl IntoIterator<Item = String>) -> &'static [&'static str] {
-    Box::leak(v.into_iter().map(leak).collect::<Vec<_>>().into_boxed_slice())
-}
-
-fn check(f: StepFile, rt: Arc<Runtime>) -> Check {
-    let id = leak(f.id.clone());
-    let summary = leak(f.summary.clone());
-    let tags = leak_all(f.tags.clone());
-    let variants = leak_all(f.variants.iter().map(|(n, _)| n.clone()));
-    let reference = leak_all(f.reference.clone());
-    let needs: &'static [dockhand_harness::Need] = Box::leak(f.needs.clone().into_boxed_slice());
-    let source = leak(f.path.clone());
-    let min_api = f.min_api.unwrap_or(MIN_API_VERSION);
-    let file = Arc::new(f);
-    Check::with_body(
-        id,
-        summary,
-        Arc::new(move |ctx| Box::pin(exec::run(file.clone(), rt.clone(), ctx))),
-    )
-    .tags(tags)
-    .variants(variants)
-    .reference(reference)
-    .needs(needs)
-    .min_api(min_api)
-    .source(source)
 }

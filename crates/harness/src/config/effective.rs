@@ -154,6 +154,10 @@ pub struct EffectiveConfig {
     pub checks: BTreeMap<String, CheckSettings>,
 }
 
+/// What [`EffectiveConfig::load_discovering`] asks for every check: it is
+/// given the directories of step files.
+pub type Discover<'a> = dyn Fn(&[Setting<PathBuf>]) -> Result<Vec<Check>, ConfigError> + 'a;
+
 /// The layers above the defaults.
 struct Layers<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
@@ -319,7 +323,7 @@ impl EffectiveConfig {
         cwd: &Path,
         overrides: &Overrides,
         env: &dyn Fn(&str) -> Option<String>,
-        discover: &dyn Fn(&[Setting<PathBuf>]) -> Result<Vec<Check>, ConfigError>,
+        discover: &Discover<'_>,
     ) -> Result<(Self, Vec<Check>), ConfigError> {
         let chosen = if let Some(p) = &overrides.config {
             Some(Setting::new(p.clone(), Source::Flag("--config".into())))
