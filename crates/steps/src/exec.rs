@@ -129,31 +129,13 @@ impl StepRun<'_> {
     async fn run(&mut self, scope: &mut Scope<'_>) -> CheckResult {
         // Cleanups naming only what is known already are registered before
         // the step, so an object it makes is removed even if it fails midway.
-        let mut pending: Vec<&CleanupSpec> = Vec::new();
-        for c in &self.step.cleanup {
-            if crate::vars::refs(&c.target)
-                .iter()
-                .all(|r| r.name == "name" || scope.values.contains_key(r.name))
-            {
-                self.defer(scope, c);
-            } else {
-                pending.push(c);
-            }
-        }
+        let mut pending: Vec<&CleanupSpec> = self.step.cleanup.iter().collect();
+        self.defer_known(scope, &mut pending);
         let started = Instant::now();
         loop {
             let reply = self.act(scope).await?;
             let captured = self.capture(scope, &reply);
-            for c in std::mem::take(&mut pending) {
-                if crate::vars::refs(&c.target)
-                    .iter()
-                    .all(|r| r.name == "name" || scope.values.contains_key(r.name))
-                {
-                    self.defer(scope, c);
-                } else {
-                    pending.push(c);
-                }
-            }
+            self.defer_known(scope, &mut pending);
             let verdict = self.expectations(scope, &reply).and(captured);
             match (verdict, &self.step.until) {
                 (Ok(()), _) => return Ok(()),
@@ -167,6 +149,20 @@ impl StepRun<'_> {
                 (Err(e), _) => return Err(e),
             }
         }
+    }
+
+    /// Registers the cleanups whose variables all have values by now, and
+    /// keeps the others pending.
+    fn defer_known(&self, scope: &Scope<'_>, pending: &mut Vec<&CleanupSpec>) {
+        pending.retain(|c| {
+            let known = crate::vars::refs(&c.target)
+                .iter()
+                .all(|r| r.name == "name" || scope.values.contains_key(r.name));
+            if known {
+                self.defer(scope, c);
+            }
+            !known
+        });
     }
 
     fn defer(&self, scope: &Scope<'_>, c: &CleanupSpec) {
