@@ -131,6 +131,13 @@ const KINDS: &[Kind] = &[
         key: "expect.events",
     },
     Kind {
+        name: "upgrade",
+        template: "[[step]]\ncall = \"POST /containers/create\"\nbody = { Image = \"{probe}\", Cmd = [\"idle\"], Labels = \"{labels}\" }\ncapture.id = \"/Id\"\ncleanup = \"container {id}\"\n\n[[step]]\ncall = \"POST /containers/{id}/start\"\n\n[[step]]\ncall = \"POST /containers/{id}/exec\"\nbody = { Cmd = [\"/probe\", \"echo-stdin\"], AttachStdin = true, AttachStdout = true }\ncapture.exec = \"/Id\"\n\n[[step]]\ncall = \"POST /exec/{exec}/start\"\nbody = { Detach = false, Tty = false }\nupgrade = true\nstdin = \"ping\\n\"\nexpect.status = 101\nexpect.frames = { stdout = @V@ }\n",
+        right: "\"ping\\n\"",
+        wrong: "\"pong\\n\"",
+        key: "expect.frames.stdout",
+    },
+    Kind {
         name: "exit",
         template: "[[step]]\nrun = [\"sh\", \"-c\", \"exit 3\"]\nexpect.exit = @V@\n",
         right: "3",
