@@ -362,3 +362,34 @@ fn cli_picks_the_cli_and_without_one_the_cli_checks_skip() {
         "{done:?}"
     );
 }
+
+#[test]
+fn dockhand_toml_sets_a_step_files_knobs_and_repeat() {
+    let _engine = serial::shared(serial::ENGINE);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dockhand.toml"),
+        format!(
+            "checks-dir = \"{}\"\n[checks.\"site/lifecycle/exit-code\"]\ncode = 5\nrepeat = 2\n",
+            examples().display()
+        ),
+    )
+    .unwrap();
+    let o = dockhand(["check", "--format", "json", "site/lifecycle/exit-code"])
+        .dir(dir.path())
+        .output();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ev = events(&o);
+    let finished: Vec<&Value> = ev.iter().filter(|e| e["event"] == "check-finished").collect();
+    assert_eq!(finished.len(), 2, "repeat = 2: {}", text(&o));
+    for f in finished {
+        assert_eq!(f["outcome"]["kind"], "passed", "{f}");
+        let create: Value = serde_json::from_str(f["transcript"][0]["request_body"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            create["Cmd"],
+            serde_json::json!(["stdout=hi", "exit=5"]),
+            "the knob reached the body"
+        );
+    }
+    assert_run_clean(&run_id(&ev));
+}
