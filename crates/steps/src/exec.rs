@@ -137,6 +137,16 @@ impl StepRun<'_> {
             let captured = self.capture(scope, &reply);
             self.defer_known(scope, &mut pending);
             let verdict = self.expectations(scope, &reply).and(captured);
+            if let (Err(CheckError::Failed(_)), Reply::Command(_)) = (&verdict, &reply) {
+                // A command fails alike whether the engine answered "no" or
+                // is gone; the runner's watchdog acts on engine errors only,
+                // so one ping tells which.
+                if let Err(e) = self.ctx.engine().send(Request::get("/_ping").unversioned()).await {
+                    if e.is_engine_down() {
+                        return Err(CheckError::Engine(e));
+                    }
+                }
+            }
             match (verdict, &self.step.until) {
                 (Ok(()), _) => return Ok(()),
                 (Err(CheckError::Failed(_)), Some(u)) if started.elapsed() + u.every < u.within => {
