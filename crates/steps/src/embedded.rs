@@ -7,7 +7,7 @@ use dockhand_harness::config::TomlFile;
 use dockhand_harness::{Check, KnownFailures};
 
 use crate::exec::Runtime;
-use crate::parse::parse;
+use crate::parse::parse_embedded;
 
 /// Where the `cli/` area's known failures are, as messages name them.
 pub const CLI_KNOWN_FAILURES_PATH: &str = "crates/steps/known-failures.toml";
@@ -68,7 +68,7 @@ pub fn cli_area(rt: &Runtime) -> Vec<Check> {
     let files = CLI_FILES
         .iter()
         .map(|(path, text)| {
-            parse(&format!("<dockhand>/{path}"), text).unwrap_or_else(|e| panic!("embedded step file: {e}"))
+            parse_embedded(&format!("<dockhand>/{path}"), text).unwrap_or_else(|e| panic!("embedded step file: {e}"))
         })
         .collect();
     crate::register::checks(files, rt)
