@@ -40,6 +40,16 @@ pub struct GlobalArgs {
     /// Print every API call with its status and latency.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    // Step files (issue 19).
+    /// A directory of step files (`*.toml`, read recursively) whose checks
+    /// join the built-in ones (repeatable; after `checks-dir` in dockhand.toml).
+    #[arg(long = "checks-dir", global = true, value_name = "DIR")]
+    pub checks_dir: Vec<PathBuf>,
+    /// The Docker-compatible CLI that command steps and the `cli/` checks run
+    /// (default: `docker` on PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cli: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

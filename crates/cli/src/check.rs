@@ -19,7 +19,7 @@ use dockhand_harness::{EffectiveConfig, Interrupts, Selection, Session, SessionO
 
 use crate::args::{CheckArgs, GlobalArgs};
 use crate::error::CliError;
-use crate::settings::load_config;
+use crate::settings::load_run;
 
 /// The private engine of a `check --private-engine` run. The slot is emptied
 /// by whoever removes it: the end of the run, or an aborting second signal.
@@ -37,22 +37,23 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
             "--cluster and --host both name the engine: give one of them".into(),
         ));
     }
-    let cfg = load_config(g, Some(&a))?;
+    let (cfg, checks, rt) = load_run(g, Some(&a))?;
     let interrupts = crate::settings::take_stop_signals()?;
     let options = SessionOptions {
         selection: match a.resume {
             Some(journal) => Selection::Resume(journal),
             None => Selection::New(a.select.filter()),
         },
-        shipped_known_failures: dockhand_suite::shipped_known_failures(),
+        shipped_known_failures: dockhand_suite::shipped_known_failures().merged(dockhand_steps::cli_known_failures()),
         no_known_failures: a.no_known_failures,
         format: a.format.into(),
         junit: a.junit,
         verbose: g.verbose,
         shapes: !a.no_shapes,
+        docker_cli: rt.cli,
     };
     let target = match (a.private_engine, &a.cluster) {
-        (Some(kind), _) => return on_private_engine(cfg, options, kind.into(), &interrupts).await,
+        (Some(kind), _) => return on_private_engine(cfg, checks, options, kind.into(), &interrupts).await,
         (None, Some(name)) => {
             let c = crate::cluster::for_check(name)?;
             Target {
@@ -62,15 +63,14 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         }
         (None, None) => Target::configured(&cfg),
     };
-    Ok(Session::new(cfg, dockhand_suite::all(), target, options)
-        .run(&interrupts)
-        .await?)
+    Ok(Session::new(cfg, checks, target, options).run(&interrupts).await?)
 }
 
 /// `check --private-engine[=KIND]`: starts `check-<pid>` (dockerd, or a
 /// Podman service), runs the session on it, and removes it whatever happened.
 async fn on_private_engine(
     cfg: EffectiveConfig,
+    checks: Vec<dockhand_harness::Check>,
     options: SessionOptions,
     kind: EngineKind,
     interrupts: &Interrupts,
@@ -111,7 +111,7 @@ async fn on_private_engine(
     };
     let slot: EngineSlot = Arc::new(Mutex::new(Some(pe)));
     let abort_slot = slot.clone();
-    let result = Session::new(cfg, dockhand_suite::all(), target, options)
+    let result = Session::new(cfg, checks, target, options)
         .on_abort(move || remove_now(&abort_slot))
         .run(interrupts)
         .await;

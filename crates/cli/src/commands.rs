@@ -12,12 +12,12 @@ use crate::args::{
 };
 use crate::engines;
 use crate::error::CliError;
-use crate::settings::{connect, load_config};
+use crate::settings::{connect, load_config, load_run};
 
 pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Check(a) => crate::check::run(&cli.global, a).await,
-        Command::List(a) => list(&a),
+        Command::List(a) => list(&cli.global, &a),
         Command::Image(ImageCommand::Build) => image_build(&cli.global).await,
         Command::Image(ImageCommand::SelfImage(a)) => crate::image_self::run(&cli.global, a).await,
         Command::Version => version(&cli.global).await,
@@ -38,18 +38,22 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
     }
 }
 
-fn list(a: &ListArgs) -> Result<i32, CliError> {
-    let cases = select(&dockhand_suite::all(), &a.select.filter())?;
+fn list(g: &GlobalArgs, a: &ListArgs) -> Result<i32, CliError> {
+    let (_, checks, _) = load_run(g, None)?;
+    let cases = select(&checks, &a.select.filter())?;
     let mut out = std::io::stdout().lock();
     for c in &cases {
         let m = &c.check.meta;
         let line = match a.format {
             Format::Json => serde_json::json!({
                 "id": c.id(), "summary": m.summary, "area": m.area, "tags": m.tags,
-                "min_api": m.min_api, "needs": m.needs, "reference": m.reference,
+                "min_api": m.min_api, "needs": m.needs, "reference": m.reference, "source": m.source,
             })
             .to_string(),
-            Format::Human => format!("{:<48} {}  [{}]", c.id(), m.summary, m.tags.join(", ")),
+            Format::Human => match m.source {
+                Some(src) => format!("{:<48} {}  [{}]  ({src})", c.id(), m.summary, m.tags.join(", ")),
+                None => format!("{:<48} {}  [{}]", c.id(), m.summary, m.tags.join(", ")),
+            },
         };
         if writeln!(out, "{line}").is_err() {
             break; // a closed pipe is a clean exit
@@ -61,12 +65,11 @@ fn list(a: &ListArgs) -> Result<i32, CliError> {
 /// The operations of the API version in use (pinned with `--api-version`, or
 /// negotiated with the engine), the checks naming each, and the totals.
 async fn coverage(g: &GlobalArgs, a: &CoverageArgs) -> Result<i32, CliError> {
-    let cfg = load_config(g, None)?;
+    let (cfg, checks, _) = load_run(g, None)?;
     let version = match cfg.api_version.value.pinned() {
         Some(pinned) => pinned,
         None => connect(&cfg).await?.api_version(),
     };
-    let checks = dockhand_suite::all();
     let cov = dockhand_harness::Coverage::of(&checks, version);
     let mut out = std::io::stdout().lock();
     let text = match a.format {

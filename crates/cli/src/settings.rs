@@ -4,14 +4,49 @@
 //! its settings through here, so none imports another command's module.
 
 use dockhand_engine::Engine;
-use dockhand_harness::{EffectiveConfig, Interrupts, Overrides};
+use dockhand_harness::{Check, ConfigError, EffectiveConfig, Interrupts, Overrides};
+use dockhand_steps::Runtime;
 
 use crate::args::{CheckArgs, GlobalArgs};
 use crate::error::CliError;
 
 /// Flags become the top layer of the configuration.
 pub fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveConfig, CliError> {
-    let overrides = Overrides {
+    Ok(load_run(g, c)?.0)
+}
+
+/// The configuration, every check (built-in, the `cli/` area, and the step
+/// files of `--checks-dir` and `checks-dir`), and what command steps run.
+pub fn load_run(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<(EffectiveConfig, Vec<Check>, Runtime), CliError> {
+    let cli = match &g.cli {
+        Some(p) if p.is_file() => Some(p.clone()),
+        Some(p) => {
+            return Err(CliError::Usage(format!(
+                "--cli {}: no such file; give the path of a docker-compatible CLI binary",
+                p.display()
+            )))
+        }
+        None => dockhand_harness::session::on_path("docker"),
+    };
+    let rt = Runtime { cli };
+    let overrides = overrides(g, c);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let discover = |dirs: &[dockhand_harness::config::Setting<std::path::PathBuf>]| {
+        let mut all = dockhand_suite::all();
+        all.extend(dockhand_steps::cli_area(&rt));
+        let paths: Vec<_> = dirs.iter().map(|d| d.value.clone()).collect();
+        let files = dockhand_steps::load_dirs(&paths).map_err(ConfigError::from)?;
+        dockhand_steps::reject_duplicates(&all, &files).map_err(ConfigError::from)?;
+        all.extend(dockhand_steps::checks(files, &rt));
+        Ok(all)
+    };
+    let (cfg, checks) =
+        EffectiveConfig::load_discovering(&cwd, &overrides, &|name| std::env::var(name).ok(), &discover)?;
+    Ok((cfg, checks, rt))
+}
+
+fn overrides(g: &GlobalArgs, c: Option<&CheckArgs>) -> Overrides {
+    Overrides {
         config: g.config.clone(),
         host: g.host.clone(),
         api_version: g.api_version.clone(),
@@ -20,9 +55,9 @@ pub fn load_config(g: &GlobalArgs, c: Option<&CheckArgs>) -> Result<EffectiveCon
         repeat: c.and_then(|c| c.repeat.clone()),
         check_timeout: c.and_then(|c| c.check_timeout.clone()),
         known_failures: c.and_then(|c| c.known_failures.clone()),
+        checks_dir: g.checks_dir.clone(),
         ..Overrides::default()
-    };
-    Ok(EffectiveConfig::load(&overrides, &dockhand_suite::all())?)
+    }
 }
 
 /// The engine the configuration names (`--host`, `DOCKER_HOST`, the file, the default).

@@ -19,3 +19,4 @@ mod frozen;
 mod image_self;
 mod midrun;
 mod report;
+mod steps;

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use dockhand_engine::{ApiVersion, MIN_API_VERSION};
 
@@ -56,10 +57,17 @@ pub struct CheckMeta {
     pub needs: &'static [Need],
     /// Where the API reference documents the behaviour, e.g. `ContainerStart`.
     pub reference: &'static [&'static str],
+    /// The step file that declares the check; `None` for a check compiled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
 }
 
 /// The future a check returns.
 pub type CheckFuture = Pin<Box<dyn Future<Output = CheckResult> + Send>>;
+
+/// A check's body: a function of its context. Shared, so that a check
+/// read from a step file carries its steps.
+pub type CheckBody = Arc<dyn Fn(Ctx) -> CheckFuture + Send + Sync>;
 
 /// A registered check.
 ///
@@ -76,13 +84,18 @@ pub struct Check {
     pub meta: CheckMeta,
     /// Named sub-checks; empty for a plain check.
     pub variants: &'static [&'static str],
-    pub run: fn(Ctx) -> CheckFuture,
+    pub run: CheckBody,
 }
 
 impl Check {
     /// A check with its id (`area/group/name`; the area is its first
     /// segment), summary and body, and the defaults for everything else.
     pub fn new(id: &'static str, summary: &'static str, run: fn(Ctx) -> CheckFuture) -> Check {
+        Check::with_body(id, summary, Arc::new(run))
+    }
+
+    /// [`Check::new`] with a body that carries data (a step file's steps).
+    pub fn with_body(id: &'static str, summary: &'static str, run: CheckBody) -> Check {
         let area = match id.split_once('/') {
             Some((area, _)) => area,
             None => id,
@@ -96,10 +109,17 @@ impl Check {
                 min_api: MIN_API_VERSION,
                 needs: &[],
                 reference: &[],
+                source: None,
             },
             variants: &[],
             run,
         }
+    }
+
+    /// The step file that declares the check.
+    pub fn source(mut self, source: &'static str) -> Check {
+        self.meta.source = Some(source);
+        self
     }
 
     /// Tags `--tag` selects by.

@@ -18,6 +18,17 @@
 //! # field = "/Warnings"                  # a JSON pointer (RFC 6901)
 //! # value = "null"                       # the value seen, written as JSON
 //! ```
+//!
+//! A command a step file runs is pinned by its program and first words and
+//! what it does instead: its exit code, and regexes searched in its output.
+//!
+//! ```toml
+//! [known-failure.deviation]
+//! call = "docker top"                    # the command line starts with these words
+//! exit = 1                               # optional, as are:
+//! stderr = "EOF"                         # a regex searched in its stderr
+//! # stdout = "localhost/"                # a regex searched in its stdout
+//! ```
 
 use std::fmt;
 use std::ops::Range;
@@ -33,7 +44,9 @@ use crate::operations::{self, Operation, OPERATIONS};
 use crate::pattern::closest;
 
 /// The keys of a `[known-failure.deviation]` table.
-pub const DEVIATION_KEYS: &[&str] = &["call", "status", "message", "field", "header", "value"];
+pub const DEVIATION_KEYS: &[&str] = &[
+    "call", "status", "message", "field", "header", "value", "exit", "stdout", "stderr",
+];
 
 /// What to write for a deviation, for messages about a missing or incomplete one.
 pub const DEVIATION_EXAMPLE: &str =
@@ -127,6 +140,12 @@ pub enum Seen {
         name: String,
         value: Option<String>,
     },
+    /// A command's exit code and output (each pinned part must hold).
+    Command {
+        exit: Option<i32>,
+        stdout: Option<Regex>,
+        stderr: Option<Regex>,
+    },
 }
 
 /// A pinned deviation: the call, and what the engine does instead.
@@ -158,6 +177,18 @@ impl Deviation {
             (Seen::Header { name, value }, Fact::Header { name: n, value: v }) => {
                 name.eq_ignore_ascii_case(n) && value == v
             }
+            (
+                Seen::Command { exit, stdout, stderr },
+                Fact::Command {
+                    exit: e,
+                    stdout: out,
+                    stderr: err,
+                },
+            ) => {
+                exit.is_none_or(|x| x == *e)
+                    && stdout.as_ref().is_none_or(|re| re.is_match(out))
+                    && stderr.as_ref().is_none_or(|re| re.is_match(err))
+            }
             _ => false,
         }
     }
@@ -175,6 +206,19 @@ impl fmt::Display for Deviation {
             Seen::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
             Seen::Header { name, value: None } => write!(f, " replying without {name}"),
             Seen::Header { name, value: Some(v) } => write!(f, " replying {name}: {v:?}"),
+            Seen::Command { exit, stdout, stderr } => {
+                match exit {
+                    Some(e) => write!(f, " exiting {e}")?,
+                    None => write!(f, " exiting")?,
+                }
+                if let Some(re) = stdout {
+                    write!(f, " with stdout matching /{}/", re.as_str())?;
+                }
+                if let Some(re) = stderr {
+                    write!(f, " with stderr matching /{}/", re.as_str())?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -202,6 +246,19 @@ pub fn parse(file: &TomlFile, value: &Spanned<DeValue<'_>>) -> Result<Deviation,
         ));
     };
     let call = call_pattern(file, call, call_span)?;
+    if call.method == crate::observed::RUN {
+        return command_pin(file, table, at.clone()).map(|seen| Deviation { call, seen });
+    }
+    if let Some((k, v)) = ["exit", "stdout", "stderr"]
+        .into_iter()
+        .find_map(|k| table.get(k).map(|v| (k, v)))
+    {
+        return Err(file.bad_value(
+            k,
+            v,
+            "`exit`, `stdout` and `stderr` pin a command (`call = \"docker SUBCOMMAND\"`), not an API call",
+        ));
+    }
     let pins: Vec<&str> = ["status", "field", "header"]
         .into_iter()
         .filter(|k| table.get(*k).is_some())
@@ -240,6 +297,19 @@ fn call_pattern(file: &TomlFile, call: &str, span: Range<usize>) -> Result<CallP
         )
     };
     match call.split_once(' ') {
+        Some(("docker", words)) => {
+            let words: Vec<&str> = words.split_whitespace().collect();
+            if words.is_empty() {
+                return Err(bad("write the subcommand after `docker`, e.g. `docker top`".into()));
+            }
+            let re = format!("^docker {}(\\s.*)?$", regex::escape(&words.join(" ")));
+            Ok(CallPattern {
+                text: call.to_string(),
+                method: crate::observed::RUN.to_string(),
+                path: Regex::new(&re).expect("an escaped command line is a valid regex"),
+                operation: None,
+            })
+        }
         None => {
             let Some(op) = operations::find(call) else {
                 let near = closest(call, OPERATIONS.iter().map(|o| o.id), 1);
@@ -278,6 +348,58 @@ fn call_pattern(file: &TomlFile, call: &str, span: Range<usize>) -> Result<CallP
             })
         }
     }
+}
+
+/// `exit`, `stdout`, `stderr` of a command; at least one.
+fn command_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result<Seen, FileError> {
+    if let Some((k, v)) = ["status", "message", "field", "header", "value"]
+        .into_iter()
+        .find_map(|k| table.get(k).map(|v| (k, v)))
+    {
+        return Err(file.bad_value(
+            k,
+            v,
+            "a command is pinned by `exit`, `stdout` and `stderr`, not by what an API reply holds",
+        ));
+    }
+    let exit = match table.get("exit") {
+        None => None,
+        Some(v) => match v.get_ref() {
+            DeValue::Integer(i) => Some(
+                i32::from_str_radix(i.as_str(), i.radix())
+                    .map_err(|_| file.bad_value("exit", v, "an exit code is a small integer"))?,
+            ),
+            _ => return Err(file.wrong_type("exit", v, "an exit code, e.g. 1")),
+        },
+    };
+    let regex = |key: &str| -> Result<Option<Regex>, FileError> {
+        match file.get_str(table, key)? {
+            None => Ok(None),
+            Some((text, span)) => Regex::new(text).map(Some).map_err(|e| {
+                file.error(
+                    span,
+                    FileErrorKind::BadValue {
+                        key: key.into(),
+                        message: format!(
+                            "not a valid regex ({})",
+                            e.to_string().lines().last().unwrap_or_default().trim()
+                        ),
+                    },
+                )
+            }),
+        }
+    };
+    let (stdout, stderr) = (regex("stdout")?, regex("stderr")?);
+    if exit.is_none() && stdout.is_none() && stderr.is_none() {
+        return Err(file.error(
+            at,
+            FileErrorKind::Missing {
+                what: "what the command does instead".into(),
+                hint: "add `exit = <its exit code>` and/or `stdout`/`stderr = \"<regex on its output>\"`".into(),
+            },
+        ));
+    }
+    Ok(Seen::Command { exit, stdout, stderr })
 }
 
 fn status_pin(file: &TomlFile, table: &DeTable<'_>, status: &Spanned<DeValue<'_>>) -> Result<Seen, FileError> {

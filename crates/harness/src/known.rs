@@ -137,6 +137,13 @@ impl KnownFailures {
         &self.entries
     }
 
+    /// This list with `other`'s entries after its own (a list shipped
+    /// apart, such as the `cli/` area's); the path stays this list's.
+    pub fn merged(mut self, other: KnownFailures) -> KnownFailures {
+        self.entries.extend(other.entries);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

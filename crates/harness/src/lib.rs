@@ -31,7 +31,7 @@ pub mod select;
 pub mod session;
 pub mod sweep;
 
-pub use check::{Check, CheckCase, CheckFuture, CheckMeta, Need};
+pub use check::{Check, CheckBody, CheckCase, CheckFuture, CheckMeta, Need};
 pub use cluster::{ClusterCtx, ClusterHandle, ClusterNode, ControlFuture, NodeControl};
 pub use config::{ConfigError, EffectiveConfig, Overrides};
 pub use context::{Cleanup, Ctx, Transcript};

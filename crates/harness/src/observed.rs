@@ -13,6 +13,9 @@ use dockhand_engine::{EngineError, HeaderMap, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The method of a command's [`Observed`] facts.
+pub const RUN: &str = "RUN";
+
 /// What a failed check saw of one call: the request, and one fact of the reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
@@ -37,6 +40,10 @@ pub enum Fact {
     /// A header of the reply (its name as the reference writes it) and its
     /// value, `None` when the reply has no such header.
     Header { name: String, value: Option<String> },
+    /// A command a step file ran (method `RUN`, the command line as the
+    /// path, its program written `docker` for the CLI under test): its exit
+    /// code and output.
+    Command { exit: i32, stdout: String, stderr: String },
 }
 
 impl Observed {
@@ -88,6 +95,20 @@ impl Observed {
         }
     }
 
+    /// A command's exit code and output; `line` is the command line with
+    /// its program's name (`docker` for the CLI under test).
+    pub fn command(line: &str, exit: i32, stdout: &str, stderr: &str) -> Self {
+        Observed {
+            method: RUN.to_string(),
+            path: line.to_string(),
+            fact: Fact::Command {
+                exit,
+                stdout: stdout.to_string(),
+                stderr: stderr.to_string(),
+            },
+        }
+    }
+
     /// From an engine error, when it is an API error (a status the check did not accept).
     pub fn of_engine_error(e: &EngineError) -> Option<Self> {
         match e {
@@ -118,6 +139,10 @@ impl fmt::Display for Observed {
             Fact::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
             Fact::Header { name, value: None } => write!(f, " replying without {name}"),
             Fact::Header { name, value: Some(v) } => write!(f, " replying {name}: {:?}", preview(v)),
+            Fact::Command { exit, stderr, .. } if stderr.is_empty() => write!(f, " exiting {exit}"),
+            Fact::Command { exit, stderr, .. } => {
+                write!(f, " exiting {exit} with stderr {:?}", preview(stderr.trim_end()))
+            }
         }
     }
 }

@@ -174,7 +174,7 @@ pub fn applicability(meta: &CheckMeta, caps: &EngineCaps) -> Option<String> {
         Need::PrivateEngine => "run with --private-engine",
         Need::Swarm => "the engine is not one; run against an engine in swarm mode",
         Need::Cluster => "this run has none; run with `--cluster NAME` (`dockhand cluster create NAME` makes one)",
-        Need::DockerCli => "put `docker` on PATH",
+        Need::DockerCli => "put `docker` on PATH, or give another CLI with --cli PATH",
     };
     Some(format!("needs {missing}: {how}"))
 }

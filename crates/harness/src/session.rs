@@ -94,6 +94,9 @@ pub struct SessionOptions {
     /// Validate every reply against the reference's shapes (`--no-shapes`
     /// turns it off).
     pub shapes: bool,
+    /// The docker CLI the checks that need one run (`--cli`, else `docker`
+    /// on PATH); `None` skips them.
+    pub docker_cli: Option<PathBuf>,
 }
 
 /// Why a session could not run (a run that ran reports through its exit code).
@@ -202,9 +205,12 @@ impl Session {
             &checks,
             &target,
             &known,
-            resumed.as_ref(),
-            cases.as_deref(),
+            match &resumed {
+                Some(j) => Wanted::Resume(j),
+                None => Wanted::New(cases.as_deref().unwrap_or_default()),
+            },
             &run_id,
+            opts.docker_cli.is_some(),
         );
         let prepared = tokio::select! {
             p = setup => p?,
@@ -319,6 +325,13 @@ fn abort_action(
     }
 }
 
+/// What a run runs: what a resumed run's journal left, or the selected cases.
+#[derive(Clone, Copy)]
+enum Wanted<'a> {
+    Resume(&'a Journal),
+    New(&'a [crate::check::CheckCase]),
+}
+
 /// Everything between the arguments and the first check: the engine, its
 /// capabilities, the plan, the sweeps, the probe image, and the journal
 /// (last, so an interrupted set-up leaves no journal to resume).
@@ -327,9 +340,9 @@ async fn prepare(
     checks: &[Check],
     target: &Target,
     known: &KnownFailures,
-    resumed: Option<&Journal>,
-    cases: Option<&[crate::check::CheckCase]>,
+    wanted: Wanted<'_>,
     run_id: &str,
+    docker_cli: bool,
 ) -> Result<Prepared, SessionError> {
     let mut connect = cfg.connect_options();
     connect.endpoint = target.endpoint.clone();
@@ -342,7 +355,7 @@ async fn prepare(
         private_engine: matches!(target.kind, TargetKind::PrivateEngine),
         swarm: identity.swarm_manager,
         cluster: matches!(target.kind, TargetKind::Cluster(_)),
-        docker_cli: on_path("docker"),
+        docker_cli,
     };
     let planner = Planner {
         config: cfg,
@@ -350,20 +363,20 @@ async fn prepare(
         caps: &caps,
         engine: &summary,
     };
-    let plan = match resumed {
-        Some(j) => {
+    let plan = match wanted {
+        Wanted::Resume(j) => {
             // What the interrupted run left is swept before anything reruns.
             sweep(&engine, &identity.capabilities, SweepScope::Run(j.run_id())).await?;
             planner.plan_keys(checks, &j.remaining())?
         }
-        None => planner.plan(cases.unwrap_or_default()),
+        Wanted::New(cases) => planner.plan(cases),
     };
     let swept = sweep(&engine, &identity.capabilities, SweepScope::Abandoned).await?;
     let probe = Arc::new(ProbeImage::new());
     probe.ensure(&engine).await?;
-    let journal = match resumed {
-        Some(j) => JournalWriter::append(j.path())?,
-        None => JournalWriter::create(&cfg.journal_dir.value, run_id)?,
+    let journal = match wanted {
+        Wanted::Resume(j) => JournalWriter::append(j.path())?,
+        Wanted::New(_) => JournalWriter::create(&cfg.journal_dir.value, run_id)?,
     };
     Ok(Prepared {
         engine,
@@ -394,9 +407,11 @@ impl CallObserver for PrintCalls {
     }
 }
 
-/// Whether `tool` is an executable file in a `PATH` directory.
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| Path::new(&d).join(tool).is_file()))
+/// `tool`'s path in a `PATH` directory, when it is a file there.
+pub fn on_path(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| Path::new(&d).join(tool))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]

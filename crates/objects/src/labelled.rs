@@ -96,7 +96,29 @@ pub async fn list(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, Engin
         name: str_of(i, "Id"),
         labels: i["Labels"].clone(),
     }));
+    // Podman 4.3 answers a volume list with several `label` filters with the
+    // volumes matching any of them, where Docker requires all: a case's leak
+    // accounting then saw (and tried to remove) another case's volume.
+    let wanted = label_filters(filters);
+    out.retain(|o| has_labels(&o.labels, &wanted));
     Ok(out)
+}
+
+/// The `label` entries of a filters document (`{"label": ["k=v", "k"]}`).
+fn label_filters(filters: &str) -> Vec<String> {
+    serde_json::from_str::<Value>(filters)
+        .ok()
+        .and_then(|f| f.get("label").cloned())
+        .and_then(|l| serde_json::from_value(l).ok())
+        .unwrap_or_default()
+}
+
+/// Whether `labels` has every `k=v` (that value) and `k` (any value) of `wanted`.
+fn has_labels(labels: &Value, wanted: &[String]) -> bool {
+    wanted.iter().all(|w| match w.split_once('=') {
+        Some((k, v)) => labels.get(k).and_then(Value::as_str) == Some(v),
+        None => labels.get(w.as_str()).is_some(),
+    })
 }
 
 /// The swarm-scoped objects matching `filters`: services first (they hold
@@ -218,5 +240,23 @@ async fn wait_container_gone(
             return Err(conflict.api_error());
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_label_filter_must_hold_whatever_the_engine_let_through() {
+        let wanted = label_filters(r#"{"label":["dockhand.run=r1","dockhand.case=a#1","dockhand.owner"]}"#);
+        assert_eq!(wanted.len(), 3);
+        let own = json!({"dockhand.run": "r1", "dockhand.case": "a#1", "dockhand.owner": "h/1"});
+        let other_case = json!({"dockhand.run": "r1", "dockhand.case": "b#1", "dockhand.owner": "h/1"});
+        assert!(has_labels(&own, &wanted));
+        assert!(!has_labels(&other_case, &wanted));
+        assert!(!has_labels(&Value::Null, &wanted));
+        assert!(has_labels(&Value::Null, &label_filters(r#"{"dangling":["true"]}"#)));
     }
 }

@@ -121,8 +121,10 @@ pub(crate) fn parse_checks(
     Ok(out)
 }
 
-/// A TOML value as JSON: datetimes become strings.
-fn to_json(file: &TomlFile, key: &str, value: &Spanned<DeValue<'_>>) -> Result<Value, FileError> {
+/// A TOML value as JSON: datetimes become strings. `key` names the value
+/// in the error for an integer beyond 64 bits or a float that is nan or
+/// infinite.
+pub fn to_json(file: &TomlFile, key: &str, value: &Spanned<DeValue<'_>>) -> Result<Value, FileError> {
     Ok(match value.get_ref() {
         DeValue::String(s) => Value::String(s.to_string()),
         DeValue::Boolean(b) => Value::Bool(*b),
@@ -133,7 +135,7 @@ fn to_json(file: &TomlFile, key: &str, value: &Spanned<DeValue<'_>>) -> Result<V
         },
         DeValue::Float(f) => match f.as_str().parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
             Some(n) => Value::Number(n),
-            None => return Err(file.bad_value(key, value, "a knob cannot be nan or infinite")),
+            None => return Err(file.bad_value(key, value, "the value cannot be nan or infinite")),
         },
         DeValue::Array(items) => Value::Array(items.iter().map(|v| to_json(file, key, v)).collect::<Result<_, _>>()?),
         DeValue::Table(t) => Value::Object(

@@ -25,6 +25,7 @@
 //! probe-image = "dockhand/probe:0.1.0"
 //! known-failures = "known-failures.toml"   # relative to this file
 //! journal-dir = ".dockhand/journal"        # relative to this file
+//! checks-dir = ["checks"]                  # step files; relative to this file
 //!
 //! [checks."containers/lifecycle/start-stop-logs"]
 //! enabled = false
@@ -67,6 +68,7 @@ pub const KEYS: &[&str] = &[
     "probe-image",
     "known-failures",
     "journal-dir",
+    "checks-dir",
     "checks",
 ];
 
@@ -93,6 +95,9 @@ pub struct Overrides {
     pub probe_image: Option<String>,
     pub known_failures: Option<String>,
     pub journal_dir: Option<String>,
+    /// `--checks-dir` (repeatable): more directories of step files, after
+    /// the file's `checks-dir` and `DOCKHAND_CHECKS_DIR`.
+    pub checks_dir: Vec<PathBuf>,
 }
 
 /// Why the configuration could not be built.
@@ -142,9 +147,16 @@ pub struct EffectiveConfig {
     pub known_failures: Option<Setting<PathBuf>>,
     /// Where run journals are written.
     pub journal_dir: Setting<PathBuf>,
+    /// Directories of step files: the file's `checks-dir`, then
+    /// `DOCKHAND_CHECKS_DIR`, then each `--checks-dir`.
+    pub checks_dirs: Vec<Setting<PathBuf>>,
     /// `[checks."id"]` sections, by check id.
     pub checks: BTreeMap<String, CheckSettings>,
 }
+
+/// What [`EffectiveConfig::load_discovering`] asks for every check: it is
+/// given the directories of step files.
+pub type Discover<'a> = dyn Fn(&[Setting<PathBuf>]) -> Result<Vec<Check>, ConfigError> + 'a;
 
 /// The layers above the defaults.
 struct Layers<'a> {
@@ -236,6 +248,38 @@ impl Layers<'_> {
     }
 }
 
+impl Layers<'_> {
+    /// `checks-dir` of the file (a path or a list of paths, relative to the
+    /// file), `DOCKHAND_CHECKS_DIR`, then every `--checks-dir`: all of them.
+    fn checks_dirs(&self, cwd: &Path, o: &Overrides) -> Result<Vec<Setting<PathBuf>>, ConfigError> {
+        let mut dirs = Vec::new();
+        if let Some((file, table)) = self.file {
+            if let Some((k, v)) = table.get_key_value("checks-dir") {
+                let items: Vec<&toml::Spanned<toml::de::DeValue<'_>>> = match v.get_ref() {
+                    toml::de::DeValue::Array(a) => a.iter().collect(),
+                    _ => vec![v],
+                };
+                for item in items {
+                    if !matches!(item.get_ref(), toml::de::DeValue::String(_)) {
+                        return Err(file.wrong_type("checks-dir", item, "a path or a list of paths").into());
+                    }
+                    let s: Setting<PathBuf> = read_key(file, k, item)?;
+                    let s = anchored(s);
+                    dirs.push(Setting::new(cwd.join(s.value), s.source));
+                }
+            }
+        }
+        let var = env_var("checks-dir");
+        if let Some(text) = self.var(&var) {
+            dirs.push(Setting::new(cwd.join(text), Source::Env(var)));
+        }
+        for d in &o.checks_dir {
+            dirs.push(Setting::new(cwd.join(d), Source::Flag("--checks-dir".into())));
+        }
+        Ok(dirs)
+    }
+}
+
 /// A path from the file is relative to the file's directory; any other, to
 /// the working directory.
 fn anchored(mut s: Setting<PathBuf>) -> Setting<PathBuf> {
@@ -267,6 +311,20 @@ impl EffectiveConfig {
         env: &dyn Fn(&str) -> Option<String>,
         checks: &[Check],
     ) -> Result<Self, ConfigError> {
+        Self::load_discovering(cwd, overrides, env, &|_| Ok(checks.to_vec())).map(|(cfg, _)| cfg)
+    }
+
+    /// [`EffectiveConfig::load_with`] for a run whose checks depend on the
+    /// configuration: `discover` gets the directories of step files
+    /// ([`EffectiveConfig::checks_dirs`]) and returns every check, built-in
+    /// and read, against which the `[checks."id"]` sections are validated.
+    /// Returns the configuration and those checks.
+    pub fn load_discovering(
+        cwd: &Path,
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+        discover: &Discover<'_>,
+    ) -> Result<(Self, Vec<Check>), ConfigError> {
         let chosen = if let Some(p) = &overrides.config {
             Some(Setting::new(p.clone(), Source::Flag("--config".into())))
         } else if let Some(p) = env(CONFIG_VAR).filter(|p| !p.is_empty()) {
@@ -291,7 +349,9 @@ impl EffectiveConfig {
         }
         let o = overrides;
         let secs = Duration::from_secs;
-        Ok(EffectiveConfig {
+        let checks_dirs = layers.checks_dirs(cwd, o)?;
+        let checks = discover(&checks_dirs)?;
+        let cfg = EffectiveConfig {
             host: layers.host(o.host.as_ref())?,
             api_version: layers.get_or(
                 "api-version",
@@ -328,15 +388,17 @@ impl EffectiveConfig {
                 PathBuf::from(crate::journal::DEFAULT_DIR),
                 None,
             )?),
+            checks_dirs,
             checks: match layers.file {
                 Some((file, table)) => match table.get("checks") {
-                    Some(v) => parse_checks(file, v, checks)?,
+                    Some(v) => parse_checks(file, v, &checks)?,
                     None => BTreeMap::new(),
                 },
                 None => BTreeMap::new(),
             },
             file: chosen,
-        })
+        };
+        Ok((cfg, checks))
     }
 
     /// The deadlines of engine calls.
@@ -419,6 +481,15 @@ impl EffectiveConfig {
             None => ("# known-failures = \"known-failures.toml\"".into(), "not set".into()),
         });
         top.push(entry("journal-dir", &self.journal_dir));
+        if !self.checks_dirs.is_empty() {
+            let dirs: Vec<String> = self
+                .checks_dirs
+                .iter()
+                .map(|d| toml_string(&d.value.display().to_string()))
+                .collect();
+            let sources: Vec<String> = self.checks_dirs.iter().map(|d| d.source.to_string()).collect();
+            top.push((format!("checks-dir = [{}]", dirs.join(", ")), sources.join("; ")));
+        }
         push_aligned(&mut out, &top);
 
         for (id, c) in &self.checks {
@@ -486,6 +557,36 @@ mod tests {
             path: path.into(),
             line,
         }
+    }
+
+    #[test]
+    fn checks_dirs_come_from_the_file_the_variable_and_every_flag_in_that_order() {
+        let o = Overrides {
+            checks_dir: vec![PathBuf::from("f1"), PathBuf::from("f2")],
+            ..Overrides::default()
+        };
+        let (d, cfg) = load(
+            &[("dockhand.toml", "checks-dir = [\"a\", \"b\"]\n")],
+            &[("DOCKHAND_CHECKS_DIR", "e")],
+            &o,
+        );
+        let cfg = cfg.unwrap();
+        let dirs: Vec<PathBuf> = cfg.checks_dirs.iter().map(|s| s.value.clone()).collect();
+        let p = |n: &str| d.path().join(n);
+        assert_eq!(dirs, [p("a"), p("b"), p("e"), p("f1"), p("f2")]);
+        assert_eq!(cfg.checks_dirs[0].source, file_at("dockhand.toml", 1));
+        assert!(cfg.render().contains("checks-dir = ["), "{}", cfg.render());
+        let (_d, cfg) = load(
+            &[("dockhand.toml", "checks-dir = \"one\"\n")],
+            &[],
+            &Overrides::default(),
+        );
+        assert_eq!(cfg.unwrap().checks_dirs.len(), 1);
+        let (_d, cfg) = load(&[("dockhand.toml", "checks-dir = [1]\n")], &[], &Overrides::default());
+        assert_eq!(
+            cfg.unwrap_err().to_string(),
+            "`checks-dir` in dockhand.toml line 1, column 15 must be a path or a list of paths, not an integer"
+        );
     }
 
     #[test]
@@ -620,7 +721,7 @@ lines = 10
             err.to_string(),
             "unknown key `jbos` in dockhand.toml line 3, column 1; did you mean `jobs`? valid keys: host, \
              api-version, timeout, stream-idle-timeout, check-timeout, watchdog-timeout, jobs, repeat, probe-image, \
-             known-failures, journal-dir, checks"
+             known-failures, journal-dir, checks-dir, checks"
         );
     }
 

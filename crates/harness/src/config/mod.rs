@@ -11,8 +11,8 @@ mod source;
 mod toml_file;
 mod value;
 
-pub use checks::{CheckSettings, CHECK_KEYS};
+pub use checks::{to_json, CheckSettings, CHECK_KEYS};
 pub use effective::{env_var, ConfigError, EffectiveConfig, Overrides, CONFIG_VAR, FILE_NAME, KEYS};
 pub use source::{Setting, Source};
 pub use toml_file::{FileError, FileErrorKind, Position, TomlFile};
-pub use value::{format_duration, parse_duration, ApiVersionChoice};
+pub use value::{format_duration, parse_duration, toml_string, ApiVersionChoice};

@@ -180,7 +180,7 @@ fn same_deviation(o: &Observed, f: &CallFinding) -> bool {
             let (a, b) = (pointer.split('/'), f.finding.pointer.split('/'));
             a.clone().count() == b.clone().count() && a.zip(b).all(|(x, y)| x == y || x == "*")
         }
-        Fact::Status { .. } => false,
+        Fact::Status { .. } | Fact::Command { .. } => false,
     }
 }
 

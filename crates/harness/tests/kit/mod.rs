@@ -34,9 +34,10 @@ pub fn check(id: &'static str, summary: &'static str, run: fn(Ctx) -> CheckFutur
             min_api: ApiVersion::new(1, 25),
             needs: &[],
             reference: &[],
+            source: None,
         },
         variants: &[],
-        run,
+        run: std::sync::Arc::new(run),
     }
 }
 
