@@ -50,6 +50,7 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         junit: a.junit,
         verbose: g.verbose,
         shapes: !a.no_shapes,
+        strict: a.strict,
     };
     let target = match (a.private_engine, &a.cluster) {
         (Some(kind), _) => return on_private_engine(cfg, options, kind.into(), &interrupts).await,

@@ -84,10 +84,12 @@ pub(super) async fn run_case(
     let ctx = case_ctx(engine, probe, &opts, &planned, cluster, &transcript, &shape_check);
     let timeout = planned.timeout.unwrap_or(opts.check_timeout);
     let Verdict {
-        mut outcome,
+        outcome,
         suspect_engine,
         mut cut_off,
     } = run_check(&ctx, &planned, timeout, &mut engine_down_rx).await;
+    // A failure whose reply says the operation is not implemented.
+    let mut outcome = crate::unsupported::judge(outcome);
     let duration = started.elapsed();
 
     // The watchdog: a check that timed out or lost the engine triggers one ping
@@ -313,6 +315,13 @@ async fn clean_up_unless_down(
         Some((notes, leaked)) => {
             match (leaked, &mut *outcome) {
                 (Some(msg), Outcome::Passed) => *outcome = Outcome::Failed { message: msg, observed: None },
+                // An unsupported operation is no excuse for a leak.
+                (Some(msg), Outcome::Unsupported { operation, status, .. }) => {
+                    *outcome = Outcome::Failed {
+                        message: format!("{operation} answered {status} (unsupported); and {msg}"),
+                        observed: None,
+                    }
+                }
                 // A listed case's failure is excused only as it is: a leak
                 // besides makes it another failure.
                 (Some(msg), Outcome::Failed { message, observed }) if planned.known_failure.is_some() => {

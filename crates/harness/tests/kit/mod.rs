@@ -68,6 +68,7 @@ pub fn options(run_id: String, jobs: usize, check_timeout: Duration) -> RunnerOp
         call_observer: None,
         resumed_from: None,
         shapes: true,
+        strict: false,
     }
 }
 
