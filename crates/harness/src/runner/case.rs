@@ -17,6 +17,7 @@ use crate::cluster::ClusterHandle;
 use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::Outcome;
 use crate::failure::CheckError;
+use crate::known::Listed;
 use crate::objects;
 use crate::objects::Capabilities;
 use crate::observed::{Fact, Observed};
@@ -137,12 +138,25 @@ pub(super) async fn run_case(
 /// as its observed fact (for a pin to excuse). A listed case's failure is
 /// excused only as it is: failing findings besides make it another failure,
 /// unless they see the very deviation its own failure observed
-/// ([`same_deviation`]).
+/// ([`same_deviation`]). Findings an `any-case` entry pins are set aside
+/// first: a case that passed and met only those is a known failure.
 fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallFinding]) {
+    let (excused, found): (Vec<CallFinding>, Vec<CallFinding>) = found
+        .iter()
+        .cloned()
+        .partition(|f| f.finding.kind.fails() && excuse_of(planned, f).is_some());
     match outcome {
         Outcome::Passed => {
-            if let Some((message, observed)) = schema::verdict(found) {
+            if let Some((message, observed)) = schema::verdict(&found) {
                 *outcome = Outcome::Failed { message, observed };
+            } else if let Some((message, _)) = schema::verdict(&excused) {
+                let mut pins: Vec<&Listed> = excused.iter().filter_map(|f| excuse_of(planned, f)).collect();
+                pins.dedup_by(|a, b| a.deviation == b.deviation);
+                *outcome = Outcome::KnownFailure {
+                    message,
+                    reason: pins.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>().join("; "),
+                    deviation: pins.iter().map(|l| l.deviation.to_string()).collect::<Vec<_>>().join("; "),
+                };
             }
         }
         Outcome::Failed {
@@ -161,6 +175,12 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
         }
         _ => {}
     }
+}
+
+/// The `any-case` entry of the case that pins this finding, if any.
+fn excuse_of<'a>(planned: &'a PlannedCase, f: &CallFinding) -> Option<&'a Listed> {
+    let seen = f.observed();
+    planned.excused.iter().find(|l| l.deviation.matches(&seen))
 }
 
 /// Whether a schema finding sees the deviation a check's failure observed,

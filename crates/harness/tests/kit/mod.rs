@@ -54,6 +54,7 @@ pub fn planned(case: CheckCase, iteration: u32) -> PlannedCase {
         timeout: None,
         skip: None,
         known_failure: None,
+        excused: vec![],
     }
 }
 
