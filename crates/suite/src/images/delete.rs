@@ -6,7 +6,7 @@ use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{delete, delete_items, expect_image_gone, import};
-use crate::support::create_probe;
+use crate::support::{create_probe, same_image_id};
 
 /// Deletes `tag`, the image's last, expecting 200 and a reply that untags it
 /// then deletes the image `id` first; `what` names the call and the reply.
@@ -163,7 +163,7 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
     let child = child.unwrap_or_default();
     let v: Value = ctx.engine().image_inspect(&child).await?.ok()?.json()?;
     ensure!(
-        v["Parent"] == parent.id.as_str(),
+        same_image_id(&parent.id, v["Parent"].as_str().unwrap_or_default()),
         "Parent of the committed image",
         parent.id.clone(),
         v["Parent"].to_string()
