@@ -96,7 +96,39 @@ pub async fn list(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, Engin
         name: str_of(i, "Id"),
         labels: i["Labels"].clone(),
     }));
+    // The engine's filter is trusted only as far as it narrows: Podman 4.3's
+    // volume list matches `label=key=value` on the key alone, and leak
+    // accounting would then remove another case's volume.
+    let wanted = label_conditions(filters);
+    out.retain(|o| wanted.iter().all(|(k, v)| has_label(&o.labels, k, v.as_deref())));
     Ok(out)
+}
+
+/// The `label` conditions of a list filter (`{"label": ["k=v", "k"]}`), as
+/// key and optional value.
+fn label_conditions(filters: &str) -> Vec<(String, Option<String>)> {
+    let v: Value = serde_json::from_str(filters).unwrap_or_default();
+    let labels: Vec<&str> = match &v["label"] {
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        // The older map form: {"label": {"k=v": true}}.
+        Value::Object(m) => m.keys().map(String::as_str).collect(),
+        _ => vec![],
+    };
+    labels
+        .into_iter()
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (l.to_string(), None),
+        })
+        .collect()
+}
+
+fn has_label(labels: &Value, key: &str, value: Option<&str>) -> bool {
+    match (labels.get(key), value) {
+        (Some(v), Some(want)) => v == want,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// The swarm-scoped objects matching `filters`: services first (they hold
@@ -218,5 +250,23 @@ async fn wait_container_gone(
             return Err(conflict.api_error());
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_filter_is_applied_again_to_what_the_engine_lists() {
+        let c = label_conditions(r#"{"label":["dockhand.run=r1","dockhand.case=a/b#1","dockhand.owner"]}"#);
+        assert_eq!(c.len(), 3);
+        let labels = serde_json::json!({"dockhand.run": "r1", "dockhand.case": "a/b#1", "dockhand.owner": "h/1/2"});
+        assert!(c.iter().all(|(k, v)| has_label(&labels, k, v.as_deref())));
+        // Another case's volume, as Podman 4.3's volume list returns it for this filter.
+        let other = serde_json::json!({"dockhand.run": "r1", "dockhand.case": "c/d#1", "dockhand.owner": "h/1/2"});
+        assert!(!c.iter().all(|(k, v)| has_label(&other, k, v.as_deref())));
+        assert!(!has_label(&Value::Null, "dockhand.run", None));
+        assert_eq!(label_conditions(r#"{"label":{"a=b":true}}"#), [("a".into(), Some("b".into()))]);
     }
 }

@@ -2,7 +2,7 @@
 //! the raw stream of a TTY container, and `timestamps=1`.
 
 use dockhand_engine::{Response, StreamKind};
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -15,8 +15,9 @@ const NO_CONTENT_TYPE: &str = "ContainerLogs: 200: \"unlike the attach endpoint,
 
 /// The logs reply carries no Content-Type (unlike attach's).
 fn ensure_no_content_type(r: &Response) -> CheckResult {
-    ensure!(
+    ensure_seen!(
         r.headers.get("content-type").is_none(),
+        Observed::header(r.method.as_str(), &r.path, &r.headers, "Content-Type"),
         format!("Content-Type of {} {}", r.method, r.path),
         format!("no Content-Type [reference: {NO_CONTENT_TYPE}]"),
         format!("{:?}", r.headers.get("content-type"))
