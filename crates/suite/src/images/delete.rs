@@ -179,8 +179,11 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
         "ImageDelete: 200 the image was deleted",
     )?;
     let (_, deleted) = delete_items(&r.json()?);
+    // ImageDeleteResponseItem's Deleted is "the image ID", a plain string
+    // (Podman 4.3 writes bare hex): ids compare by [`same_image_id`].
+    let is_deleted = |id: &str| deleted.iter().any(|d| same_image_id(d, id));
     ensure!(
-        deleted.first() == Some(&child),
+        deleted.first().is_some_and(|d| same_image_id(d, &child)),
         "the first Deleted entry",
         child.clone(),
         String::from_utf8_lossy(&r.body)
@@ -188,7 +191,7 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
     let r = ctx.engine().image_inspect(&parent.id).await?;
     if noprune {
         ensure!(
-            !deleted.contains(&parent.id),
+            !is_deleted(&parent.id),
             "the Deleted entries with noprune=1",
             format!("not the untagged parent {}", parent.id),
             format!("{deleted:?}")
@@ -201,7 +204,7 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
         )?;
     } else {
         ensure!(
-            deleted.contains(&parent.id),
+            is_deleted(&parent.id),
             "the Deleted entries without noprune",
             format!("to include the untagged parent {}", parent.id),
             format!("{deleted:?}")
