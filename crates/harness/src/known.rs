@@ -317,18 +317,19 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
         reason: reason.to_string(),
         intermittent,
         rate,
-        any_case: any_case && {
-            if !matches!(deviation.seen, deviation::Seen::Field { .. }) {
-                return Err(file.error(
+        any_case: any_case
+            && {
+                if !matches!(deviation.seen, deviation::Seen::Field { .. }) {
+                    return Err(file.error(
                     at..at,
                     FileErrorKind::Missing {
                         what: "the field of an any-case entry's deviation".into(),
                         hint: "an any-case entry excuses a shape finding, so it pins `field` and `value`, not a status or header".into(),
                     },
                 ));
-            }
-            true
-        },
+                }
+                true
+            },
         deviation,
         line: file.position(at).line,
     })
@@ -374,7 +375,9 @@ value = '"10"'
         assert_eq!(excused.len(), 1);
         let seen = Observed::field_value("GET", "/v1.41/containers/a/json", "/State/Health/Status", "".into());
         assert!(excused[0].deviation.matches(&seen));
-        assert!(k.excuses_for("containers/stop/signal", "Docker Engine", "20.10.24").is_empty());
+        assert!(k
+            .excuses_for("containers/stop/signal", "Docker Engine", "20.10.24")
+            .is_empty());
         assert!(k.entry_for("containers/list", "Podman Engine", "4.3.1").is_none());
         let chained = k.clone().chain(k);
         assert_eq!(chained.entries().len(), 4);
@@ -390,7 +393,10 @@ status = 500
 "#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("an any-case entry excuses a shape finding"), "{err}");
+        assert!(
+            err.to_string().contains("an any-case entry excuses a shape finding"),
+            "{err}"
+        );
     }
 
     /// The reason of the entry that covers the case, if any.

@@ -62,9 +62,7 @@ pub fn not_implemented(observed: &Observed) -> Option<Outcome> {
 /// operation is not implemented is `unsupported`; anything else is kept.
 pub fn judge(outcome: Outcome) -> Outcome {
     match &outcome {
-        Outcome::Failed {
-            observed: Some(o), ..
-        } => not_implemented(o).unwrap_or(outcome),
+        Outcome::Failed { observed: Some(o), .. } => not_implemented(o).unwrap_or(outcome),
         _ => outcome,
     }
 }
@@ -95,12 +93,7 @@ mod tests {
     }
 
     fn unsupported(op: &str, status: u16, message: &str) -> Option<(String, u16, String)> {
-        match judge(failed(
-            "POST",
-            "/v1.41/containers/0b4f/update",
-            status,
-            message,
-        )) {
+        match judge(failed("POST", "/v1.41/containers/0b4f/update", status, message)) {
             Outcome::Unsupported {
                 operation,
                 status,

@@ -267,6 +267,9 @@ mod tests {
         let other = serde_json::json!({"dockhand.run": "r1", "dockhand.case": "c/d#1", "dockhand.owner": "h/1/2"});
         assert!(!c.iter().all(|(k, v)| has_label(&other, k, v.as_deref())));
         assert!(!has_label(&Value::Null, "dockhand.run", None));
-        assert_eq!(label_conditions(r#"{"label":{"a=b":true}}"#), [("a".into(), Some("b".into()))]);
+        assert_eq!(
+            label_conditions(r#"{"label":{"a=b":true}}"#),
+            [("a".into(), Some("b".into()))]
+        );
     }
 }

@@ -88,7 +88,10 @@ mod tests {
             super::shipped_known_failures().entries().len(),
             super::SHIPPED
                 .iter()
-                .map(|&(p, t)| super::KnownFailures::parse(&super::TomlFile::new(p, t)).unwrap().entries().len())
+                .map(|&(p, t)| super::KnownFailures::parse(&super::TomlFile::new(p, t))
+                    .unwrap()
+                    .entries()
+                    .len())
                 .sum::<usize>()
         );
     }

@@ -155,7 +155,11 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
                 *outcome = Outcome::KnownFailure {
                     message,
                     reason: pins.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>().join("; "),
-                    deviation: pins.iter().map(|l| l.deviation.to_string()).collect::<Vec<_>>().join("; "),
+                    deviation: pins
+                        .iter()
+                        .map(|l| l.deviation.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 };
             }
         }

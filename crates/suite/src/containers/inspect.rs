@@ -256,7 +256,12 @@ pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
     );
     ensure_seen!(
         v["Config"]["Image"] == image.as_str(),
-        Observed::field_value("GET", &format!("/containers/{id}/json"), "/Config/Image", v["Config"]["Image"].clone()),
+        Observed::field_value(
+            "GET",
+            &format!("/containers/{id}/json"),
+            "/Config/Image",
+            v["Config"]["Image"].clone()
+        ),
         "Config.Image",
         image.clone(),
         v["Config"]["Image"].to_string()

@@ -221,7 +221,12 @@ pub(crate) async fn run_inspect(ctx: Ctx) -> CheckResult {
         v["RepoTags"]
             .as_array()
             .is_some_and(|t| t.iter().any(|t| t == probe.as_str())),
-        Observed::field_value("GET", &format!("/images/{probe}/json"), "/RepoTags", v["RepoTags"].clone()),
+        Observed::field_value(
+            "GET",
+            &format!("/images/{probe}/json"),
+            "/RepoTags",
+            v["RepoTags"].clone()
+        ),
         "RepoTags",
         format!("to contain {probe}"),
         v["RepoTags"].to_string()

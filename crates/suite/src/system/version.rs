@@ -98,7 +98,10 @@ pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
     ensure!(
         engine.is_some_and(|c| c["Version"] == v["Version"]),
         "GET /version: the Engine component",
-        format!("a component named Engine (or \"<product> Engine\") with Version {}", v["Version"]),
+        format!(
+            "a component named Engine (or \"<product> Engine\") with Version {}",
+            v["Version"]
+        ),
         format!("{comps:?}")
     );
 
