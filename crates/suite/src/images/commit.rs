@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckResult, Cleanup, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::support::{config_env, inspect, run_to_end};
@@ -67,10 +67,17 @@ pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
         img["Id"].to_string()
     );
     ensure!(
-        same_image_id(&probe_id, img["Parent"].as_str().unwrap_or_default()) && img["Container"] == cid.as_str(),
-        "Parent and Container of the committed image",
-        format!("Parent {probe_id}, Container {cid}"),
-        format!("Parent {}, Container {}", img["Parent"], img["Container"])
+        same_image_id(&probe_id, img["Parent"].as_str().unwrap_or_default()),
+        "Parent of the committed image",
+        probe_id.clone(),
+        img["Parent"].to_string()
+    );
+    ensure_seen!(
+        img["Container"] == cid.as_str(),
+        Observed::field_value("GET", &format!("/images/{tag}/json"), "/Container", img["Container"].clone()),
+        "Container of the committed image (ImageInspect: \"the ID of the container that was used to create the image\")",
+        cid.clone(),
+        img["Container"].to_string()
     );
     ensure!(
         img["Comment"] == "committed by dockhand" && img["Author"] == "dockhand <dockhand@example.invalid>",
