@@ -178,6 +178,12 @@ pub struct CheckArgs {
     /// Run against a local cluster (`dockhand cluster create`): its first manager is the engine, and checks can drive every node.
     #[arg(long, value_name = "NAME", conflicts_with = "private_engine")]
     pub cluster: Option<String>,
+
+    // -- unsupported operations (issue 16.2) --
+    /// Fail the run (exit 1) when the engine answers a case's operation as not
+    /// implemented (outcome `unsupported`), as for a failure.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

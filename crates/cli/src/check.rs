@@ -51,6 +51,7 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         verbose: g.verbose,
         shapes: !a.no_shapes,
         docker_cli: rt.cli,
+        strict: a.strict,
     };
     let target = match (a.private_engine, &a.cluster) {
         (Some(kind), _) => return on_private_engine(cfg, checks, options, kind.into(), &interrupts).await,

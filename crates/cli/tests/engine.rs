@@ -259,6 +259,46 @@ fn check_private_engine_runs_on_its_own_engine_enables_fault_checks_and_removes_
     }
 }
 
+/// An operation Podman 4.3 does not implement (ContainerUpdate: its router's
+/// plain-text 404 "Not Found") is `unsupported`, with the reply as evidence;
+/// it does not fail the run, unless `--strict`.
+#[test]
+fn podman_answers_container_update_as_unsupported_and_strict_fails_on_it() {
+    let _s = serial();
+    let dir = tempfile::tempdir().unwrap();
+    for (strict, code) in [(false, 0), (true, 1)] {
+        let mut args = vec![
+            "check",
+            "--private-engine=podman",
+            "--format",
+            "json",
+            "containers/update/settings:memory",
+        ];
+        if strict {
+            args.push("--strict");
+        }
+        let child = dockhand(args).dir(dir.path()).spawn();
+        let name = format!("check-{}", child.pid());
+        let _stop = Stop(name.clone());
+        let o = child.finish(Duration::from_secs(600));
+        assert_eq!(o.code(), Some(code), "{}", o.text());
+        let ev = o.events();
+        let f = ev
+            .iter()
+            .find(|e| e["event"] == "check-finished")
+            .expect("check-finished");
+        let outcome = &f["outcome"];
+        assert_eq!(outcome["kind"], "unsupported", "{f}");
+        assert_eq!(outcome["operation"], "ContainerUpdate", "{f}");
+        assert_eq!(outcome["status"], 404, "{f}");
+        assert_eq!(outcome["message"], "Not Found", "{f}");
+        let done = ev.iter().find(|e| e["event"] == "run-finished").expect("run-finished");
+        assert_eq!(done["counts"]["unsupported"], 1, "{done}");
+        assert_eq!(done["exit_code"], code, "{done}");
+        assert_gone(&name);
+    }
+}
+
 #[test]
 fn check_private_engine_removes_its_engine_when_the_run_fails_early() {
     let _s = serial();

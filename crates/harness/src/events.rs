@@ -48,6 +48,18 @@ pub enum Outcome {
     NotRun {
         reason: String,
     },
+    /// The engine answered the case's operation with an explicit "not
+    /// implemented" ([`crate::unsupported`] has the rule): its reply is the
+    /// evidence. Never a pass; fails the run only under `--strict`.
+    Unsupported {
+        /// The reference's operation id, e.g. `PluginList`.
+        operation: String,
+        status: u16,
+        /// The engine's message (or body), truncated.
+        message: String,
+        /// One line: why the reply counts as "not implemented".
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -61,10 +73,12 @@ impl Outcome {
             Outcome::KnownFailure { .. } => "KNOWN",
             Outcome::Fixed { .. } => "FIXED",
             Outcome::NotRun { .. } => "NOT RUN",
+            Outcome::Unsupported { .. } => "UNSUPP",
         }
     }
 
-    /// Whether this outcome makes the run fail.
+    /// Whether this outcome makes the run fail (`--strict` adds
+    /// [`Outcome::Unsupported`], see [`Counts::fail_run`]).
     pub fn fails_run(&self) -> bool {
         matches!(self, Outcome::Failed { .. } | Outcome::Error { .. })
     }
@@ -81,6 +95,7 @@ impl Outcome {
             Outcome::Failed { message, .. } | Outcome::Error { message } => Some(message),
             Outcome::Skipped { reason } | Outcome::Fixed { reason } | Outcome::NotRun { reason } => Some(reason),
             Outcome::KnownFailure { message, .. } => Some(message),
+            Outcome::Unsupported { reason, .. } => Some(reason),
         }
     }
 }
@@ -95,6 +110,9 @@ pub struct Counts {
     pub known_failure: usize,
     pub fixed: usize,
     pub not_run: usize,
+    /// Absent in events written before the outcome existed.
+    #[serde(default)]
+    pub unsupported: usize,
 }
 
 impl Counts {
@@ -107,11 +125,25 @@ impl Counts {
             Outcome::KnownFailure { .. } => self.known_failure += 1,
             Outcome::Fixed { .. } => self.fixed += 1,
             Outcome::NotRun { .. } => self.not_run += 1,
+            Outcome::Unsupported { .. } => self.unsupported += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.error + self.skipped + self.known_failure + self.fixed + self.not_run
+        self.passed
+            + self.failed
+            + self.error
+            + self.skipped
+            + self.known_failure
+            + self.fixed
+            + self.not_run
+            + self.unsupported
+    }
+
+    /// Whether these outcomes fail the run: a failure or an error, or, when
+    /// `strict`, an unsupported operation.
+    pub fn fail_run(&self, strict: bool) -> bool {
+        self.failed + self.error > 0 || (strict && self.unsupported > 0)
     }
 }
 

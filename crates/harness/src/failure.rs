@@ -95,3 +95,15 @@ macro_rules! ensure {
         }
     };
 }
+
+/// [`ensure!`] with the fact a known failure's pin is matched against: fails
+/// with `what: expected ..., got ...` and `observed` (an
+/// [`Observed`](crate::Observed)) unless `cond`.
+#[macro_export]
+macro_rules! ensure_seen {
+    ($cond:expr, $observed:expr, $what:expr, $expected:expr, $actual:expr $(,)?) => {
+        if !$cond {
+            return Err($crate::CheckError::failed($what, $expected, $actual).with_observed($observed));
+        }
+    };
+}

@@ -346,13 +346,15 @@ impl Journal {
             known_failure: prior.known_failure + resumed.known_failure,
             fixed: prior.fixed + resumed.fixed,
             not_run: prior.not_run + resumed.not_run,
+            unsupported: prior.unsupported + resumed.unsupported,
         }
     }
 
     /// The resumed run's `run-finished`, made to cover the whole run: the
     /// union of counts, and a failing exit code when an earlier segment
-    /// failed. Other events pass through unchanged.
-    pub fn union_event(&self, e: Event) -> Event {
+    /// failed (or, when `strict`, met an unsupported operation). Other events
+    /// pass through unchanged.
+    pub fn union_event(&self, e: Event, strict: bool) -> Event {
         match e {
             Event::RunFinished {
                 counts,
@@ -360,7 +362,7 @@ impl Journal {
                 exit_code,
             } => {
                 let counts = self.union_counts(&counts);
-                let exit_code = if exit_code == exit::SUCCESS && counts.failed + counts.error > 0 {
+                let exit_code = if exit_code == exit::SUCCESS && counts.fail_run(strict) {
                     exit::CHECK_FAILED
                 } else {
                     exit_code
@@ -415,7 +417,7 @@ mod tests {
             })
             .collect();
         let mut expected = vec!["run-started"];
-        expected.extend(["check-finished"; 6]);
+        expected.extend(["check-finished"; 7]);
         expected.extend(["engine-down", "check-finished", "run-finished"]);
         assert_eq!(kinds, expected);
         assert!(!text.contains("/v1.41/containers/create"), "transcripts are left out");
@@ -424,7 +426,7 @@ mod tests {
         let j = Journal::load(&path).unwrap();
         assert_eq!(j.run_id(), "1a2b3c4d");
         assert_eq!(j.engine().version, "24.0.7");
-        assert_eq!(j.selection().len(), 7);
+        assert_eq!(j.selection().len(), 8);
         assert!(j.finished() && !j.torn());
         assert_eq!(j.remaining(), [key("volumes/create/basic", 1)]);
         assert_eq!(
@@ -433,7 +435,7 @@ mod tests {
                 message: "the check panicked: index out of bounds".into()
             })
         );
-        assert_eq!(j.outcomes().len(), 6);
+        assert_eq!(j.outcomes().len(), 7);
         assert_eq!(j.outcomes()[0].0, &key("system/ping", 1));
     }
 
@@ -448,7 +450,11 @@ mod tests {
         assert!(j.torn() && !j.finished());
         assert_eq!(
             j.remaining(),
-            [key("images/list/all", 1), key("volumes/create/basic", 1)]
+            [
+                key("images/list/all", 1),
+                key("containers/update/memory", 1),
+                key("volumes/create/basic", 1)
+            ]
         );
         assert_eq!(j.counts().total(), 5);
     }
@@ -513,15 +519,16 @@ mod tests {
             duration_ms: 10,
             exit_code: exit::SUCCESS,
         };
-        let union = before.union_event(resumed_finish);
+        let union = before.union_event(resumed_finish, false);
         w.event(&union).unwrap();
         w.finish().unwrap();
 
         let Event::RunFinished { counts, exit_code, .. } = &union else {
             panic!()
         };
-        assert_eq!(counts.total(), 7);
-        assert_eq!((counts.passed, counts.failed, counts.error), (3, 1, 1));
+        assert_eq!(counts.total(), 8);
+        // images/list/all, containers/update/memory and volumes/create/basic ran again.
+        assert_eq!((counts.passed, counts.failed, counts.error), (4, 1, 1));
         assert_eq!(
             *exit_code,
             exit::CHECK_FAILED,
@@ -531,7 +538,7 @@ mod tests {
         let after = Journal::load(&path).unwrap();
         assert!(after.finished() && !after.torn());
         assert!(after.remaining().is_empty());
-        assert_eq!(after.selection().len(), 7, "the first segment's selection is kept");
+        assert_eq!(after.selection().len(), 8, "the first segment's selection is kept");
         assert_eq!(after.counts(), *counts);
     }
 

@@ -8,6 +8,7 @@
 //! version = "20.10.*"                # glob on the engine's version (default: any)
 //! reason = "moby/moby#NNN: 500 instead of 403"   # required
 //! intermittent = true                # fails only now and then (default: false)
+//! any-case = true                    # a shape finding any case may meet (default: false)
 //! rate = "1 in 6 runs beside network churn"      # required with intermittent
 //! [known-failure.deviation]          # required: see crate::deviation
 //! call = "PutContainerArchive"
@@ -20,6 +21,13 @@
 //! leak, an error of another call) fails, saying both what was excused and
 //! what happened; a pass is "fixed" (its entry can go), unless the entry is
 //! `intermittent`: then a pass is an ordinary pass.
+//!
+//! An `any-case` entry pins a reply field (a shape finding) of a call that
+//! many cases make, such as `ContainerInspect` replying
+//! `/State/Health/Status = ""`: in every case its `check` glob covers, that
+//! exact finding is excused ([`KnownFailures::excuses_for`]) besides the
+//! case's own entry, if any. A case whose only failing findings are excused
+//! is a known failure; a case that does not meet it is not "fixed".
 //!
 //! The file is parsed strictly: an unknown key, a missing or empty `reason`,
 //! a bad glob, or a missing or malformed deviation is an error naming the
@@ -43,6 +51,7 @@ const ENTRY_KEYS: &[&str] = &[
     "reason",
     "intermittent",
     "rate",
+    "any-case",
     "deviation",
 ];
 
@@ -78,6 +87,8 @@ pub struct KnownFailure {
     pub rate: Option<String>,
     /// What the engine does instead of what the reference says.
     pub deviation: Deviation,
+    /// A reply field any case covered may meet, excused wherever it shows.
+    pub any_case: bool,
     /// The line of the entry's `[[known-failure]]` header.
     pub line: usize,
 }
@@ -148,11 +159,29 @@ impl KnownFailures {
         self.entries.is_empty()
     }
 
-    /// The first entry that covers the case on this engine.
+    /// The first entry of the case's own (not `any-case`) that covers the
+    /// case on this engine.
     pub fn entry_for(&self, case_id: &str, engine_name: &str, engine_version: &str) -> Option<&KnownFailure> {
         self.entries
             .iter()
-            .find(|e| e.covers(case_id, engine_name, engine_version))
+            .find(|e| !e.any_case && e.covers(case_id, engine_name, engine_version))
+    }
+
+    /// The `any-case` entries that cover the case on this engine: the shape
+    /// findings excused in it.
+    pub fn excuses_for(&self, case_id: &str, engine_name: &str, engine_version: &str) -> Vec<Listed> {
+        self.entries
+            .iter()
+            .filter(|e| e.any_case && e.covers(case_id, engine_name, engine_version))
+            .map(Listed::from)
+            .collect()
+    }
+
+    /// The entries of both lists, `self`'s first (the list shipped for each
+    /// engine is a file of its own). The path is `self`'s.
+    pub fn chain(mut self, other: KnownFailures) -> KnownFailures {
+        self.entries.extend(other.entries);
+        self
     }
 }
 
@@ -272,6 +301,7 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
         }
         (None, false) => None,
     };
+    let any_case = file.get_bool(table, "any-case")?.unwrap_or(false);
     let deviation = match table.get("deviation") {
         Some(d) => deviation::parse(file, d)?,
         None => {
@@ -294,6 +324,19 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
         reason: reason.to_string(),
         intermittent,
         rate,
+        any_case: any_case
+            && {
+                if !matches!(deviation.seen, deviation::Seen::Field { .. }) {
+                    return Err(file.error(
+                    at..at,
+                    FileErrorKind::Missing {
+                        what: "the field of an any-case entry's deviation".into(),
+                        hint: "an any-case entry excuses a shape finding, so it pins `field` and `value`, not a status or header".into(),
+                    },
+                ));
+                }
+                true
+            },
         deviation,
         line: file.position(at).line,
     })
@@ -306,6 +349,61 @@ mod tests {
 
     fn parse(text: &str) -> Result<KnownFailures, FileError> {
         KnownFailures::parse(&TomlFile::new("known-failures.toml", text))
+    }
+
+    #[test]
+    fn any_case_entries_excuse_a_field_and_are_no_case_s_own_entry() {
+        let k = parse(
+            r#"
+[[known-failure]]
+check = "containers/*"
+engine = "Podman Engine"
+reason = "Health.Status is empty without a healthcheck"
+any-case = true
+[known-failure.deviation]
+call = "ContainerInspect"
+field = "/State/Health/Status"
+value = '""'
+
+[[known-failure]]
+check = "containers/stop/*"
+engine = "Podman Engine"
+reason = "numeric StopSignal"
+[known-failure.deviation]
+call = "ContainerInspect"
+field = "/Config/StopSignal"
+value = '"10"'
+"#,
+        )
+        .unwrap();
+        let own = k.entry_for("containers/stop/signal", "Podman Engine", "4.3.1").unwrap();
+        assert_eq!(own.reason, "numeric StopSignal");
+        let excused = k.excuses_for("containers/stop/signal", "Podman Engine", "4.3.1");
+        assert_eq!(excused.len(), 1);
+        let seen = Observed::field_value("GET", "/v1.41/containers/a/json", "/State/Health/Status", "".into());
+        assert!(excused[0].deviation.matches(&seen));
+        assert!(k
+            .excuses_for("containers/stop/signal", "Docker Engine", "20.10.24")
+            .is_empty());
+        assert!(k.entry_for("containers/list", "Podman Engine", "4.3.1").is_none());
+        let chained = k.clone().chain(k);
+        assert_eq!(chained.entries().len(), 4);
+
+        let err = parse(
+            r#"[[known-failure]]
+check = "a"
+reason = "r"
+any-case = true
+[known-failure.deviation]
+call = "ContainerInspect"
+status = 500
+"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("an any-case entry excuses a shape finding"),
+            "{err}"
+        );
     }
 
     /// The reason of the entry that covers the case, if any.
@@ -399,7 +497,7 @@ message = "^bad (framing|tty)$"
         assert_eq!(
             e.to_string(),
             "unknown key `versions` in known-failures.toml line 4, column 1; did you mean `version`? \
-             valid keys: check, engine, version, reason, intermittent, rate, deviation"
+             valid keys: check, engine, version, reason, intermittent, rate, any-case, deviation"
         );
         let e = parse("[[known-failures]]\ncheck = \"a\"\n").unwrap_err();
         assert!(matches!(e.kind, FileErrorKind::UnknownKey { .. }), "{e}");

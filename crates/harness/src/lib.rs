@@ -30,6 +30,7 @@ pub mod schema;
 pub mod select;
 pub mod session;
 pub mod sweep;
+pub mod unsupported;
 
 pub use check::{Check, CheckBody, CheckCase, CheckFuture, CheckMeta, Need};
 pub use cluster::{ClusterCtx, ClusterHandle, ClusterNode, ControlFuture, NodeControl};

@@ -24,6 +24,8 @@ pub struct PlannedCase {
     pub skip: Option<String>,
     /// Listed in the known-failures file.
     pub known_failure: Option<Listed>,
+    /// The `any-case` entries covering it: shape findings excused in it.
+    pub excused: Vec<Listed>,
 }
 
 impl PlannedCase {

@@ -227,6 +227,7 @@ impl Planner<'_> {
                 .known
                 .entry_for(&id, &self.engine.name, &self.engine.version)
                 .map(Listed::from),
+            excused: self.known.excuses_for(&id, &self.engine.name, &self.engine.version),
         }
     }
 }

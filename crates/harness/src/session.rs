@@ -97,6 +97,8 @@ pub struct SessionOptions {
     /// The docker CLI the checks that need one run (`--cli`, else `docker`
     /// on PATH); `None` skips them.
     pub docker_cli: Option<PathBuf>,
+    /// `--strict`: an unsupported operation fails the run.
+    pub strict: bool,
 }
 
 /// Why a session could not run (a run that ran reports through its exit code).
@@ -237,12 +239,13 @@ impl Session {
         let resumed_path = resumed.as_ref().map(|j| j.path().display().to_string());
         // Returns the exit code the (union) run-finished event reports, which is
         // what dockhand exits with: a resumed run answers for the whole run.
+        let strict = opts.strict;
         let relay = tokio::spawn(async move {
             let mut rx = rx;
             let mut exit_code = None;
             while let Some(e) = rx.recv().await {
                 let e = match &resumed {
-                    Some(j) => j.union_event(e),
+                    Some(j) => j.union_event(e, strict),
                     None => e,
                 };
                 if let Event::RunFinished { exit_code: code, .. } = &e {
@@ -277,6 +280,7 @@ impl Session {
                 call_observer: opts.verbose.then(|| Arc::new(PrintCalls) as Arc<dyn CallObserver>),
                 resumed_from: resumed_path,
                 shapes: opts.shapes,
+                strict: opts.strict,
             },
             tx,
         );

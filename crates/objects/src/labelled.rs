@@ -96,29 +96,39 @@ pub async fn list(engine: &Engine, filters: &str) -> Result<Vec<Labelled>, Engin
         name: str_of(i, "Id"),
         labels: i["Labels"].clone(),
     }));
-    // Podman 4.3 answers a volume list with several `label` filters with the
-    // volumes matching any of them, where Docker requires all: a case's leak
-    // accounting then saw (and tried to remove) another case's volume.
-    let wanted = label_filters(filters);
-    out.retain(|o| has_labels(&o.labels, &wanted));
+    // The engine's filter is trusted only as far as it narrows: Podman 4.3's
+    // volume list matches `label=key=value` on the key alone, and leak
+    // accounting would then remove another case's volume.
+    let wanted = label_conditions(filters);
+    out.retain(|o| wanted.iter().all(|(k, v)| has_label(&o.labels, k, v.as_deref())));
     Ok(out)
 }
 
-/// The `label` entries of a filters document (`{"label": ["k=v", "k"]}`).
-fn label_filters(filters: &str) -> Vec<String> {
-    serde_json::from_str::<Value>(filters)
-        .ok()
-        .and_then(|f| f.get("label").cloned())
-        .and_then(|l| serde_json::from_value(l).ok())
-        .unwrap_or_default()
+/// The `label` conditions of a list filter (`{"label": ["k=v", "k"]}`), as
+/// key and optional value.
+fn label_conditions(filters: &str) -> Vec<(String, Option<String>)> {
+    let v: Value = serde_json::from_str(filters).unwrap_or_default();
+    let labels: Vec<&str> = match &v["label"] {
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        // The older map form: {"label": {"k=v": true}}.
+        Value::Object(m) => m.keys().map(String::as_str).collect(),
+        _ => vec![],
+    };
+    labels
+        .into_iter()
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (l.to_string(), None),
+        })
+        .collect()
 }
 
-/// Whether `labels` has every `k=v` (that value) and `k` (any value) of `wanted`.
-fn has_labels(labels: &Value, wanted: &[String]) -> bool {
-    wanted.iter().all(|w| match w.split_once('=') {
-        Some((k, v)) => labels.get(k).and_then(Value::as_str) == Some(v),
-        None => labels.get(w.as_str()).is_some(),
-    })
+fn has_label(labels: &Value, key: &str, value: Option<&str>) -> bool {
+    match (labels.get(key), value) {
+        (Some(v), Some(want)) => v == want,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// The swarm-scoped objects matching `filters`: services first (they hold
@@ -246,17 +256,20 @@ async fn wait_container_gone(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn every_label_filter_must_hold_whatever_the_engine_let_through() {
-        let wanted = label_filters(r#"{"label":["dockhand.run=r1","dockhand.case=a#1","dockhand.owner"]}"#);
-        assert_eq!(wanted.len(), 3);
-        let own = json!({"dockhand.run": "r1", "dockhand.case": "a#1", "dockhand.owner": "h/1"});
-        let other_case = json!({"dockhand.run": "r1", "dockhand.case": "b#1", "dockhand.owner": "h/1"});
-        assert!(has_labels(&own, &wanted));
-        assert!(!has_labels(&other_case, &wanted));
-        assert!(!has_labels(&Value::Null, &wanted));
-        assert!(has_labels(&Value::Null, &label_filters(r#"{"dangling":["true"]}"#)));
+    fn a_label_filter_is_applied_again_to_what_the_engine_lists() {
+        let c = label_conditions(r#"{"label":["dockhand.run=r1","dockhand.case=a/b#1","dockhand.owner"]}"#);
+        assert_eq!(c.len(), 3);
+        let labels = serde_json::json!({"dockhand.run": "r1", "dockhand.case": "a/b#1", "dockhand.owner": "h/1/2"});
+        assert!(c.iter().all(|(k, v)| has_label(&labels, k, v.as_deref())));
+        // Another case's volume, as Podman 4.3's volume list returns it for this filter.
+        let other = serde_json::json!({"dockhand.run": "r1", "dockhand.case": "c/d#1", "dockhand.owner": "h/1/2"});
+        assert!(!c.iter().all(|(k, v)| has_label(&other, k, v.as_deref())));
+        assert!(!has_label(&Value::Null, "dockhand.run", None));
+        assert_eq!(
+            label_conditions(r#"{"label":{"a=b":true}}"#),
+            [("a".into(), Some("b".into()))]
+        );
     }
 }

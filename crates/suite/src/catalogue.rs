@@ -386,7 +386,7 @@ pub(crate) mod logs {
             .reference(&["ContainerLogs", "ContainerAttach"]),
             Check::new(
                 "logs/framing/timestamps",
-                "timestamps=1 prefixes every line with an RFC 3339 time with fractional seconds, never going back, within the container's life",
+                "timestamps=1 prefixes every line with an RFC 3339 time, never going back, within the container's life",
                 |ctx| Box::pin(framing::run_timestamps(ctx)),
             )
             .tags(&["logs", "timestamps"])
@@ -758,11 +758,14 @@ pub(crate) mod volumes {
             .reference(&["VolumeCreate", "VolumeInspect", "ContainerCreate"]),
             Check::new(
                 "volumes/create/invalid-name",
-                "a local volume name with a slash, or of one character, is refused with 400 and nothing is created",
+                "a local volume name with a slash is refused with 400 and nothing is created",
                 |ctx| Box::pin(create::run_invalid_name(ctx)),
             )
             .tags(&["volumes", "errors"])
-            .variants(&["slash", "too-short"])
+            // Not "too-short" (a one-character name): VolumeCreate documents
+            // no name rule, and the two-character minimum is Docker's local
+            // driver's own (Podman 4.3 accepts "a").
+            .variants(&["slash"])
             .reference(&["VolumeCreate", "VolumeInspect"]),
             Check::new(
                 "volumes/remove/missing",

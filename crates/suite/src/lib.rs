@@ -29,13 +29,22 @@ const SHIPPED_KNOWN_FAILURES_PATH: &str = "crates/suite/known-failures.toml";
 /// checks find, each citing the reference: applied by `dockhand check` unless
 /// the user gives a file of their own or `--no-known-failures`.
 pub fn shipped_known_failures() -> KnownFailures {
-    let file = TomlFile::new(
-        format!("{SHIPPED_KNOWN_FAILURES_PATH} (shipped with dockhand)"),
-        include_str!("../known-failures.toml"),
-    );
-    // The file is part of the build and a unit test parses it.
-    KnownFailures::parse(&file).unwrap_or_default()
+    // The files are part of the build and a unit test parses them.
+    let [docker, podman] = SHIPPED.map(|(path, text)| {
+        KnownFailures::parse(&TomlFile::new(format!("{path} (shipped with dockhand)"), text)).unwrap_or_default()
+    });
+    docker.chain(podman)
 }
+
+/// The shipped lists, one per engine (each entry names its engine and
+/// version): Docker 20.10's, then Podman 4.3's.
+const SHIPPED: [(&str, &str); 2] = [
+    (SHIPPED_KNOWN_FAILURES_PATH, include_str!("../known-failures.toml")),
+    (
+        "crates/suite/known-failures-podman.toml",
+        include_str!("../known-failures-podman.toml"),
+    ),
+];
 
 /// An area's registry: its checks, in run order.
 type Registry = fn() -> Vec<Check>;
@@ -69,12 +78,25 @@ mod tests {
 
     #[test]
     fn shipped_known_failures_parse_and_each_names_a_bundled_case() {
-        let file = super::TomlFile::new(
-            super::SHIPPED_KNOWN_FAILURES_PATH,
-            include_str!("../known-failures.toml"),
+        for (path, text) in super::SHIPPED {
+            let known = super::KnownFailures::parse(&super::TomlFile::new(path, text))
+                .unwrap_or_else(|e| panic!("the shipped known-failures file {path} does not parse: {e}"));
+            assert!(!known.is_empty());
+            entries_name_bundled_cases(&known);
+        }
+        assert_eq!(
+            super::shipped_known_failures().entries().len(),
+            super::SHIPPED
+                .iter()
+                .map(|&(p, t)| super::KnownFailures::parse(&super::TomlFile::new(p, t))
+                    .unwrap()
+                    .entries()
+                    .len())
+                .sum::<usize>()
         );
-        let known = super::KnownFailures::parse(&file).expect("the shipped known-failures file parses");
-        assert!(!known.is_empty());
+    }
+
+    fn entries_name_bundled_cases(known: &super::KnownFailures) {
         let cases = CheckCase::expand(&super::all());
         for e in known.entries() {
             assert!(

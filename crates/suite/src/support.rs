@@ -77,6 +77,18 @@ pub(crate) fn is_full_id(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Whether two image ids name the same image: equal once an optional
+/// `sha256:` is taken off each. The reference's IdResponse `Id` ("the id of
+/// the newly created object") and ImageInspect `Parent` ("ID of the parent
+/// image") are plain strings; only `ImageInspect.Id`'s example writes the
+/// digest's algorithm. Docker 20.10 writes `sha256:<hex>` in all three,
+/// Podman 4.3 bare hex in the first two (v1.41 yaml, IdResponse and
+/// ImageInspect).
+pub(crate) fn same_image_id(a: &str, b: &str) -> bool {
+    let bare = |s: &'_ str| s.strip_prefix("sha256:").unwrap_or(s).to_string();
+    is_full_id(&bare(a)) && bare(a) == bare(b)
+}
+
 // ---- Streams: hijacked connections, FNV-1a, archive stat (logs, exec, attach, archive) ----
 
 /// Anything that reads and writes bytes both ways, as a hijacked connection does.

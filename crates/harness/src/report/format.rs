@@ -36,6 +36,17 @@ pub fn known_failure(deviation: &str, reason: &str) -> String {
     }
 }
 
+/// `unsupported: PluginList answered 404 "Path /plugins is not supported"
+/// (<reason>)`: an unsupported outcome with its evidence, on one line.
+pub fn unsupported(operation: &str, status: u16, message: &str, reason: &str) -> String {
+    let said = if message.is_empty() {
+        String::new()
+    } else {
+        format!(" {message:?}")
+    };
+    format!("unsupported: {operation} answered {status}{said} ({reason})")
+}
+
 /// `7 cases: 4 passed, 1 failed, 1 error, 1 skipped`: the non-zero counts.
 pub fn counts_line(c: &Counts) -> String {
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -47,6 +58,7 @@ pub fn counts_line(c: &Counts) -> String {
         (c.known_failure, "known failure", "known failures"),
         (c.fixed, "fixed", "fixed"),
         (c.not_run, "not run", "not run"),
+        (c.unsupported, "unsupported", "unsupported"),
     ]
     .into_iter()
     .filter(|(n, ..)| *n > 0)
@@ -86,12 +98,18 @@ mod tests {
             failed: 1,
             error: 2,
             known_failure: 1,
+            unsupported: 2,
             ..Counts::default()
         };
         assert_eq!(
             counts_line(&c),
-            "8 cases: 4 passed, 1 failed, 2 errors, 1 known failure"
+            "10 cases: 4 passed, 1 failed, 2 errors, 1 known failure, 2 unsupported"
         );
+        assert_eq!(
+            unsupported("PluginList", 404, "Path /plugins is not supported", "r"),
+            "unsupported: PluginList answered 404 \"Path /plugins is not supported\" (r)"
+        );
+        assert_eq!(unsupported("X", 501, "", "r"), "unsupported: X answered 501 (r)");
         assert_eq!(counts_line(&Counts::default()), "0 cases");
         assert_eq!(seconds(1204), "1.204s");
         assert_eq!(seconds(12), "0.012s");

@@ -122,7 +122,8 @@ mod tests {
                 "skipped",
                 "known-failure",
                 "fixed",
-                "not-run"
+                "not-run",
+                "unsupported"
             ])
         );
     }

@@ -25,7 +25,7 @@ use dockhand_engine::CallRecord;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::events::{Event, Outcome};
-use crate::report::format::{call_line, case_name, known_failure};
+use crate::report::format::{call_line, case_name, known_failure, unsupported};
 use crate::report::Reporter;
 
 /// Collects cases and writes the JUnit file at the end.
@@ -132,6 +132,17 @@ fn status(outcome: &Outcome, cleanup_notes: &[String]) -> TestCaseStatus {
                 .set_description(message.as_str());
             s
         }
+        Outcome::Unsupported {
+            operation,
+            status,
+            message,
+            reason,
+        } => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(unsupported(operation, *status, message, reason))
+                .set_type("unsupported");
+            s
+        }
     }
 }
 
@@ -145,7 +156,7 @@ fn system_out(outcome: &Outcome, transcript: &[CallRecord], cleanup_notes: &[Str
     }
     let bodies = matches!(
         outcome,
-        Outcome::Failed { .. } | Outcome::Error { .. } | Outcome::KnownFailure { .. }
+        Outcome::Failed { .. } | Outcome::Error { .. } | Outcome::KnownFailure { .. } | Outcome::Unsupported { .. }
     );
     for call in transcript {
         out.push_str(&call_line(call));
@@ -229,7 +240,7 @@ mod tests {
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "testsuites");
         assert_eq!(root.attribute("name"), Some("dockhand"));
-        assert_eq!(root.attribute("tests"), Some("7"));
+        assert_eq!(root.attribute("tests"), Some("8"));
         assert_eq!(root.attribute("failures"), Some("1"));
         assert_eq!(root.attribute("errors"), Some("1"));
         assert_eq!(root.attribute("time"), Some("5.432"));
@@ -290,6 +301,12 @@ mod tests {
         assert_eq!(known.text(), Some("limit: expected 5 results, got 25"));
         let skipped = child(case("swarm/services/create"), "skipped").unwrap();
         assert_eq!(skipped.attribute("message"), Some("needs a swarm manager"));
+        let unsupported = child(case("containers/update/memory"), "skipped").unwrap();
+        assert_eq!(
+            unsupported.attribute("message"),
+            Some("unsupported: ContainerUpdate answered 404 \"Not Found\" (no route)")
+        );
+        assert_eq!(suites[1].attribute("skipped"), Some("1"));
         let not_run = child(case("volumes/create/basic"), "skipped").unwrap();
         assert_eq!(not_run.attribute("message"), Some("not run: engine not responding"));
         let passed = case("system/ping");

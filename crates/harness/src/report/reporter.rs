@@ -192,6 +192,7 @@ pub(crate) mod fixtures {
                 key("swarm/services/create", 1),
                 key("images/search/basic", 1),
                 key("images/list/all", 1),
+                key("containers/update/memory", 1),
                 key("volumes/create/basic", 1),
             ]),
             Event::Swept {
@@ -243,6 +244,17 @@ pub(crate) mod fixtures {
                     reason: "moby/moby#2".into(),
                 },
                 80,
+            ),
+            finished(
+                "containers/update/memory",
+                1,
+                Outcome::Unsupported {
+                    operation: "ContainerUpdate".into(),
+                    status: 404,
+                    message: "Not Found".into(),
+                    reason: "no route".into(),
+                },
+                30,
             ),
             Event::EngineDown {
                 since: "2024-05-01T10:00:05Z".into(),

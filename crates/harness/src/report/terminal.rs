@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::events::{CaseKey, Counts, Event, Outcome};
-use crate::report::format::{call_line, case_name, counts_line, known_failure, seconds};
+use crate::report::format::{call_line, case_name, counts_line, known_failure, seconds, unsupported};
 use crate::report::Reporter;
 use crate::Finding;
 
@@ -126,6 +126,7 @@ impl TerminalReporter {
             Outcome::Skipped { .. } | Outcome::NotRun { .. } => "33",
             Outcome::KnownFailure { .. } => "35",
             Outcome::Fixed { .. } => "36",
+            Outcome::Unsupported { .. } => "34",
         }
     }
 
@@ -136,7 +137,7 @@ impl TerminalReporter {
             "{} passed, {} failed, {} skipped",
             c.passed + c.fixed,
             c.failed + c.error,
-            c.skipped + c.known_failure + c.not_run
+            c.skipped + c.known_failure + c.not_run + c.unsupported
         );
         if !self.running.is_empty() {
             let names: Vec<String> = self.running.iter().map(case_name).collect();
@@ -166,6 +167,12 @@ impl TerminalReporter {
             Outcome::Skipped { reason } | Outcome::NotRun { reason } => format!(" ({reason})"),
             Outcome::KnownFailure { reason, deviation, .. } => format!(" ({})", known_failure(deviation, reason)),
             Outcome::Fixed { reason } => format!(" (listed as a known failure: {reason})"),
+            Outcome::Unsupported {
+                operation,
+                status,
+                message,
+                reason,
+            } => format!(" ({})", unsupported(operation, *status, message, reason)),
             _ => String::new(),
         };
         let mut text = format!("{label} {took:>8}  {name}{suffix}\n");
@@ -368,7 +375,7 @@ mod tests {
     }
 
     const PLAIN: &str = "\
-Running 7 cases against Docker Engine - Community 24.0.7 (API 1.41) at unix:///var/run/docker.sock with 2 jobs; run 1a2b3c4d
+Running 8 cases against Docker Engine - Community 24.0.7 (API 1.41) at unix:///var/run/docker.sock with 2 jobs; run 1a2b3c4d
 Swept 3 objects left by earlier runs: 2 containers, 1 volume
 PASS      0.012s  system/ping
 FAIL      1.204s  containers/lifecycle/start-stop-logs#2
@@ -379,10 +386,11 @@ ERROR     0.040s  containers/exec/tty
 SKIP              swarm/services/create (needs a swarm manager)
 KNOWN     0.300s  images/search/basic (known failure for ImageSearch (GET /images/search) replying /5/name = \"busybox\": moby/moby#1: search ignores the limit)
 FIXED     0.080s  images/list/all (listed as a known failure: moby/moby#2)
+UNSUPP    0.030s  containers/update/memory (unsupported: ContainerUpdate answered 404 \"Not Found\" (no route))
 ENGINE DOWN since 2024-05-01T10:00:05Z: engine not responding at unix:///var/run/docker.sock; no further check is started
 NOT RUN           volumes/create/basic (engine not responding)
 
-Summary   5.432s  7 cases: 1 passed, 1 failed, 1 error, 1 skipped, 1 known failure, 1 fixed, 1 not run
+Summary   5.432s  8 cases: 1 passed, 1 failed, 1 error, 1 skipped, 1 known failure, 1 fixed, 1 not run, 1 unsupported
     FAIL  containers/lifecycle/start-stop-logs#2
     ERROR containers/exec/tty
 1 known failure now passes: remove its entry from known-failures.toml: images/list/all
@@ -444,7 +452,7 @@ ERROR ";
             r.event(e).unwrap();
         }
         // Started: system/ping (finished), then start-stop-logs#2 still running.
-        assert_eq!(bar.length(), Some(7));
+        assert_eq!(bar.length(), Some(8));
         assert_eq!(bar.position(), 1);
         assert_eq!(
             bar.message(),

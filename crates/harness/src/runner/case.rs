@@ -17,6 +17,7 @@ use crate::cluster::ClusterHandle;
 use crate::context::{owner, Cleanup, Ctx, CtxInner, Tee, Transcript, LABEL_CASE, LABEL_OWNER, LABEL_RUN};
 use crate::events::Outcome;
 use crate::failure::CheckError;
+use crate::known::Listed;
 use crate::objects;
 use crate::objects::Capabilities;
 use crate::observed::{Fact, Observed};
@@ -84,10 +85,12 @@ pub(super) async fn run_case(
     let ctx = case_ctx(engine, probe, &opts, &planned, cluster, &transcript, &shape_check);
     let timeout = planned.timeout.unwrap_or(opts.check_timeout);
     let Verdict {
-        mut outcome,
+        outcome,
         suspect_engine,
         mut cut_off,
     } = run_check(&ctx, &planned, timeout, &mut engine_down_rx).await;
+    // A failure whose reply says the operation is not implemented.
+    let mut outcome = crate::unsupported::judge(outcome);
     let duration = started.elapsed();
 
     // The watchdog: a check that timed out or lost the engine triggers one ping
@@ -135,12 +138,29 @@ pub(super) async fn run_case(
 /// as its observed fact (for a pin to excuse). A listed case's failure is
 /// excused only as it is: failing findings besides make it another failure,
 /// unless they see the very deviation its own failure observed
-/// ([`same_deviation`]).
+/// ([`same_deviation`]). Findings an `any-case` entry pins are set aside
+/// first: a case that passed and met only those is a known failure.
 fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallFinding]) {
+    let (excused, found): (Vec<CallFinding>, Vec<CallFinding>) = found
+        .iter()
+        .cloned()
+        .partition(|f| f.finding.kind.fails() && excuse_of(planned, f).is_some());
     match outcome {
         Outcome::Passed => {
-            if let Some((message, observed)) = schema::verdict(found) {
+            if let Some((message, observed)) = schema::verdict(&found) {
                 *outcome = Outcome::Failed { message, observed };
+            } else if let Some((message, _)) = schema::verdict(&excused) {
+                let mut pins: Vec<&Listed> = excused.iter().filter_map(|f| excuse_of(planned, f)).collect();
+                pins.dedup_by(|a, b| a.deviation == b.deviation);
+                *outcome = Outcome::KnownFailure {
+                    message,
+                    reason: pins.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>().join("; "),
+                    deviation: pins
+                        .iter()
+                        .map(|l| l.deviation.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                };
             }
         }
         Outcome::Failed {
@@ -161,10 +181,18 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
     }
 }
 
+/// The `any-case` entry of the case that pins this finding, if any.
+fn excuse_of<'a>(planned: &'a PlannedCase, f: &CallFinding) -> Option<&'a Listed> {
+    let seen = f.observed();
+    planned.excused.iter().find(|l| l.deviation.matches(&seen))
+}
+
 /// Whether a schema finding sees the deviation a check's failure observed,
 /// on the same reply: a wrong `Content-Type` (the shapes see it as the
 /// media type, and a body that is not the JSON that type promised), or the
-/// same field (`*` in the observed pointer standing for any list index).
+/// same field (`*` in the observed pointer standing for any list index), or
+/// for an observed status, a body of that reply that is not the JSON its
+/// status promised (the check's own assertion of the error body saw it too).
 /// Anything else the shapes find on that reply is another deviation.
 fn same_deviation(o: &Observed, f: &CallFinding) -> bool {
     if (&o.method, &o.path) != (&f.method, &f.path) {
@@ -180,7 +208,12 @@ fn same_deviation(o: &Observed, f: &CallFinding) -> bool {
             let (a, b) = (pointer.split('/'), f.finding.pointer.split('/'));
             a.clone().count() == b.clone().count() && a.zip(b).all(|(x, y)| x == y || x == "*")
         }
-        Fact::Status { .. } | Fact::Command { .. } => false,
+        Fact::Command { .. } => false,
+        Fact::Status { status, .. } => {
+            f.finding.status == *status
+                && f.finding.pointer.is_empty()
+                && matches!(f.finding.kind, FindingKind::MediaType | FindingKind::InvalidJson)
+        }
     }
 }
 
@@ -313,6 +346,13 @@ async fn clean_up_unless_down(
         Some((notes, leaked)) => {
             match (leaked, &mut *outcome) {
                 (Some(msg), Outcome::Passed) => *outcome = Outcome::Failed { message: msg, observed: None },
+                // An unsupported operation is no excuse for a leak.
+                (Some(msg), Outcome::Unsupported { operation, status, .. }) => {
+                    *outcome = Outcome::Failed {
+                        message: format!("{operation} answered {status} (unsupported); and {msg}"),
+                        observed: None,
+                    }
+                }
                 // A listed case's failure is excused only as it is: a leak
                 // besides makes it another failure.
                 (Some(msg), Outcome::Failed { message, observed }) if planned.known_failure.is_some() => {
@@ -430,4 +470,44 @@ async fn leaks(
         found.push(o.to_string());
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(status: u16, pointer: &str, kind: FindingKind) -> CallFinding {
+        CallFinding {
+            method: "GET".into(),
+            path: "/v1.41/events?filters=%7Bnot".into(),
+            finding: Finding {
+                operation: "SystemEvents".into(),
+                status,
+                pointer: pointer.into(),
+                kind,
+                expected: "object ErrorResponse".into(),
+                actual: "EOF while parsing a value at line 1 column 0: ".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn an_observed_status_sees_its_reply_s_body_that_is_not_json_and_nothing_else() {
+        // Podman 4.3's 400 to GET /events?filters={not json: an empty body.
+        let seen = Observed {
+            method: "GET".into(),
+            path: "/v1.41/events?filters=%7Bnot".into(),
+            fact: Fact::Status {
+                status: 400,
+                message: String::new(),
+            },
+        };
+        assert!(same_deviation(&seen, &finding(400, "", FindingKind::InvalidJson)));
+        assert!(same_deviation(&seen, &finding(400, "", FindingKind::MediaType)));
+        assert!(!same_deviation(&seen, &finding(500, "", FindingKind::InvalidJson)));
+        assert!(!same_deviation(&seen, &finding(400, "/message", FindingKind::BadEnum)));
+        let mut elsewhere = finding(400, "", FindingKind::InvalidJson);
+        elsewhere.path = "/v1.41/info".into();
+        assert!(!same_deviation(&seen, &elsewhere));
+    }
 }

@@ -47,6 +47,8 @@ pub struct RunnerOptions {
     /// Validate every reply against the reference's shapes for the
     /// negotiated version (`dockhand-shapes`): the cases' schema findings.
     pub shapes: bool,
+    /// `--strict`: an unsupported operation fails the run as a failure does.
+    pub strict: bool,
 }
 
 /// The verdict of a whole run.
@@ -255,7 +257,7 @@ impl Runner {
             exit::ENGINE_DOWN
         } else if interrupted {
             Signal::from_number(*interrupts.borrow() as i32).map_or(exit::INTERRUPTED, Signal::exit_code)
-        } else if counts.failed + counts.error > 0 {
+        } else if counts.fail_run(self.opts.strict) {
             exit::CHECK_FAILED
         } else {
             exit::SUCCESS

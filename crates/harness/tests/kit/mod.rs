@@ -55,6 +55,7 @@ pub fn planned(case: CheckCase, iteration: u32) -> PlannedCase {
         timeout: None,
         skip: None,
         known_failure: None,
+        excused: vec![],
     }
 }
 
@@ -69,6 +70,7 @@ pub fn options(run_id: String, jobs: usize, check_timeout: Duration) -> RunnerOp
         call_observer: None,
         resumed_from: None,
         shapes: true,
+        strict: false,
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use base64::Engine as _;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -40,6 +40,9 @@ pub(crate) async fn run_put_then_cat(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// The header ContainerArchiveInfo and ContainerArchive carry the stat in.
+const STAT_HEADER: &str = "X-Docker-Container-Path-Stat";
+
 /// Decodes the `X-Docker-Container-Path-Stat` header of a reply.
 pub(crate) fn path_stat(r: &dockhand_engine::Response) -> Result<Value, CheckError> {
     let what = format!(
@@ -71,14 +74,15 @@ pub(crate) async fn run_stat(ctx: Ctx) -> CheckResult {
         &format!("HEAD of {path}"),
         "ContainerArchiveInfo: 200 no error",
     )?;
-    let s = path_stat(&r)?;
-    expect_sample_stat(&s, variant, path)
+    expect_sample_stat(&r, variant, path)
 }
 
 /// Asserts the stat of one of the sample tar's entries, as `variant` names
 /// it (`file`, `directory`, `symlink`): its name, mtime, mode, size and link
-/// target.
-fn expect_sample_stat(s: &Value, variant: &str, path: &str) -> CheckResult {
+/// target. A wrong stat is observed as the whole header (the sample is
+/// fixed, so its stat is the same in every run).
+fn expect_sample_stat(r: &dockhand_engine::Response, variant: &str, path: &str) -> CheckResult {
+    let s = &path_stat(r)?;
     let field = |k: &str| s.get(k).cloned().unwrap_or(Value::Null);
     let mtime = field("mtime");
     let mtime_at = mtime.as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
@@ -109,8 +113,9 @@ fn expect_sample_stat(s: &Value, variant: &str, path: &str) -> CheckResult {
             format!("mode {} (the symlink bit and 0777), linkTarget the link's target (\"hello.txt\", or resolved \"/tmp/dh/hello.txt\")", MODE_SYMLINK | 0o777),
         ),
     };
-    ensure!(
+    ensure_seen!(
         field("name") == name && ok,
+        Observed::header(r.method.as_str(), &r.path, &r.headers, STAT_HEADER),
         format!("the stat of the {variant} {path}"),
         format!("name {name:?}, {want}"),
         s.to_string()
@@ -168,8 +173,7 @@ pub(crate) async fn run_get(ctx: Ctx) -> CheckResult {
     // for HEAD (ContainerArchiveInfo); Docker 20.10 sends the same header
     // with the GET, and `docker cp` out of a container reads the stat from
     // the GET's header alone, so a client depends on it.
-    let s = path_stat(&r)?;
-    expect_sample_stat(&s, if dir { "directory" } else { "file" }, path)?;
+    expect_sample_stat(&r, if dir { "directory" } else { "file" }, path)?;
     let ct = r.header_str("content-type");
     ensure!(
         ct == Some("application/x-tar"),

@@ -2,7 +2,7 @@
 //! and what inspect reports; bad names, taken names and missing images are
 //! refused with the documented statuses.
 
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::common::{create_with, inspect, list_ids, start, unknown_variant, variant, wait_exit};
@@ -152,7 +152,19 @@ pub(crate) async fn run_config(ctx: Ctx) -> CheckResult {
                 format!("{out:?}")
             );
             ensure!(
-                ins["Config"]["Hostname"] == "dh-host" && ins["Config"]["Domainname"] == "example.test",
+                ins["Config"]["Hostname"] == "dh-host",
+                "inspect Config.Hostname",
+                "\"dh-host\"",
+                ins["Config"]["Hostname"].to_string()
+            );
+            ensure_seen!(
+                ins["Config"]["Domainname"] == "example.test",
+                Observed::field_value(
+                    "GET",
+                    &format!("/containers/{}/json", ins["Id"].as_str().unwrap_or_default()),
+                    "/Config/Domainname",
+                    ins["Config"]["Domainname"].clone()
+                ),
                 "inspect Config.Hostname and Config.Domainname",
                 "\"dh-host\" and \"example.test\"",
                 format!("{} and {}", ins["Config"]["Hostname"], ins["Config"]["Domainname"])

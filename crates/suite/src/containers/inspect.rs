@@ -4,7 +4,7 @@
 //! container that does not exist.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -79,8 +79,9 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
                 s["Names"].to_string()
             );
             let image = ctx.probe().await?;
-            ensure!(
+            ensure_seen!(
                 s["Image"] == image.as_str(),
+                Observed::field_value(r.method.as_str(), &r.path, "/0/Image", s["Image"].clone()),
                 "Image of the summary",
                 image.clone(),
                 s["Image"].to_string()
@@ -253,8 +254,14 @@ pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
         img["Id"].to_string(),
         v["Image"].to_string()
     );
-    ensure!(
+    ensure_seen!(
         v["Config"]["Image"] == image.as_str(),
+        Observed::field_value(
+            "GET",
+            &format!("/containers/{id}/json"),
+            "/Config/Image",
+            v["Config"]["Image"].clone()
+        ),
         "Config.Image",
         image.clone(),
         v["Config"]["Image"].to_string()

@@ -2,7 +2,7 @@
 //! their anonymous volumes), auto-remove, and pruning by label.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Cleanup, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -152,8 +152,14 @@ pub(crate) async fn run_auto_remove(ctx: Ctx) -> CheckResult {
     start(&ctx, &id).await?;
     let body: Value = pending.collect().await?.json()?;
     let code = status_code(&body)?;
-    ensure!(
+    ensure_seen!(
         code == 3,
+        Observed::field_value(
+            "POST",
+            &format!("/containers/{id}/wait?condition=removed"),
+            "/StatusCode",
+            body["StatusCode"].clone()
+        ),
         "StatusCode of wait removed (the probe exits 3)",
         "3",
         code.to_string()

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -111,8 +111,14 @@ pub(crate) async fn run_stop_signal(ctx: Ctx) -> CheckResult {
         format!("{:.2}s", r.elapsed.as_secs_f64())
     );
     let s = inspect(&ctx, &id).await?;
-    ensure!(
+    ensure_seen!(
         s["Config"]["StopSignal"] == "SIGUSR1",
+        Observed::field_value(
+            "GET",
+            &format!("/containers/{id}/json"),
+            "/Config/StopSignal",
+            s["Config"]["StopSignal"].clone()
+        ),
         "Config.StopSignal",
         "\"SIGUSR1\"",
         s["Config"]["StopSignal"].to_string()

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckResult, Cleanup, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::support::{config_env, inspect, run_to_end};
-use crate::support::{create_probe, is_full_id, probe_config};
+use crate::support::{create_probe, is_full_id, probe_config, same_image_id};
 
 pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
     let probe = ctx.probe().await?;
@@ -52,25 +52,32 @@ pub(crate) async fn run_changes(ctx: Ctx) -> CheckResult {
     let v: Value = r.json()?;
     let id = v["Id"].as_str().unwrap_or_default().to_string();
     ensure!(
-        id.strip_prefix("sha256:").is_some_and(is_full_id),
+        is_full_id(id.strip_prefix("sha256:").unwrap_or(&id)),
         "Id of the commit reply (IdResponse)",
-        "sha256: and 64 hex characters",
+        "64 hex characters, with or without sha256: (IdResponse's Id is a string)",
         v.to_string()
     );
 
     let tag = format!("{repo}:c1");
     let img = inspect(&ctx, &tag).await?;
     ensure!(
-        img["Id"] == id.as_str(),
-        "Id of the committed tag",
+        same_image_id(&id, img["Id"].as_str().unwrap_or_default()),
+        "Id of the committed tag, the image the commit reply names",
         id.clone(),
         img["Id"].to_string()
     );
     ensure!(
-        img["Parent"] == probe_id.as_str() && img["Container"] == cid.as_str(),
-        "Parent and Container of the committed image",
-        format!("Parent {probe_id}, Container {cid}"),
-        format!("Parent {}, Container {}", img["Parent"], img["Container"])
+        same_image_id(&probe_id, img["Parent"].as_str().unwrap_or_default()),
+        "Parent of the committed image",
+        probe_id.clone(),
+        img["Parent"].to_string()
+    );
+    ensure_seen!(
+        img["Container"] == cid.as_str(),
+        Observed::field_value("GET", &format!("/images/{tag}/json"), "/Container", img["Container"].clone()),
+        "Container of the committed image (ImageInspect: \"the ID of the container that was used to create the image\")",
+        cid.clone(),
+        img["Container"].to_string()
     );
     ensure!(
         img["Comment"] == "committed by dockhand" && img["Author"] == "dockhand <dockhand@example.invalid>",

@@ -6,7 +6,7 @@ use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{delete, delete_items, expect_image_gone, import};
-use crate::support::create_probe;
+use crate::support::{create_probe, same_image_id};
 
 /// Deletes `tag`, the image's last, expecting 200 and a reply that untags it
 /// then deletes the image `id` first; `what` names the call and the reply.
@@ -163,7 +163,7 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
     let child = child.unwrap_or_default();
     let v: Value = ctx.engine().image_inspect(&child).await?.ok()?.json()?;
     ensure!(
-        v["Parent"] == parent.id.as_str(),
+        same_image_id(&parent.id, v["Parent"].as_str().unwrap_or_default()),
         "Parent of the committed image",
         parent.id.clone(),
         v["Parent"].to_string()
@@ -179,8 +179,11 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
         "ImageDelete: 200 the image was deleted",
     )?;
     let (_, deleted) = delete_items(&r.json()?);
+    // ImageDeleteResponseItem's Deleted is "the image ID", a plain string
+    // (Podman 4.3 writes bare hex): ids compare by [`same_image_id`].
+    let is_deleted = |id: &str| deleted.iter().any(|d| same_image_id(d, id));
     ensure!(
-        deleted.first() == Some(&child),
+        deleted.first().is_some_and(|d| same_image_id(d, &child)),
         "the first Deleted entry",
         child.clone(),
         String::from_utf8_lossy(&r.body)
@@ -188,7 +191,7 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
     let r = ctx.engine().image_inspect(&parent.id).await?;
     if noprune {
         ensure!(
-            !deleted.contains(&parent.id),
+            !is_deleted(&parent.id),
             "the Deleted entries with noprune=1",
             format!("not the untagged parent {}", parent.id),
             format!("{deleted:?}")
@@ -201,7 +204,7 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
         )?;
     } else {
         ensure!(
-            deleted.contains(&parent.id),
+            is_deleted(&parent.id),
             "the Deleted entries without noprune",
             format!("to include the untagged parent {}", parent.id),
             format!("{deleted:?}")

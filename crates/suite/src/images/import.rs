@@ -2,7 +2,7 @@
 //! from a rootfs tar, its tags, and what inspect reports.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::support::{history, import, inspect, list_ids, tar_files, FieldCheck};
@@ -217,10 +217,16 @@ pub(crate) async fn run_inspect(ctx: Ctx) -> CheckResult {
         "sha256: and 64 hex characters",
         format!("{id:?}")
     );
-    ensure!(
+    ensure_seen!(
         v["RepoTags"]
             .as_array()
             .is_some_and(|t| t.iter().any(|t| t == probe.as_str())),
+        Observed::field_value(
+            "GET",
+            &format!("/images/{probe}/json"),
+            "/RepoTags",
+            v["RepoTags"].clone()
+        ),
         "RepoTags",
         format!("to contain {probe}"),
         v["RepoTags"].to_string()

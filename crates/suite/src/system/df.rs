@@ -2,7 +2,7 @@
 //! in use, with their sizes.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, probe_config, send_when_free};
@@ -47,8 +47,9 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     ctx.expect_status_ref(&r, 200, "GET /system/df", "SystemDataUsage: 200 no error")?;
     let v: Value = r.json()?;
 
-    ensure!(
+    ensure_seen!(
         v["LayersSize"].as_i64().is_some_and(|n| n > 0),
+        Observed::field(&r, &v, "/LayersSize"),
         "GET /system/df: LayersSize, with the probe image's layer stored",
         "an integer above 0",
         v["LayersSize"].to_string()

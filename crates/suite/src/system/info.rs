@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -41,8 +41,9 @@ pub(crate) async fn run_fields(ctx: Ctx) -> CheckResult {
         "ServerVersion",
         "DefaultRuntime",
     ] {
-        ensure!(
+        ensure_seen!(
             non_empty_str(&v[key]),
+            Observed::field_value("GET", "/info", &format!("/{key}"), v[key].clone()),
             format!("GET /info: {key}"),
             "a non-empty string",
             v[key].to_string()

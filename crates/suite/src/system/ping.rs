@@ -1,7 +1,7 @@
 //! `system/ping/*`: `GET` and `HEAD /_ping`, their headers and bodies.
 
 use dockhand_engine::{Method, Request};
-use dockhand_harness::{ensure, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckResult, Ctx, Observed};
 use serde_json::Value;
 
 use crate::support::send;
@@ -30,8 +30,9 @@ pub(crate) async fn run(ctx: Ctx, method: Method) -> CheckResult {
     // /version omits Experimental when it is false.
     let experimental = version["Experimental"].as_bool().unwrap_or(false);
     let exp = header("docker-experimental");
-    ensure!(
+    ensure_seen!(
         exp.as_deref() == Some(if experimental { "true" } else { "false" }),
+        Observed::header(r.method.as_str(), &r.path, &r.headers, "Docker-Experimental"),
         format!("the Docker-Experimental header of {method} /_ping ({op}: boolean, experimental mode)"),
         format!("\"{experimental}\", as GET /version's Experimental says"),
         format!("{exp:?}")

@@ -122,10 +122,8 @@ pub(crate) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
 }
 
 pub(crate) async fn run_invalid_name(ctx: Ctx) -> CheckResult {
-    let name = match ctx.variant() {
-        Some("slash") => format!("{}/x", ctx.name("v")),
-        _ => "a".to_string(),
-    };
+    // A name with a slash cannot be the local driver's directory name.
+    let name = format!("{}/x", ctx.name("v"));
     let body = json!({ "Name": name, "Labels": ctx.labels() });
     let r = send(&ctx, Request::post("/volumes/create").json(&body)).await?;
     if r.status.is_success() {
@@ -148,14 +146,5 @@ pub(crate) async fn run_invalid_name(ctx: Ctx) -> CheckResult {
         "a message naming what is wrong with the name",
         String::from_utf8_lossy(&r.body)
     );
-    if !name.contains('/') {
-        let r = send(&ctx, Request::get(format!("/volumes/{name}"))).await?;
-        ctx.expect_status_ref(
-            &r,
-            404,
-            "inspect of the refused volume name",
-            "VolumeInspect: 404 No such volume",
-        )?;
-    }
     Ok(())
 }
