@@ -464,6 +464,9 @@ fn apply_options(config: &mut Value, o: &ContainerOptions) {
     if !o.tmpfs.is_empty() {
         host.push(("Tmpfs", json!(o.tmpfs)));
     }
+    if !o.sysctls.is_empty() {
+        host.push(("Sysctls", json!(o.sysctls)));
+    }
     if o.read_only {
         host.push(("ReadonlyRootfs", json!(true)));
     }

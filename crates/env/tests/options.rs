@@ -57,6 +57,7 @@ fn build_dir(dockerfile: &str) -> tempfile::TempDir {
 async fn container_options_reach_the_engine() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("data")).unwrap();
+    std::fs::write(d.path().join("pw.txt"), "s3cret").unwrap();
     let f = idle_app(
         d.path(),
         r#"    expose: ["7000", "7001-7002/udp"]
@@ -84,8 +85,11 @@ async fn container_options_reach_the_engine() {
       resources:
         limits: {memory: 64m, cpus: "0.5"}
         reservations: {memory: 32m}
+    sysctls:
+      net.ipv4.ip_unprivileged_port_start: "0"
+    secrets: [pw]
 "#,
-        "",
+        "secrets:\n  pw: {file: ./pw.txt}\n",
     );
     let env = Environment::from_compose(&f).unwrap();
     let warnings = env.compose().warnings.clone();
@@ -130,6 +134,16 @@ async fn container_options_reach_the_engine() {
     let bind = format!("{}:/data:ro,z", d.path().join("data").display());
     assert_eq!(host["Binds"][0], bind.as_str());
     assert_eq!(c["Mounts"][0]["RW"], false);
+    assert_eq!(host["Sysctls"]["net.ipv4.ip_unprivileged_port_start"], "0");
+    // The secret: its file bound read-only at /run/secrets/<name>.
+    let secret = c["Mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Destination"] == "/run/secrets/pw")
+        .unwrap_or_else(|| panic!("no secret mount in {}", c["Mounts"]));
+    assert_eq!(secret["Source"], d.path().join("pw.txt").to_str().unwrap());
+    assert_eq!((&secret["Type"], &secret["RW"]), (&"bind".into(), &false.into()));
     env.down().await.unwrap();
 }
 

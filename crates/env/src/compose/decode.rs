@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::files::{FileDefs, FileKind};
 use super::model::{Compose, ComposeError, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef};
 use super::scalar::{parse_duration, shell_words, valid_name};
 use crate::interp::{interpolate, parse_env_file, Vars};
@@ -96,6 +97,7 @@ impl Compose {
             vars,
             warnings: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
+            file_defs: RefCell::new(FileDefs::new()),
         };
         let r = d.compose(&root, file, dir, &opts.profiles);
         if let Err(e) = &r {
@@ -120,6 +122,8 @@ pub(super) struct Decoder {
     pub(super) warnings: RefCell<Vec<String>>,
     /// Errors decoding went on after (each once); see [`Compose::load_all`].
     pub(super) errors: RefCell<Vec<ComposeError>>,
+    /// The top-level `secrets` and `configs`, for services to refer to.
+    pub(super) file_defs: RefCell<FileDefs>,
 }
 
 pub(super) type R<T> = Result<T, ComposeError>;
@@ -378,8 +382,10 @@ impl Decoder {
         let (top, _) = self.checked_lenient(
             root,
             "the top level",
-            &["name", "networks", "services", "version", "volumes"],
-            &["configs", "include", "models", "secrets"],
+            &[
+                "configs", "name", "networks", "secrets", "services", "version", "volumes",
+            ],
+            &["include", "models"],
         )?;
         let mut name = None;
         let mut services = Vec::new();
@@ -394,6 +400,16 @@ impl Decoder {
                 "networks" if !v.is_null() => {
                     for (n, _, def) in self.entries(v, "`networks`")? {
                         networks.extend(self.keep(self.network(n, def)));
+                    }
+                }
+                "secrets" | "configs" if !v.is_null() => {
+                    let kind = if *key == "secrets" {
+                        FileKind::Secret
+                    } else {
+                        FileKind::Config
+                    };
+                    for (n, _, def) in self.entries(v, &format!("`{key}`"))? {
+                        self.keep(self.file_def(kind, n, def));
                     }
                 }
                 "volumes" if !v.is_null() => {

@@ -11,6 +11,7 @@
 //! compose's duration, size, name and command-word syntaxes.
 
 mod decode;
+mod files;
 pub mod graph;
 mod model;
 mod options;

@@ -167,6 +167,8 @@ pub struct ContainerOptions {
     pub user: Option<String>,
     pub working_dir: Option<String>,
     pub hostname: Option<String>,
+    /// `sysctls`: kernel parameter to value (`HostConfig.Sysctls`).
+    pub sysctls: BTreeMap<String, String>,
     /// `tmpfs`: path to mount options (`HostConfig.Tmpfs`).
     pub tmpfs: BTreeMap<String, String>,
     pub read_only: bool,

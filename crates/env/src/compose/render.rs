@@ -370,6 +370,12 @@ fn options(o: &super::model::ContainerOptions, m: &mut Vec<(&str, Yaml)>) {
         });
         m.push(("tmpfs", Yaml::Array(t.collect())));
     }
+    if !o.sysctls.is_empty() {
+        m.push((
+            "sysctls",
+            map(o.sysctls.iter().map(|(k, v)| (k.as_str(), s(v.as_str())))),
+        ));
+    }
     if !o.ulimits.is_empty() {
         let u = o.ulimits.iter().map(|u| {
             (

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::decode::{Decoder, R};
+use super::files::FileKind;
 use super::model::{ComposeError, ContainerOptions, Service};
 use super::options::OPTION_KEYS;
 use crate::interp::parse_env_file;
@@ -20,7 +21,6 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "blkio_config",
     "cgroup",
     "cgroup_parent",
-    "configs",
     "cpu_count",
     "cpu_percent",
     "cpu_period",
@@ -54,9 +54,7 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "pid",
     "post_start",
     "pre_stop",
-    "secrets",
     "storage_opt",
-    "sysctls",
     "userns_mode",
     "uts",
     "volumes_from",
@@ -65,6 +63,7 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
 const SERVICE_KEYS: &[&str] = &[
     "build",
     "command",
+    "configs",
     "depends_on",
     "deploy",
     "entrypoint",
@@ -78,6 +77,7 @@ const SERVICE_KEYS: &[&str] = &[
     "profiles",
     "restart",
     "scale",
+    "secrets",
     "volumes",
 ];
 
@@ -141,6 +141,8 @@ impl Decoder {
                             s.volumes.push(self.mount(m, &field)?);
                         }
                     }
+                    "secrets" => s.volumes.extend(self.file_refs(FileKind::Secret, v, &field)?),
+                    "configs" => s.volumes.extend(self.file_refs(FileKind::Config, v, &field)?),
                     "networks" => s.networks = self.service_networks(v, &field)?,
                     "depends_on" => s.depends_on = self.depends_on(v, &field)?,
                     "healthcheck" => s.healthcheck = Some(self.healthcheck(v, &field)?),
