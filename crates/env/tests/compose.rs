@@ -543,3 +543,36 @@ fn secrets_and_configs_are_read_only_binds_of_their_files() {
         c.warnings
     );
 }
+
+#[test]
+fn bind_paths_are_resolved_and_targets_cleaned_as_compose_does() {
+    let (d, c) = load(
+        "services:\n  web:\n    image: x\n    volumes:\n      - ../shared/./conf:/etc/conf/\n      - type: bind\n        source: ./a/../b\n        target: /b/\n      - data:/data/\nvolumes:\n  data:\n",
+        &[],
+        &[],
+    );
+    let c = c.unwrap();
+    let root = d.dir.path();
+    assert_eq!(
+        c.services[0].volumes,
+        [
+            Mount::Bind {
+                source: root.parent().unwrap().join("shared/conf"),
+                target: "/etc/conf".into(),
+                read_only: false,
+                selinux: None,
+            },
+            Mount::Bind {
+                source: root.join("b"),
+                target: "/b".into(),
+                read_only: false,
+                selinux: None,
+            },
+            Mount::Volume {
+                source: Some("data".into()),
+                target: "/data".into(),
+                read_only: false,
+            },
+        ]
+    );
+}

@@ -64,7 +64,7 @@ impl Decoder {
             match key {
                 "file" => {
                     let f = self.string(v, &format!("{what}: `file`"))?;
-                    file = Some(self.dir.join(f).components().collect::<PathBuf>());
+                    file = Some(self.host_path(&f));
                 }
                 "external" if self.boolean(v, &format!("{what}: `external`"))? => {
                     return self.err(
