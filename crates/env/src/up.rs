@@ -17,6 +17,7 @@ use crate::compose::{
     ServiceNetwork,
 };
 use crate::error::{EnvError, NotReady, Reason, ServiceFailure};
+use crate::follow::{Followed, Followers};
 use crate::labels::{self, LABEL_REPLICA, LABEL_SERVICE};
 use crate::progress::{Progress, ProgressEvent, ServiceState};
 use crate::ready::{self, Seen};
@@ -31,6 +32,8 @@ pub(crate) struct Plan<'a> {
     pub labels: Map<String, Value>,
     pub wait_timeout: Duration,
     pub log_lines: usize,
+    /// Stream each started container's output as progress events while waiting.
+    pub follow_logs: bool,
     pub progress: Arc<dyn Progress>,
     pub cancel: watch::Receiver<bool>,
 }
@@ -563,6 +566,7 @@ async fn start_all(engine: &Engine, plan: &Plan<'_>, created: &[Created]) -> Res
     let c = plan.compose;
     let started_at = Instant::now();
     let deadline = started_at + plan.wait_timeout;
+    let followers = &Followers::new(plan.wait_timeout);
     let mut senders = BTreeMap::new();
     let mut receivers = BTreeMap::new();
     for s in &c.services {
@@ -587,7 +591,7 @@ async fn start_all(engine: &Engine, plan: &Plan<'_>, created: &[Created]) -> Res
         let mine: Vec<&Created> = created.iter().filter(|x| x.service == s.name).collect();
         let goal_completes = completes(&s.name);
         async move {
-            let result = run_service(engine, plan, s, deps, &mine, goal_completes, deadline, &tx).await;
+            let result = run_service(engine, plan, s, deps, &mine, goal_completes, deadline, &tx, followers).await;
             let _ = tx.send(if result.is_empty() {
                 if goal_completes {
                     St::Completed
@@ -605,6 +609,7 @@ async fn start_all(engine: &Engine, plan: &Plan<'_>, created: &[Created]) -> Res
         .into_iter()
         .flatten()
         .collect();
+    followers.stop().await;
     if failures.is_empty() {
         return Ok(());
     }
@@ -631,6 +636,7 @@ async fn run_service(
     completes: bool,
     deadline: Instant,
     tx: &watch::Sender<St>,
+    followers: &Followers,
 ) -> Vec<ServiceFailure> {
     let fail = |waited_for: String, reason: Reason| ServiceFailure {
         service: s.name.clone(),
@@ -689,6 +695,17 @@ async fn run_service(
         return failed;
     }
     let _ = tx.send(St::Started);
+    if plan.follow_logs {
+        for r in replicas {
+            let who = Followed {
+                service: s.name.clone(),
+                replica: r.replica,
+                id: r.id.clone(),
+                tty: s.opts.tty,
+            };
+            followers.follow(engine, &plan.progress, who);
+        }
+    }
     let waits = replicas
         .iter()
         .map(|r| wait_replica(engine, plan, s, r, completes, deadline));
