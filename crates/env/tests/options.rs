@@ -265,8 +265,10 @@ async fn pull_policy_never_with_a_missing_image_says_so() {
 
 #[tokio::test]
 async fn build_target_builds_that_stage() {
+    // A label of this test run's own marks every image its stages make.
+    let run = format!("dockhand.test.stages={}", std::process::id());
     let d = build_dir(&format!(
-        "FROM {PROBE} AS wanted\nLABEL stage=wanted\nFROM {PROBE} AS last\nLABEL stage=last\n"
+        "FROM {PROBE} AS wanted\nLABEL {run}\nLABEL stage=wanted\nFROM {PROBE} AS last\nLABEL stage=last\n"
     ));
     let f = compose(
         d.path(),
@@ -285,13 +287,18 @@ async fn build_target_builds_that_stage() {
     );
     env.down().await.unwrap();
     // The classic builder keeps the image of every stage before the last,
-    // untagged and without the build's labels, so `down` cannot know it: the
-    // test removes the one stage image its Dockerfile makes (see the notes).
-    engine(
-        "POST",
-        "/images/prune?filters=%7B%22dangling%22%3A%5B%22true%22%5D%2C%22label%22%3A%5B%22stage%3Dwanted%22%5D%7D",
-        None,
-    );
+    // untagged and without the build's labels; the build removes them, so
+    // after `down` no image of the stages is left (intermediate ones too).
+    let filter = format!(r#"{{"label":["{run}"]}}"#);
+    let left = Command::new("curl")
+        .args(["-sS", "-G", "--unix-socket", "/var/run/docker.sock"])
+        .args(["--data-urlencode", "all=1", "--data-urlencode"])
+        .arg(format!("filters={filter}"))
+        .arg("http://engine/images/json")
+        .output()
+        .unwrap();
+    let left: Value = serde_json::from_slice(&left.stdout).unwrap();
+    assert_eq!(left, serde_json::json!([]), "images of the build's stages left");
     assert_eq!(app["Config"]["Labels"]["stage"], "wanted");
     assert_eq!(side["Config"]["Labels"]["stage"], "last");
 }
