@@ -420,12 +420,12 @@ fn a_missing_file_says_what_to_do() {
 #[test]
 fn every_short_port_form_binds_loopback() {
     let (_d, c) = load(
-        "services:\n  web:\n    image: x\n    ports: [\"8080:80\", \":8081:81\", \"82\", \"0.0.0.0:8083:83\"]\n",
+        "services:\n  web:\n    image: x\n    ports: [\"8080:80\", \":8081:81\", \"82\", \"0.0.0.0:8083:83\", \"[::1]:8084:84\"]\n",
         &[],
         &[],
     );
     let ips: Vec<String> = c.unwrap().services[0].ports.iter().map(|p| p.host_ip.clone()).collect();
-    assert_eq!(ips, ["127.0.0.1", "127.0.0.1", "127.0.0.1", "0.0.0.0"]);
+    assert_eq!(ips, ["127.0.0.1", "127.0.0.1", "127.0.0.1", "0.0.0.0", "::1"]);
 }
 
 #[test]

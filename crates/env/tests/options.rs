@@ -341,3 +341,54 @@ async fn a_buildkit_only_dockerfile_is_refused_naming_its_line() {
         "{e}"
     );
 }
+
+/// Every port form binds as docs/compose.md says: without a host IP on
+/// 127.0.0.1 (short forms with and without a host port, an empty host IP,
+/// the long form), with one as given; read back from the engine.
+#[tokio::test]
+async fn every_port_form_binds_as_documented() {
+    let d = tempfile::tempdir().unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (a, b) = (free(), free());
+    let f = idle_app(
+        d.path(),
+        &format!(
+            "    ports:\n      - \"7000\"\n      - \"{a}:7001\"\n      - \":{b}:7002\"\n      - \"::7003\"\n      - \"0.0.0.0::7004\"\n      - \"[::1]::7005\"\n      - {{target: 7006}}\n      - {{target: 7007, host_ip: 0.0.0.0}}\n"
+        ),
+        "",
+    );
+    let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
+    let c = engine(
+        "GET",
+        &format!("/containers/{}/json", env.replicas("app").unwrap()[0].id),
+        None,
+    );
+    env.down().await.unwrap();
+    let bound = |port: u16| {
+        let b = &c["NetworkSettings"]["Ports"][format!("{port}/tcp")][0];
+        (
+            b["HostIp"].as_str().unwrap_or("?").to_string(),
+            b["HostPort"].as_str().unwrap_or("?").to_string(),
+        )
+    };
+    for (port, ip) in [
+        (7000, "127.0.0.1"),
+        (7001, "127.0.0.1"),
+        (7002, "127.0.0.1"),
+        (7003, "127.0.0.1"),
+        (7004, "0.0.0.0"),
+        (7005, "::1"),
+        (7006, "127.0.0.1"),
+        (7007, "0.0.0.0"),
+    ] {
+        assert_eq!(bound(port).0, ip, "port {port}: {}", c["NetworkSettings"]["Ports"]);
+    }
+    assert_eq!(bound(7001).1, a.to_string());
+    assert_eq!(bound(7002).1, b.to_string());
+}

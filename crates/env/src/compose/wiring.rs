@@ -53,7 +53,18 @@ impl Decoder {
         if spec.contains('-') {
             return bad(format!("port ranges (`{s}`) are not supported; list each port"));
         }
-        let parts: Vec<&str> = spec.split(':').collect();
+        // An IPv6 host IP is bracketed: `[::1]:8080:80`.
+        let (v6, spec) = match spec.strip_prefix('[').and_then(|r| r.split_once("]:")) {
+            Some((ip, rest)) => (Some(ip), rest),
+            None => (None, spec),
+        };
+        let mut parts: Vec<&str> = spec.split(':').collect();
+        if let Some(ip) = v6 {
+            if parts.len() != 2 {
+                return bad(format!("`{s}` is not [HOST_IP]:[HOST_PORT]:CONTAINER_PORT"));
+            }
+            parts.insert(0, ip);
+        }
         let (ip, host, container) = match parts.as_slice() {
             [c] => (None, None, *c),
             [h, c] => (None, Some(*h), *c),
