@@ -186,6 +186,9 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
                 "CheckDuplicate": true,
                 "Driver": def.and_then(|d| d.driver.clone()).unwrap_or_else(|| "bridge".into()),
                 "Internal": def.is_some_and(|d| d.internal),
+                "Attachable": def.is_some_and(|d| d.attachable),
+                "EnableIPv6": def.is_some_and(|d| d.enable_ipv6),
+                "Options": def.map(|d| d.driver_opts.clone()).unwrap_or_default(),
                 "Labels": labels,
                 "IPAM": def.and_then(|d| d.ipam.as_ref()).map(ipam_json),
             })))
@@ -201,6 +204,7 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
             .send(Request::post("/volumes/create").json(&json!({
                 "Name": name,
                 "Driver": v.driver.clone().unwrap_or_else(|| "local".into()),
+                "DriverOpts": v.driver_opts,
                 "Labels": labels,
             })))
             .await?
@@ -511,6 +515,13 @@ fn apply_options(config: &mut Value, o: &ContainerOptions) {
     }
     if let Some(c) = o.nano_cpus {
         host.push(("NanoCpus", json!(c)));
+    }
+    for f in &o.fields {
+        if f.host {
+            host.push((f.field, f.value.clone()));
+        } else {
+            top.push((f.field, f.value.clone()));
+        }
     }
     for (k, v) in top {
         config[k] = v;

@@ -278,8 +278,8 @@ fn bad_files_name_the_key_and_its_position() {
             "compose.yaml:4:5: service `web`: unknown key `frobnicate`; docs/compose.md lists the supported keys",
         ),
         (
-            "services:\n  web:\n    image: x\n    dns: [1.1.1.1]\n",
-            "compose.yaml:4:5: service `web`: key `dns` is not supported by dockhand env yet (docs/compose.md lists why)",
+            "services:\n  web:\n    image: x\n    links: [db]\n",
+            "compose.yaml:4:5: service `web`: key `links` is not supported by dockhand env yet (docs/compose.md lists why)",
         ),
         (
             "services:\n  web:\n    image: x\n    secrets: [pw]\nsecrets:\n  pw: {external: true}\n",
@@ -469,7 +469,7 @@ fn every_reading_error_is_reported_in_file_order() {
     let d = Dir::new();
     let p = d.file(
         "compose.yaml",
-        "services:\n  a:\n    image: x\n    imagee: y\n    dns: [1.1.1.1]\n    ports: [\"x:80\"]\n  B:\n    image: x\n  c:\n    image: x\n    user: [1]\n    deploy: {replicas: many}\ninclude: []\n",
+        "services:\n  a:\n    image: x\n    imagee: y\n    links: [db]\n    ports: [\"x:80\"]\n  B:\n    image: x\n  c:\n    image: x\n    user: [1]\n    deploy: {replicas: many}\ninclude: []\n",
     );
     let errs = Compose::load_all(
         &p,
@@ -485,7 +485,7 @@ fn every_reading_error_is_reported_in_file_order() {
         .collect();
     let want = [
         "4:5: service `a`: unknown key `imagee` (did you mean `image`?)",
-        "5:5: service `a`: key `dns` is not supported by dockhand env yet (docs/compose.md lists why)",
+        "5:5: service `a`: key `links` is not supported by dockhand env yet (docs/compose.md lists why)",
         "6:13: service `a`: `ports`: host port `x` in `x:80` is not a port number",
         "7:3: service name `B` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit",
         "11:11: service `c`: `user` must be a string, found a list",

@@ -392,3 +392,80 @@ async fn every_port_form_binds_as_documented() {
     assert_eq!(bound(7001).1, a.to_string());
     assert_eq!(bound(7002).1, b.to_string());
 }
+
+/// The keys that set one create field each reach the engine as written.
+#[tokio::test]
+async fn pass_through_keys_reach_the_engine() {
+    let d = tempfile::tempdir().unwrap();
+    let f = idle_app(
+        d.path(),
+        r#"    dns: 10.0.0.53
+    dns_search: [example.test]
+    dns_opt: ["ndots:2"]
+    domainname: example.test
+    group_add: ["1234"]
+    cpu_shares: 512
+    oom_score_adj: 100
+    ipc: private
+    memswap_limit: -1
+    devices: ["/dev/null:/dev/other-null:rw"]
+    logging:
+      driver: json-file
+      options: {max-size: 1m, max-file: "2"}
+    volumes: ["scratch:/scratch"]
+"#,
+        r#"networks:
+  default:
+    driver_opts: {com.docker.network.driver.mtu: "1400"}
+    attachable: true
+volumes:
+  scratch:
+    driver_opts: {type: tmpfs, device: tmpfs, o: size=1m}
+"#,
+    );
+    let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
+    let c = engine(
+        "GET",
+        &format!("/containers/{}/json", env.replicas("app").unwrap()[0].id),
+        None,
+    );
+    let net_name = c["NetworkSettings"]["Networks"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let net = engine("GET", &format!("/networks/{net_name}"), None);
+    let vol = engine(
+        "GET",
+        &format!("/volumes/{}", c["Mounts"][0]["Name"].as_str().unwrap()),
+        None,
+    );
+    env.down().await.unwrap();
+    assert_eq!(net["Options"]["com.docker.network.driver.mtu"], "1400", "{net}");
+    assert_eq!(net["Attachable"], true, "{net}");
+    assert_eq!(
+        vol["Options"],
+        serde_json::json!({"type": "tmpfs", "device": "tmpfs", "o": "size=1m"}),
+        "{vol}"
+    );
+    let host = &c["HostConfig"];
+    assert_eq!(host["Dns"], serde_json::json!(["10.0.0.53"]));
+    assert_eq!(host["DnsSearch"], serde_json::json!(["example.test"]));
+    assert_eq!(host["DnsOptions"], serde_json::json!(["ndots:2"]));
+    assert_eq!(c["Config"]["Domainname"], "example.test");
+    assert_eq!(host["GroupAdd"], serde_json::json!(["1234"]));
+    assert_eq!(host["CpuShares"], 512);
+    assert_eq!(host["OomScoreAdj"], 100);
+    assert_eq!(host["IpcMode"], "private");
+    assert_eq!(host["MemorySwap"], -1);
+    assert_eq!(
+        host["Devices"],
+        serde_json::json!([{"PathOnHost": "/dev/null", "PathInContainer": "/dev/other-null", "CgroupPermissions": "rw"}])
+    );
+    assert_eq!(
+        host["LogConfig"],
+        serde_json::json!({"Type": "json-file", "Config": {"max-size": "1m", "max-file": "2"}})
+    );
+}

@@ -495,6 +495,9 @@ impl Decoder {
             fixed_name: None,
             external: false,
             ipam: None,
+            driver_opts: BTreeMap::new(),
+            attachable: false,
+            enable_ipv6: false,
         };
         if def.is_null() {
             return Ok(n);
@@ -503,10 +506,23 @@ impl Decoder {
         for (key, _, v) in self.checked(
             def,
             &what,
-            &["driver", "external", "internal", "ipam", "labels", "name"],
-            &["attachable", "driver_opts", "enable_ipv6"],
+            &[
+                "attachable",
+                "driver",
+                "driver_opts",
+                "enable_ipv6",
+                "external",
+                "internal",
+                "ipam",
+                "labels",
+                "name",
+            ],
+            &[],
         )? {
             match key {
+                "driver_opts" => n.driver_opts = self.key_values(v, "`driver_opts`", false)?.into_iter().collect(),
+                "attachable" => n.attachable = self.boolean(v, "`attachable`")?,
+                "enable_ipv6" => n.enable_ipv6 = self.boolean(v, "`enable_ipv6`")?,
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "internal" => n.internal = self.boolean(v, "`internal`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
@@ -526,13 +542,20 @@ impl Decoder {
             labels: BTreeMap::new(),
             fixed_name: None,
             external: false,
+            driver_opts: BTreeMap::new(),
         };
         if def.is_null() {
             return Ok(n);
         }
         let what = format!("volume `{name}`");
-        for (key, _, v) in self.checked(def, &what, &["driver", "external", "labels", "name"], &["driver_opts"])? {
+        for (key, _, v) in self.checked(
+            def,
+            &what,
+            &["driver", "driver_opts", "external", "labels", "name"],
+            &[],
+        )? {
             match key {
+                "driver_opts" => n.driver_opts = self.key_values(v, "`driver_opts`", false)?.into_iter().collect(),
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
                 "name" => n.fixed_name = Some(self.string(v, "`name`")?),

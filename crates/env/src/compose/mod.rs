@@ -11,6 +11,7 @@
 //! compose's duration, size, name and command-word syntaxes.
 
 mod decode;
+mod fields;
 mod files;
 pub mod graph;
 mod model;
@@ -23,8 +24,8 @@ mod validate;
 mod wiring;
 
 pub use model::{
-    Build, Compose, ComposeError, Condition, ContainerOptions, Dependency, Healthcheck, Ipam, IpamPool, LoadOptions,
-    LogStream, Mount, NetworkDef, Port, Protocol, PullPolicy, ReadyRule, Restart, Service, ServiceNetwork, Ulimit,
-    VolumeDef,
+    Build, Compose, ComposeError, Condition, ContainerOptions, Dependency, EngineField, Healthcheck, Ipam, IpamPool,
+    LoadOptions, LogStream, Mount, NetworkDef, Port, Protocol, PullPolicy, ReadyRule, Restart, Service, ServiceNetwork,
+    Ulimit, VolumeDef,
 };
 pub use scalar::{parse_duration, parse_size, shell_words, valid_name};

@@ -73,6 +73,10 @@ pub struct NetworkDef {
     /// `external: true`: exists already; neither created nor removed.
     pub external: bool,
     pub ipam: Option<Ipam>,
+    /// `driver_opts`: the driver's `Options`.
+    pub driver_opts: BTreeMap<String, String>,
+    pub attachable: bool,
+    pub enable_ipv6: bool,
 }
 
 /// The engine-side name of a network or volume: `name:` when given (or
@@ -106,6 +110,8 @@ pub struct VolumeDef {
     pub fixed_name: Option<String>,
     /// `external: true`: exists already; neither created nor removed.
     pub external: bool,
+    /// `driver_opts`: the driver's `DriverOpts`.
+    pub driver_opts: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +200,22 @@ pub struct ContainerOptions {
     /// `cpus` or `deploy.resources.limits.cpus`, in 1e-9 CPUs.
     pub nano_cpus: Option<u64>,
     pub pull_policy: Option<PullPolicy>,
+    /// Keys that each set one create field as written (`dns`, `ipc`, ...).
+    pub fields: Vec<EngineField>,
+}
+
+/// A service key passed to one `ContainerCreate` field (`compose/fields.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineField {
+    /// The compose key.
+    pub key: &'static str,
+    /// Under `HostConfig` (else the create body's top level).
+    pub host: bool,
+    pub field: &'static str,
+    /// The field's value, as the API takes it.
+    pub value: serde_json::Value,
+    /// The key's value, as `env config` prints it.
+    pub given: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

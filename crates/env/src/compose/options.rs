@@ -213,7 +213,7 @@ impl Decoder {
     }
 
     /// A possibly negative integer (`-1` is "unlimited" for pids and ulimits).
-    fn integer(&self, v: &Node, what: &str) -> R<i64> {
+    pub(super) fn integer(&self, v: &Node, what: &str) -> R<i64> {
         let s = self.string(v, what)?;
         s.trim()
             .parse()

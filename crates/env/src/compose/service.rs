@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::decode::{Decoder, R};
+use super::fields::field_keys;
 use super::files::FileKind;
 use super::model::{ComposeError, ContainerOptions, Service};
 use super::options::OPTION_KEYS;
@@ -19,44 +20,17 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "annotations",
     "attach",
     "blkio_config",
-    "cgroup",
-    "cgroup_parent",
     "cpu_count",
     "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpuset",
     "credential_spec",
     "develop",
-    "device_cgroup_rules",
-    "devices",
-    "dns",
-    "dns_opt",
-    "dns_search",
-    "domainname",
     "extends",
     "external_links",
     "gpus",
-    "group_add",
-    "ipc",
-    "isolation",
     "label_file",
     "links",
-    "logging",
-    "mac_address",
-    "mem_swappiness",
-    "memswap_limit",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
     "post_start",
     "pre_stop",
-    "storage_opt",
-    "userns_mode",
-    "uts",
     "volumes_from",
 ];
 
@@ -106,6 +80,7 @@ impl Decoder {
         };
         let mut keys = SERVICE_KEYS.to_vec();
         keys.extend_from_slice(OPTION_KEYS);
+        keys.extend(field_keys());
         keys.sort_unstable();
         let (entries, mut failed) = self.checked_lenient(def, &what, &keys, COMPOSE_SERVICE_KEYS)?;
         let mut env_files = Vec::new();
@@ -151,6 +126,7 @@ impl Decoder {
                     "scale" => scale = Some((self.number::<u32>(v, &field)?, k.pos)),
                     "deploy" => deploy_replicas = self.deploy(v, &field, &mut s.opts)?,
                     "profiles" => s.profiles = self.strings(v, &field)?,
+                    k if field_keys().any(|f| f == k) => s.opts.fields.push(self.engine_field(k, v, &field)?),
                     k if OPTION_KEYS.contains(&k) => self.container_option(k, v, &field, &mut s.opts)?,
                     _ => {}
                 }
