@@ -92,17 +92,33 @@ async fn follow(
             line,
         })
     };
-    loop {
+    let stopped = loop {
         tokio::select! {
             c = resp.chunk() => match c {
                 Ok(Some(bytes)) => lines.push(&bytes, &emit),
-                _ => break,
+                _ => break false,
             },
-            _ = stop.wait_for(|s| *s) => break,
+            _ = stop.wait_for(|s| *s) => break true,
+        }
+    };
+    if stopped {
+        // What the container wrote before the wait ended may still be on its
+        // way: take it while it keeps coming, briefly.
+        let until = tokio::time::Instant::now() + DRAIN_MAX;
+        while let Ok(Ok(Some(bytes))) =
+            tokio::time::timeout_at(until.min(tokio::time::Instant::now() + DRAIN_QUIET), resp.chunk()).await
+        {
+            lines.push(&bytes, &emit);
         }
     }
     lines.finish(&emit);
 }
+
+/// After the wait ended, a follower reads on until its stream has been
+/// quiet this long...
+const DRAIN_QUIET: Duration = Duration::from_millis(150);
+/// ...or this long has passed (a container that never stops writing).
+const DRAIN_MAX: Duration = Duration::from_secs(1);
 
 /// Splits a log stream into lines, per output.
 struct Lines {

@@ -38,6 +38,15 @@ fn engine(method: &str, path: &str, body: Option<&str>) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
 }
 
+/// The engine's inspect of a service's first replica.
+fn inspect_first(env: &dockhand_env::Running, service: &str) -> Value {
+    engine(
+        "GET",
+        &format!("/containers/{}/json", env.replicas(service).unwrap()[0].id),
+        None,
+    )
+}
+
 /// Whether the engine answers `path` with a message containing `needle`
 /// (its "not found" wording).
 fn gone(path: &str, needle: &str) -> bool {
@@ -173,17 +182,9 @@ networks:
         ),
     );
     let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
-    let solo = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("solo").unwrap()[0].id),
-        None,
-    );
+    let solo = inspect_first(&env, "solo");
     assert_eq!(solo["HostConfig"]["NetworkMode"], "none");
-    let fixed = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("fixed").unwrap()[0].id),
-        None,
-    );
+    let fixed = inspect_first(&env, "fixed");
     assert_eq!(fixed["NetworkSettings"]["Networks"][&net]["IPAddress"], "172.29.117.10");
     let n = engine("GET", &format!("/networks/{net}"), None);
     assert_eq!(n["IPAM"]["Config"][0]["Subnet"], "172.29.117.0/24");
@@ -275,16 +276,8 @@ async fn build_target_builds_that_stage() {
         "services:\n  app:\n    build: {context: ., target: wanted}\n    command: [idle]\n    depends_on:\n      side: {condition: service_started, restart: true}\n  side:\n    build: .\n    command: [idle]\n",
     );
     let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
-    let app = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("app").unwrap()[0].id),
-        None,
-    );
-    let side = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("side").unwrap()[0].id),
-        None,
-    );
+    let app = inspect_first(&env, "app");
+    let side = inspect_first(&env, "side");
     env.down().await.unwrap();
     // The classic builder keeps the image of every stage before the last,
     // untagged and without the build's labels; the build removes them, so
@@ -364,11 +357,7 @@ async fn every_port_form_binds_as_documented() {
         "",
     );
     let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
-    let c = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("app").unwrap()[0].id),
-        None,
-    );
+    let c = inspect_first(&env, "app");
     env.down().await.unwrap();
     let bound = |port: u16| {
         let b = &c["NetworkSettings"]["Ports"][format!("{port}/tcp")][0];
@@ -424,11 +413,7 @@ volumes:
 "#,
     );
     let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
-    let c = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("app").unwrap()[0].id),
-        None,
-    );
+    let c = inspect_first(&env, "app");
     let net_name = c["NetworkSettings"]["Networks"]
         .as_object()
         .unwrap()
