@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::files::{FileDefs, FileKind};
-use super::model::{Compose, ComposeError, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef};
+use super::model::{
+    Compose, ComposeError, FileDefs, FileKind, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef,
+};
 use super::scalar::{parse_duration, shell_words, valid_name};
 use crate::interp::{interpolate, parse_env_file, Vars};
 use crate::yaml::{self, Node, Pos, Value};

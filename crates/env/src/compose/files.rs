@@ -7,45 +7,9 @@
 //! (`external: true`) is an error naming the way out; `uid`, `gid` and
 //! `mode` are accepted with a warning, since a bind keeps the file's own.
 
-use std::path::PathBuf;
-
 use super::decode::{Decoder, R};
-use super::model::Mount;
+use super::model::{FileKind, Mount};
 use crate::yaml::{Node, Value};
-
-/// Which of the two a definition or reference is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum FileKind {
-    Secret,
-    Config,
-}
-
-impl FileKind {
-    fn word(self) -> &'static str {
-        match self {
-            FileKind::Secret => "secret",
-            FileKind::Config => "config",
-        }
-    }
-
-    fn section(self) -> &'static str {
-        match self {
-            FileKind::Secret => "secrets",
-            FileKind::Config => "configs",
-        }
-    }
-
-    /// Where a reference without an absolute `target` is mounted.
-    fn target(self, name: &str) -> String {
-        if name.starts_with('/') {
-            return name.to_string();
-        }
-        match self {
-            FileKind::Secret => format!("/run/secrets/{name}"),
-            FileKind::Config => format!("/{name}"),
-        }
-    }
-}
 
 impl Decoder {
     /// A top-level `secrets.<name>` or `configs.<name>`: the host file it
@@ -137,6 +101,3 @@ impl Decoder {
         Ok(out)
     }
 }
-
-/// The defined files, by kind and name (`None`: the definition failed).
-pub(super) type FileDefs = std::collections::BTreeMap<(FileKind, String), Option<PathBuf>>;

@@ -373,3 +373,40 @@ impl std::fmt::Display for ReadyRule {
         }
     }
 }
+
+/// A secret or a config (`files.rs`), in a definition or a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum FileKind {
+    Secret,
+    Config,
+}
+
+impl FileKind {
+    pub(super) fn word(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secret",
+            FileKind::Config => "config",
+        }
+    }
+
+    pub(super) fn section(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secrets",
+            FileKind::Config => "configs",
+        }
+    }
+
+    /// Where a reference without an absolute `target` is mounted.
+    pub(super) fn target(self, name: &str) -> String {
+        if name.starts_with('/') {
+            return name.to_string();
+        }
+        match self {
+            FileKind::Secret => format!("/run/secrets/{name}"),
+            FileKind::Config => format!("/{name}"),
+        }
+    }
+}
+
+/// The defined files, by kind and name (`None`: the definition failed).
+pub(super) type FileDefs = std::collections::BTreeMap<(FileKind, String), Option<PathBuf>>;

@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 
 use super::decode::{Decoder, R};
 use super::fields::field_keys;
-use super::files::FileKind;
-use super::model::{ComposeError, ContainerOptions, Service};
+use super::model::{ComposeError, ContainerOptions, FileKind, Service};
 use super::options::OPTION_KEYS;
 use crate::interp::parse_env_file;
 use crate::yaml::{Node, Pos, Value};
