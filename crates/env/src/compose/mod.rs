@@ -6,7 +6,8 @@
 //! obsolete top-level `version`).
 //!
 //! `model` is the decoded data; `decode` reads the file and the top level,
-//! `service`, `wiring` and `startup` a service's keys, `validate` checks
+//! `service`, `wiring`, `startup`, `options`, `fields` (keys that set one
+//! create field each) and `files` (secrets and configs) a service's keys, `validate` checks
 //! what spans services (with `graph`, the dependency order); `scalar` holds
 //! compose's duration, size, name and command-word syntaxes.
 
