@@ -5,11 +5,12 @@
 //! extension keys, which the specification reserves for tools, and the
 //! obsolete top-level `version`).
 //!
-//! `model` is the decoded data; `decode` reads the file and the top level,
+//! `model` is the decoded data; `decode` reads the file and the top level;
 //! `service`, `wiring`, `startup`, `options`, `fields` (keys that set one
-//! create field each) and `files` (secrets and configs) a service's keys, `validate` checks
-//! what spans services (with `graph`, the dependency order); `scalar` holds
-//! compose's duration, size, name and command-word syntaxes.
+//! create field each) and `files` (secrets and configs) a service's keys;
+//! `validate` checks what spans services (with `graph`, the dependency
+//! order); `scalar` holds compose's duration, size, name and command-word
+//! syntaxes.
 
 mod decode;
 mod fields;
