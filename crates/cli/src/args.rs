@@ -335,6 +335,10 @@ pub struct EnvUpArgs {
     /// Log lines to print of a service that did not get ready.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub logs: usize,
+    // --- compose helper (issue 21): logs while waiting ---
+    /// Do not stream the services' output while waiting for them (shown by default: prefixed lines, or a live line on a terminal).
+    #[arg(long)]
+    pub no_wait_logs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -350,6 +354,10 @@ pub struct EnvRunArgs {
     /// Keep the images built for the services.
     #[arg(long)]
     pub keep_images: bool,
+    // --- compose helper (issue 21): logs while waiting ---
+    /// Do not stream the services' output while waiting for them (shown by default: prefixed lines, or a live line on a terminal).
+    #[arg(long)]
+    pub no_wait_logs: bool,
     /// The command to run on the host, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub cmd: Vec<String>,

@@ -3,6 +3,7 @@
 //! `run` tears the environment down before exiting 128 + its number; later
 //! ones do not cut the teardown short.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -154,6 +155,7 @@ fn environment(
     a: &EnvFileArgs,
     wait: &str,
     log_lines: usize,
+    follow_logs: bool,
 ) -> Result<(Environment, watch::Sender<bool>), CliError> {
     let file = find_file(a)?;
     let env = Environment::from_compose_with(
@@ -170,12 +172,20 @@ fn environment(
         None => dockhand_env::default_project(env.compose()).ok_or_else(|| no_name(&file))?,
     };
     let (tx, rx) = watch::channel(false);
+    let scaled = env
+        .compose()
+        .services
+        .iter()
+        .filter(|s| s.replicas > 1)
+        .map(|s| s.name.clone())
+        .collect();
     let env = env
         .project(&project)?
         .engine(engine.clone())
         .wait_timeout(duration("--wait-timeout", wait)?)
         .log_lines(log_lines)
-        .progress(Arc::new(Draw::new()))
+        .follow_logs(follow_logs)
+        .progress(Arc::new(Draw::new(scaled)))
         .cancel_on(rx);
     Ok((env, tx))
 }
@@ -207,7 +217,7 @@ fn stopped_by_signal(e: dockhand_env::EnvError, interrupts: &Interrupts) -> CliE
 }
 
 async fn up(engine: Engine, a: EnvUpArgs) -> Result<i32, CliError> {
-    let (env, tx) = environment(&engine, &a.file, &a.wait_timeout, a.logs)?;
+    let (env, tx) = environment(&engine, &a.file, &a.wait_timeout, a.logs, !a.no_wait_logs)?;
     let env = env.owned(false).ttl(duration("--ttl", &a.ttl)?);
     let interrupts = on_interrupt(tx)?;
     let started = Instant::now();
@@ -228,7 +238,7 @@ async fn up(engine: Engine, a: EnvUpArgs) -> Result<i32, CliError> {
 }
 
 async fn run(engine: Engine, a: EnvRunArgs) -> Result<i32, CliError> {
-    let (env, tx) = environment(&engine, &a.file, &a.wait_timeout, a.logs)?;
+    let (env, tx) = environment(&engine, &a.file, &a.wait_timeout, a.logs, !a.no_wait_logs)?;
     let env = env.owned(true).keep_images(a.keep_images);
     let mut cancelled = tx.subscribe();
     let interrupts = on_interrupt(tx)?;
@@ -381,15 +391,23 @@ async fn logs(engine: Engine, a: EnvLogsArgs) -> Result<i32, CliError> {
 }
 
 /// Draws `up`'s progress: a spinner over the services still pending on a
-/// terminal, plain timestamped lines otherwise.
+/// terminal (each with its latest log line), plain timestamped lines
+/// otherwise (log lines among them, prefixed by the service's name).
 struct Draw {
     started: Instant,
     bar: Option<ProgressBar>,
     pending: Mutex<Vec<(String, String)>>,
+    /// The latest log line of each service (the terminal's compact view).
+    last_line: Mutex<BTreeMap<String, String>>,
+    /// Services with more than one replica: their lines name the replica.
+    scaled: BTreeSet<String>,
 }
 
+/// How much of a log line the terminal's one-line view shows.
+const LIVE_LINE: usize = 60;
+
 impl Draw {
-    fn new() -> Draw {
+    fn new(scaled: BTreeSet<String>) -> Draw {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::new_spinner();
             b.set_style(
@@ -403,6 +421,42 @@ impl Draw {
             started: Instant::now(),
             bar,
             pending: Mutex::new(Vec::new()),
+            last_line: Mutex::new(BTreeMap::new()),
+            scaled,
+        }
+    }
+
+    /// The spinner's line: each pending service, what it waits for, and its
+    /// latest output.
+    fn summary(&self) -> String {
+        let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
+        pending
+            .iter()
+            .map(|(s, t)| match last.get(s) {
+                Some(l) => format!("{s}: {t} | {l}"),
+                None => format!("{s}: {t}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn log(&self, service: String, replica: u32, line: String) {
+        let label = if self.scaled.contains(&service) {
+            format!("{service}-{replica}")
+        } else {
+            service.clone()
+        };
+        match &self.bar {
+            Some(b) => {
+                let short: String = line.chars().take(LIVE_LINE).collect();
+                self.last_line
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(service, format!("{label}: {short}"));
+                b.set_message(self.summary());
+            }
+            None => self.line(format!("{label} | {line}")),
         }
     }
 
@@ -419,6 +473,9 @@ impl Progress for Draw {
     fn event(&self, e: ProgressEvent) {
         match e {
             ProgressEvent::Step(s) => self.line(s),
+            ProgressEvent::Log {
+                service, replica, line, ..
+            } => self.log(service, replica, line),
             ProgressEvent::Service { service, state } => {
                 let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
                 pending.retain(|(s, _)| s != &service);
@@ -431,12 +488,8 @@ impl Progress for Draw {
                 if let Some(t) = &text {
                     pending.push((service.clone(), t.clone()));
                 }
-                let summary = pending
-                    .iter()
-                    .map(|(s, t)| format!("{s}: {t}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
                 drop(pending);
+                let summary = self.summary();
                 match (&self.bar, &state) {
                     (Some(b), ServiceState::Ready | ServiceState::Completed | ServiceState::Failed) => {
                         b.set_message(summary);

@@ -35,6 +35,7 @@ pub struct Environment {
     engine: Option<Engine>,
     wait_timeout: Duration,
     log_lines: usize,
+    follow_logs: bool,
     keep_images: bool,
     owned: bool,
     ttl: Duration,
@@ -101,6 +102,7 @@ impl Environment {
             engine: None,
             wait_timeout: Duration::from_secs(120),
             log_lines: 20,
+            follow_logs: false,
             keep_images: false,
             owned: true,
             ttl: Duration::from_secs(3600),
@@ -146,6 +148,14 @@ impl Environment {
     /// How many log lines of a failed service errors carry (default 20).
     pub fn log_lines(mut self, n: usize) -> Self {
         self.log_lines = n;
+        self
+    }
+
+    /// Send every started service's output, line by line, to the progress
+    /// receiver ([`ProgressEvent::Log`](crate::ProgressEvent::Log)) while
+    /// `up` waits (default off).
+    pub fn follow_logs(mut self, on: bool) -> Self {
+        self.follow_logs = on;
         self
     }
 
@@ -221,6 +231,7 @@ impl Environment {
             ),
             wait_timeout: self.wait_timeout,
             log_lines: self.log_lines,
+            follow_logs: self.follow_logs,
             progress: self.progress.clone(),
             cancel: self.cancel.clone().unwrap_or(default_rx),
         };

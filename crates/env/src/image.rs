@@ -146,6 +146,19 @@ pub async fn build(
             output: Vec::new(),
         });
     }
+    let mut steps = Vec::new();
+    let r = read_build(service, resp, &mut steps).await;
+    remove_stage_images(engine, if r.is_ok() { Some(tag) } else { None }, &steps).await;
+    r
+}
+
+/// Reads the build's message stream to its end; `steps` gets the image of
+/// each step as the builder names it (` ---> ID`).
+async fn read_build(
+    service: &str,
+    resp: dockhand_engine::StreamResponse,
+    steps: &mut Vec<String>,
+) -> Result<(), EnvError> {
     let mut stream = resp.json_lines();
     let mut output: Vec<String> = Vec::new();
     let mut saw_image = false;
@@ -163,6 +176,7 @@ pub async fn build(
             });
         }
         if let Some(s) = msg.get("stream").and_then(Value::as_str) {
+            steps.extend(s.lines().filter_map(step_image).map(str::to_string));
             output.extend(s.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
             if output.len() > 40 {
                 output.drain(..output.len() - 40);
@@ -187,6 +201,64 @@ pub async fn build(
         }));
     }
     Ok(())
+}
+
+/// The image ID of a classic-builder line ` ---> 0123456789ab` (not
+/// ` ---> Running in ...` nor ` ---> Using cache`).
+fn step_image(line: &str) -> Option<&str> {
+    let id = line.trim_end().strip_prefix(" ---> ")?;
+    (id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+}
+
+/// Removes the images of a build's steps that nothing will remove: the
+/// classic builder keeps the last image of every stage before the built one
+/// (and, when the build fails, of every step done), untagged and without the
+/// build's labels, so `down` could not find them. Exactly those are removed:
+/// images this build's stream named that are neither the built image nor
+/// one of its ancestors (`tag`'s history; `None` after a failed build), and
+/// carry no tag or digest (a `FROM` image is named too, and is left alone).
+/// Best effort: an image in use or already gone is skipped.
+async fn remove_stage_images(engine: &Engine, tag: Option<&str>, steps: &[String]) {
+    let mut keep: Vec<String> = Vec::new();
+    if let Some(tag) = tag {
+        let history = engine
+            .send(Request::get(format!("/images/{tag}/history")))
+            .await
+            .and_then(|r| r.ok())
+            .and_then(|r| r.json::<Vec<Value>>());
+        match history {
+            Ok(h) => keep.extend(
+                h.iter()
+                    .filter_map(|e| e["Id"].as_str())
+                    .map(|id| id.trim_start_matches("sha256:").to_string()),
+            ),
+            // Without the built image's ancestry nothing is known to be spare.
+            Err(_) => return,
+        }
+    }
+    // The latest first, so that a stage's last image goes before its parents.
+    for id in steps.iter().rev() {
+        if keep.iter().any(|k| k.starts_with(id.as_str())) {
+            continue;
+        }
+        let Ok(info) = engine
+            .image_inspect(id)
+            .await
+            .and_then(|r| r.ok())
+            .and_then(|r| r.json::<Value>())
+        else {
+            continue;
+        };
+        let named = |k: &str| {
+            info[k]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|n| n.as_str().is_some_and(|n| !n.starts_with("<none>"))))
+        };
+        if named("RepoTags") || named("RepoDigests") {
+            continue;
+        }
+        let _ = engine.image_remove(id, false).await;
+    }
 }
 
 /// The first line of a Dockerfile that only BuildKit builds (heredocs,
@@ -308,6 +380,14 @@ pub async fn pull(engine: &Engine, service: &str, image: &str, progress: &dyn Fn
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn step_images_are_read_from_the_builders_lines() {
+        assert_eq!(step_image(" ---> 4f1c2a3b4c5d\n"), Some("4f1c2a3b4c5d"));
+        assert_eq!(step_image(" ---> Running in 4f1c2a3b4c5d"), None);
+        assert_eq!(step_image(" ---> Using cache"), None);
+        assert_eq!(step_image("Step 1/4 : FROM x"), None);
+    }
+
     #[test]
     fn buildkit_only_instructions_are_found() {
         assert_eq!(buildkit_only("FROM a\nRUN echo hi\nCOPY --from=b x y\n"), None);

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod compose;
 mod env;
 mod error;
+mod follow;
 mod image;
 pub mod interp;
 pub mod labels;

@@ -12,6 +12,15 @@ pub enum ProgressEvent {
         service: String,
         state: ServiceState,
     },
+    /// A line of a started service's output while `up` waits (only when
+    /// [`Environment::follow_logs`](crate::Environment::follow_logs) is on).
+    Log {
+        service: String,
+        /// From 1.
+        replica: u32,
+        stderr: bool,
+        line: String,
+    },
 }
 
 /// Where one service is on its way up.

@@ -17,6 +17,7 @@ use crate::compose::{
     ServiceNetwork,
 };
 use crate::error::{EnvError, NotReady, Reason, ServiceFailure};
+use crate::follow::{Followed, Followers};
 use crate::labels::{self, LABEL_REPLICA, LABEL_SERVICE};
 use crate::progress::{Progress, ProgressEvent, ServiceState};
 use crate::ready::{self, Seen};
@@ -31,6 +32,8 @@ pub(crate) struct Plan<'a> {
     pub labels: Map<String, Value>,
     pub wait_timeout: Duration,
     pub log_lines: usize,
+    /// Stream each started container's output as progress events while waiting.
+    pub follow_logs: bool,
     pub progress: Arc<dyn Progress>,
     pub cancel: watch::Receiver<bool>,
 }
@@ -183,6 +186,9 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
                 "CheckDuplicate": true,
                 "Driver": def.and_then(|d| d.driver.clone()).unwrap_or_else(|| "bridge".into()),
                 "Internal": def.is_some_and(|d| d.internal),
+                "Attachable": def.is_some_and(|d| d.attachable),
+                "EnableIPv6": def.is_some_and(|d| d.enable_ipv6),
+                "Options": def.map(|d| d.driver_opts.clone()).unwrap_or_default(),
                 "Labels": labels,
                 "IPAM": def.and_then(|d| d.ipam.as_ref()).map(ipam_json),
             })))
@@ -198,6 +204,7 @@ pub(crate) async fn up(engine: &Engine, plan: &Plan<'_>) -> Result<Vec<Created>,
             .send(Request::post("/volumes/create").json(&json!({
                 "Name": name,
                 "Driver": v.driver.clone().unwrap_or_else(|| "local".into()),
+                "DriverOpts": v.driver_opts,
                 "Labels": labels,
             })))
             .await?
@@ -464,6 +471,9 @@ fn apply_options(config: &mut Value, o: &ContainerOptions) {
     if !o.tmpfs.is_empty() {
         host.push(("Tmpfs", json!(o.tmpfs)));
     }
+    if !o.sysctls.is_empty() {
+        host.push(("Sysctls", json!(o.sysctls)));
+    }
     if o.read_only {
         host.push(("ReadonlyRootfs", json!(true)));
     }
@@ -505,6 +515,13 @@ fn apply_options(config: &mut Value, o: &ContainerOptions) {
     }
     if let Some(c) = o.nano_cpus {
         host.push(("NanoCpus", json!(c)));
+    }
+    for f in &o.fields {
+        if f.host {
+            host.push((f.field, f.value.clone()));
+        } else {
+            top.push((f.field, f.value.clone()));
+        }
     }
     for (k, v) in top {
         config[k] = v;
@@ -560,6 +577,7 @@ async fn start_all(engine: &Engine, plan: &Plan<'_>, created: &[Created]) -> Res
     let c = plan.compose;
     let started_at = Instant::now();
     let deadline = started_at + plan.wait_timeout;
+    let followers = &Followers::new(plan.wait_timeout);
     let mut senders = BTreeMap::new();
     let mut receivers = BTreeMap::new();
     for s in &c.services {
@@ -584,7 +602,7 @@ async fn start_all(engine: &Engine, plan: &Plan<'_>, created: &[Created]) -> Res
         let mine: Vec<&Created> = created.iter().filter(|x| x.service == s.name).collect();
         let goal_completes = completes(&s.name);
         async move {
-            let result = run_service(engine, plan, s, deps, &mine, goal_completes, deadline, &tx).await;
+            let result = run_service(engine, plan, s, deps, &mine, goal_completes, deadline, &tx, followers).await;
             let _ = tx.send(if result.is_empty() {
                 if goal_completes {
                     St::Completed
@@ -602,6 +620,7 @@ async fn start_all(engine: &Engine, plan: &Plan<'_>, created: &[Created]) -> Res
         .into_iter()
         .flatten()
         .collect();
+    followers.stop().await;
     if failures.is_empty() {
         return Ok(());
     }
@@ -628,6 +647,7 @@ async fn run_service(
     completes: bool,
     deadline: Instant,
     tx: &watch::Sender<St>,
+    followers: &Followers,
 ) -> Vec<ServiceFailure> {
     let fail = |waited_for: String, reason: Reason| ServiceFailure {
         service: s.name.clone(),
@@ -686,6 +706,17 @@ async fn run_service(
         return failed;
     }
     let _ = tx.send(St::Started);
+    if plan.follow_logs {
+        for r in replicas {
+            let who = Followed {
+                service: s.name.clone(),
+                replica: r.replica,
+                id: r.id.clone(),
+                tty: s.opts.tty,
+            };
+            followers.follow(engine, &plan.progress, who);
+        }
+    }
     let waits = replicas
         .iter()
         .map(|r| wait_replica(engine, plan, s, r, completes, deadline));

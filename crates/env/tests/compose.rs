@@ -278,12 +278,20 @@ fn bad_files_name_the_key_and_its_position() {
             "compose.yaml:4:5: service `web`: unknown key `frobnicate`; docs/compose.md lists the supported keys",
         ),
         (
-            "services:\n  web:\n    image: x\n    sysctls: [net.core.somaxconn=1024]\n",
-            "compose.yaml:4:5: service `web`: key `sysctls` is not supported by dockhand env yet (docs/compose.md lists why)",
+            "services:\n  web:\n    image: x\n    links: [db]\n",
+            "compose.yaml:4:5: service `web`: key `links` is not supported by dockhand env yet (docs/compose.md lists why)",
         ),
         (
-            "services:\n  web:\n    image: x\nsecrets: {}\n",
-            "compose.yaml:4:1: the top level: key `secrets` is not supported by dockhand env yet",
+            "services:\n  web:\n    image: x\n    secrets: [pw]\nsecrets:\n  pw: {external: true}\n",
+            "compose.yaml:6:8: secret `pw`: external secrets exist only in a swarm; give the value in a file with `file:`",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    secrets: [pw]\nsecrets:\n  pw: {environment: PW}\n",
+            "compose.yaml:6:8: secret `pw`: `environment` sources are not supported yet (the value needs a file to mount); write it to a file and use `file:`",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    configs: [{source: app, target: /etc/app.conf}]\n",
+            "compose.yaml:4:15: service `web`: `configs`: config `app` is not defined; add it under the top-level `configs`",
         ),
         (
             "servics:\n  web:\n    image: x\n",
@@ -291,7 +299,7 @@ fn bad_files_name_the_key_and_its_position() {
         ),
         (
             "services:\n  web:\n    image: x\n    deploy:\n      resources: {limits: {memory: lots}}\n",
-            "compose.yaml:5:36: service `web`: `deploy`.resources.limits: `lots` is not a size like 64m or 1g",
+            "compose.yaml:5:36: service `web`: `deploy`.resources.limits: `lots` is not a size like 64m, 1.5g or 1024",
         ),
         (
             "services:\n  web:\n    image: x\n    deploy:\n      resourcs: {}\n",
@@ -412,12 +420,12 @@ fn a_missing_file_says_what_to_do() {
 #[test]
 fn every_short_port_form_binds_loopback() {
     let (_d, c) = load(
-        "services:\n  web:\n    image: x\n    ports: [\"8080:80\", \":8081:81\", \"82\", \"0.0.0.0:8083:83\"]\n",
+        "services:\n  web:\n    image: x\n    ports: [\"8080:80\", \":8081:81\", \"82\", \"0.0.0.0:8083:83\", \"[::1]:8084:84\"]\n",
         &[],
         &[],
     );
     let ips: Vec<String> = c.unwrap().services[0].ports.iter().map(|p| p.host_ip.clone()).collect();
-    assert_eq!(ips, ["127.0.0.1", "127.0.0.1", "127.0.0.1", "0.0.0.0"]);
+    assert_eq!(ips, ["127.0.0.1", "127.0.0.1", "127.0.0.1", "0.0.0.0", "::1"]);
 }
 
 #[test]
@@ -461,7 +469,7 @@ fn every_reading_error_is_reported_in_file_order() {
     let d = Dir::new();
     let p = d.file(
         "compose.yaml",
-        "services:\n  a:\n    image: x\n    imagee: y\n    sysctls: [a=1]\n    ports: [\"x:80\"]\n  B:\n    image: x\n  c:\n    image: x\n    user: [1]\n    deploy: {replicas: many}\nsecrets: {}\n",
+        "services:\n  a:\n    image: x\n    imagee: y\n    links: [db]\n    ports: [\"x:80\"]\n  B:\n    image: x\n  c:\n    image: x\n    user: [1]\n    deploy: {replicas: many}\ninclude: []\n",
     );
     let errs = Compose::load_all(
         &p,
@@ -477,12 +485,12 @@ fn every_reading_error_is_reported_in_file_order() {
         .collect();
     let want = [
         "4:5: service `a`: unknown key `imagee` (did you mean `image`?)",
-        "5:5: service `a`: key `sysctls` is not supported by dockhand env yet (docs/compose.md lists why)",
+        "5:5: service `a`: key `links` is not supported by dockhand env yet (docs/compose.md lists why)",
         "6:13: service `a`: `ports`: host port `x` in `x:80` is not a port number",
         "7:3: service name `B` must be lowercase letters, digits, `-` and `_`, starting with a letter or digit",
         "11:11: service `c`: `user` must be a string, found a list",
         "12:24: `deploy.replicas` must be a non-negative integer in range, found `many`",
-        "13:1: the top level: key `secrets` is not supported by dockhand env yet (docs/compose.md lists why)",
+        "13:1: the top level: key `include` is not supported by dockhand env yet (docs/compose.md lists why)",
     ];
     assert_eq!(lines, want);
     // The one-error API gives the first of them.
@@ -502,4 +510,69 @@ fn an_optional_dependency_that_is_not_enabled_is_dropped_with_a_warning() {
     assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
     assert!(c.warnings[0]
         .ends_with("compose.yaml:5:7: service `a`: optional dependency `b` is not enabled; not waited for"));
+}
+
+#[test]
+fn secrets_and_configs_are_read_only_binds_of_their_files() {
+    let (d, c) = load(
+        "services:\n  db:\n    image: x\n    secrets: [pw, {source: pw, target: other, uid: \"999\"}]\n    configs: [app, {source: app, target: /etc/app.conf}]\nsecrets:\n  pw: {file: ./db/password.txt, name: ignored}\nconfigs:\n  app:\n    file: app.conf\n",
+        &[],
+        &[],
+    );
+    let c = c.unwrap();
+    let root = d.dir.path();
+    let bind = |f: &str, t: &str| Mount::Bind {
+        source: root.join(f),
+        target: t.into(),
+        read_only: true,
+        selinux: None,
+    };
+    assert_eq!(
+        c.services[0].volumes,
+        [
+            bind("db/password.txt", "/run/secrets/pw"),
+            bind("db/password.txt", "/run/secrets/other"),
+            bind("app.conf", "/app"),
+            bind("app.conf", "/etc/app.conf"),
+        ]
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].ends_with("compose.yaml:4:47: service `db`: `secrets`: `uid` is not applied: the file is bind-mounted with its own owner and mode, as docker compose does on one engine"),
+        "{:?}",
+        c.warnings
+    );
+}
+
+#[test]
+fn bind_paths_are_resolved_and_targets_cleaned_as_compose_does() {
+    let (d, c) = load(
+        "services:\n  web:\n    image: x\n    volumes:\n      - ../shared/./conf:/etc/conf/\n      - type: bind\n        source: ./a/../b\n        target: /b/\n      - data:/data/\nvolumes:\n  data:\n",
+        &[],
+        &[],
+    );
+    let c = c.unwrap();
+    let root = d.dir.path();
+    assert_eq!(
+        c.services[0].volumes,
+        [
+            Mount::Bind {
+                source: root.parent().unwrap().join("shared/conf"),
+                target: "/etc/conf".into(),
+                read_only: false,
+                selinux: None,
+            },
+            Mount::Bind {
+                source: root.join("b"),
+                target: "/b".into(),
+                read_only: false,
+                selinux: None,
+            },
+            Mount::Volume {
+                source: Some("data".into()),
+                target: "/data".into(),
+                read_only: false,
+            },
+        ]
+    );
 }

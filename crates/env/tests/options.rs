@@ -38,6 +38,15 @@ fn engine(method: &str, path: &str, body: Option<&str>) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
 }
 
+/// The engine's inspect of a service's first replica.
+fn inspect_first(env: &dockhand_env::Running, service: &str) -> Value {
+    engine(
+        "GET",
+        &format!("/containers/{}/json", env.replicas(service).unwrap()[0].id),
+        None,
+    )
+}
+
 /// Whether the engine answers `path` with a message containing `needle`
 /// (its "not found" wording).
 fn gone(path: &str, needle: &str) -> bool {
@@ -57,6 +66,7 @@ fn build_dir(dockerfile: &str) -> tempfile::TempDir {
 async fn container_options_reach_the_engine() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("data")).unwrap();
+    std::fs::write(d.path().join("pw.txt"), "s3cret").unwrap();
     let f = idle_app(
         d.path(),
         r#"    expose: ["7000", "7001-7002/udp"]
@@ -84,8 +94,11 @@ async fn container_options_reach_the_engine() {
       resources:
         limits: {memory: 64m, cpus: "0.5"}
         reservations: {memory: 32m}
+    sysctls:
+      net.ipv4.ip_unprivileged_port_start: "0"
+    secrets: [pw]
 "#,
-        "",
+        "secrets:\n  pw: {file: ./pw.txt}\n",
     );
     let env = Environment::from_compose(&f).unwrap();
     let warnings = env.compose().warnings.clone();
@@ -130,6 +143,16 @@ async fn container_options_reach_the_engine() {
     let bind = format!("{}:/data:ro,z", d.path().join("data").display());
     assert_eq!(host["Binds"][0], bind.as_str());
     assert_eq!(c["Mounts"][0]["RW"], false);
+    assert_eq!(host["Sysctls"]["net.ipv4.ip_unprivileged_port_start"], "0");
+    // The secret: its file bound read-only at /run/secrets/<name>.
+    let secret = c["Mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Destination"] == "/run/secrets/pw")
+        .unwrap_or_else(|| panic!("no secret mount in {}", c["Mounts"]));
+    assert_eq!(secret["Source"], d.path().join("pw.txt").to_str().unwrap());
+    assert_eq!((&secret["Type"], &secret["RW"]), (&"bind".into(), &false.into()));
     env.down().await.unwrap();
 }
 
@@ -159,17 +182,9 @@ networks:
         ),
     );
     let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
-    let solo = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("solo").unwrap()[0].id),
-        None,
-    );
+    let solo = inspect_first(&env, "solo");
     assert_eq!(solo["HostConfig"]["NetworkMode"], "none");
-    let fixed = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("fixed").unwrap()[0].id),
-        None,
-    );
+    let fixed = inspect_first(&env, "fixed");
     assert_eq!(fixed["NetworkSettings"]["Networks"][&net]["IPAddress"], "172.29.117.10");
     let n = engine("GET", &format!("/networks/{net}"), None);
     assert_eq!(n["IPAM"]["Config"][0]["Subnet"], "172.29.117.0/24");
@@ -251,33 +266,32 @@ async fn pull_policy_never_with_a_missing_image_says_so() {
 
 #[tokio::test]
 async fn build_target_builds_that_stage() {
+    // A label of this test run's own marks every image its stages make.
+    let run = format!("dockhand.test.stages={}", std::process::id());
     let d = build_dir(&format!(
-        "FROM {PROBE} AS wanted\nLABEL stage=wanted\nFROM {PROBE} AS last\nLABEL stage=last\n"
+        "FROM {PROBE} AS wanted\nLABEL {run}\nLABEL stage=wanted\nFROM {PROBE} AS last\nLABEL stage=last\n"
     ));
     let f = compose(
         d.path(),
         "services:\n  app:\n    build: {context: ., target: wanted}\n    command: [idle]\n    depends_on:\n      side: {condition: service_started, restart: true}\n  side:\n    build: .\n    command: [idle]\n",
     );
     let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
-    let app = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("app").unwrap()[0].id),
-        None,
-    );
-    let side = engine(
-        "GET",
-        &format!("/containers/{}/json", env.replicas("side").unwrap()[0].id),
-        None,
-    );
+    let app = inspect_first(&env, "app");
+    let side = inspect_first(&env, "side");
     env.down().await.unwrap();
     // The classic builder keeps the image of every stage before the last,
-    // untagged and without the build's labels, so `down` cannot know it: the
-    // test removes the one stage image its Dockerfile makes (see the notes).
-    engine(
-        "POST",
-        "/images/prune?filters=%7B%22dangling%22%3A%5B%22true%22%5D%2C%22label%22%3A%5B%22stage%3Dwanted%22%5D%7D",
-        None,
-    );
+    // untagged and without the build's labels; the build removes them, so
+    // after `down` no image of the stages is left (intermediate ones too).
+    let filter = format!(r#"{{"label":["{run}"]}}"#);
+    let left = Command::new("curl")
+        .args(["-sS", "-G", "--unix-socket", "/var/run/docker.sock"])
+        .args(["--data-urlencode", "all=1", "--data-urlencode"])
+        .arg(format!("filters={filter}"))
+        .arg("http://engine/images/json")
+        .output()
+        .unwrap();
+    let left: Value = serde_json::from_slice(&left.stdout).unwrap();
+    assert_eq!(left, serde_json::json!([]), "images of the build's stages left");
     assert_eq!(app["Config"]["Labels"]["stage"], "wanted");
     assert_eq!(side["Config"]["Labels"]["stage"], "last");
 }
@@ -318,5 +332,125 @@ async fn a_buildkit_only_dockerfile_is_refused_naming_its_line() {
             && e.contains("docker build -t NAME")
             && e.contains("`image: NAME`"),
         "{e}"
+    );
+}
+
+/// Every port form binds as docs/compose.md says: without a host IP on
+/// 127.0.0.1 (short forms with and without a host port, an empty host IP,
+/// the long form), with one as given; read back from the engine.
+#[tokio::test]
+async fn every_port_form_binds_as_documented() {
+    let d = tempfile::tempdir().unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (a, b) = (free(), free());
+    let f = idle_app(
+        d.path(),
+        &format!(
+            "    ports:\n      - \"7000\"\n      - \"{a}:7001\"\n      - \":{b}:7002\"\n      - \"::7003\"\n      - \"0.0.0.0::7004\"\n      - \"[::1]::7005\"\n      - {{target: 7006}}\n      - {{target: 7007, host_ip: 0.0.0.0}}\n"
+        ),
+        "",
+    );
+    let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
+    let c = inspect_first(&env, "app");
+    env.down().await.unwrap();
+    let bound = |port: u16| {
+        let b = &c["NetworkSettings"]["Ports"][format!("{port}/tcp")][0];
+        (
+            b["HostIp"].as_str().unwrap_or("?").to_string(),
+            b["HostPort"].as_str().unwrap_or("?").to_string(),
+        )
+    };
+    for (port, ip) in [
+        (7000, "127.0.0.1"),
+        (7001, "127.0.0.1"),
+        (7002, "127.0.0.1"),
+        (7003, "127.0.0.1"),
+        (7004, "0.0.0.0"),
+        (7005, "::1"),
+        (7006, "127.0.0.1"),
+        (7007, "0.0.0.0"),
+    ] {
+        assert_eq!(bound(port).0, ip, "port {port}: {}", c["NetworkSettings"]["Ports"]);
+    }
+    assert_eq!(bound(7001).1, a.to_string());
+    assert_eq!(bound(7002).1, b.to_string());
+}
+
+/// The keys that set one create field each reach the engine as written.
+#[tokio::test]
+async fn pass_through_keys_reach_the_engine() {
+    let d = tempfile::tempdir().unwrap();
+    let f = idle_app(
+        d.path(),
+        r#"    dns: 10.0.0.53
+    dns_search: [example.test]
+    dns_opt: ["ndots:2"]
+    domainname: example.test
+    group_add: ["1234"]
+    cpu_shares: 512
+    oom_score_adj: 100
+    ipc: private
+    memswap_limit: -1
+    devices: ["/dev/null:/dev/other-null:rw"]
+    logging:
+      driver: json-file
+      options: {max-size: 1m, max-file: "2"}
+    volumes: ["scratch:/scratch"]
+"#,
+        r#"networks:
+  default:
+    driver_opts: {com.docker.network.driver.mtu: "1400"}
+    attachable: true
+volumes:
+  scratch:
+    driver_opts: {type: tmpfs, device: tmpfs, o: size=1m}
+"#,
+    );
+    let env = Environment::from_compose(&f).unwrap().up().await.unwrap();
+    let c = inspect_first(&env, "app");
+    let net_name = c["NetworkSettings"]["Networks"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let net = engine("GET", &format!("/networks/{net_name}"), None);
+    let vol = engine(
+        "GET",
+        &format!("/volumes/{}", c["Mounts"][0]["Name"].as_str().unwrap()),
+        None,
+    );
+    env.down().await.unwrap();
+    assert_eq!(net["Options"]["com.docker.network.driver.mtu"], "1400", "{net}");
+    assert_eq!(net["Attachable"], true, "{net}");
+    assert_eq!(
+        vol["Options"],
+        serde_json::json!({"type": "tmpfs", "device": "tmpfs", "o": "size=1m"}),
+        "{vol}"
+    );
+    let host = &c["HostConfig"];
+    assert_eq!(host["Dns"], serde_json::json!(["10.0.0.53"]));
+    assert_eq!(host["DnsSearch"], serde_json::json!(["example.test"]));
+    assert_eq!(host["DnsOptions"], serde_json::json!(["ndots:2"]));
+    assert_eq!(c["Config"]["Domainname"], "example.test");
+    assert_eq!(host["GroupAdd"], serde_json::json!(["1234"]));
+    assert_eq!(host["CpuShares"], 512);
+    assert_eq!(host["OomScoreAdj"], 100);
+    assert_eq!(host["IpcMode"], "private");
+    assert_eq!(host["MemorySwap"], -1);
+    assert_eq!(
+        host["Devices"],
+        serde_json::json!([{"PathOnHost": "/dev/null", "PathInContainer": "/dev/other-null", "CgroupPermissions": "rw"}])
+    );
+    assert_eq!(
+        host["LogConfig"],
+        serde_json::json!({"Type": "json-file", "Config": {"max-size": "1m", "max-file": "2"}})
     );
 }

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::model::{Compose, ComposeError, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef};
+use super::model::{
+    Compose, ComposeError, FileDefs, FileKind, Ipam, IpamPool, LoadOptions, NetworkDef, Service, VolumeDef,
+};
 use super::scalar::{parse_duration, shell_words, valid_name};
 use crate::interp::{interpolate, parse_env_file, Vars};
 use crate::yaml::{self, Node, Pos, Value};
@@ -96,6 +98,7 @@ impl Compose {
             vars,
             warnings: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
+            file_defs: RefCell::new(FileDefs::new()),
         };
         let r = d.compose(&root, file, dir, &opts.profiles);
         if let Err(e) = &r {
@@ -120,6 +123,8 @@ pub(super) struct Decoder {
     pub(super) warnings: RefCell<Vec<String>>,
     /// Errors decoding went on after (each once); see [`Compose::load_all`].
     pub(super) errors: RefCell<Vec<ComposeError>>,
+    /// The top-level `secrets` and `configs`, for services to refer to.
+    pub(super) file_defs: RefCell<FileDefs>,
 }
 
 pub(super) type R<T> = Result<T, ComposeError>;
@@ -378,8 +383,10 @@ impl Decoder {
         let (top, _) = self.checked_lenient(
             root,
             "the top level",
-            &["name", "networks", "services", "version", "volumes"],
-            &["configs", "include", "models", "secrets"],
+            &[
+                "configs", "name", "networks", "secrets", "services", "version", "volumes",
+            ],
+            &["include", "models"],
         )?;
         let mut name = None;
         let mut services = Vec::new();
@@ -394,6 +401,16 @@ impl Decoder {
                 "networks" if !v.is_null() => {
                     for (n, _, def) in self.entries(v, "`networks`")? {
                         networks.extend(self.keep(self.network(n, def)));
+                    }
+                }
+                "secrets" | "configs" if !v.is_null() => {
+                    let kind = if *key == "secrets" {
+                        FileKind::Secret
+                    } else {
+                        FileKind::Config
+                    };
+                    for (n, _, def) in self.entries(v, &format!("`{key}`"))? {
+                        self.keep(self.file_def(kind, n, def));
                     }
                 }
                 "volumes" if !v.is_null() => {
@@ -479,6 +496,9 @@ impl Decoder {
             fixed_name: None,
             external: false,
             ipam: None,
+            driver_opts: BTreeMap::new(),
+            attachable: false,
+            enable_ipv6: false,
         };
         if def.is_null() {
             return Ok(n);
@@ -487,10 +507,23 @@ impl Decoder {
         for (key, _, v) in self.checked(
             def,
             &what,
-            &["driver", "external", "internal", "ipam", "labels", "name"],
-            &["attachable", "driver_opts", "enable_ipv6"],
+            &[
+                "attachable",
+                "driver",
+                "driver_opts",
+                "enable_ipv6",
+                "external",
+                "internal",
+                "ipam",
+                "labels",
+                "name",
+            ],
+            &[],
         )? {
             match key {
+                "driver_opts" => n.driver_opts = self.key_values(v, "`driver_opts`", false)?.into_iter().collect(),
+                "attachable" => n.attachable = self.boolean(v, "`attachable`")?,
+                "enable_ipv6" => n.enable_ipv6 = self.boolean(v, "`enable_ipv6`")?,
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "internal" => n.internal = self.boolean(v, "`internal`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
@@ -510,13 +543,20 @@ impl Decoder {
             labels: BTreeMap::new(),
             fixed_name: None,
             external: false,
+            driver_opts: BTreeMap::new(),
         };
         if def.is_null() {
             return Ok(n);
         }
         let what = format!("volume `{name}`");
-        for (key, _, v) in self.checked(def, &what, &["driver", "external", "labels", "name"], &["driver_opts"])? {
+        for (key, _, v) in self.checked(
+            def,
+            &what,
+            &["driver", "driver_opts", "external", "labels", "name"],
+            &[],
+        )? {
             match key {
+                "driver_opts" => n.driver_opts = self.key_values(v, "`driver_opts`", false)?.into_iter().collect(),
                 "driver" => n.driver = self.opt_string(v, "`driver`")?,
                 "labels" => n.labels = self.key_values(v, "`labels`", false)?.into_iter().collect(),
                 "name" => n.fixed_name = Some(self.string(v, "`name`")?),

@@ -73,6 +73,10 @@ pub struct NetworkDef {
     /// `external: true`: exists already; neither created nor removed.
     pub external: bool,
     pub ipam: Option<Ipam>,
+    /// `driver_opts`: the driver's `Options`.
+    pub driver_opts: BTreeMap<String, String>,
+    pub attachable: bool,
+    pub enable_ipv6: bool,
 }
 
 /// The engine-side name of a network or volume: `name:` when given (or
@@ -106,6 +110,8 @@ pub struct VolumeDef {
     pub fixed_name: Option<String>,
     /// `external: true`: exists already; neither created nor removed.
     pub external: bool,
+    /// `driver_opts`: the driver's `DriverOpts`.
+    pub driver_opts: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +173,8 @@ pub struct ContainerOptions {
     pub user: Option<String>,
     pub working_dir: Option<String>,
     pub hostname: Option<String>,
+    /// `sysctls`: kernel parameter to value (`HostConfig.Sysctls`).
+    pub sysctls: BTreeMap<String, String>,
     /// `tmpfs`: path to mount options (`HostConfig.Tmpfs`).
     pub tmpfs: BTreeMap<String, String>,
     pub read_only: bool,
@@ -192,6 +200,22 @@ pub struct ContainerOptions {
     /// `cpus` or `deploy.resources.limits.cpus`, in 1e-9 CPUs.
     pub nano_cpus: Option<u64>,
     pub pull_policy: Option<PullPolicy>,
+    /// Keys that each set one create field as written (`dns`, `ipc`, ...).
+    pub fields: Vec<EngineField>,
+}
+
+/// A service key passed to one `ContainerCreate` field (`compose/fields.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineField {
+    /// The compose key.
+    pub key: &'static str,
+    /// Under `HostConfig` (else the create body's top level).
+    pub host: bool,
+    pub field: &'static str,
+    /// The field's value, as the API takes it.
+    pub value: serde_json::Value,
+    /// The key's value, as `env config` prints it.
+    pub given: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,3 +373,40 @@ impl std::fmt::Display for ReadyRule {
         }
     }
 }
+
+/// A secret or a config (`files.rs`), in a definition or a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum FileKind {
+    Secret,
+    Config,
+}
+
+impl FileKind {
+    pub(super) fn word(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secret",
+            FileKind::Config => "config",
+        }
+    }
+
+    pub(super) fn section(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secrets",
+            FileKind::Config => "configs",
+        }
+    }
+
+    /// Where a reference without an absolute `target` is mounted.
+    pub(super) fn target(self, name: &str) -> String {
+        if name.starts_with('/') {
+            return name.to_string();
+        }
+        match self {
+            FileKind::Secret => format!("/run/secrets/{name}"),
+            FileKind::Config => format!("/{name}"),
+        }
+    }
+}
+
+/// The defined files, by kind and name (`None`: the definition failed).
+pub(super) type FileDefs = std::collections::BTreeMap<(FileKind, String), Option<PathBuf>>;

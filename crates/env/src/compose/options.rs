@@ -33,6 +33,7 @@ pub(super) const OPTION_KEYS: &[&str] = &[
     "stdin_open",
     "stop_grace_period",
     "stop_signal",
+    "sysctls",
     "tmpfs",
     "tty",
     "ulimits",
@@ -96,6 +97,7 @@ impl Decoder {
                         .collect(),
                 }
             }
+            "sysctls" => o.sysctls = self.key_values(v, what, false)?.into_iter().collect(),
             "tmpfs" => {
                 let paths = match &v.value {
                     Value::Seq(_) => self.strings(v, what)?,
@@ -211,7 +213,7 @@ impl Decoder {
     }
 
     /// A possibly negative integer (`-1` is "unlimited" for pids and ulimits).
-    fn integer(&self, v: &Node, what: &str) -> R<i64> {
+    pub(super) fn integer(&self, v: &Node, what: &str) -> R<i64> {
         let s = self.string(v, what)?;
         s.trim()
             .parse()

@@ -62,6 +62,15 @@ impl Compose {
             if n.internal {
                 m.push(("internal", Yaml::Boolean(true)));
             }
+            if n.attachable {
+                m.push(("attachable", Yaml::Boolean(true)));
+            }
+            if n.enable_ipv6 {
+                m.push(("enable_ipv6", Yaml::Boolean(true)));
+            }
+            if !n.driver_opts.is_empty() {
+                m.push(("driver_opts", string_map(&n.driver_opts)));
+            }
             if !n.labels.is_empty() {
                 m.push(("labels", string_map(&n.labels)));
             }
@@ -106,6 +115,9 @@ impl Compose {
                     }
                     if !v.labels.is_empty() {
                         m.push(("labels", string_map(&v.labels)));
+                    }
+                    if !v.driver_opts.is_empty() {
+                        m.push(("driver_opts", string_map(&v.driver_opts)));
                     }
                     (v.name.as_str(), map(m))
                 })),
@@ -370,6 +382,12 @@ fn options(o: &super::model::ContainerOptions, m: &mut Vec<(&str, Yaml)>) {
         });
         m.push(("tmpfs", Yaml::Array(t.collect())));
     }
+    if !o.sysctls.is_empty() {
+        m.push((
+            "sysctls",
+            map(o.sysctls.iter().map(|(k, v)| (k.as_str(), s(v.as_str())))),
+        ));
+    }
     if !o.ulimits.is_empty() {
         let u = o.ulimits.iter().map(|u| {
             (
@@ -378,6 +396,9 @@ fn options(o: &super::model::ContainerOptions, m: &mut Vec<(&str, Yaml)>) {
             )
         });
         m.push(("ulimits", map(u)));
+    }
+    for f in &o.fields {
+        m.push((f.key, from_json(&f.given)));
     }
     if let Some(p) = o.pull_policy {
         m.push((
@@ -389,5 +410,21 @@ fn options(o: &super::model::ContainerOptions, m: &mut Vec<(&str, Yaml)>) {
                 super::model::PullPolicy::Build => "build",
             }),
         ));
+    }
+}
+
+/// A JSON value (an [`EngineField`](super::model::EngineField)'s) as YAML.
+fn from_json(v: &serde_json::Value) -> Yaml {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Yaml::Null,
+        J::Bool(b) => Yaml::Boolean(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Yaml::Integer(i),
+            None => Yaml::Real(n.to_string()),
+        },
+        J::String(x) => s(x.as_str()),
+        J::Array(a) => Yaml::Array(a.iter().map(from_json).collect()),
+        J::Object(o) => map(o.iter().map(|(k, x)| (k.as_str(), from_json(x)))),
     }
 }

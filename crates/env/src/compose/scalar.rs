@@ -45,19 +45,37 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(total))
 }
 
-/// Sizes: `64m`, `1g`, `512k`, `1024` (bytes), with an optional `b`.
+/// Sizes as docker's `RAMInBytes` reads them: `64m`, `1g`, `1.5G`,
+/// `512k`, `1024` (bytes), a unit of k, m, g, t or p (binary multiples),
+/// optionally followed by `i` and `b`.
 pub fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}` is not a size like 64m, 1.5g or 1024");
     let t = s.trim().to_ascii_lowercase();
     let t = t.strip_suffix('b').unwrap_or(&t);
-    let (num, scale) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
+    let t = t.strip_suffix('i').unwrap_or(t);
+    let (num, shift) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 10),
+        Some('m') => (&t[..t.len() - 1], 20),
+        Some('g') => (&t[..t.len() - 1], 30),
+        Some('t') => (&t[..t.len() - 1], 40),
+        Some('p') => (&t[..t.len() - 1], 50),
+        _ => (t, 0),
     };
-    num.parse::<u64>()
-        .map(|n| n * scale)
-        .map_err(|_| format!("`{s}` is not a size like 64m or 1g"))
+    let num = num.trim_end();
+    if num.is_empty() || !num.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(bad());
+    }
+    if let Ok(n) = num.parse::<u64>() {
+        return n.checked_mul(1u64 << shift).ok_or_else(bad);
+    }
+    // A fraction: truncated to whole bytes, as docker does.
+    let f: f64 = num.parse().map_err(|_| bad())?;
+    let bytes = f * (1u64 << shift) as f64;
+    if bytes.is_finite() && bytes < u64::MAX as f64 {
+        Ok(bytes as u64)
+    } else {
+        Err(bad())
+    }
 }
 
 /// Splits a command string into words as a POSIX shell would (quotes and
@@ -152,5 +170,10 @@ mod tests {
         assert_eq!(parse_size("64m").unwrap(), 64 << 20);
         assert_eq!(parse_size("1024").unwrap(), 1024);
         assert!(parse_size("lots").is_err());
+        assert_eq!(parse_size("1.5G").unwrap(), 3 << 29);
+        assert_eq!(parse_size("256mb").unwrap(), 256 << 20);
+        assert_eq!(parse_size("2gib").unwrap(), 2 << 30);
+        assert!(parse_size("1.2.3g").is_err());
+        assert!(parse_size("-1m").is_err());
     }
 }

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use super::decode::{Decoder, R};
-use super::model::{ComposeError, ContainerOptions, Service};
+use super::fields::field_keys;
+use super::model::{ComposeError, ContainerOptions, FileKind, Service};
 use super::options::OPTION_KEYS;
 use crate::interp::parse_env_file;
 use crate::yaml::{Node, Pos, Value};
@@ -18,53 +19,24 @@ const COMPOSE_SERVICE_KEYS: &[&str] = &[
     "annotations",
     "attach",
     "blkio_config",
-    "cgroup",
-    "cgroup_parent",
-    "configs",
     "cpu_count",
     "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpuset",
     "credential_spec",
     "develop",
-    "device_cgroup_rules",
-    "devices",
-    "dns",
-    "dns_opt",
-    "dns_search",
-    "domainname",
     "extends",
     "external_links",
     "gpus",
-    "group_add",
-    "ipc",
-    "isolation",
     "label_file",
     "links",
-    "logging",
-    "mac_address",
-    "mem_swappiness",
-    "memswap_limit",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pid",
     "post_start",
     "pre_stop",
-    "secrets",
-    "storage_opt",
-    "sysctls",
-    "userns_mode",
-    "uts",
     "volumes_from",
 ];
 
 const SERVICE_KEYS: &[&str] = &[
     "build",
     "command",
+    "configs",
     "depends_on",
     "deploy",
     "entrypoint",
@@ -78,6 +50,7 @@ const SERVICE_KEYS: &[&str] = &[
     "profiles",
     "restart",
     "scale",
+    "secrets",
     "volumes",
 ];
 
@@ -106,6 +79,7 @@ impl Decoder {
         };
         let mut keys = SERVICE_KEYS.to_vec();
         keys.extend_from_slice(OPTION_KEYS);
+        keys.extend(field_keys());
         keys.sort_unstable();
         let (entries, mut failed) = self.checked_lenient(def, &what, &keys, COMPOSE_SERVICE_KEYS)?;
         let mut env_files = Vec::new();
@@ -141,6 +115,8 @@ impl Decoder {
                             s.volumes.push(self.mount(m, &field)?);
                         }
                     }
+                    "secrets" => s.volumes.extend(self.file_refs(FileKind::Secret, v, &field)?),
+                    "configs" => s.volumes.extend(self.file_refs(FileKind::Config, v, &field)?),
                     "networks" => s.networks = self.service_networks(v, &field)?,
                     "depends_on" => s.depends_on = self.depends_on(v, &field)?,
                     "healthcheck" => s.healthcheck = Some(self.healthcheck(v, &field)?),
@@ -149,6 +125,7 @@ impl Decoder {
                     "scale" => scale = Some((self.number::<u32>(v, &field)?, k.pos)),
                     "deploy" => deploy_replicas = self.deploy(v, &field, &mut s.opts)?,
                     "profiles" => s.profiles = self.strings(v, &field)?,
+                    k if field_keys().any(|f| f == k) => s.opts.fields.push(self.engine_field(k, v, &field)?),
                     k if OPTION_KEYS.contains(&k) => self.container_option(k, v, &field, &mut s.opts)?,
                     _ => {}
                 }

@@ -17,7 +17,7 @@ impl Decoder {
             target: None,
         };
         if let Value::Scalar { .. } = n.value {
-            b.context = self.dir.join(self.string(n, what)?);
+            b.context = self.host_path(&self.string(n, what)?);
         } else {
             for (key, _, v) in self.checked(
                 n,
@@ -44,7 +44,7 @@ impl Decoder {
                 ],
             )? {
                 match key {
-                    "context" => b.context = self.dir.join(self.string(v, "`build.context`")?),
+                    "context" => b.context = self.host_path(&self.string(v, "`build.context`")?),
                     "dockerfile" => b.dockerfile = self.string(v, "`build.dockerfile`")?,
                     "target" => b.target = Some(self.string(v, "`build.target`")?),
                     "args" => b.args = self.key_values(v, "`build.args`", true)?.into_iter().collect(),

@@ -1,7 +1,7 @@
 //! Decoding what a service is wired to: published ports (short and long
 //! syntax), mounts (volumes, binds, tmpfs) and its networks.
 
-use std::path::PathBuf;
+use std::path::{Component, PathBuf};
 
 use super::decode::{Decoder, R};
 use super::model::{Mount, Port, Protocol, ServiceNetwork};
@@ -53,7 +53,18 @@ impl Decoder {
         if spec.contains('-') {
             return bad(format!("port ranges (`{s}`) are not supported; list each port"));
         }
-        let parts: Vec<&str> = spec.split(':').collect();
+        // An IPv6 host IP is bracketed: `[::1]:8080:80`.
+        let (v6, spec) = match spec.strip_prefix('[').and_then(|r| r.split_once("]:")) {
+            Some((ip, rest)) => (Some(ip), rest),
+            None => (None, spec),
+        };
+        let mut parts: Vec<&str> = spec.split(':').collect();
+        if let Some(ip) = v6 {
+            if parts.len() != 2 {
+                return bad(format!("`{s}` is not [HOST_IP]:[HOST_PORT]:CONTAINER_PORT"));
+            }
+            parts.insert(0, ip);
+        }
         let (ip, host, container) = match parts.as_slice() {
             [c] => (None, None, *c),
             [h, c] => (None, Some(*h), *c),
@@ -155,19 +166,22 @@ impl Decoder {
             return match kind.as_ref().map(|(k, p)| (k.as_str(), *p)) {
                 Some(("volume", _)) => Ok(Mount::Volume {
                     source,
-                    target,
+                    target: clean_target(&target),
                     read_only,
                 }),
                 Some(("bind", p)) => match source {
                     Some(src) => Ok(Mount::Bind {
-                        source: self.dir.join(src),
-                        target,
+                        source: self.host_path(&src),
+                        target: clean_target(&target),
                         read_only,
                         selinux: bind_selinux,
                     }),
                     None => self.err(p, format!("{what}: a bind mount needs `source`")),
                 },
-                Some(("tmpfs", _)) => Ok(Mount::Tmpfs { target, size }),
+                Some(("tmpfs", _)) => Ok(Mount::Tmpfs {
+                    target: clean_target(&target),
+                    size,
+                }),
                 Some((other, p)) => self.err(
                     p,
                     format!("{what}: mount type `{other}` is not supported; use volume, bind or tmpfs"),
@@ -206,31 +220,46 @@ impl Decoder {
         if !target.starts_with('/') {
             return self.err(n.pos, format!("{what}: the target `{target}` must be an absolute path"));
         }
+        let target = clean_target(target);
         Ok(match src {
             None => Mount::Volume {
                 source: None,
-                target: target.to_string(),
+                target,
                 read_only,
             },
-            Some(p) if p.starts_with('.') || p.starts_with('/') || p.starts_with('~') => {
-                let path = match p.strip_prefix("~/") {
-                    Some(rest) => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest),
-                    // `components` drops the `./` compose writes, as compose does.
-                    None => self.dir.join(p).components().collect(),
-                };
-                Mount::Bind {
-                    source: path,
-                    target: target.to_string(),
-                    read_only,
-                    selinux,
-                }
-            }
+            Some(p) if p.starts_with('.') || p.starts_with('/') || p.starts_with('~') => Mount::Bind {
+                source: self.host_path(p),
+                target,
+                read_only,
+                selinux,
+            },
             Some(v) => Mount::Volume {
                 source: Some(v.to_string()),
-                target: target.to_string(),
+                target,
                 read_only,
             },
         })
+    }
+
+    /// A host path of the file as compose resolves it: `~/` from `HOME`,
+    /// relative ones against the file's directory, `.` and `..` resolved
+    /// lexically (a bind of `../x` names the same directory in both tools).
+    pub(super) fn host_path(&self, p: &str) -> PathBuf {
+        let joined = match p.strip_prefix("~/") {
+            Some(rest) => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(rest),
+            None => self.dir.join(p),
+        };
+        let mut out = PathBuf::new();
+        for c in joined.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    out.pop();
+                }
+                other => out.push(other),
+            }
+        }
+        out
     }
 
     pub(super) fn service_networks(&self, n: &Node, what: &str) -> R<Vec<ServiceNetwork>> {
@@ -282,5 +311,14 @@ impl Decoder {
             }
             _ => self.err(n.pos, format!("{what} must be a list or a mapping, found {}", n.kind())),
         }
+    }
+}
+
+/// A container path without a trailing `/` (compose cleans it; `/data/`
+/// and `/data` are one mount point).
+fn clean_target(t: &str) -> String {
+    match t.trim_end_matches('/') {
+        "" => "/".into(),
+        t => t.to_string(),
     }
 }
