@@ -135,3 +135,13 @@ impl<R: BenchReporter> BenchReporter for Collect<R> {
         self.inner.progress(done, total, what);
     }
 }
+
+impl BenchReporter for Box<dyn BenchReporter> {
+    fn event(&mut self, e: &BenchEvent) {
+        (**self).event(e);
+    }
+
+    fn progress(&mut self, done: u64, total: u64, what: &str) {
+        (**self).progress(done, total, what);
+    }
+}
