@@ -31,6 +31,9 @@ pub struct ResultRow {
     pub engine: String,
     /// Operations in flight at once.
     pub concurrency: u32,
+    /// False for the workload a stop signal or an engine going down cut
+    /// short: its figures are those of the operations done by then.
+    pub complete: bool,
     #[serde(flatten)]
     pub summary: Summary,
     /// Every measured latency in microseconds, sorted: the CDF the plots draw.

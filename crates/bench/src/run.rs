@@ -79,6 +79,14 @@ impl Row {
     }
 }
 
+/// The measure in progress and its rows: kept outside the measuring
+/// future, so that a stop signal, which drops that future, leaves them.
+#[derive(Default)]
+struct Current {
+    measure: Option<Measure>,
+    rows: Vec<Row>,
+}
+
 /// The engines of a bench, prepared, and what to measure on them.
 pub struct Bench {
     targets: Vec<Target>,
@@ -184,14 +192,19 @@ impl Bench {
             std::process::exit(s.exit_code());
         });
         let mut errors = 0usize;
+        let mut current = Current::default();
         let measured = tokio::select! {
-            r = self.measure_all(reporter, &mut errors) => r.map(|()| None),
+            r = self.measure_all(reporter, &mut errors, &mut current) => r.map(|()| None),
             s = interrupts.first() => Ok(Some(s)),
         };
         let (interrupted, down) = match measured {
             Ok(s) => (s, None),
             Err(e) => (None, Some(e)),
         };
+        // The workload cut short: what it measured so far.
+        if let Some(m) = current.measure.take() {
+            self.report(reporter, &m, &current.rows, false, &mut errors);
+        }
         if let Some(s) = interrupted {
             reporter.event(&BenchEvent::Interrupted { signal: s.to_string() });
         }
@@ -230,6 +243,7 @@ impl Bench {
         &self,
         reporter: &mut dyn BenchReporter,
         errors: &mut usize,
+        current: &mut Current,
     ) -> Result<(), (String, String, dockhand_engine::EngineError)> {
         let down = |t: &Target, e| (t.label.clone(), dockhand_harness::runner::now_rfc3339(), e);
         let o = &self.options;
@@ -260,7 +274,9 @@ impl Bench {
                 .iter()
                 .map(|t| ops::labels(&self.run_id, m, &t.label))
                 .collect();
-            let mut rows = vec![Row::default(); self.targets.len()];
+            current.measure = Some(*m);
+            current.rows = vec![Row::default(); self.targets.len()];
+            let rows = &mut current.rows;
             let mut fixtures = Vec::with_capacity(self.targets.len());
             for (i, t) in self.targets.iter().enumerate() {
                 match ops::setup(m, t, &labels[i], &self.run_id).await {
@@ -314,31 +330,39 @@ impl Bench {
                     }
                 }
             }
-            let summaries: Vec<Summary> = rows.iter().map(|r| Summary::of(&r.samples, r.errors, r.busy)).collect();
-            for ((t, row), summary) in self.targets.iter().zip(&rows).zip(&summaries) {
-                *errors += row.errors;
-                let mut sorted = row.samples.clone();
-                sorted.sort();
-                reporter.event(&BenchEvent::Result(ResultRow {
-                    workload: name.clone(),
-                    engine: t.label.clone(),
-                    concurrency: m.concurrency,
-                    summary: summary.clone(),
-                    samples_us: sorted.iter().map(|d| d.as_secs_f64() * 1e6).collect(),
-                    first_error: row.first_error.clone(),
-                }));
-            }
-            if let [a, b] = summaries.as_slice() {
-                reporter.event(&BenchEvent::Ratio {
-                    workload: name.clone(),
-                    first: self.targets[0].label.clone(),
-                    second: self.targets[1].label.clone(),
-                    p50: ratio(a.p50_us, b.p50_us),
-                    p99: ratio(a.p99_us, b.p99_us),
-                });
-            }
+            current.measure = None;
+            self.report(reporter, m, &current.rows, true, errors);
         }
         Ok(())
+    }
+
+    /// Reports one measure's rows (and their ratio with two engines).
+    fn report(&self, reporter: &mut dyn BenchReporter, m: &Measure, rows: &[Row], complete: bool, errors: &mut usize) {
+        let name = m.name();
+        let summaries: Vec<Summary> = rows.iter().map(|r| Summary::of(&r.samples, r.errors, r.busy)).collect();
+        for ((t, row), summary) in self.targets.iter().zip(rows).zip(&summaries) {
+            *errors += row.errors;
+            let mut sorted = row.samples.clone();
+            sorted.sort();
+            reporter.event(&BenchEvent::Result(ResultRow {
+                workload: name.clone(),
+                engine: t.label.clone(),
+                concurrency: m.concurrency,
+                complete,
+                summary: summary.clone(),
+                samples_us: sorted.iter().map(|d| d.as_secs_f64() * 1e6).collect(),
+                first_error: row.first_error.clone(),
+            }));
+        }
+        if let [a, b] = summaries.as_slice() {
+            reporter.event(&BenchEvent::Ratio {
+                workload: name,
+                first: self.targets[0].label.clone(),
+                second: self.targets[1].label.clone(),
+                p50: ratio(a.p50_us, b.p50_us),
+                p99: ratio(a.p99_us, b.p99_us),
+            });
+        }
     }
 
     /// Runs `budget` worth of `m` on `t` into `row`; an engine failing below

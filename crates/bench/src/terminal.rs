@@ -46,10 +46,13 @@ impl Terminal {
 
     fn row(&self, r: &ResultRow) -> String {
         let s = &r.summary;
-        let err = match &r.first_error {
+        let mut err = match &r.first_error {
             Some(e) => format!("  ({})", first_line(e)),
             None => String::new(),
         };
+        if !r.complete {
+            err.push_str("  (cut short)");
+        }
         format!(
             "{:<16} {:<w$} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9.1} {:>6}{err}\n",
             r.workload,

@@ -455,7 +455,9 @@ pub struct ReportArgs {
 // ---- `dockhand bench` (issue 20) -------------------------------------------
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit codes: 0 measured, 1 some operations failed (see ERRORS), 2 an engine unreachable at the start, or not responding mid-bench, 3 bad input, 130, 143, 129 interrupted (what was measured is printed, what the bench made is removed).")]
+#[command(
+    after_help = "Exit codes: 0 measured, 1 some operations failed (see ERRORS), 2 an engine unreachable at the start, or not responding mid-bench, 3 bad input, 130, 143, 129 interrupted (what was measured is printed, what the bench made is removed)."
+)]
 pub struct BenchArgs {
     /// Workloads to run, in this order (default: all); `--list` shows them.
     pub workloads: Vec<String>,

@@ -56,8 +56,7 @@ pub async fn run(g: &GlobalArgs, a: BenchArgs) -> Result<i32, CliError> {
     }
     for spec in &a.engines {
         let (label, url) = split_label(spec);
-        let endpoint = Endpoint::parse(url, EndpointSource::EngineFlag)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let endpoint = Endpoint::parse(url, EndpointSource::EngineFlag).map_err(|e| CliError::Usage(e.to_string()))?;
         let engine = Engine::connect(ConnectOptions {
             endpoint,
             ..cfg.connect_options()
@@ -110,7 +109,10 @@ mod tests {
 
     #[test]
     fn labels_are_split_off_urls() {
-        assert_eq!(split_label("docker=unix:///var/run/docker.sock"), (Some("docker"), "unix:///var/run/docker.sock"));
+        assert_eq!(
+            split_label("docker=unix:///var/run/docker.sock"),
+            (Some("docker"), "unix:///var/run/docker.sock")
+        );
         assert_eq!(split_label("unix:///run/a=b.sock"), (None, "unix:///run/a=b.sock"));
         assert_eq!(split_label("tcp://h:2375"), (None, "tcp://h:2375"));
     }
