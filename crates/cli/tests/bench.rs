@@ -259,10 +259,23 @@ fn ctrl_c_mid_bench_removes_what_it_made_and_reports_what_it_measured() {
     let mut child = dockhand(["bench", "--format", "json", "--iterations", "400", "--warmup", "0"])
         .args(["--rounds", "1", "--overhead-calls", "0", "ping", "stop"])
         .spawn();
+    let run = child.wait_for_event("bench-started")["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ping = child.wait_for_event("result");
     assert_eq!(ping["workload"], "ping");
-    // Mid-way through the stops: containers are being made and removed.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Mid-way through the stops: once a second container of the stops
+    // appeared, the first was stopped and removed (each one's set-up, stop
+    // and removal run in turn), so at least one stop is measured.
+    let label = format!("dockhand.run={run}");
+    let mut seen = std::collections::HashSet::new();
+    let t = Instant::now();
+    while seen.len() < 2 {
+        assert!(t.elapsed() < WAIT, "no second container of the stops within {WAIT:?}");
+        seen.extend(crate::kit::labelled(Path::new(crate::kit::SYSTEM_SOCKET), &label));
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.signal(Signal::Int);
     let done = child.finish(WAIT);
     let ev = done.events();
