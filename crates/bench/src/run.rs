@@ -107,10 +107,11 @@ impl Bench {
     /// version) and checks the options.
     pub async fn prepare(engines: Vec<(Option<String>, Engine)>, options: BenchOptions) -> Result<Bench, BenchError> {
         options.validate()?;
-        let probe = ProbeImage::new();
         let mut targets: Vec<Target> = Vec::new();
         let mut descs = Vec::new();
         for (label, engine) in engines {
+            // One per engine: a `ProbeImage` loads its image once.
+            let probe = ProbeImage::new();
             probe.ensure(&engine).await?;
             let inspect: Value = engine
                 .send(dockhand_engine::Request::get(format!(
