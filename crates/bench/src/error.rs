@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use dockhand_engine::EngineError;
 
-use crate::workload::Workload;
-
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     /// A workload name that is none of [`Workload::ALL`].
-    #[error("unknown workload `{name}`; {}", suggest(suggestions))]
-    UnknownWorkload { name: String, suggestions: Vec<String> },
+    #[error("unknown workload `{name}`; {}", suggest(suggestions, workloads))]
+    UnknownWorkload {
+        name: String,
+        suggestions: Vec<String>,
+        /// Every workload's name.
+        workloads: Vec<&'static str>,
+    },
     /// An option out of its range (a concurrency or an iteration count of 0).
     #[error("{0}")]
     InvalidOption(String),
@@ -48,9 +51,9 @@ impl BenchError {
     }
 }
 
-fn suggest(suggestions: &[String]) -> String {
+fn suggest(suggestions: &[String], workloads: &[&str]) -> String {
     match suggestions {
-        [] => format!("workloads: {}", Workload::ALL.map(Workload::name).join(", ")),
+        [] => format!("workloads: {}", workloads.join(", ")),
         [one] => format!("did you mean `{one}`? `dockhand bench --list` shows every workload"),
         more => format!(
             "did you mean one of {}? `dockhand bench --list` shows every workload",

@@ -102,6 +102,7 @@ impl Workload {
             .ok_or_else(|| BenchError::UnknownWorkload {
                 name: name.to_string(),
                 suggestions: dockhand_harness::pattern::closest(name, Workload::ALL.map(Workload::name), 2),
+                workloads: Workload::ALL.map(Workload::name).to_vec(),
             })
     }
 }
