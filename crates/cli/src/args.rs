@@ -491,4 +491,7 @@ pub struct BenchArgs {
     /// List the workloads and exit.
     #[arg(long)]
     pub list: bool,
+    /// Measure nothing: print (and plot) the results of an earlier `--format json` bench from FILE.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["engines", "workloads", "iterations", "duration"])]
+    pub from: Option<PathBuf>,
 }

@@ -4,7 +4,8 @@
 //! touched; the run itself is `dockhand_bench::Bench`'s.
 
 use dockhand_bench::{
-    plot, Bench, BenchError, BenchOptions, BenchReporter, Budget, Collect, JsonLines, Measure, Terminal, Workload,
+    plot, Bench, BenchError, BenchEvent, BenchOptions, BenchReporter, Budget, Collect, JsonLines, Measure, Terminal,
+    Workload,
 };
 use dockhand_engine::{ConnectOptions, Endpoint, EndpointSource, Engine};
 use dockhand_harness::config::parse_duration;
@@ -23,6 +24,9 @@ pub async fn run(g: &GlobalArgs, a: BenchArgs) -> Result<i32, CliError> {
             println!("{:<14} {}", w.name(), w.summary());
         }
         return Ok(exit::SUCCESS);
+    }
+    if let Some(file) = &a.from {
+        return replay(file, &a);
     }
     if !a.engines.is_empty() && g.host.is_some() {
         return Err(CliError::Usage(
@@ -66,23 +70,56 @@ pub async fn run(g: &GlobalArgs, a: BenchArgs) -> Result<i32, CliError> {
     }
     let interrupts = take_stop_signals()?;
     let bench = Bench::prepare(engines, options).await?;
-    let inner: Box<dyn BenchReporter> = match a.format {
-        Format::Json => Box::new(JsonLines),
-        Format::Human => Box::new(Terminal::new()),
-    };
     let mut reporter = Collect {
-        inner,
+        inner: reporter(a.format),
         results: Vec::new(),
     };
     let outcome = bench.run(&mut reporter, &interrupts).await;
     // Plots of what was measured, also when the bench was cut short.
+    plots(&a, &reporter.results)?;
+    Ok(outcome?.exit_code)
+}
+
+fn reporter(format: Format) -> Box<dyn BenchReporter> {
+    match format {
+        Format::Json => Box::new(JsonLines),
+        Format::Human => Box::new(Terminal::new()),
+    }
+}
+
+fn plots(a: &BenchArgs, results: &[dockhand_bench::ResultRow]) -> Result<(), CliError> {
     if let Some(dir) = &a.plots {
-        let written = plot::write_cdfs(dir, &reporter.results)?;
+        let written = plot::write_cdfs(dir, results)?;
         if a.format == Format::Human {
             println!("Plots: {} SVG files in {}", written.len(), dir.display());
         }
     }
-    Ok(outcome?.exit_code)
+    Ok(())
+}
+
+/// `--from FILE`: an earlier bench's events, through the reporters again.
+fn replay(file: &std::path::Path, a: &BenchArgs) -> Result<i32, CliError> {
+    let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("--from {}: {e}", file.display())))?;
+    let mut reporter = Collect {
+        inner: reporter(a.format),
+        results: Vec::new(),
+    };
+    let mut code = exit::SUCCESS;
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let event: BenchEvent = serde_json::from_str(line).map_err(|e| {
+            CliError::Usage(format!(
+                "--from {} line {}: not a bench event ({e}); give the output of `dockhand bench --format json`",
+                file.display(),
+                n + 1
+            ))
+        })?;
+        if let BenchEvent::BenchFinished { exit_code, .. } = &event {
+            code = *exit_code;
+        }
+        reporter.event(&event);
+    }
+    plots(a, &reporter.results)?;
+    Ok(code)
 }
 
 /// `LABEL=URL` or `URL`: a label has no `/` or `:` (a URL has both).
