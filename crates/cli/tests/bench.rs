@@ -160,6 +160,25 @@ fn a_short_bench_of_every_workload_gives_the_documented_json() {
         "{}",
         &svg[..200.min(svg.len())]
     );
+
+    // The same events read back: the table, and the same plots, measuring nothing.
+    let saved = plots.path().join("bench.jsonl");
+    std::fs::write(&saved, &o.stdout).unwrap();
+    let again = plots.path().join("again");
+    let r = dockhand(["bench", "--from"])
+        .args([&saved])
+        .args(["--plots"])
+        .args([&again])
+        .output();
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r));
+    let table = String::from_utf8_lossy(&r.stdout);
+    for w in &expected {
+        assert!(
+            table.lines().any(|l| l.starts_with(&format!("{w} "))),
+            "no row of {w}:\n{table}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&again).unwrap().count(), want.len());
 }
 
 #[test]
