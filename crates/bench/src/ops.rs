@@ -139,15 +139,7 @@ pub async fn setup(m: &Measure, t: &Target, labels: &Value, run_id: &str) -> OpR
         Workload::Logs => {
             let flood = format!("flood={LOG_BYTES}");
             let id = create(t, &[&flood], labels).await?;
-            let done = async {
-                t.engine.container_start(&id).await?.ok()?;
-                t.engine
-                    .container_wait(&id, None, Duration::from_secs(60))
-                    .await?
-                    .ok()?;
-                Ok::<_, OpError>(())
-            };
-            match done.await {
+            match run_to_exit(t, &id).await {
                 Ok(()) => Ok(Fixture::Container(id)),
                 Err(e) => {
                     let _ = remove_quietly(t, &id).await;
@@ -294,19 +286,18 @@ async fn timed(op: impl std::future::Future<Output = OpResult<()>>) -> OpResult<
     op.await.map(|()| begun.elapsed())
 }
 
+/// Starts a created container and waits until it exits.
+async fn run_to_exit(t: &Target, id: &str) -> OpResult<()> {
+    t.engine.container_start(id).await?.ok()?;
+    t.engine.container_wait(id, None, Duration::from_secs(60)).await?.ok()?;
+    Ok(())
+}
+
 /// Create, start, wait for exit, remove: a probe that exits at once, all timed.
 pub async fn lifecycle(t: &Target, labels: &Value) -> OpResult<Duration> {
     let begun = Instant::now();
     let id = create(t, &["exit=0"], labels).await?;
-    let run = async {
-        t.engine.container_start(&id).await?.ok()?;
-        t.engine
-            .container_wait(&id, None, Duration::from_secs(60))
-            .await?
-            .ok()?;
-        Ok::<_, OpError>(())
-    };
-    if let Err(e) = run.await {
+    if let Err(e) = run_to_exit(t, &id).await {
         let _ = remove_quietly(t, &id).await;
         return Err(e);
     }
