@@ -387,8 +387,10 @@ impl Bench {
             let c = m.concurrency as usize;
             let mut count = 0u32;
             while more(count) {
+                // Never fewer than `c` at once, or the round would not
+                // reach its concurrency: a round's share is at least `c`.
                 let n = match budget {
-                    Budget::Iterations(n) => (n - count) as usize,
+                    Budget::Iterations(n) => ((n - count) as usize).max(c),
                     Budget::Duration(_) => c * 2,
                 };
                 let wall = Instant::now();
