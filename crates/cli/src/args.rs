@@ -82,6 +82,9 @@ pub enum Command {
     /// Write a compatibility report (HTML page, Markdown summary) from the
     /// `--format json` events of one or more runs.
     Report(ReportArgs),
+    /// Time engine operations (latency percentiles, throughput), on one
+    /// engine or several side by side.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -461,4 +464,48 @@ pub struct ReportArgs {
     /// Write the Markdown summary here (on stdout when neither --html nor --markdown is given).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+// ---- `dockhand bench` (issue 20) -------------------------------------------
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 measured, 1 some operations failed (see ERRORS), 2 an engine unreachable at the start, or not responding mid-bench, 3 bad input, 130, 143, 129 interrupted (what was measured is printed, what the bench made is removed)."
+)]
+pub struct BenchArgs {
+    /// Workloads to run, in this order (default: all); `--list` shows them.
+    pub workloads: Vec<String>,
+    /// An engine to bench, `URL` or `LABEL=URL` (repeatable: the engines run side by side, interleaved). Default: --host, DOCKER_HOST, the configuration, the default socket.
+    #[arg(long = "engine", value_name = "[LABEL=]URL")]
+    pub engines: Vec<String>,
+    /// Measured operations per workload and engine [default: 50].
+    #[arg(long, value_name = "N", conflicts_with = "duration")]
+    pub iterations: Option<u32>,
+    /// Measure each workload on each engine for about this long instead, e.g. 10s.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Operations per workload and engine discarded before measuring.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub warmup: u32,
+    /// Rounds per workload; the engines take turns within each.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub rounds: u32,
+    /// Life-cycles in flight for the `throughput` workload (comma-separated or repeated).
+    #[arg(long, value_name = "N", value_delimiter = ',', default_values_t = [1, 4, 16])]
+    pub concurrency: Vec<u32>,
+    /// Pings each way (client, raw socket) for the instrument's own overhead; 0 skips it.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    pub overhead_calls: usize,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write one SVG per workload into DIR: the latency CDF, engines overlaid.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
+    /// List the workloads and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Measure nothing: print (and plot) the results of an earlier `--format json` bench from FILE.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["engines", "workloads", "iterations", "duration"])]
+    pub from: Option<PathBuf>,
 }

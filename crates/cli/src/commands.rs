@@ -26,6 +26,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Coverage(a) => coverage(&cli.global, &a).await,
         Command::Report(a) => crate::report::run(&a),
         Command::Cluster(a) => crate::cluster::run(a).await,
+        Command::Bench(a) => crate::bench::run(&cli.global, a).await,
         Command::Config(ConfigCommand::Show) => {
             println!("{}", load_config(&cli.global, None)?.render().trim_end());
             Ok(exit::SUCCESS)

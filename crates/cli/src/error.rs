@@ -29,6 +29,9 @@ pub enum CliError {
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
+    /// `dockhand bench` could not start or an engine went down mid-bench.
+    #[error(transparent)]
+    Bench(Box<dockhand_bench::BenchError>),
     /// A signal stopped the command after it undid what it had made.
     #[error("{message}")]
     Interrupted { message: String, signal: Signal },
@@ -62,6 +65,9 @@ impl CliError {
             CliError::Env(e) if e.is_usage() => exit::USAGE,
             CliError::Env(dockhand_env::EnvError::Interrupted) => exit::INTERRUPTED,
             CliError::Env(_) => exit::CHECK_FAILED,
+            CliError::Bench(e) if e.is_engine_down() => exit::ENGINE_DOWN,
+            CliError::Bench(e) if e.is_usage() => exit::USAGE,
+            CliError::Bench(_) => exit::CHECK_FAILED,
             CliError::Select(SelectError::NoMatch { .. })
             | CliError::Session(SessionError::Select(SelectError::NoMatch { .. })) => exit::NO_MATCH,
             // The rest of a session's failures: configuration, selection,

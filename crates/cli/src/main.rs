@@ -3,10 +3,11 @@
 //!
 //! The modules form one direction, without circles: `args` (clap's types)
 //! and `error` at the bottom; `settings` (configuration and the configured
-//! engine) on them; the command modules (`check`, `engines`, `env`,
-//! `cluster`, `image_self`, `report`) on those; `commands` (dispatch) on top.
+//! engine) on them; the command modules (`bench`, `check`, `engines`,
+//! `env`, `cluster`, `image_self`, `report`) on those; `commands` (dispatch) on top.
 
 mod args;
+mod bench;
 mod check;
 mod cluster;
 mod commands;

@@ -9,6 +9,7 @@
 
 mod kit;
 
+mod bench;
 mod cli;
 mod cluster;
 mod coverage;

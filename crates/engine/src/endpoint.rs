@@ -24,6 +24,8 @@ pub enum EndpointSource {
     DockerHost,
     /// Neither was set: the default socket.
     Default,
+    /// `dockhand bench --engine URL` (one of possibly several engines).
+    EngineFlag,
     /// An engine chosen by name rather than by address: a private engine, a
     /// cluster's node (and, once supported, a Docker context). Boxed: every
     /// engine error carries its endpoint, and must stay small to return.
@@ -63,6 +65,7 @@ impl fmt::Display for EndpointSource {
             EndpointSource::Flag => f.write_str("from --host"),
             EndpointSource::DockerHost => f.write_str("from DOCKER_HOST"),
             EndpointSource::Default => f.write_str("the default"),
+            EndpointSource::EngineFlag => f.write_str("from --engine"),
             EndpointSource::Named(n) => match &**n {
                 NamedEngine::PrivateEngine(name) => write!(f, "from --private-engine {name}"),
                 NamedEngine::ClusterNode { cluster, node } => write!(f, "from --cluster {cluster}, node {node}"),
