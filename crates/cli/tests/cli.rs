@@ -101,7 +101,10 @@ fn absent_engine_exits_2_fast_naming_endpoint_and_source() {
     let o = run(&["--host", "unix:///run/dockhand-no-such.sock", "check"]);
     let took = t.elapsed();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(took < Duration::from_secs(1), "took {took:?}");
+    // A bound against waiting (a retry loop, a connect timeout), not a speed
+    // target: an absent socket is refused at once, so the run must not take
+    // anything near the call deadline. Start-up speed is measured elsewhere.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("unix:///run/dockhand-no-such.sock (from --host)"), "{err}");
     assert!(err.contains("the socket does not exist"), "{err}");
