@@ -19,13 +19,14 @@ use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
-use crate::endpoint::Endpoint;
-use crate::error::EngineError;
+use crate::endpoint::{Address, Endpoint};
+use crate::error::{EngineError, UnreachableReason};
 use crate::idle::IdleWatch;
 use crate::observe::{self, CallObserver, CallRecord, ReplySeen};
 use crate::request::Request;
 use crate::response::{preview, Response};
 use crate::stream_response::StreamResponse;
+use crate::tls::TlsFailure;
 use crate::transport::{self, Pool, TransportError};
 use crate::version::{negotiate, ApiVersion, MAX_API_VERSION};
 
@@ -84,6 +85,15 @@ pub fn product_name(version: &serde_json::Value) -> String {
     }
 }
 
+/// Whether a plain `tcp://` reply is Go's answer to plain HTTP on a TLS
+/// port (`400` "Client sent an HTTP request to an HTTPS server."): an
+/// engine that wants TLS, not an API error.
+fn tls_required(endpoint: &Endpoint, resp: &Response) -> bool {
+    matches!(endpoint.address, Address::Tcp(_))
+        && resp.status == StatusCode::BAD_REQUEST
+        && String::from_utf8_lossy(&resp.body).contains("HTTP request to an HTTPS server")
+}
+
 struct Shared {
     endpoint: Endpoint,
     deadlines: Deadlines,
@@ -124,7 +134,14 @@ impl Engine {
     /// reachability check, so a missing engine fails here.
     pub async fn connect(opts: ConnectOptions) -> Result<Engine, EngineError> {
         let probe = Engine::unnegotiated(opts.endpoint.clone(), opts.deadlines);
-        let resp = probe.send(Request::get("/version").unversioned()).await?.ok()?;
+        let resp = probe.send(Request::get("/version").unversioned()).await?;
+        if tls_required(&opts.endpoint, &resp) {
+            return Err(EngineError::Unreachable {
+                endpoint: opts.endpoint,
+                reason: UnreachableReason::Tls(TlsFailure::TlsRequired),
+            });
+        }
+        let resp = resp.ok()?;
         let raw: serde_json::Value = resp.json()?;
         let api = |key: &str| {
             raw.get(key)

@@ -1,7 +1,9 @@
 //! Where the engine lives: [`Endpoint`], and [`EndpointSource`], how it was chosen.
 //!
-//! The order is the one the Docker CLI uses, minus contexts: an explicit `--host`,
-//! then `DOCKER_HOST`, then the default unix socket. A run can also target an
+//! The order is the one the Docker CLI uses: `--context`, an explicit
+//! `--host`, then `DOCKER_HOST`, then `DOCKER_CONTEXT`, the current context
+//! of the docker configuration, then the default unix socket (the binary
+//! resolves contexts; this module only names them). A run can also target an
 //! engine dockhand made: `check --private-engine` (a throwaway dockerd) or
 //! `check --cluster NAME` (a node of a local cluster). The source is kept, and
 //! named in every message about the endpoint, because "unreachable" is only
@@ -10,12 +12,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::tls::{TlsClient, TlsTarget};
+
 /// The default socket when neither a flag nor `DOCKER_HOST` names one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
-/// How an [`Endpoint`] was chosen. A Docker context (`--context NAME`) would
-/// be one more variant: the source is data, so every message that names an
-/// endpoint names it without knowing the list.
+/// How an [`Endpoint`] was chosen. The source is data, so every message that
+/// names an endpoint names it without knowing the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EndpointSource {
     /// The `--host` flag (or a configuration file standing in for it).
@@ -27,7 +30,7 @@ pub enum EndpointSource {
     /// `dockhand bench --engine URL` (one of possibly several engines).
     EngineFlag,
     /// An engine chosen by name rather than by address: a private engine, a
-    /// cluster's node (and, once supported, a Docker context). Boxed: every
+    /// cluster's node, a Docker context. Boxed: every
     /// engine error carries its endpoint, and must stay small to return.
     Named(Box<NamedEngine>),
 }
@@ -42,12 +45,24 @@ pub enum NamedEngine {
     /// Node `node` (`n1`, ...) of a local cluster (`dockhand cluster create`),
     /// which `check --cluster NAME` runs against.
     ClusterNode { cluster: String, node: String },
+    /// A Docker context, and what chose it: `--context`, `DOCKER_CONTEXT`,
+    /// or the `currentContext` of the docker configuration file (named).
+    Context { name: String, chosen_by: String },
 }
 
 impl EndpointSource {
     /// The private engine `name`.
     pub fn private_engine(name: &str) -> Self {
         EndpointSource::Named(Box::new(NamedEngine::PrivateEngine(name.to_string())))
+    }
+
+    /// The Docker context `name`, chosen by `chosen_by` ("--context",
+    /// "DOCKER_CONTEXT", "currentContext in /root/.docker/config.json").
+    pub fn context(name: &str, chosen_by: &str) -> Self {
+        EndpointSource::Named(Box::new(NamedEngine::Context {
+            name: name.to_string(),
+            chosen_by: chosen_by.to_string(),
+        }))
     }
 
     /// Node `node` of local cluster `cluster`.
@@ -69,6 +84,7 @@ impl fmt::Display for EndpointSource {
             EndpointSource::Named(n) => match &**n {
                 NamedEngine::PrivateEngine(name) => write!(f, "from --private-engine {name}"),
                 NamedEngine::ClusterNode { cluster, node } => write!(f, "from --cluster {cluster}, node {node}"),
+                NamedEngine::Context { name, chosen_by } => write!(f, "from context {name}, chosen by {chosen_by}"),
             },
         }
     }
@@ -81,6 +97,9 @@ pub enum Address {
     Unix(PathBuf),
     /// A plain TCP `host:port`.
     Tcp(String),
+    /// TCP with TLS (`tcp://` with `--tls`/`--tlsverify`, `DOCKER_TLS_VERIFY`,
+    /// or a context's TLS material). Boxed, as every engine error carries it.
+    Tls(Box<TlsTarget>),
 }
 
 /// An engine address together with the setting it came from.
@@ -93,7 +112,7 @@ pub struct Endpoint {
 /// A `DOCKER_HOST`-style string that dockhand cannot use.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host:port"
+    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host[:port]"
 )]
 pub struct EndpointParseError {
     pub value: String,
@@ -104,6 +123,17 @@ pub struct EndpointParseError {
 impl Endpoint {
     /// Parses `unix:///path`, `tcp://host:port`, or a bare absolute socket path.
     pub fn parse(value: &str, source: EndpointSource) -> Result<Self, EndpointParseError> {
+        Self::parse_with_tls(value, source, None)
+    }
+
+    /// [`Endpoint::parse`], speaking TLS to a `tcp://` address when `tls` is
+    /// given (its default port is then 2376, else 2375, as the docker CLI's).
+    /// A unix socket ignores `tls`, as the docker CLI does.
+    pub fn parse_with_tls(
+        value: &str,
+        source: EndpointSource,
+        tls: Option<TlsClient>,
+    ) -> Result<Self, EndpointParseError> {
         let err = |reason| EndpointParseError {
             value: value.to_string(),
             source_name: source.clone(),
@@ -122,13 +152,18 @@ impl Endpoint {
             if hostport.contains('/') {
                 return Err(err("a path after host:port is not supported"));
             }
-            // Docker's default plain-text port when none is given.
-            if hostport.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
-                Address::Tcp(hostport.to_string())
+            // Docker's default ports when none is given: 2376 with TLS, 2375 without.
+            let default_port = if tls.is_some() { 2376 } else { 2375 };
+            let hostport = if hostport.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+                hostport.to_string()
             } else if hostport.starts_with('[') && hostport.ends_with(']') || !hostport.contains(':') {
-                Address::Tcp(format!("{hostport}:2375"))
+                format!("{hostport}:{default_port}")
             } else {
                 return Err(err("the port is not a number"));
+            };
+            match tls {
+                Some(client) => Address::Tls(Box::new(TlsTarget { hostport, client })),
+                None => Address::Tcp(hostport),
             }
         } else if value.starts_with('/') {
             Address::Unix(PathBuf::from(value))
@@ -171,6 +206,7 @@ impl fmt::Display for Address {
         match self {
             Address::Unix(p) => write!(f, "unix://{}", p.display()),
             Address::Tcp(h) => write!(f, "tcp://{h}"),
+            Address::Tls(t) => t.fmt(f),
         }
     }
 }

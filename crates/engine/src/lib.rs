@@ -22,6 +22,7 @@ mod response;
 mod stream;
 mod stream_response;
 mod system;
+mod tls;
 mod transport;
 mod version;
 
@@ -29,6 +30,7 @@ pub use client::{product_name, ConnectOptions, Deadlines, Engine, EngineInfo, Up
 pub use container::label_filter;
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
+pub use tls::{TlsClient, TlsFailure, TlsFileError, TlsOptions, TlsTarget};
 pub use observe::{CallObserver, CallRecord, ReplySeen};
 pub use request::{encode, Request};
 pub use response::Response;

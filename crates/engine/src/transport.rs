@@ -25,6 +25,7 @@ use tokio::net::{TcpStream, UnixStream};
 use crate::endpoint::{Address, Endpoint};
 use crate::error::{EngineError, UnreachableReason};
 use crate::relay::Relay;
+use crate::tls;
 
 pub(crate) type Io = TokioIo<Box<dyn IoStream>>;
 pub(crate) type Sender = SendRequest<Full<Bytes>>;
@@ -164,24 +165,36 @@ async fn open_stream(endpoint: &Endpoint) -> Result<Io, TransportError> {
                 .await
                 .map_err(|e| TransportError::Connect(UnreachableReason::from_io(&e)))?,
         ),
-        Address::Tcp(hostport) => {
-            let s = TcpStream::connect(hostport.as_str()).await.map_err(|e| {
-                // A name that does not resolve comes back as a generic io error with
-                // the resolver's words; tell it apart from a refused port.
-                let reason = if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                    UnreachableReason::Refused
-                } else if e.to_string().contains("lookup") || e.to_string().contains("resolve") {
-                    UnreachableReason::UnknownHost
-                } else {
-                    UnreachableReason::from_io(&e)
-                };
-                TransportError::Connect(reason)
-            })?;
-            let _ = s.set_nodelay(true);
-            Box::new(s)
+        Address::Tcp(hostport) => Box::new(open_tcp(hostport).await?),
+        Address::Tls(target) => {
+            let tcp = open_tcp(&target.hostport).await?;
+            Box::new(
+                target
+                    .client
+                    .handshake(tcp, &target.hostport)
+                    .await
+                    .map_err(|f| TransportError::Connect(UnreachableReason::Tls(f)))?,
+            )
         }
     };
     Ok(TokioIo::new(io))
+}
+
+async fn open_tcp(hostport: &str) -> Result<TcpStream, TransportError> {
+    let s = TcpStream::connect(hostport).await.map_err(|e| {
+        // A name that does not resolve comes back as a generic io error with
+        // the resolver's words; tell it apart from a refused port.
+        let reason = if e.kind() == std::io::ErrorKind::ConnectionRefused {
+            UnreachableReason::Refused
+        } else if e.to_string().contains("lookup") || e.to_string().contains("resolve") {
+            UnreachableReason::UnknownHost
+        } else {
+            UnreachableReason::from_io(&e)
+        };
+        TransportError::Connect(reason)
+    })?;
+    let _ = s.set_nodelay(true);
+    Ok(s)
 }
 
 /// Opens a fresh connection, not yet driven by anyone.
@@ -208,6 +221,9 @@ pub(crate) async fn connect_for_upgrade(endpoint: &Endpoint) -> Result<Sender, T
 }
 
 pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
+    if let Some(f) = tls_failure(e) {
+        return TransportError::Connect(UnreachableReason::Tls(f.clone()));
+    }
     let mut detail = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -219,6 +235,19 @@ pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
         detail,
         parse: e.is_parse() || e.is_parse_status() || is_bad_body_framing(e),
     }
+}
+
+/// A TLS failure that showed after the handshake (a TLS 1.3 engine refuses
+/// the client certificate on the first read), carried by the I/O error.
+fn tls_failure(e: &hyper::Error) -> Option<&tls::TlsFailure> {
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(f) = s.downcast_ref::<std::io::Error>().and_then(tls::carried_failure) {
+            return Some(f);
+        }
+        src = s.source();
+    }
+    None
 }
 
 /// hyper reports broken body framing (a chunk-size line that is not hex, a

@@ -36,7 +36,7 @@ impl EngineHost {
     pub async fn locate(endpoint: &Endpoint) -> EngineHost {
         let path = match &endpoint.address {
             Address::Unix(p) => p.clone(),
-            Address::Tcp(_) => {
+            _ => {
                 return EngineHost::Unknown(
                     "the engine is reached over TCP: its 127.0.0.1 may not be this host's".into(),
                 )
