@@ -11,6 +11,7 @@
 
 mod client;
 mod container;
+mod context;
 mod endpoint;
 mod error;
 mod idle;
@@ -28,6 +29,7 @@ mod version;
 
 pub use client::{product_name, ConnectOptions, Deadlines, Engine, EngineInfo, Upgrade};
 pub use container::label_filter;
+pub use context::{ContextEndpoint, ContextError, DockerConfigDir, DEFAULT_CONTEXT};
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
 pub use tls::{TlsClient, TlsFailure, TlsFileError, TlsOptions, TlsTarget};
