@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, then /var/run/docker.sock).
+    /// Engine endpoint: unix:///path or tcp://host[:port] (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, then /var/run/docker.sock).
     #[arg(long, short = 'H', global = true, value_name = "URL")]
     pub host: Option<String>,
     /// Use this API version instead of negotiating one (e.g. 1.40).
@@ -50,6 +50,49 @@ pub struct GlobalArgs {
     /// (default: `docker` on PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub cli: Option<PathBuf>,
+
+    // Remote engines (issue 18): --context and the TLS flags.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// How the docker CLI reaches a remote engine: a context, and TLS (flags
+/// as the docker CLI spells them). Precedence: --context, --host,
+/// DOCKER_HOST, DOCKER_CONTEXT, the configuration file's host, the docker
+/// configuration's current context, the default socket.
+#[derive(Debug, Clone, Args, Default)]
+pub struct RemoteArgs {
+    /// Docker context to use (`docker context ls`); overrides DOCKER_HOST, DOCKER_CONTEXT and the current context.
+    #[arg(long, short = 'c', global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Use TLS (without verifying the engine's certificate unless --tlsverify); also DOCKER_TLS.
+    #[arg(long, global = true)]
+    pub tls: bool,
+    /// Use TLS and verify the engine's certificate against the CA (implies --tls); also DOCKER_TLS_VERIFY.
+    #[arg(long, global = true)]
+    pub tlsverify: bool,
+    /// CA certificate that signed the engine's (default: ca.pem in DOCKER_CERT_PATH, else ~/.docker).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tlscacert: Option<PathBuf>,
+    /// Client certificate (default: cert.pem in DOCKER_CERT_PATH, else ~/.docker, when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tlscert: Option<PathBuf>,
+    /// Client certificate's private key (default: key.pem beside cert.pem, when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tlskey: Option<PathBuf>,
+}
+
+impl RemoteArgs {
+    /// The TLS flags as the configuration takes them.
+    pub fn tls_flags(&self) -> dockhand_harness::config::TlsFlags {
+        dockhand_harness::config::TlsFlags {
+            tls: self.tls,
+            tlsverify: self.tlsverify,
+            tlscacert: self.tlscacert.clone(),
+            tlscert: self.tlscert.clone(),
+            tlskey: self.tlskey.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,8 @@ fn overrides(g: &GlobalArgs, c: Option<&CheckArgs>) -> Overrides {
     Overrides {
         config: g.config.clone(),
         host: g.host.clone(),
+        context: g.remote.context.clone(),
+        tls: g.remote.tls_flags(),
         api_version: g.api_version.clone(),
         timeout: g.timeout.clone(),
         jobs: c.and_then(|c| c.jobs.clone()),

@@ -73,8 +73,9 @@ impl DockerConfigDir {
         self.0.join("config.json")
     }
 
-    /// The `currentContext` of `config.json`, when the file exists and sets one.
-    pub fn current_context(&self) -> Result<Option<String>, ContextError> {
+    /// The `currentContext` of `config.json` and its line, when the file
+    /// exists and sets one.
+    pub fn current_context(&self) -> Result<Option<(String, usize)>, ContextError> {
         let path = self.config_file();
         let text = match std::fs::read(&path) {
             Ok(t) => t,
@@ -86,7 +87,11 @@ impl DockerConfigDir {
         match json.get("currentContext") {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(serde_json::Value::String(s)) => {
+                let at = text.windows(16).position(|w| w == b"\"currentContext\"").unwrap_or(0);
+                let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count();
+                Ok(Some((s.clone(), line)))
+            }
             Some(other) => Err(unreadable(&path, format!("currentContext is not a string: {other}"))),
         }
     }

@@ -9,9 +9,10 @@
 //!    (`stream-idle-timeout` is `DOCKHAND_STREAM_IDLE_TIMEOUT`);
 //! 4. command-line flags ([`Overrides`], one per top-level key, `--KEY`).
 //!
-//! The engine address has one more layer: `DOCKER_HOST` sits between the
-//! `DOCKHAND_*` variables and the file, as an environment variable does, and
-//! as the docker CLI lets it override its own configuration.
+//! The engine address has more layers, the docker CLI's: `--context`
+//! above all, `DOCKER_HOST` and `DOCKER_CONTEXT` between the `DOCKHAND_*`
+//! variables and the file, and the docker configuration's current context
+//! below the file (`endpoint.rs` has the whole order and the TLS settings).
 //!
 //! ```toml
 //! host = "unix:///var/run/docker.sock"
@@ -39,12 +40,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dockhand_engine::{ConnectOptions, Deadlines, Endpoint, EndpointSource, DEFAULT_SOCKET};
+use dockhand_engine::{ConnectOptions, Deadlines, Endpoint};
 use serde_json::Value;
 use toml::de::DeTable;
 
 use crate::check::Check;
 use crate::config::checks::{parse_checks, read_key, CheckSettings};
+use crate::config::endpoint::{self, EndpointError, HostLayers, TlsFlags};
 use crate::config::source::{Setting, Source};
 use crate::config::toml_file::{FileError, TomlFile};
 use crate::config::value::{toml_string, ApiVersionChoice, SettingValue};
@@ -85,6 +87,10 @@ pub struct Overrides {
     /// `--config`: the configuration file to read instead of `dockhand.toml`.
     pub config: Option<PathBuf>,
     pub host: Option<String>,
+    /// `--context`: a Docker context, above `--host` and every other layer.
+    pub context: Option<String>,
+    /// `--tls`, `--tlsverify`, `--tlscacert`, `--tlscert`, `--tlskey`.
+    pub tls: TlsFlags,
     pub api_version: Option<String>,
     pub timeout: Option<String>,
     pub stream_idle_timeout: Option<String>,
@@ -113,6 +119,9 @@ pub enum ConfigError {
         value: String,
         message: String,
     },
+    /// The engine's endpoint (context, TLS material) cannot be used.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
     /// A flag has a bad value.
     #[error("invalid value {value:?} for {flag}: {message}")]
     Flag {
@@ -227,24 +236,23 @@ impl Layers<'_> {
         Ok(self.get(key, flag)?.unwrap_or_else(|| Setting::default(default, why)))
     }
 
-    /// The engine: flag, `DOCKHAND_HOST`, `DOCKER_HOST`, file, default socket.
-    fn host(&self, flag: Option<&String>) -> Result<Setting<Endpoint>, ConfigError> {
-        if let Some(s) = self.flag_or_env("host", flag)? {
-            return Ok(s);
-        }
-        if let Some(h) = self.var("DOCKER_HOST") {
-            return match Endpoint::parse(&h, EndpointSource::DockerHost) {
-                Ok(e) => Ok(Setting::new(e, Source::Env("DOCKER_HOST".into()))),
-                Err(e) => Err(ConfigError::Env {
-                    var: "DOCKER_HOST".into(),
-                    value: h,
-                    message: format!("{}; use unix:///path/to/docker.sock or tcp://host:port", e.reason),
-                }),
-            };
-        }
-        Ok(self
-            .file_value("host")?
-            .unwrap_or_else(|| Setting::default(Endpoint::unix(DEFAULT_SOCKET, EndpointSource::Default), None)))
+    /// The engine: `--context`, then flag, `DOCKHAND_HOST`, `DOCKER_HOST`,
+    /// `DOCKER_CONTEXT`, file, current context, default socket
+    /// (`endpoint::resolve`).
+    fn host(&self, o: &Overrides) -> Result<Setting<Endpoint>, ConfigError> {
+        let explicit = self.flag_or_env::<Endpoint>("host", o.host.as_ref())?;
+        let explicit_text = o.host.clone().or_else(|| self.var(&env_var("host")));
+        let file = self.file_value::<Endpoint>("host")?;
+        let file_text = match file {
+            Some(_) => self.file_value::<String>("host")?.map(|s| s.value),
+            None => None,
+        };
+        let hosts = HostLayers {
+            explicit: explicit.zip(explicit_text),
+            file: file.zip(file_text),
+        };
+        let context = o.context.as_deref().filter(|c| !c.is_empty());
+        Ok(endpoint::resolve(context, hosts, &o.tls, self.env)?)
     }
 }
 
@@ -352,7 +360,7 @@ impl EffectiveConfig {
         let checks_dirs = layers.checks_dirs(cwd, o)?;
         let checks = discover(&checks_dirs)?;
         let cfg = EffectiveConfig {
-            host: layers.host(o.host.as_ref())?,
+            host: layers.host(o)?,
             api_version: layers.get_or(
                 "api-version",
                 o.api_version.as_ref(),

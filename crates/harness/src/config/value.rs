@@ -195,7 +195,11 @@ impl SettingValue for Endpoint {
         from_toml_string(value)
     }
     fn to_toml(&self) -> String {
-        toml_string(&self.address.to_string())
+        match &self.address {
+            // The TLS settings are not part of `host`: the address alone.
+            dockhand_engine::Address::Tls(t) => toml_string(&format!("tcp://{}", t.hostport)),
+            a => toml_string(&a.to_string()),
+        }
     }
 }
 
