@@ -2,14 +2,14 @@
 //! run to the harness's [`Session`] (plan, resume, reporters, interrupts,
 //! exit code).
 //!
-//! The target is one of: the engine the configuration names (`--host`,
-//! `DOCKER_HOST`, the file, the default socket), a throwaway private engine
+//! The target is one of: the engine the configuration names (`--context`,
+//! `--host`, `DOCKER_HOST`, `DOCKER_CONTEXT`, the file, the current context,
+//! the default socket; with TLS), a throwaway private engine
 //! (`--private-engine`, started here as `check-<pid>` and removed at the end,
 //! on an early error and on an aborting second signal), or the first manager
 //! of a local cluster (`--cluster NAME`). Its endpoint carries that source,
 //! so an unreachable engine is reported with what chose it; the configuration
-//! itself is never rewritten. A Docker context (`--context NAME`) would be one
-//! more arm of [`run`]'s match.
+//! itself is never rewritten.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +27,11 @@ type EngineSlot = Arc<Mutex<Option<PrivateEngine>>>;
 
 /// `dockhand check`.
 pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
+    if (a.private_engine.is_some() || a.cluster.is_some()) && g.remote.context.is_some() {
+        return Err(CliError::Usage(
+            "--context names the engine, and so do --private-engine and --cluster: give one of them".into(),
+        ));
+    }
     if a.private_engine.is_some() && g.host.is_some() {
         return Err(CliError::Usage(
             "--private-engine runs the checks on an engine of its own: drop --host, or drop --private-engine to test the engine at --host".into(),

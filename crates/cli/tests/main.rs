@@ -21,3 +21,4 @@ mod image_self;
 mod midrun;
 mod report;
 mod steps;
+mod tls;

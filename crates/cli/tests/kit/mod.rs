@@ -22,16 +22,47 @@ pub use common::{engines, host, serial};
 /// The binary under test, with its arguments, to run or spawn.
 pub struct Dockhand(Command);
 
-/// The binary with `args`. DOCKER_HOST is cleared, so a developer's setting
-/// cannot point a test elsewhere, and so is XDG_RUNTIME_DIR, so private
-/// engines keep their state under /tmp/dockhand, where the tests look.
+/// The variables of the docker CLI that choose an engine.
+const ENDPOINT_VARS: &[&str] = &[
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+    "DOCKER_TLS",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_CERT_PATH",
+];
+
+/// The binary with `args`. DOCKER_HOST and the other variables that choose
+/// an engine (contexts, TLS) are cleared, so a developer's setting cannot
+/// point a test elsewhere, and so is XDG_RUNTIME_DIR, so private engines
+/// keep their state under /tmp/dockhand, where the tests look.
 pub fn dockhand<I, S>(args: I) -> Dockhand
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dockhand"));
-    c.args(args).env_remove("DOCKER_HOST").env_remove("XDG_RUNTIME_DIR");
+    c.args(args).env_remove("XDG_RUNTIME_DIR");
+    for var in ENDPOINT_VARS {
+        c.env_remove(var);
+    }
+    Dockhand(c)
+}
+
+/// [`dockhand`] run inside the network namespace `netns` (`nsenter --net`),
+/// where a private engine's TCP listener on 127.0.0.1 is.
+pub fn dockhand_in_netns<I, S>(netns: &str, args: I) -> Dockhand
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut c = Command::new("nsenter");
+    c.arg(format!("--net=/run/netns/{netns}"))
+        .arg(env!("CARGO_BIN_EXE_dockhand"))
+        .args(args)
+        .env_remove("XDG_RUNTIME_DIR");
+    for var in ENDPOINT_VARS {
+        c.env_remove(var);
+    }
     Dockhand(c)
 }
 
