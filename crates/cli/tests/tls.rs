@@ -124,7 +124,18 @@ fn start(rt: &tokio::runtime::Runtime, test: &str, args: Vec<String>) -> Private
 /// `DOCKER_CONFIG` and `DOCKER_CERT_PATH` at `home` (so neither the
 /// machine's docker configuration nor its certificates are read).
 fn run_in(pe: &PrivateEngine, home: &Path, args: &[String], env: &[(&str, &str)]) -> (Output, Duration) {
-    let mut c = dockhand_in_netns(&pe.netns(), ["--timeout", "3s"])
+    run_with_timeout(pe, home, "3s", args, env)
+}
+
+/// [`run_in`] with another call deadline.
+fn run_with_timeout(
+    pe: &PrivateEngine,
+    home: &Path,
+    timeout: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> (Output, Duration) {
+    let mut c = dockhand_in_netns(&pe.netns(), ["--timeout", timeout])
         .args(args)
         .dir(home)
         .env("DOCKER_CONFIG", home.join("docker-config"))
@@ -167,20 +178,31 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("endpoint tcp://127.0.0.1:2376 with TLS (from --host)"), "{out}");
 
-    // Checks that hijack the connection (attach, exec) and stream (logs) over TLS.
-    let (o, _) = run_in(
+    // Checks that hijack the connection (attach, exec) and stream (logs)
+    // over TLS (not the 64 MiB flood: a throughput test, slow on a busy host).
+    let (o, _) = run_with_timeout(
         &pe,
         home.path(),
+        "30s",
         &[
             good.clone(),
-            strings(&["check", "--junit", "junit.xml", "--format", "json", "attach/*", "exec/*", "logs/*"]),
+            strings(&[
+                "check",
+                "--junit",
+                "junit.xml",
+                "attach/*",
+                "exec/*",
+                "logs/*",
+                "--skip",
+                "logs/flood/*",
+            ]),
         ]
         .concat(),
         &[],
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("\"passed\""), "{out}");
+    assert!(out.contains("with TLS (from --host)"), "the banner names the endpoint: {out}");
     let junit = std::fs::read_to_string(home.path().join("junit.xml")).unwrap();
     for secret in [std::fs::read_to_string(pki.path("client-key.pem")).unwrap()] {
         let body: String = secret.lines().nth(1).unwrap().to_string();
@@ -232,8 +254,9 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
         &["requires a client certificate", "--tlscert"],
     );
     let stranger = [
-        swap("--tlscert", pki.arg("stranger.pem")),
-        strings(&["--tlskey", &pki.arg("stranger-key.pem")]),
+        host.clone(),
+        strings(&["--tlsverify", "--tlscacert", &pki.arg("ca.pem")]),
+        strings(&["--tlscert", &pki.arg("stranger.pem"), "--tlskey", &pki.arg("stranger-key.pem")]),
         version.clone(),
     ]
     .concat();

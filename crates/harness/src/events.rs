@@ -151,6 +151,10 @@ impl Counts {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EngineSummary {
     pub endpoint: String,
+    /// What chose the endpoint: "from --host", "from context lab, chosen by
+    /// DOCKER_CONTEXT", "the default" (absent in journals written before it).
+    #[serde(default)]
+    pub endpoint_source: String,
     pub name: String,
     pub version: String,
     pub api_version: String,

@@ -432,6 +432,7 @@ mod tests {
     pub(crate) fn engine() -> EngineSummary {
         EngineSummary {
             endpoint: "unix:///var/run/docker.sock".into(),
+            endpoint_source: "the default".into(),
             name: "Docker Engine - Community".into(),
             version: "20.10.24".into(),
             api_version: "1.41".into(),

@@ -139,6 +139,7 @@ pub(crate) mod fixtures {
             started_at: "2024-05-01T10:00:00Z".into(),
             engine: EngineSummary {
                 endpoint: "unix:///var/run/docker.sock".into(),
+                endpoint_source: "the default".into(),
                 name: "Docker Engine - Community".into(),
                 version: "24.0.7".into(),
                 api_version: "1.41".into(),

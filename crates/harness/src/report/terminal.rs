@@ -282,12 +282,16 @@ impl Reporter for TerminalReporter {
                 }
                 let cases = if selection.len() == 1 { "case" } else { "cases" };
                 let mut line = format!(
-                    "Running {} {cases} against {} {} (API {}) at {} with {jobs} jobs; run {run_id}",
+                    "Running {} {cases} against {} {} (API {}) at {}{} with {jobs} jobs; run {run_id}",
                     selection.len(),
                     engine.name,
                     engine.version,
                     engine.api_version,
-                    engine.endpoint
+                    engine.endpoint,
+                    match engine.endpoint_source.as_str() {
+                        "" => String::new(),
+                        source => format!(" ({source})"),
+                    }
                 );
                 if let Some(journal) = resumed_from {
                     line.push_str(&format!(", resuming {journal}"));

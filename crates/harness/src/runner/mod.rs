@@ -82,6 +82,7 @@ pub fn engine_summary(engine: &Engine) -> EngineSummary {
     let info = engine.info();
     EngineSummary {
         endpoint: engine.endpoint().address.to_string(),
+        endpoint_source: engine.endpoint().source.to_string(),
         name: info.map(|i| i.name.clone()).unwrap_or_default(),
         version: info.map(|i| i.version.clone()).unwrap_or_default(),
         api_version: engine.api_version().to_string(),
