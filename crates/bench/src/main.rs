@@ -11,6 +11,11 @@
 //!    best rates, and the median of each round's ratio (dockerd's own rate
 //!    drifts between reads, and a round pairs two reads close in time).
 //!
+//! 3. TLS (`tls.rs`): pings to one private dockerd over its unix socket and
+//!    over TLS, side by side, in 5 rounds (`DOCKHAND_BENCH_TLS_ROUNDS`, 0
+//!    leaves it out; it needs root and dockerd).
+//!
+//! `DOCKHAND_BENCH_ONLY=tls` runs the TLS part alone.
 //! Run with `scripts/bench` (release build). Figures only: goals are checked
 //! by a reader, never asserted.
 
@@ -21,6 +26,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use dockhand_engine::{Address, ConnectOptions, Deadlines, Endpoint, Engine, Request};
 use dockhand_harness::ProbeImage;
+
+mod tls;
 
 fn socket_path(e: &Engine) -> anyhow::Result<std::path::PathBuf> {
     match &e.endpoint().address {
@@ -270,6 +277,10 @@ fn rates(v: &[f64]) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
+    let tls_rounds = env_count("DOCKHAND_BENCH_TLS_ROUNDS", 5)?;
+    if std::env::var("DOCKHAND_BENCH_ONLY").as_deref() == Ok("tls") {
+        return tls::bench_tls(1000, tls_rounds.max(1));
+    }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let endpoint = Endpoint::resolve(None)?;
@@ -296,6 +307,10 @@ fn main() -> anyhow::Result<()> {
         let log_rounds = env_count("DOCKHAND_BENCH_LOG_ROUNDS", 3)?;
         bench_ping(&engine, 1000, ping_rounds).await?;
         bench_logs(&engine, mib, log_rounds).await?;
-        Ok(())
-    })
+        anyhow::Ok(())
+    })?;
+    if tls_rounds > 0 {
+        tls::bench_tls(1000, tls_rounds)?;
+    }
+    Ok(())
 }
