@@ -50,12 +50,12 @@ pub struct DockerConfigDir(PathBuf);
 
 impl DockerConfigDir {
     /// `$DOCKER_CONFIG`, else `$HOME/.docker`, from `env` (the process's
-    /// environment, or a test's).
-    pub fn locate(env: &dyn Fn(&str) -> Option<String>) -> Self {
+    /// environment, or a test's); none when neither is set.
+    pub fn locate(env: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         let var = |name: &str| env(name).filter(|v| !v.is_empty());
         match var("DOCKER_CONFIG") {
-            Some(dir) => DockerConfigDir(PathBuf::from(dir)),
-            None => DockerConfigDir(PathBuf::from(var("HOME").unwrap_or_else(|| "/root".into())).join(".docker")),
+            Some(dir) => Some(DockerConfigDir(PathBuf::from(dir))),
+            None => var("HOME").map(|home| DockerConfigDir(PathBuf::from(home).join(".docker"))),
         }
     }
 
@@ -183,9 +183,10 @@ mod tests {
             "HOME" => Some("/home/u".to_string()),
             _ => None,
         };
-        assert_eq!(DockerConfigDir::locate(&env).path(), Path::new("/cfg"));
+        assert_eq!(DockerConfigDir::locate(&env).unwrap().path(), Path::new("/cfg"));
         let env = |n: &str| (n == "HOME").then(|| "/home/u".to_string());
-        assert_eq!(DockerConfigDir::locate(&env).path(), Path::new("/home/u/.docker"));
+        assert_eq!(DockerConfigDir::locate(&env).unwrap().path(), Path::new("/home/u/.docker"));
+        assert_eq!(DockerConfigDir::locate(&|_: &str| None), None);
     }
 
     #[test]

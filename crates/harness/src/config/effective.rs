@@ -544,6 +544,7 @@ mod tests {
     use super::*;
     use crate::check::tests::registry;
     use crate::config::toml_file::{FileErrorKind, Position};
+    use dockhand_engine::EndpointSource;
     use std::collections::HashMap;
 
     fn load(

@@ -89,6 +89,13 @@ pub fn resolve(
 ) -> Result<Setting<Endpoint>, EndpointError> {
     let var = |name: &str| env(name).filter(|v| !v.is_empty());
     let config_dir = DockerConfigDir::locate(env);
+    let no_config = |name: &str, chosen_by: &str| EndpointError::Context {
+        error: ContextError::NotFound {
+            name: name.to_string(),
+            meta: PathBuf::from("$HOME/.docker/contexts/meta (neither DOCKER_CONFIG nor HOME is set)"),
+        },
+        chosen_by: chosen_by.to_string(),
+    };
     if let Some(name) = context_flag {
         if let Some((s, text)) = &hosts.explicit {
             if s.source == Source::Flag("--host".into()) {
@@ -99,7 +106,8 @@ pub fn resolve(
             }
         }
         if name != DEFAULT_CONTEXT {
-            return context(&config_dir, name, "--context", Source::Flag("--context".into()));
+            let dir = config_dir.as_ref().ok_or_else(|| no_config(name, "--context"))?;
+            return context(dir, name, "--context", Source::Flag("--context".into()));
         }
         return after_contexts(&hosts, tls, env);
     }
@@ -110,19 +118,23 @@ pub fn resolve(
         return docker_host(h, tls, env);
     }
     if let Some(name) = var("DOCKER_CONTEXT").filter(|n| n != DEFAULT_CONTEXT) {
-        return context(&config_dir, &name, "DOCKER_CONTEXT", Source::Env("DOCKER_CONTEXT".into()));
+        let dir = config_dir.as_ref().ok_or_else(|| no_config(&name, "DOCKER_CONTEXT"))?;
+        return context(dir, &name, "DOCKER_CONTEXT", Source::Env("DOCKER_CONTEXT".into()));
     }
     if let Some((s, text)) = hosts.file {
         return with_tls(s, &text, tls, env);
     }
-    let current = config_dir.current_context().map_err(|error| EndpointError::Context {
+    let Some(dir) = config_dir else {
+        return Ok(default_socket());
+    };
+    let current = dir.current_context().map_err(|error| EndpointError::Context {
         error,
         chosen_by: "currentContext".into(),
     })?;
     if let Some((name, line)) = current.filter(|(n, _)| n != DEFAULT_CONTEXT) {
-        let file = config_dir.config_file();
+        let file = dir.config_file();
         let chosen_by = format!("currentContext in {}", file.display());
-        return context(&config_dir, &name, &chosen_by, Source::File { path: file, line });
+        return context(&dir, &name, &chosen_by, Source::File { path: file, line });
     }
     Ok(default_socket())
 }
@@ -191,7 +203,8 @@ pub fn tls_options(flags: &TlsFlags, env: &dyn Fn(&str) -> Option<String>) -> Op
     }
     let dir = var("DOCKER_CERT_PATH")
         .map(PathBuf::from)
-        .unwrap_or_else(|| DockerConfigDir::locate(env).path().to_path_buf());
+        .or_else(|| DockerConfigDir::locate(env).map(|d| d.path().to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from(".docker"));
     // As the docker CLI: a client certificate or key not given and not in
     // the directory is none; the CA is always named, for the error.
     let present = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
@@ -223,4 +236,127 @@ fn context(
         }
     })?;
     Ok(Setting::new(endpoint, source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    /// A docker configuration directory with contexts as the docker CLI
+    /// writes them (the CLI tests use `docker context create` itself).
+    fn config_dir(current: Option<&str>, contexts: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, host) in contexts {
+            let meta = dir.path().join("contexts/meta").join(DockerConfigDir::context_id(name));
+            std::fs::create_dir_all(&meta).unwrap();
+            let json = format!(
+                r#"{{"Name":"{name}","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{host}","SkipTLSVerify":false}}}}}}"#
+            );
+            std::fs::write(meta.join("meta.json"), json).unwrap();
+        }
+        if let Some(c) = current {
+            std::fs::write(
+                dir.path().join("config.json"),
+                format!("{{\n\t\"auths\": {{}},\n\t\"currentContext\": \"{c}\"\n}}"),
+            )
+            .unwrap();
+        }
+        dir
+    }
+
+    fn setting(text: &str, source: Source) -> Option<(Setting<Endpoint>, String)> {
+        let e = Endpoint::parse(text, EndpointSource::Flag).unwrap();
+        Some((Setting::new(e, source), text.to_string()))
+    }
+
+    fn resolve_in(
+        dir: &Path,
+        context_flag: Option<&str>,
+        host_flag: Option<&str>,
+        file: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Result<Setting<Endpoint>, EndpointError> {
+        let mut env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        env.insert("DOCKER_CONFIG".into(), dir.display().to_string());
+        let hosts = HostLayers {
+            explicit: host_flag.and_then(|h| setting(h, Source::Flag("--host".into()))),
+            file: file.and_then(|h| setting(h, Source::File { path: "dockhand.toml".into(), line: 1 })),
+        };
+        resolve(context_flag, hosts, &TlsFlags::default(), &|k| env.get(k).cloned())
+    }
+
+    fn shown(r: Result<Setting<Endpoint>, EndpointError>) -> String {
+        r.map(|s| s.value.to_string()).unwrap_or_else(|e| format!("error: {e}"))
+    }
+
+    #[test]
+    fn the_docker_cli_order() {
+        let dir = config_dir(Some("cur"), &[("cur", "tcp://cur:1"), ("env", "tcp://env:1"), ("flag", "tcp://flag:1")]);
+        let d = dir.path();
+        let r = |c, h, f, env: &[(&str, &str)]| shown(resolve_in(d, c, h, f, env));
+        let all_env = [("DOCKER_HOST", "tcp://dh:1"), ("DOCKER_CONTEXT", "env")];
+        assert_eq!(
+            r(Some("flag"), None, Some("tcp://file:1"), &all_env),
+            "tcp://flag:1 (from context flag, chosen by --context)"
+        );
+        assert!(r(Some("flag"), Some("tcp://h:1"), None, &[]).contains("conflicting options"));
+        assert_eq!(r(None, Some("tcp://h:1"), None, &all_env), "tcp://h:1 (from --host)");
+        assert_eq!(r(None, None, Some("tcp://file:1"), &all_env), "tcp://dh:1 (from DOCKER_HOST)");
+        assert_eq!(
+            r(None, None, Some("tcp://file:1"), &[("DOCKER_CONTEXT", "env")]),
+            "tcp://env:1 (from context env, chosen by DOCKER_CONTEXT)"
+        );
+        assert_eq!(r(None, None, Some("tcp://file:1"), &[]), "tcp://file:1 (from --host)");
+        let current = r(None, None, None, &[]);
+        assert!(current.starts_with("tcp://cur:1 (from context cur, chosen by currentContext in "), "{current}");
+        // "default" is no context: what follows the contexts.
+        assert_eq!(
+            r(Some("default"), None, None, &[("DOCKER_HOST", "tcp://dh:1")]),
+            "tcp://dh:1 (from DOCKER_HOST)"
+        );
+        assert_eq!(
+            r(None, None, None, &[("DOCKER_CONTEXT", "default")]),
+            current,
+            "DOCKER_CONTEXT=default falls through to the current context"
+        );
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(
+            shown(resolve_in(empty.path(), None, None, None, &[])),
+            "unix:///var/run/docker.sock (the default)"
+        );
+        let line = resolve_in(d, None, None, None, &[]).unwrap().source;
+        assert!(matches!(line, Source::File { line: 3, .. }), "{line:?}");
+    }
+
+    #[test]
+    fn a_missing_context_names_what_chose_it() {
+        let dir = config_dir(None, &[]);
+        let e = shown(resolve_in(dir.path(), None, None, None, &[("DOCKER_CONTEXT", "gone")]));
+        assert!(e.contains("docker context 'gone' does not exist"), "{e}");
+        assert!(e.contains("chosen by DOCKER_CONTEXT"), "{e}");
+    }
+
+    #[test]
+    fn tls_takes_port_2376_and_names_a_missing_ca() {
+        let dir = config_dir(None, &[]);
+        let d = dir.path();
+        let certs = d.join("certs");
+        let env_tls = [("DOCKER_TLS", "1"), ("DOCKER_CERT_PATH", certs.to_str().unwrap())];
+        assert_eq!(
+            shown(resolve_in(d, None, Some("tcp://h"), None, &env_tls)),
+            "tcp://h:2376 with TLS, engine certificate not verified (from --host)"
+        );
+        assert_eq!(shown(resolve_in(d, None, Some("tcp://h"), None, &[])), "tcp://h:2375 (from --host)");
+        // A unix socket ignores TLS, as in the docker CLI.
+        assert_eq!(
+            shown(resolve_in(d, None, Some("unix:///s.sock"), None, &env_tls)),
+            "unix:///s.sock (from --host)"
+        );
+        let verify = [("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", certs.to_str().unwrap())];
+        let e = shown(resolve_in(d, None, Some("tcp://h"), None, &verify));
+        assert!(e.contains(&format!("CA certificate file {}", certs.join("ca.pem").display())), "{e}");
+        assert!(e.contains("--tlscacert"), "{e}");
+    }
 }
