@@ -511,3 +511,93 @@ impl ServerCertVerifier for TrustAnyCertificate {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_and_certificate_errors_name_their_cause() {
+        let c = |e| classify(&e, "engine.example", true);
+        assert_eq!(
+            c(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)),
+            TlsFailure::UnknownCa
+        );
+        assert_eq!(
+            c(rustls::Error::InvalidCertificate(CertificateError::NotValidForName)),
+            TlsFailure::NameMismatch {
+                host: "engine.example".into()
+            }
+        );
+        assert_eq!(
+            c(rustls::Error::InvalidCertificate(CertificateError::Expired)),
+            TlsFailure::Expired
+        );
+        assert_eq!(
+            c(rustls::Error::AlertReceived(AlertDescription::BadCertificate)),
+            TlsFailure::ClientCertRefused {
+                alert: "bad certificate".into(),
+                sent: true
+            }
+        );
+        let none_sent = classify(
+            &rustls::Error::AlertReceived(AlertDescription::CertificateRequired),
+            "h",
+            false,
+        );
+        assert!(none_sent.to_string().contains("none was sent"), "{none_sent}");
+        assert!(none_sent.hint().contains("--tlscert"));
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown ca");
+    }
+
+    #[test]
+    fn the_host_of_an_address() {
+        assert_eq!(host_of("engine.example:2376"), "engine.example");
+        assert_eq!(host_of("[::1]:2376"), "::1");
+        assert_eq!(host_of("127.0.0.1:2376"), "127.0.0.1");
+    }
+
+    #[test]
+    fn a_loaded_client_shows_paths_and_never_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["client".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pem = key.serialize_pem();
+        std::fs::write(dir.path().join("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("key.pem"), &pem).unwrap();
+        let client = TlsClient::load(TlsOptions {
+            verify: false,
+            ca: None,
+            cert: Some(dir.path().join("cert.pem")),
+            key: Some(dir.path().join("key.pem")),
+        })
+        .unwrap();
+        let shown = format!("{client:?}");
+        assert!(shown.contains("key.pem"), "{shown}");
+        let body = pem.lines().nth(1).unwrap();
+        assert!(!shown.contains(body) && !shown.contains("PRIVATE"), "{shown}");
+
+        // A key that is not there, or not a key: named, and never echoed.
+        let e = TlsClient::load(TlsOptions {
+            verify: false,
+            ca: None,
+            cert: Some(dir.path().join("cert.pem")),
+            key: Some(dir.path().join("cert.pem")),
+        })
+        .unwrap_err();
+        assert_eq!(e.what, "client key");
+        assert!(e.to_string().contains("cert.pem"), "{e}");
+        let e = TlsClient::load(TlsOptions {
+            verify: true,
+            ca: Some(dir.path().join("missing-ca.pem")),
+            cert: None,
+            key: None,
+        })
+        .unwrap_err();
+        assert!(e.to_string().starts_with("cannot use the TLS CA certificate file "), "{e}");
+        assert!(e.to_string().contains("missing-ca.pem"), "{e}");
+    }
+}
