@@ -176,7 +176,10 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
     let (o, _) = run_in(&pe, home.path(), &[good.clone(), strings(&["version"])].concat(), &[]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("endpoint tcp://127.0.0.1:2376 with TLS (from --host)"), "{out}");
+    assert!(
+        out.contains("endpoint tcp://127.0.0.1:2376 with TLS (from --host)"),
+        "{out}"
+    );
 
     // Checks that hijack the connection (attach, exec) and stream (logs)
     // over TLS (not the 64 MiB flood: a throughput test, slow on a busy host).
@@ -202,17 +205,23 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("with TLS (from --host)"), "the banner names the endpoint: {out}");
+    assert!(
+        out.contains("with TLS (from --host)"),
+        "the banner names the endpoint: {out}"
+    );
     let junit = std::fs::read_to_string(home.path().join("junit.xml")).unwrap();
-    for secret in [std::fs::read_to_string(pki.path("client-key.pem")).unwrap()] {
-        let body: String = secret.lines().nth(1).unwrap().to_string();
-        assert!(!out.contains(&body) && !junit.contains(&body), "the client key leaked");
-    }
+    let key = std::fs::read_to_string(pki.path("client-key.pem")).unwrap();
+    let body = key.lines().nth(1).unwrap();
+    assert!(!out.contains(body) && !junit.contains(body), "the client key leaked");
 
     // The same from the variables, with the files in DOCKER_CERT_PATH.
     let certs = home.path().join("certs");
     std::fs::create_dir(&certs).unwrap();
-    for (from, to) in [("ca.pem", "ca.pem"), ("client.pem", "cert.pem"), ("client-key.pem", "key.pem")] {
+    for (from, to) in [
+        ("ca.pem", "ca.pem"),
+        ("client.pem", "cert.pem"),
+        ("client-key.pem", "key.pem"),
+    ] {
         std::fs::copy(pki.path(from), certs.join(to)).unwrap();
     }
     let (o, _) = run_in(
@@ -227,7 +236,10 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(0), "the default TLS port is 2376: {out}");
-    assert!(out.contains("tcp://127.0.0.1:2376 with TLS (from DOCKER_HOST)"), "{out}");
+    assert!(
+        out.contains("tcp://127.0.0.1:2376 with TLS (from DOCKER_HOST)"),
+        "{out}"
+    );
 
     // Each failure, by cause.
     let swap = |flag: &str, value: String| -> Vec<String> {
@@ -239,15 +251,29 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
     let version = strings(&["version"]);
     assert_diagnosis(
         "wrong CA",
-        run_in(&pe, home.path(), &[swap("--tlscacert", pki.arg("other-ca.pem")), version.clone()].concat(), &[]),
+        run_in(
+            &pe,
+            home.path(),
+            &[swap("--tlscacert", pki.arg("other-ca.pem")), version.clone()].concat(),
+            &[],
+        ),
         &["unknown CA", "--tlscacert"],
     );
     assert_diagnosis(
         "name mismatch",
-        run_in(&pe, home.path(), &[swap("--host", "tcp://localhost:2376".into()), version.clone()].concat(), &[]),
+        run_in(
+            &pe,
+            home.path(),
+            &[swap("--host", "tcp://localhost:2376".into()), version.clone()].concat(),
+            &[],
+        ),
         &["not valid for the name localhost"],
     );
-    let no_client_cert = [host.clone(), strings(&["--tlsverify", "--tlscacert", &pki.arg("ca.pem"), "version"])].concat();
+    let no_client_cert = [
+        host.clone(),
+        strings(&["--tlsverify", "--tlscacert", &pki.arg("ca.pem"), "version"]),
+    ]
+    .concat();
     assert_diagnosis(
         "no client certificate",
         run_in(&pe, home.path(), &no_client_cert, &[]),
@@ -256,7 +282,12 @@ fn tls_engine_serves_the_suite_and_each_handshake_failure_names_its_cause() {
     let stranger = [
         host.clone(),
         strings(&["--tlsverify", "--tlscacert", &pki.arg("ca.pem")]),
-        strings(&["--tlscert", &pki.arg("stranger.pem"), "--tlskey", &pki.arg("stranger-key.pem")]),
+        strings(&[
+            "--tlscert",
+            &pki.arg("stranger.pem"),
+            "--tlskey",
+            &pki.arg("stranger-key.pem"),
+        ]),
         version.clone(),
     ]
     .concat();
@@ -338,7 +369,12 @@ fn contexts_written_by_the_docker_cli_choose_the_engine_in_its_order() {
             .to_string()
     };
 
-    let (o, _) = run_in(&pe, home.path(), &[strings(&["--context", "tlsctx"]), version.clone()].concat(), &[]);
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &[strings(&["--context", "tlsctx"]), version.clone()].concat(),
+        &[],
+    );
     assert_eq!(
         endpoint_of(&o),
         "tcp://127.0.0.1:2376 with TLS (from context tlsctx, chosen by --context)"
@@ -357,7 +393,12 @@ fn contexts_written_by_the_docker_cli_choose_the_engine_in_its_order() {
         &[("DOCKER_HOST", &plain)],
     );
     assert!(endpoint_of(&o).contains("chosen by --context"));
-    let (o, _) = run_in(&pe, home.path(), &version, &[("DOCKER_HOST", &plain), ("DOCKER_CONTEXT", "tlsctx")]);
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &version,
+        &[("DOCKER_HOST", &plain), ("DOCKER_CONTEXT", "tlsctx")],
+    );
     assert_eq!(endpoint_of(&o), format!("{plain} (from DOCKER_HOST)"));
 
     // The current context, as `docker context use` sets it.
@@ -380,7 +421,12 @@ fn contexts_written_by_the_docker_cli_choose_the_engine_in_its_order() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("conflicting options"), "{}", text(&o));
-    let (o, _) = run_in(&pe, home.path(), &[strings(&["--context", "nope"]), version].concat(), &[]);
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &[strings(&["--context", "nope"]), version].concat(),
+        &[],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(
         text(&o).contains("docker context 'nope' does not exist") && text(&o).contains("docker context ls"),

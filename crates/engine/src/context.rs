@@ -185,7 +185,10 @@ mod tests {
         };
         assert_eq!(DockerConfigDir::locate(&env).unwrap().path(), Path::new("/cfg"));
         let env = |n: &str| (n == "HOME").then(|| "/home/u".to_string());
-        assert_eq!(DockerConfigDir::locate(&env).unwrap().path(), Path::new("/home/u/.docker"));
+        assert_eq!(
+            DockerConfigDir::locate(&env).unwrap().path(),
+            Path::new("/home/u/.docker")
+        );
         assert_eq!(DockerConfigDir::locate(&|_: &str| None), None);
     }
 

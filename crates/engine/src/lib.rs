@@ -32,12 +32,12 @@ pub use container::label_filter;
 pub use context::{ContextEndpoint, ContextError, DockerConfigDir, DEFAULT_CONTEXT};
 pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedEngine, DEFAULT_SOCKET};
 pub use error::{fmt_duration, EngineError, UnreachableReason};
-pub use tls::{TlsClient, TlsFailure, TlsFileError, TlsOptions, TlsTarget};
 pub use observe::{CallObserver, CallRecord, ReplySeen};
 pub use request::{encode, Request};
 pub use response::Response;
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
 pub use stream_response::{Decoded, FrameStream, JsonStream, StreamResponse};
+pub use tls::{TlsClient, TlsFailure, TlsFileError, TlsOptions, TlsTarget};
 pub use version::{negotiate, ApiVersion, ApiVersionParseError, NoCommonVersion, MAX_API_VERSION, MIN_API_VERSION};
 
 pub use bytes::Bytes;

@@ -114,10 +114,16 @@ impl fmt::Display for TlsFailure {
             }
             TlsFailure::Expired => f.write_str("TLS: the engine's certificate has expired or is not valid yet"),
             TlsFailure::ClientCertRefused { alert, sent: true } => {
-                write!(f, "TLS: the engine refused dockhand's client certificate (alert: {alert})")
+                write!(
+                    f,
+                    "TLS: the engine refused dockhand's client certificate (alert: {alert})"
+                )
             }
             TlsFailure::ClientCertRefused { alert, sent: false } => {
-                write!(f, "TLS: the engine requires a client certificate and none was sent (alert: {alert})")
+                write!(
+                    f,
+                    "TLS: the engine requires a client certificate and none was sent (alert: {alert})"
+                )
             }
             TlsFailure::PlaintextServer => f.write_str("TLS: the engine answered in plain HTTP, not TLS"),
             TlsFailure::TlsRequired => f.write_str("the engine expects TLS and dockhand spoke plain HTTP"),
@@ -165,7 +171,8 @@ impl PartialEq for TlsClient {
 
 impl Eq for TlsClient {}
 
-const CA_FIX: &str = "point --tlscacert (or DOCKER_CERT_PATH, holding ca.pem) at the CA certificate that signed the engine's";
+const CA_FIX: &str =
+    "point --tlscacert (or DOCKER_CERT_PATH, holding ca.pem) at the CA certificate that signed the engine's";
 const CERT_FIX: &str =
     "point --tlscert and --tlskey (or DOCKER_CERT_PATH, holding cert.pem and key.pem) at the client certificate and its key";
 
@@ -178,7 +185,11 @@ fn read_file(what: &'static str, path: &Path, fix: &'static str) -> Result<Vec<u
     })
 }
 
-fn certificates(what: &'static str, path: &Path, fix: &'static str) -> Result<Vec<CertificateDer<'static>>, TlsFileError> {
+fn certificates(
+    what: &'static str,
+    path: &Path,
+    fix: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, TlsFileError> {
     let pem = read_file(what, path, fix)?;
     let bad = |detail: String| TlsFileError {
         what,
@@ -240,10 +251,14 @@ impl TlsClient {
                     fix: CERT_FIX,
                 };
                 // rustls's PEM errors name the section, never its bytes.
-                let der = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| bad_key(format!("no PEM private key: {e}")))?;
-                builder
-                    .with_client_auth_cert(chain, der)
-                    .map_err(|e| bad_key(format!("it does not fit the client certificate {}: {e}", cert.display())))?
+                let der =
+                    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| bad_key(format!("no PEM private key: {e}")))?;
+                builder.with_client_auth_cert(chain, der).map_err(|e| {
+                    bad_key(format!(
+                        "it does not fit the client certificate {}: {e}",
+                        cert.display()
+                    ))
+                })?
             }
             (None, None) => builder.with_no_client_auth(),
             (Some(cert), None) => {
@@ -398,14 +413,15 @@ fn classify(e: &rustls::Error, host: &str, sent_cert: bool) -> TlsFailure {
     }
 }
 
-/// `BadCertificate` as "bad certificate".
+/// `BadCertificate` as "bad certificate", `UnknownCA` as "unknown ca".
 fn alert_name(a: AlertDescription) -> String {
-    let raw = format!("{a:?}");
     let mut out = String::new();
-    for (i, ch) in raw.chars().enumerate() {
-        if ch.is_ascii_uppercase() && i > 0 && !raw[..i].ends_with(|c: char| c.is_ascii_uppercase()) {
+    let mut prev_upper = true;
+    for ch in format!("{a:?}").chars() {
+        if ch.is_ascii_uppercase() && !prev_upper {
             out.push(' ');
         }
+        prev_upper = ch.is_ascii_uppercase();
         out.push(ch.to_ascii_lowercase());
     }
     out
@@ -597,7 +613,10 @@ mod tests {
             key: None,
         })
         .unwrap_err();
-        assert!(e.to_string().starts_with("cannot use the TLS CA certificate file "), "{e}");
+        assert!(
+            e.to_string().starts_with("cannot use the TLS CA certificate file "),
+            "{e}"
+        );
         assert!(e.to_string().contains("missing-ca.pem"), "{e}");
     }
 }

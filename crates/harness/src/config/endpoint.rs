@@ -168,8 +168,12 @@ fn docker_host(
         value: value.clone(),
         message,
     };
-    let plain = Endpoint::parse(&value, EndpointSource::DockerHost)
-        .map_err(|e| bad(format!("{}; use unix:///path/to/docker.sock or tcp://host[:port]", e.reason)))?;
+    let plain = Endpoint::parse(&value, EndpointSource::DockerHost).map_err(|e| {
+        bad(format!(
+            "{}; use unix:///path/to/docker.sock or tcp://host[:port]",
+            e.reason
+        ))
+    })?;
     with_tls(Setting::new(plain, Source::Env("DOCKER_HOST".into())), &value, tls, env)
 }
 
@@ -227,14 +231,15 @@ fn context(
         chosen_by: chosen_by.to_string(),
     })?;
     let client = ctx.tls.map(TlsClient::load).transpose()?;
-    let endpoint = Endpoint::parse_with_tls(&ctx.host, EndpointSource::context(name, chosen_by), client).map_err(|e| {
-        EndpointError::ContextHost {
-            name: name.to_string(),
-            chosen_by: chosen_by.to_string(),
-            host: ctx.host.clone(),
-            message: e.reason.to_string(),
-        }
-    })?;
+    let endpoint =
+        Endpoint::parse_with_tls(&ctx.host, EndpointSource::context(name, chosen_by), client).map_err(|e| {
+            EndpointError::ContextHost {
+                name: name.to_string(),
+                chosen_by: chosen_by.to_string(),
+                host: ctx.host.clone(),
+                message: e.reason.to_string(),
+            }
+        })?;
     Ok(Setting::new(endpoint, source))
 }
 
@@ -282,7 +287,15 @@ mod tests {
         env.insert("DOCKER_CONFIG".into(), dir.display().to_string());
         let hosts = HostLayers {
             explicit: host_flag.and_then(|h| setting(h, Source::Flag("--host".into()))),
-            file: file.and_then(|h| setting(h, Source::File { path: "dockhand.toml".into(), line: 1 })),
+            file: file.and_then(|h| {
+                setting(
+                    h,
+                    Source::File {
+                        path: "dockhand.toml".into(),
+                        line: 1,
+                    },
+                )
+            }),
         };
         resolve(context_flag, hosts, &TlsFlags::default(), &|k| env.get(k).cloned())
     }
@@ -293,7 +306,10 @@ mod tests {
 
     #[test]
     fn the_docker_cli_order() {
-        let dir = config_dir(Some("cur"), &[("cur", "tcp://cur:1"), ("env", "tcp://env:1"), ("flag", "tcp://flag:1")]);
+        let dir = config_dir(
+            Some("cur"),
+            &[("cur", "tcp://cur:1"), ("env", "tcp://env:1"), ("flag", "tcp://flag:1")],
+        );
         let d = dir.path();
         let r = |c, h, f, env: &[(&str, &str)]| shown(resolve_in(d, c, h, f, env));
         let all_env = [("DOCKER_HOST", "tcp://dh:1"), ("DOCKER_CONTEXT", "env")];
@@ -303,14 +319,20 @@ mod tests {
         );
         assert!(r(Some("flag"), Some("tcp://h:1"), None, &[]).contains("conflicting options"));
         assert_eq!(r(None, Some("tcp://h:1"), None, &all_env), "tcp://h:1 (from --host)");
-        assert_eq!(r(None, None, Some("tcp://file:1"), &all_env), "tcp://dh:1 (from DOCKER_HOST)");
+        assert_eq!(
+            r(None, None, Some("tcp://file:1"), &all_env),
+            "tcp://dh:1 (from DOCKER_HOST)"
+        );
         assert_eq!(
             r(None, None, Some("tcp://file:1"), &[("DOCKER_CONTEXT", "env")]),
             "tcp://env:1 (from context env, chosen by DOCKER_CONTEXT)"
         );
         assert_eq!(r(None, None, Some("tcp://file:1"), &[]), "tcp://file:1 (from --host)");
         let current = r(None, None, None, &[]);
-        assert!(current.starts_with("tcp://cur:1 (from context cur, chosen by currentContext in "), "{current}");
+        assert!(
+            current.starts_with("tcp://cur:1 (from context cur, chosen by currentContext in "),
+            "{current}"
+        );
         // "default" is no context: what follows the contexts.
         assert_eq!(
             r(Some("default"), None, None, &[("DOCKER_HOST", "tcp://dh:1")]),
@@ -348,15 +370,24 @@ mod tests {
             shown(resolve_in(d, None, Some("tcp://h"), None, &env_tls)),
             "tcp://h:2376 with TLS, engine certificate not verified (from --host)"
         );
-        assert_eq!(shown(resolve_in(d, None, Some("tcp://h"), None, &[])), "tcp://h:2375 (from --host)");
+        assert_eq!(
+            shown(resolve_in(d, None, Some("tcp://h"), None, &[])),
+            "tcp://h:2375 (from --host)"
+        );
         // A unix socket ignores TLS, as in the docker CLI.
         assert_eq!(
             shown(resolve_in(d, None, Some("unix:///s.sock"), None, &env_tls)),
             "unix:///s.sock (from --host)"
         );
-        let verify = [("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", certs.to_str().unwrap())];
+        let verify = [
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", certs.to_str().unwrap()),
+        ];
         let e = shown(resolve_in(d, None, Some("tcp://h"), None, &verify));
-        assert!(e.contains(&format!("CA certificate file {}", certs.join("ca.pem").display())), "{e}");
+        assert!(
+            e.contains(&format!("CA certificate file {}", certs.join("ca.pem").display())),
+            "{e}"
+        );
         assert!(e.contains("--tlscacert"), "{e}");
     }
 }
