@@ -89,7 +89,7 @@ impl TlsFailure {
             }
             TlsFailure::Expired => "renew the engine's certificate (dockerd --tlscert), or check this machine's clock",
             TlsFailure::ClientCertRefused { sent: false, .. } => {
-                "the engine requires a client certificate: give --tlscert and --tlskey, or put cert.pem and key.pem in DOCKER_CERT_PATH"
+                "give a client certificate signed by the CA the engine trusts: --tlscert and --tlskey, or cert.pem and key.pem in DOCKER_CERT_PATH"
             }
             TlsFailure::ClientCertRefused { sent: true, .. } => {
                 "give a client certificate signed by the CA the engine trusts (dockerd --tlscacert) and still valid: --tlscert and --tlskey, or cert.pem and key.pem in DOCKER_CERT_PATH"
