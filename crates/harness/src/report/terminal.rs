@@ -379,7 +379,7 @@ mod tests {
     }
 
     const PLAIN: &str = "\
-Running 8 cases against Docker Engine - Community 24.0.7 (API 1.41) at unix:///var/run/docker.sock with 2 jobs; run 1a2b3c4d
+Running 8 cases against Docker Engine - Community 24.0.7 (API 1.41) at unix:///var/run/docker.sock (the default) with 2 jobs; run 1a2b3c4d
 Swept 3 objects left by earlier runs: 2 containers, 1 volume
 PASS      0.012s  system/ping
 FAIL      1.204s  containers/lifecycle/start-stop-logs#2
