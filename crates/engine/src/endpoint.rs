@@ -201,6 +201,37 @@ impl Endpoint {
     }
 }
 
+impl Address {
+    /// The address as a `DOCKER_HOST` value: `unix:///path`, `tcp://host:port`
+    /// (TLS is not part of it: see [`Endpoint::docker_cli_tls_args`]).
+    pub fn url(&self) -> String {
+        match self {
+            Address::Tls(t) => format!("tcp://{}", t.hostport),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl Endpoint {
+    /// The docker CLI's global flags that speak this endpoint's TLS
+    /// (`--tlsverify --tlscacert ... --tlscert ... --tlskey ...`), to go
+    /// before its command; none for a plain endpoint. Paths only.
+    pub fn docker_cli_tls_args(&self) -> Vec<String> {
+        let Address::Tls(t) = &self.address else {
+            return Vec::new();
+        };
+        let o = t.client.options();
+        let mut args = vec![if o.verify { "--tlsverify" } else { "--tls" }.to_string()];
+        for (flag, path) in [("--tlscacert", &o.ca), ("--tlscert", &o.cert), ("--tlskey", &o.key)] {
+            if let Some(p) = path {
+                args.push(flag.to_string());
+                args.push(p.display().to_string());
+            }
+        }
+        args
+    }
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -234,6 +265,23 @@ mod tests {
         assert_eq!(e.source, EndpointSource::Default);
         let e = Endpoint::resolve_with(None, Some("")).unwrap();
         assert_eq!(e.source, EndpointSource::Default);
+    }
+
+    #[test]
+    fn a_tls_endpoint_as_docker_host_and_the_docker_clis_flags() {
+        let client = TlsClient::load(crate::tls::TlsOptions {
+            verify: false,
+            ca: Some("/c/ca.pem".into()),
+            cert: None,
+            key: None,
+        })
+        .unwrap();
+        let e = Endpoint::parse_with_tls("tcp://h", EndpointSource::Flag, Some(client)).unwrap();
+        assert_eq!(e.address.url(), "tcp://h:2376");
+        assert_eq!(e.docker_cli_tls_args(), ["--tls", "--tlscacert", "/c/ca.pem"]);
+        let plain = Endpoint::parse("tcp://h", EndpointSource::Flag).unwrap();
+        assert_eq!(plain.address.url(), "tcp://h:2375");
+        assert!(plain.docker_cli_tls_args().is_empty());
     }
 
     #[test]

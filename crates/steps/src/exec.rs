@@ -69,7 +69,7 @@ pub async fn run(file: Arc<StepFile>, rt: Arc<Runtime>, ctx: Ctx) -> CheckResult
     values.insert("labels".into(), labels);
     values.insert("run".into(), json!(ctx.run_id()));
     values.insert("case".into(), json!(ctx.case_label()));
-    values.insert("host".into(), json!(ctx.engine().endpoint().address.to_string()));
+    values.insert("host".into(), json!(ctx.engine().endpoint().address.url()));
     values.insert("api".into(), json!(ctx.engine().api_version().to_string()));
     values.insert("tmp".into(), json!(tmp.path().display().to_string()));
     values.insert(
@@ -284,7 +284,13 @@ impl StepRun<'_> {
                 argv.push(scope.text(a));
             }
         }
-        let host = self.ctx.engine().endpoint().address.to_string();
+        let host = self.ctx.engine().endpoint().address.url();
+        // An engine behind TLS: the docker CLI's global TLS flags (paths
+        // only) go before its command.
+        let tls = self.ctx.engine().endpoint().docker_cli_tls_args();
+        if !tls.is_empty() {
+            argv.splice(1..1, tls);
+        }
         let line = format!("DOCKER_HOST={host} {}", argv.join(" "));
         let program = std::path::Path::new(&c.argv[0])
             .file_name()
