@@ -286,9 +286,9 @@ impl StepRun<'_> {
         }
         let host = self.ctx.engine().endpoint().address.url();
         // An engine behind TLS: the docker CLI's global TLS flags (paths
-        // only) go before its command.
+        // only) go before its command; other programs are left alone.
         let tls = self.ctx.engine().endpoint().docker_cli_tls_args();
-        if !tls.is_empty() {
+        if !tls.is_empty() && c.argv.first().is_some_and(|p| p == "docker") {
             argv.splice(1..1, tls);
         }
         let line = format!("DOCKER_HOST={host} {}", argv.join(" "));
