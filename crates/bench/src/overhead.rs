@@ -32,6 +32,9 @@ pub enum OverheadError {
     Raw(#[from] std::io::Error),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The raw baseline is plain HTTP on the engine's socket: none for TLS.
+    #[error("no raw-socket baseline for an engine behind TLS ({0}): measure its overhead on its unix socket or a plain tcp:// address (scripts/bench compares TLS with the unix socket)")]
+    Tls(String),
 }
 
 /// One `GET /_ping` written and read by hand on a keep-alive connection:
@@ -119,5 +122,6 @@ pub async fn measure(engine: &Engine, calls: usize) -> Result<Overhead, Overhead
             s.set_nodelay(true)?;
             measure_on(engine, s, calls).await
         }
+        a @ Address::Tls(_) => Err(OverheadError::Tls(a.to_string())),
     }
 }
