@@ -283,6 +283,9 @@ async fn stand_in(listener: UnixListener) {
                         "application/json",
                         r#"{"message":"No such container: dead"}"#.to_string(),
                     )
+                } else if path.contains("/secrets/create") {
+                    // As Docker 20.10 answers: `ID` where IdResponse has `Id`.
+                    ("201 Created", "application/json", r#"{"ID":"s1"}"#.to_string())
                 } else if path.ends_with("/_ping") {
                     ("200 OK", "text/plain; charset=utf-8", "OK".to_string())
                 } else if path.contains("/volumes") {
@@ -327,6 +330,34 @@ async fn inspects_then_misses(ctx: Ctx) -> CheckResult {
     inspects_missing(ctx).await
 }
 
+/// Inspects the mutant, then creates a secret: two deviations.
+async fn inspects_and_creates_a_secret(ctx: Ctx) -> CheckResult {
+    ctx.engine().send(Request::get("/containers/x/json")).await?;
+    let r = ctx
+        .engine()
+        .send(Request::post("/secrets/create").json(&json!({"Name": "s", "Data": ""})))
+        .await?;
+    ctx.expect_status(&r, 201, "secret create")
+}
+
+/// An entry listing a case with each of `pins` as one
+/// `[[known-failure.deviation]]`.
+fn listed_for_each(pins: &[&str]) -> Option<Listed> {
+    let tables: String = pins
+        .iter()
+        .map(|p| format!("[[known-failure.deviation]]\n{p}"))
+        .collect();
+    let file = TomlFile::new(
+        "known.toml",
+        format!("[[known-failure]]\ncheck = \"*\"\nreason = \"two\"\n{tables}"),
+    );
+    let known = KnownFailures::parse(&file).expect("a valid entry");
+    Some(Listed::from(&known.entries()[0]))
+}
+
+/// The pin of the secret's missing `Id`.
+const SECRET_ID: &str = "call = \"SecretCreate\"\nfield = \"/Id\"\nvalue = '\"(absent)\"'\n";
+
 /// The pin of the mutant's finding, with `value` the actual value as JSON.
 fn cpu_shares(value: &str) -> String {
     format!("call = \"ContainerInspect\"\nfield = \"/HostConfig/CpuShares\"\nvalue = '{value}'\n")
@@ -356,6 +387,10 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
         check("test/inspects-pinned-otherwise", |c| Box::pin(inspects(c))),
         check("test/inspects-listed-status", |c| Box::pin(inspects(c))),
         check("test/inspects-then-misses", |c| Box::pin(inspects_then_misses(c))),
+        check("test/two-deviations", |c| Box::pin(inspects_and_creates_a_secret(c))),
+        check("test/two-deviations-one-pinned", |c| {
+            Box::pin(inspects_and_creates_a_secret(c))
+        }),
     ];
     let plan = |shapes_pinned: bool| -> Vec<PlannedCase> {
         CheckCase::expand(&checks)
@@ -367,6 +402,8 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
                     ("test/inspects-listed-status" | "test/inspects-then-misses", true) => {
                         listed("404", "", NO_SUCH_CONTAINER)
                     }
+                    ("test/two-deviations", true) => listed_for_each(&[&cpu_shares("\"512\""), SECRET_ID]),
+                    ("test/two-deviations-one-pinned", true) => listed_for_each(&[&cpu_shares("\"512\"")]),
                     _ => None,
                 },
                 ..planned(case, 1)
@@ -417,6 +454,23 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
             }
             other => panic!("{why} excuses no finding, got {other:?}"),
         }
+    }
+    // Two deviations in one case: an entry pinning each excuses the case,
+    // and names both; one pinning only one of them excuses nothing.
+    match &finished["test/two-deviations"].outcome {
+        Outcome::KnownFailure { deviation, .. } => assert_eq!(
+            deviation,
+            "ContainerInspect (GET /containers/{id}/json) replying /HostConfig/CpuShares = \"512\" \
+             and SecretCreate (POST /secrets/create) replying /Id = \"(absent)\""
+        ),
+        other => panic!("both deviations pinned: a known failure, got {other:?}"),
+    }
+    match &finished["test/two-deviations-one-pinned"].outcome {
+        Outcome::Failed { message, .. } => assert!(
+            message.starts_with("listed as known for ContainerInspect") && message.contains("(and 1 more)"),
+            "{message}"
+        ),
+        other => panic!("a deviation no pin names fails the case, got {other:?}"),
     }
     failed_besides_404(
         &finished["test/inspects-then-misses"].outcome,

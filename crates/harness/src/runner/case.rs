@@ -138,28 +138,33 @@ pub(super) async fn run_case(
 /// as its observed fact (for a pin to excuse). A listed case's failure is
 /// excused only as it is: failing findings besides make it another failure,
 /// unless they see the very deviation its own failure observed
-/// ([`same_deviation`]). Findings an `any-case` entry pins are set aside
-/// first: a case that passed and met only those is a known failure.
+/// ([`same_deviation`]) or another of its pins. Findings an `any-case` entry
+/// pins are set aside first: a case that passed and met only those is a
+/// known failure. A listed case's own entry may pin several deviations: when
+/// every failing finding is one of them, the first stands for them all as
+/// the fact its judge excuses.
 fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallFinding]) {
     let (excused, found): (Vec<CallFinding>, Vec<CallFinding>) = found
         .iter()
         .cloned()
         .partition(|f| f.finding.kind.fails() && excuse_of(planned, f).is_some());
+    let pinned = |f: &CallFinding| planned.known_failure.as_ref().is_some_and(|k| k.excuses(&f.observed()));
     match outcome {
         Outcome::Passed => {
             if let Some((message, observed)) = schema::verdict(&found) {
+                let failing = || found.iter().filter(|f| f.finding.kind.fails());
+                let observed = match failing().all(&pinned) {
+                    true => failing().next().map(CallFinding::observed),
+                    false => observed,
+                };
                 *outcome = Outcome::Failed { message, observed };
             } else if let Some((message, _)) = schema::verdict(&excused) {
                 let mut pins: Vec<&Listed> = excused.iter().filter_map(|f| excuse_of(planned, f)).collect();
-                pins.dedup_by(|a, b| a.deviation == b.deviation);
+                pins.dedup_by(|a, b| a.deviations == b.deviations);
                 *outcome = Outcome::KnownFailure {
                     message,
                     reason: pins.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>().join("; "),
-                    deviation: pins
-                        .iter()
-                        .map(|l| l.deviation.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    deviation: pins.iter().map(|l| l.pinned()).collect::<Vec<_>>().join("; "),
                 };
             }
         }
@@ -169,7 +174,7 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
         } if planned.known_failure.is_some() => {
             let besides: Vec<CallFinding> = found
                 .iter()
-                .filter(|f| o.as_ref().is_none_or(|o| !same_deviation(o, f)))
+                .filter(|f| o.as_ref().is_none_or(|o| !same_deviation(o, f)) && !pinned(f))
                 .cloned()
                 .collect();
             if let Some((message, _)) = schema::verdict(&besides) {
@@ -184,7 +189,7 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
 /// The `any-case` entry of the case that pins this finding, if any.
 fn excuse_of<'a>(planned: &'a PlannedCase, f: &CallFinding) -> Option<&'a Listed> {
     let seen = f.observed();
-    planned.excused.iter().find(|l| l.deviation.matches(&seen))
+    planned.excused.iter().find(|l| l.excuses(&seen))
 }
 
 /// Whether a schema finding sees the deviation a check's failure observed,
