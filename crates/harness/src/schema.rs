@@ -230,7 +230,7 @@ mod tests {
         let text = b"client version 1.11 is too old";
         check.reply(&ReplySeen::new(
             &m,
-            "/v1.11/version",
+            "/v1.41/version",
             StatusCode::BAD_REQUEST,
             &h,
             Some(text),
@@ -247,7 +247,7 @@ mod tests {
         );
         assert_eq!(
             verdict(&found).unwrap().1,
-            Some(Observed::field_value("GET", "/v1.11/version", "", json!("text/plain")))
+            Some(Observed::field_value("GET", "/v1.41/version", "", json!("text/plain")))
         );
     }
 }
