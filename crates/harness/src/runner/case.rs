@@ -23,7 +23,7 @@ use crate::objects::Capabilities;
 use crate::observed::{Fact, Observed};
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
-use crate::schema::{self, CallFinding, ShapeCheck};
+use crate::schema::{self, CallFinding, ShapeCheck, ShapeSeen};
 
 /// How a case ended, for the scheduler to report.
 pub(super) struct CaseResult {
@@ -33,6 +33,8 @@ pub(super) struct CaseResult {
     pub(super) transcript: Vec<CallRecord>,
     pub(super) cleanup_notes: Vec<String>,
     pub(super) schema: Vec<Finding>,
+    /// The documented shapes its replies were validated against.
+    pub(super) validated: Vec<ShapeSeen>,
     /// The watchdog's diagnosis when the engine stopped answering.
     pub(super) engine_down: Option<EngineError>,
 }
@@ -47,6 +49,7 @@ impl CaseResult {
             transcript: vec![],
             cleanup_notes: vec![],
             schema: vec![],
+            validated: vec![],
             engine_down: None,
         }
     }
@@ -121,7 +124,7 @@ pub(super) async fn run_case(
     // Cleanup is done: other cluster checks may go on (see ClusterCtx::exclusive).
     drop(ctx.inner.gate.lock().unwrap_or_else(|p| p.into_inner()).take());
     // Every reply is in, cleanup's included.
-    let found = shape_check.map(|s| s.take()).unwrap_or_default();
+    let (found, validated) = shape_check.map(|s| (s.take(), s.take_validated())).unwrap_or_default();
     fail_on_findings(&mut outcome, &planned, &found);
     CaseResult {
         planned,
@@ -130,6 +133,7 @@ pub(super) async fn run_case(
         transcript: transcript.calls(),
         cleanup_notes: notes,
         schema: found.into_iter().map(|f| f.finding).collect(),
+        validated,
         engine_down,
     }
 }

@@ -296,6 +296,7 @@ impl Runner {
             transcript,
             cleanup_notes,
             schema,
+            validated,
             ..
         } = r;
         let outcome = match &pc.known_failure {
@@ -311,6 +312,7 @@ impl Runner {
             transcript,
             cleanup_notes,
             schema,
+            validated,
         });
     }
 }
