@@ -190,6 +190,9 @@ pub struct Journal {
     outcomes: HashMap<CaseKey, Outcome>,
     /// The documented shapes the run's replies were validated against.
     validated: BTreeSet<ShapeSeen>,
+    /// How long each case that ran took, in milliseconds (the last
+    /// iteration recorded).
+    durations: HashMap<String, u64>,
     finished: bool,
     torn: bool,
 }
@@ -257,6 +260,7 @@ impl Journal {
             selection,
             outcomes: HashMap::new(),
             validated: BTreeSet::new(),
+            durations: HashMap::new(),
             finished: false,
             torn,
         };
@@ -273,9 +277,13 @@ impl Journal {
                     case,
                     outcome,
                     validated,
+                    duration_ms,
                     ..
                 } => {
                     journal.validated.extend(validated);
+                    if duration_ms > 0 {
+                        journal.durations.insert(case.id.clone(), duration_ms);
+                    }
                     if outcome.is_final() {
                         journal.outcomes.insert(case, outcome);
                     }
@@ -292,6 +300,12 @@ impl Journal {
     }
 
     /// The run id, which the resumed run must reuse.
+    /// How long each case that ran took (case id, milliseconds): what
+    /// [`crate::schedule::History`] orders later runs by.
+    pub fn durations(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.durations.iter().map(|(id, ms)| (id.as_str(), *ms))
+    }
+
     /// The distinct documented (operation, status) shapes the run's
     /// replies were validated against, over all its segments.
     pub fn validated(&self) -> &BTreeSet<ShapeSeen> {

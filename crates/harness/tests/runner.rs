@@ -493,3 +493,99 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
     assert_eq!(unlisted.outcome, Outcome::Passed);
     assert!(unlisted.schema.is_empty());
 }
+
+/// Cases start longest first by the durations earlier runs recorded in
+/// their journals; a case without history is expected to take the median,
+/// and without any history a `slow` case goes first and the rest keep the
+/// plan's order. Cases skipped before they start come first.
+#[test]
+fn cases_start_longest_first_by_their_history() {
+    use dockhand_harness::schedule::{order, History};
+    fn tidy_case(c: Ctx) -> dockhand_harness::CheckFuture {
+        Box::pin(tidy(c))
+    }
+    let mut slow = check("test/slow", tidy_case);
+    slow.meta.tags = &["slow"];
+    let checks = [
+        check("test/a", tidy_case),
+        check("test/b", tidy_case),
+        slow,
+        check("test/c", tidy_case),
+        check("test/skipped", tidy_case),
+    ];
+    let plan = || -> Vec<PlannedCase> {
+        CheckCase::expand(&checks)
+            .into_iter()
+            .map(|case| {
+                let skip = (case.id() == "test/skipped").then(|| "not here".to_string());
+                PlannedCase {
+                    skip,
+                    ..planned(case, 1)
+                }
+            })
+            .collect()
+    };
+    let ids = |h: &History| -> Vec<String> { order(plan(), h).iter().map(|pc| pc.case.id()).collect() };
+    assert_eq!(
+        ids(&History::default()),
+        ["test/skipped", "test/slow", "test/a", "test/b", "test/c"]
+    );
+    // b took longest, a least; c has no history: the median (b's 900, a's
+    // 10, slow's 400: 400), after slow in the plan's order.
+    let h = History::of([("test/a", 10), ("test/b", 900), ("test/slow", 400)]);
+    assert_eq!(ids(&h), ["test/skipped", "test/b", "test/slow", "test/c", "test/a"]);
+}
+
+/// A journal's durations are the history of the next run.
+#[test]
+fn history_is_read_from_the_newest_journals() {
+    use dockhand_harness::journal::JournalWriter;
+    use dockhand_harness::report::Reporter;
+    use dockhand_harness::schedule::History;
+    use dockhand_harness::{CaseKey, Event};
+    let dir = tempfile::tempdir().unwrap();
+    let finished = |id: &str, ms: u64| Event::CheckFinished {
+        case: CaseKey {
+            id: id.into(),
+            iteration: 1,
+        },
+        area: "test".into(),
+        outcome: if ms > 0 {
+            Outcome::Passed
+        } else {
+            Outcome::Skipped { reason: "no".into() }
+        },
+        duration_ms: ms,
+        transcript: vec![],
+        cleanup_notes: vec![],
+        schema: vec![],
+        validated: vec![],
+    };
+    for (run, ms) in [("r0000001", 100), ("r0000002", 700)] {
+        let mut w = JournalWriter::create(dir.path(), run).unwrap();
+        w.event(&Event::RunStarted {
+            run_id: run.into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            engine: dockhand_harness::EngineSummary {
+                endpoint: "unix:///e.sock".into(),
+                name: "e".into(),
+                version: "1".into(),
+                api_version: "1.41".into(),
+                os: "linux".into(),
+                arch: "amd64".into(),
+            },
+            selection: vec![],
+            jobs: 1,
+            resumed_from: None,
+        })
+        .unwrap();
+        w.event(&finished("test/a", ms)).unwrap();
+        w.event(&finished("test/skipped", 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let h = History::from_journals(dir.path(), 5);
+    assert_eq!(h.get("test/a"), Some(700), "the newer run's figure");
+    assert_eq!(h.get("test/skipped"), None, "a case that did not run has no duration");
+    assert_eq!(History::from_journals(dir.path(), 1).get("test/a"), Some(700));
+    assert!(History::from_journals(&dir.path().join("none"), 5).is_empty());
+}
