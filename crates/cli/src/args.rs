@@ -135,6 +135,12 @@ pub struct CoverageArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    // Shapes coverage (issue 17): what a run's replies were validated against.
+    /// Also count the (operation, status) response shapes a run validated,
+    /// out of those the reference defines: from the latest run's journal,
+    /// or the one given.
+    #[arg(long, value_name = "JOURNAL", num_args = 0..=1)]
+    pub journal: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,8 +4,11 @@
 //! code; expected failures come back as `CliError`.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use dockhand_harness::{exit, select, sweep, EngineIdentity, ProbeImage, SweepScope};
+use dockhand_harness::{
+    exit, select, sweep, EffectiveConfig, EngineIdentity, Journal, ProbeImage, SessionError, SweepScope,
+};
 
 use crate::args::{
     Cli, Command, ConfigCommand, CoverageArgs, EngineCommand, Format, GlobalArgs, ImageCommand, ListArgs,
@@ -72,9 +75,25 @@ async fn coverage(g: &GlobalArgs, a: &CoverageArgs) -> Result<i32, CliError> {
         None => connect(&cfg).await?.api_version(),
     };
     let cov = dockhand_harness::Coverage::of(&checks, version);
+    let shapes = match &a.journal {
+        Some(given) => Some(shapes_validated(&cfg, given.as_deref())?),
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
     let text = match a.format {
-        Format::Json => format!("{}\n", serde_json::to_string(&cov).unwrap_or_default()),
+        Format::Json => {
+            let mut v = serde_json::to_value(&cov).unwrap_or_default();
+            if let Some(s) = &shapes {
+                v["shapes"] = serde_json::json!({
+                    "run_id": s.run_id,
+                    "journal": s.journal,
+                    "validated": s.validated,
+                    "defined": s.defined,
+                    "shapes": s.shapes,
+                });
+            }
+            format!("{v}\n")
+        }
         Format::Human => {
             let mut t = format!(
                 "{:<26} {:<6} {:<30} {:<12} {:<5} {}\n",
@@ -105,11 +124,57 @@ async fn coverage(g: &GlobalArgs, a: &CoverageArgs) -> Result<i32, CliError> {
             }
             t.push_str(&cov.totals_line());
             t.push('\n');
+            if let Some(s) = &shapes {
+                t.push_str(&s.line());
+                t.push('\n');
+            }
             t
         }
     };
     let _ = out.write_all(text.as_bytes()); // a closed pipe is a clean exit
     Ok(exit::SUCCESS)
+}
+
+/// The response shapes a run validated, read from its journal.
+#[derive(Debug)]
+struct ShapesValidated {
+    run_id: String,
+    journal: PathBuf,
+    /// Distinct documented (operation, status) shapes validated.
+    validated: usize,
+    /// Those the reference defines.
+    defined: usize,
+    /// The validated shapes, sorted.
+    shapes: Vec<dockhand_harness::schema::ShapeSeen>,
+}
+
+impl ShapesValidated {
+    fn line(&self) -> String {
+        format!(
+            "validated {}/{} (operation, status) response shapes of the reference in run {} ({})",
+            self.validated,
+            self.defined,
+            self.run_id,
+            self.journal.display()
+        )
+    }
+}
+
+/// The shapes the run of `journal` (default: the latest) validated.
+fn shapes_validated(cfg: &EffectiveConfig, journal: Option<&Path>) -> Result<ShapesValidated, CliError> {
+    let path = match journal {
+        Some(p) => p.to_path_buf(),
+        None => Journal::latest(&cfg.journal_dir.value).map_err(SessionError::from)?,
+    };
+    let j = Journal::load(&path).map_err(SessionError::from)?;
+    let shapes: Vec<_> = j.validated().iter().cloned().collect();
+    Ok(ShapesValidated {
+        run_id: j.run_id().to_string(),
+        journal: path,
+        validated: shapes.len(),
+        defined: dockhand_shapes::shape_count(),
+        shapes,
+    })
 }
 
 async fn image_build(g: &GlobalArgs) -> Result<i32, CliError> {

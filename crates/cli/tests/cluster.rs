@@ -105,16 +105,15 @@ fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
     let o = dockhand(state.path(), &["cluster", "env", &name, "--node", "n9"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
 
-    // The swarm area on the cluster, fault checks included. Without the
-    // response shapes: their findings on the swarm area of 20.10 are not
-    // sorted yet (SecretCreate and ConfigCreate answer `ID` where the
-    // reference's IdResponse has `Id`; UpdateStatus.State sends rollback_*
-    // values the 1.41 text does not list), and one case can hold two of them.
+    // The swarm area on the cluster, fault checks included, every reply
+    // held against the response shapes: 20.10's findings there (SecretCreate
+    // and ConfigCreate answer `ID` where the reference's IdResponse has `Id`;
+    // UpdateStatus.State sends rollback_* values the 1.41 text does not list)
+    // are pinned in the shipped known failures, two in one case.
     let o = dockhand(
         state.path(),
         &[
             "check",
-            "--no-shapes",
             "--cluster",
             &name,
             "swarm/*",
@@ -137,17 +136,26 @@ fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
         .collect();
     assert_eq!(o.status.code(), Some(0), "failures: {failures:?}\n{}", text(&o));
     let passed = finished["counts"]["passed"].as_u64().unwrap_or(0);
-    assert!(passed >= 15, "only {passed} swarm cases passed: {finished}");
-    for id in [
-        "swarm/faults/kill-worker",
-        "swarm/faults/leader-election",
-        "swarm/faults/quorum",
+    let known = finished["counts"]["known_failure"].as_u64().unwrap_or(0);
+    assert!(
+        passed + known >= 15,
+        "only {passed} swarm cases passed and {known} failed as pinned: {finished}"
+    );
+    // The fault checks ran to a verdict, and the shapes ran: the cases
+    // with pinned findings (a secret created: `ID` for `Id`; a rollback's
+    // UpdateStatus) are known failures, not passes.
+    for (id, kind) in [
+        ("swarm/faults/kill-worker", "passed"),
+        ("swarm/faults/leader-election", "passed"),
+        ("swarm/faults/quorum", "known-failure"),
+        ("swarm/data/secrets-configs", "known-failure"),
+        ("swarm/services/rollback", "known-failure"),
     ] {
         let e = events
             .iter()
             .find(|e| e["event"] == "check-finished" && e["case"]["id"] == id)
             .unwrap_or_else(|| panic!("{id} did not run"));
-        assert_eq!(e["outcome"]["kind"], "passed", "{id}: {e}");
+        assert_eq!(e["outcome"]["kind"], kind, "{id}: {e}");
     }
 
     // rm: nothing left.

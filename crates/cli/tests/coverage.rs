@@ -161,3 +161,81 @@ fn an_older_pinned_version_leaves_out_newer_operations() {
     assert!(want.0 .1 < 106, "1.30 has fewer operations than 1.41");
     assert_eq!(out.lines().last(), Some(totals_line(want, "1.30").as_str()));
 }
+
+/// `coverage --journal`: the shapes a run's replies were validated against,
+/// from its journal, agree with the union of what its `check-finished`
+/// events said; the reply to a version below the shapes' floor (the too-old
+/// `/v1.11/version`) is no shape validated, an undocumented status is none
+/// either, and a run with `--no-shapes` validated none.
+#[test]
+fn a_runs_validated_shapes_are_counted_from_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = crate::kit::dockhand(["check", "system/version/*", "--format", "json"])
+        .dir(dir.path())
+        .output();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut from_events: Vec<(String, u64)> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "check-finished")
+        .flat_map(|e| e["validated"].as_array().cloned().unwrap_or_default())
+        .map(|s| {
+            (
+                s["operation"].as_str().unwrap().to_string(),
+                s["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    from_events.sort();
+    from_events.dedup();
+    assert!(from_events.contains(&("SystemVersion".into(), 200)), "{from_events:?}");
+    assert!(
+        !from_events.contains(&("SystemVersion".into(), 400)),
+        "400 is no documented status of SystemVersion, and the too-old reply is below the floor: {from_events:?}"
+    );
+
+    let out = stdout(
+        &crate::kit::dockhand(["--api-version", "1.41", "coverage", "--journal", "--format", "json"])
+            .dir(dir.path())
+            .output(),
+    );
+    let v: Value = serde_json::from_str(out.trim()).expect("one JSON document");
+    let s = &v["shapes"];
+    assert_eq!(s["defined"], 355);
+    let listed: Vec<(String, u64)> = s["shapes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["operation"].as_str().unwrap().to_string(),
+                s["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, from_events);
+    assert_eq!(s["validated"], from_events.len());
+    let out = stdout(
+        &crate::kit::dockhand(["--api-version", "1.41", "coverage", "--journal"])
+            .dir(dir.path())
+            .output(),
+    );
+    assert!(
+        out.lines().last().unwrap().starts_with(&format!(
+            "validated {}/355 (operation, status) response shapes of the reference in run ",
+            from_events.len()
+        )),
+        "{out}"
+    );
+
+    let o = crate::kit::dockhand(["check", "system/version/*", "--no-shapes"])
+        .dir(dir.path())
+        .output();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = stdout(
+        &crate::kit::dockhand(["--api-version", "1.41", "coverage", "--journal"])
+            .dir(dir.path())
+            .output(),
+    );
+    assert!(out.lines().last().unwrap().starts_with("validated 0/355 "), "{out}");
+}

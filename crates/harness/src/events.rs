@@ -9,6 +9,7 @@ use dockhand_shapes::Finding;
 use serde::{Deserialize, Serialize};
 
 use crate::observed::Observed;
+use crate::schema::ShapeSeen;
 
 /// The outcome of one check case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +211,10 @@ pub enum Event {
         /// (`dockhand-shapes`); absent in journals written before them.
         #[serde(default)]
         schema: Vec<Finding>,
+        /// The documented (operation, status) shapes the case's replies were
+        /// validated against; absent in journals written before them.
+        #[serde(default)]
+        validated: Vec<ShapeSeen>,
     },
     /// The engine stopped answering; no further check is scheduled.
     EngineDown {

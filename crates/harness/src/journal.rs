@@ -16,7 +16,7 @@
 //! the resumed run's `run-finished` count the whole run.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use crate::events::{CaseKey, Counts, EngineSummary, Event, Outcome};
 use crate::exit;
 use crate::report::Reporter;
+use crate::schema::ShapeSeen;
 
 /// The default journal directory, under the working directory.
 pub const DEFAULT_DIR: &str = ".dockhand/journal";
@@ -147,6 +148,7 @@ impl Reporter for JournalWriter {
                 duration_ms,
                 cleanup_notes,
                 schema,
+                validated,
                 ..
             } => Cow::Owned(Event::CheckFinished {
                 case: case.clone(),
@@ -156,6 +158,7 @@ impl Reporter for JournalWriter {
                 transcript: Vec::new(),
                 cleanup_notes: cleanup_notes.clone(),
                 schema: schema.clone(),
+                validated: validated.clone(),
             }),
             Event::RunStarted { .. }
             | Event::EngineDown { .. }
@@ -185,6 +188,11 @@ pub struct Journal {
     selection: Vec<CaseKey>,
     /// Final outcomes by case.
     outcomes: HashMap<CaseKey, Outcome>,
+    /// The documented shapes the run's replies were validated against.
+    validated: BTreeSet<ShapeSeen>,
+    /// How long each case that ran took, in milliseconds (the last
+    /// iteration recorded).
+    durations: HashMap<String, u64>,
     finished: bool,
     torn: bool,
 }
@@ -251,6 +259,8 @@ impl Journal {
             engine,
             selection,
             outcomes: HashMap::new(),
+            validated: BTreeSet::new(),
+            durations: HashMap::new(),
             finished: false,
             torn,
         };
@@ -263,8 +273,20 @@ impl Journal {
                     ));
                 }
                 Event::RunStarted { .. } => journal.finished = false,
-                Event::CheckFinished { case, outcome, .. } if outcome.is_final() => {
-                    journal.outcomes.insert(case, outcome);
+                Event::CheckFinished {
+                    case,
+                    outcome,
+                    validated,
+                    duration_ms,
+                    ..
+                } => {
+                    journal.validated.extend(validated);
+                    if duration_ms > 0 {
+                        journal.durations.insert(case.id.clone(), duration_ms);
+                    }
+                    if outcome.is_final() {
+                        journal.outcomes.insert(case, outcome);
+                    }
                 }
                 Event::RunFinished { .. } => journal.finished = true,
                 _ => {}
@@ -278,6 +300,18 @@ impl Journal {
     }
 
     /// The run id, which the resumed run must reuse.
+    /// How long each case that ran took (case id, milliseconds): what
+    /// [`crate::schedule::History`] orders later runs by.
+    pub fn durations(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.durations.iter().map(|(id, ms)| (id.as_str(), *ms))
+    }
+
+    /// The distinct documented (operation, status) shapes the run's
+    /// replies were validated against, over all its segments.
+    pub fn validated(&self) -> &BTreeSet<ShapeSeen> {
+        &self.validated
+    }
+
     pub fn run_id(&self) -> &str {
         &self.run_id
     }

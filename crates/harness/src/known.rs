@@ -22,6 +22,12 @@
 //! what happened; a pass is "fixed" (its entry can go), unless the entry is
 //! `intermittent`: then a pass is an ordinary pass.
 //!
+//! A case that shows several deviations (a check that creates a secret and a
+//! config, each replied to with `ID` where the reference has `Id`) lists each
+//! as one `[[known-failure.deviation]]` table of the entry: each excuses
+//! only what it pins, and the case is a known failure when everything it
+//! failed with is one of them.
+//!
 //! An `any-case` entry pins a reply field (a shape finding) of a call that
 //! many cases make, such as `ContainerInspect` replying
 //! `/State/Health/Status = ""`: in every case its `check` glob covers, that
@@ -41,6 +47,7 @@ use toml::de::{DeTable, DeValue};
 use crate::config::{FileError, FileErrorKind, TomlFile};
 use crate::deviation::{self, Deviation, DEVIATION_EXAMPLE};
 use crate::events::Outcome;
+use crate::observed::Observed;
 use crate::pattern::IdPattern;
 
 /// The keys of one entry.
@@ -85,8 +92,9 @@ pub struct KnownFailure {
     pub intermittent: bool,
     /// How often an intermittent failure was seen, and under what load.
     pub rate: Option<String>,
-    /// What the engine does instead of what the reference says.
-    pub deviation: Deviation,
+    /// What the engine does instead of what the reference says: one
+    /// deviation, or several that the case shows together.
+    pub deviations: Vec<Deviation>,
     /// A reply field any case covered may meet, excused wherever it shows.
     pub any_case: bool,
     /// The line of the entry's `[[known-failure]]` header.
@@ -190,7 +198,8 @@ impl KnownFailures {
 pub struct Listed {
     pub reason: String,
     pub intermittent: bool,
-    pub deviation: Deviation,
+    /// At least one.
+    pub deviations: Vec<Deviation>,
 }
 
 impl From<&KnownFailure> for Listed {
@@ -198,12 +207,26 @@ impl From<&KnownFailure> for Listed {
         Listed {
             reason: e.reason.clone(),
             intermittent: e.intermittent,
-            deviation: e.deviation.clone(),
+            deviations: e.deviations.clone(),
         }
     }
 }
 
 impl Listed {
+    /// Whether a failure's facts are one of the pinned deviations.
+    pub fn excuses(&self, o: &Observed) -> bool {
+        self.deviations.iter().any(|d| d.matches(o))
+    }
+
+    /// The pinned deviations, as messages name them.
+    pub fn pinned(&self) -> String {
+        self.deviations
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
     /// The verdict on a listed case, from the outcome it reached on its own.
     /// Only a failure whose observed facts are the pinned deviation is a
     /// known failure: a failure with other facts, or none (a leak, a
@@ -214,13 +237,13 @@ impl Listed {
             Outcome::Failed {
                 message,
                 observed: Some(o),
-            } if self.deviation.matches(&o) => Outcome::KnownFailure {
+            } if self.excuses(&o) => Outcome::KnownFailure {
                 message,
                 reason: self.reason.clone(),
-                deviation: self.deviation.to_string(),
+                deviation: self.pinned(),
             },
             Outcome::Failed { message, observed } => Outcome::Failed {
-                message: format!("listed as known for {}, but failed with: {message}", self.deviation),
+                message: format!("listed as known for {}, but failed with: {message}", self.pinned()),
                 observed,
             },
             // An intermittent failure that did not show this time: its entry stays.
@@ -302,8 +325,23 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
         (None, false) => None,
     };
     let any_case = file.get_bool(table, "any-case")?.unwrap_or(false);
-    let deviation = match table.get("deviation") {
-        Some(d) => deviation::parse(file, d)?,
+    let deviations = match table.get("deviation") {
+        Some(d) => match d.get_ref() {
+            DeValue::Array(items) if items.is_empty() => {
+                return Err(file.error(
+                    d.span(),
+                    FileErrorKind::BadValue {
+                        key: "deviation".into(),
+                        message: format!("no deviation listed; add {DEVIATION_EXAMPLE}"),
+                    },
+                ))
+            }
+            DeValue::Array(items) => items
+                .iter()
+                .map(|i| deviation::parse(file, i))
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => vec![deviation::parse(file, d)?],
+        },
         None => {
             return Err(file.error(
                 at..at,
@@ -326,7 +364,10 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
         rate,
         any_case: any_case
             && {
-                if !matches!(deviation.seen, deviation::Seen::Field { .. }) {
+                if !deviations
+                    .iter()
+                    .all(|d| matches!(d.seen, deviation::Seen::Field { .. }))
+                {
                     return Err(file.error(
                     at..at,
                     FileErrorKind::Missing {
@@ -337,7 +378,7 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
                 }
                 true
             },
-        deviation,
+        deviations,
         line: file.position(at).line,
     })
 }
@@ -345,7 +386,7 @@ fn entry(file: &TomlFile, table: &DeTable<'_>, at: usize) -> Result<KnownFailure
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observed::{Fact, Observed};
+    use crate::observed::Fact;
 
     fn parse(text: &str) -> Result<KnownFailures, FileError> {
         KnownFailures::parse(&TomlFile::new("known-failures.toml", text))
@@ -381,7 +422,7 @@ value = '"10"'
         let excused = k.excuses_for("containers/stop/signal", "Podman Engine", "4.3.1");
         assert_eq!(excused.len(), 1);
         let seen = Observed::field_value("GET", "/v1.41/containers/a/json", "/State/Health/Status", "".into());
-        assert!(excused[0].deviation.matches(&seen));
+        assert!(excused[0].excuses(&seen));
         assert!(k
             .excuses_for("containers/stop/signal", "Docker Engine", "20.10.24")
             .is_empty());
@@ -460,11 +501,11 @@ message = "^bad (framing|tty)$"
         );
         assert_eq!(reason(&k, "containers/create/options:no-tty", docker, "24.0.7"), None);
         assert_eq!(
-            k.entries()[0].deviation.to_string(),
+            k.entries()[0].deviations[0].to_string(),
             "ImageSearch (GET /images/search) replying /5/name = \"busybox\""
         );
         assert_eq!(
-            k.entries()[1].deviation.to_string(),
+            k.entries()[1].deviations[0].to_string(),
             "GET /containers/*/logs answering 500 with a message matching /^bad (framing|tty)$/"
         );
     }
@@ -549,6 +590,33 @@ message = "^bad (framing|tty)$"
     }
 
     #[test]
+    fn an_entry_may_pin_several_deviations_each_excusing_only_itself() {
+        let k = parse(
+            "[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\n\
+             [[known-failure.deviation]]\ncall = \"SecretCreate\"\nfield = \"/Id\"\nvalue = '\"(absent)\"'\n\
+             [[known-failure.deviation]]\ncall = \"ConfigCreate\"\nfield = \"/Id\"\nvalue = '\"(absent)\"'\n",
+        )
+        .unwrap();
+        let l = Listed::from(&k.entries()[0]);
+        assert_eq!(l.deviations.len(), 2);
+        let absent = |path: &str| Observed::field_value("POST", path, "/Id", serde_json::json!("(absent)"));
+        assert!(l.excuses(&absent("/v1.41/secrets/create")));
+        assert!(l.excuses(&absent("/v1.41/configs/create")));
+        assert!(!l.excuses(&absent("/v1.41/networks/create")));
+        assert_eq!(
+            l.pinned(),
+            "SecretCreate (POST /secrets/create) replying /Id = \"(absent)\" \
+             and ConfigCreate (POST /configs/create) replying /Id = \"(absent)\""
+        );
+        let e = parse("[[known-failure]]\ncheck = \"a\"\nreason = \"r\"\ndeviation = []\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid `deviation` in known-failures.toml line 4, column 13: no deviation listed; add "),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn intermittent_entries_state_their_rate() {
         let k = parse(&format!(
             "{}{}",
@@ -564,7 +632,7 @@ message = "^bad (framing|tty)$"
         assert_eq!(b.rate.as_deref(), Some("1 in 6 runs beside network churn"));
         let listed = Listed::from(b);
         assert!(listed.intermittent);
-        assert_eq!(listed.deviation, b.deviation);
+        assert_eq!(listed.deviations, b.deviations);
         let e = parse(&entry("a", "intermittent = \"yes\"\n")).unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -26,6 +26,7 @@ pub mod probe;
 pub mod reply;
 pub mod report;
 pub mod runner;
+pub mod schedule;
 pub mod schema;
 pub mod select;
 pub mod session;

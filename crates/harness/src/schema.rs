@@ -10,10 +10,12 @@
 //! actual value as JSON. The same finding repeated (a check that polls an
 //! inspect) is kept once.
 
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use dockhand_engine::{CallObserver, CallRecord, ReplySeen};
 use dockhand_shapes::{Catalog, Finding, Reply};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::observed::Observed;
@@ -41,10 +43,21 @@ impl CallFinding {
     }
 }
 
-/// Validates every reply it is shown, and keeps the findings.
+/// One (operation, status) shape of the reference that a reply was
+/// validated against: what `dockhand coverage --journal` counts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ShapeSeen {
+    /// The reference's `operationId`.
+    pub operation: String,
+    pub status: u16,
+}
+
+/// Validates every reply it is shown, and keeps the findings and the
+/// documented shapes it validated.
 pub struct ShapeCheck {
     catalog: Catalog,
     findings: Mutex<Vec<CallFinding>>,
+    validated: Mutex<BTreeSet<ShapeSeen>>,
 }
 
 impl ShapeCheck {
@@ -52,12 +65,21 @@ impl ShapeCheck {
         ShapeCheck {
             catalog,
             findings: Mutex::new(Vec::new()),
+            validated: Mutex::new(BTreeSet::new()),
         }
     }
 
     /// The findings so far, in the order they were made.
     pub fn take(&self) -> Vec<CallFinding> {
         std::mem::take(&mut *self.findings.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The documented (operation, status) shapes validated so far, sorted;
+    /// a status the reference does not list for its operation is no shape.
+    pub fn take_validated(&self) -> Vec<ShapeSeen> {
+        std::mem::take(&mut *self.validated.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_iter()
+            .collect()
     }
 }
 
@@ -71,9 +93,16 @@ impl CallObserver for ShapeCheck {
             headers: r.headers,
             body: r.body,
         };
-        let Some(found) = self.catalog.check(r.path, &reply) else {
+        let Some((op, found)) = self.catalog.check_op(r.path, &reply) else {
             return;
         };
+        if op.documents(reply.status) {
+            let seen = ShapeSeen {
+                operation: op.id.to_string(),
+                status: reply.status,
+            };
+            self.validated.lock().unwrap_or_else(|p| p.into_inner()).insert(seen);
+        }
         if found.is_empty() {
             return;
         }
@@ -186,6 +215,15 @@ mod tests {
         );
         assert!(verdict(&found[1..]).is_none(), "extras alone do not fail");
         assert!(check.take().is_empty());
+        // The shape was validated (once, however often); a path of no
+        // operation is none.
+        assert_eq!(
+            check.take_validated(),
+            [ShapeSeen {
+                operation: "VolumeInspect".into(),
+                status: 200
+            }]
+        );
     }
 
     /// One pin excuses a field of each element of a list; a second, other
@@ -230,7 +268,7 @@ mod tests {
         let text = b"client version 1.11 is too old";
         check.reply(&ReplySeen::new(
             &m,
-            "/v1.11/version",
+            "/v1.41/version",
             StatusCode::BAD_REQUEST,
             &h,
             Some(text),
@@ -247,7 +285,7 @@ mod tests {
         );
         assert_eq!(
             verdict(&found).unwrap().1,
-            Some(Observed::field_value("GET", "/v1.11/version", "", json!("text/plain")))
+            Some(Observed::field_value("GET", "/v1.41/version", "", json!("text/plain")))
         );
     }
 }

@@ -36,6 +36,7 @@ use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
 use crate::report::{call_line, consume, JunitFileError, OutputFormat, ReporterBuilder};
 use crate::runner::{engine_summary, Runner, RunnerOptions};
+use crate::schedule::{self, History};
 use crate::select::{select, EngineCaps, Filter, Planner, SelectError};
 use crate::sweep::{sweep, SweepScope};
 
@@ -281,6 +282,7 @@ impl Session {
                 resumed_from: resumed_path,
                 shapes: opts.shapes,
                 strict: opts.strict,
+                history: Arc::new(History::from_journals(&cfg.journal_dir.value, schedule::JOURNALS_READ)),
             },
             tx,
         );

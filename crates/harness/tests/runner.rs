@@ -283,6 +283,9 @@ async fn stand_in(listener: UnixListener) {
                         "application/json",
                         r#"{"message":"No such container: dead"}"#.to_string(),
                     )
+                } else if path.contains("/secrets/create") {
+                    // As Docker 20.10 answers: `ID` where IdResponse has `Id`.
+                    ("201 Created", "application/json", r#"{"ID":"s1"}"#.to_string())
                 } else if path.ends_with("/_ping") {
                     ("200 OK", "text/plain; charset=utf-8", "OK".to_string())
                 } else if path.contains("/volumes") {
@@ -327,6 +330,34 @@ async fn inspects_then_misses(ctx: Ctx) -> CheckResult {
     inspects_missing(ctx).await
 }
 
+/// Inspects the mutant, then creates a secret: two deviations.
+async fn inspects_and_creates_a_secret(ctx: Ctx) -> CheckResult {
+    ctx.engine().send(Request::get("/containers/x/json")).await?;
+    let r = ctx
+        .engine()
+        .send(Request::post("/secrets/create").json(&json!({"Name": "s", "Data": ""})))
+        .await?;
+    ctx.expect_status(&r, 201, "secret create")
+}
+
+/// An entry listing a case with each of `pins` as one
+/// `[[known-failure.deviation]]`.
+fn listed_for_each(pins: &[&str]) -> Option<Listed> {
+    let tables: String = pins
+        .iter()
+        .map(|p| format!("[[known-failure.deviation]]\n{p}"))
+        .collect();
+    let file = TomlFile::new(
+        "known.toml",
+        format!("[[known-failure]]\ncheck = \"*\"\nreason = \"two\"\n{tables}"),
+    );
+    let known = KnownFailures::parse(&file).expect("a valid entry");
+    Some(Listed::from(&known.entries()[0]))
+}
+
+/// The pin of the secret's missing `Id`.
+const SECRET_ID: &str = "call = \"SecretCreate\"\nfield = \"/Id\"\nvalue = '\"(absent)\"'\n";
+
 /// The pin of the mutant's finding, with `value` the actual value as JSON.
 fn cpu_shares(value: &str) -> String {
     format!("call = \"ContainerInspect\"\nfield = \"/HostConfig/CpuShares\"\nvalue = '{value}'\n")
@@ -356,6 +387,10 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
         check("test/inspects-pinned-otherwise", |c| Box::pin(inspects(c))),
         check("test/inspects-listed-status", |c| Box::pin(inspects(c))),
         check("test/inspects-then-misses", |c| Box::pin(inspects_then_misses(c))),
+        check("test/two-deviations", |c| Box::pin(inspects_and_creates_a_secret(c))),
+        check("test/two-deviations-one-pinned", |c| {
+            Box::pin(inspects_and_creates_a_secret(c))
+        }),
     ];
     let plan = |shapes_pinned: bool| -> Vec<PlannedCase> {
         CheckCase::expand(&checks)
@@ -367,6 +402,8 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
                     ("test/inspects-listed-status" | "test/inspects-then-misses", true) => {
                         listed("404", "", NO_SUCH_CONTAINER)
                     }
+                    ("test/two-deviations", true) => listed_for_each(&[&cpu_shares("\"512\""), SECRET_ID]),
+                    ("test/two-deviations-one-pinned", true) => listed_for_each(&[&cpu_shares("\"512\"")]),
                     _ => None,
                 },
                 ..planned(case, 1)
@@ -418,6 +455,23 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
             other => panic!("{why} excuses no finding, got {other:?}"),
         }
     }
+    // Two deviations in one case: an entry pinning each excuses the case,
+    // and names both; one pinning only one of them excuses nothing.
+    match &finished["test/two-deviations"].outcome {
+        Outcome::KnownFailure { deviation, .. } => assert_eq!(
+            deviation,
+            "ContainerInspect (GET /containers/{id}/json) replying /HostConfig/CpuShares = \"512\" \
+             and SecretCreate (POST /secrets/create) replying /Id = \"(absent)\""
+        ),
+        other => panic!("both deviations pinned: a known failure, got {other:?}"),
+    }
+    match &finished["test/two-deviations-one-pinned"].outcome {
+        Outcome::Failed { message, .. } => assert!(
+            message.starts_with("listed as known for ContainerInspect") && message.contains("(and 1 more)"),
+            "{message}"
+        ),
+        other => panic!("a deviation no pin names fails the case, got {other:?}"),
+    }
     failed_besides_404(
         &finished["test/inspects-then-misses"].outcome,
         "the engine's replies depart from the API reference's shapes: ",
@@ -438,4 +492,100 @@ async fn a_mutant_no_assertion_reads_fails_the_case() {
     let unlisted = finished.iter().find(|f| f.id == "test/inspects").unwrap();
     assert_eq!(unlisted.outcome, Outcome::Passed);
     assert!(unlisted.schema.is_empty());
+}
+
+/// Cases start longest first by the durations earlier runs recorded in
+/// their journals; a case without history is expected to take the median,
+/// and without any history a `slow` case goes first and the rest keep the
+/// plan's order. Cases skipped before they start come first.
+#[test]
+fn cases_start_longest_first_by_their_history() {
+    use dockhand_harness::schedule::{order, History};
+    fn tidy_case(c: Ctx) -> dockhand_harness::CheckFuture {
+        Box::pin(tidy(c))
+    }
+    let mut slow = check("test/slow", tidy_case);
+    slow.meta.tags = &["slow"];
+    let checks = [
+        check("test/a", tidy_case),
+        check("test/b", tidy_case),
+        slow,
+        check("test/c", tidy_case),
+        check("test/skipped", tidy_case),
+    ];
+    let plan = || -> Vec<PlannedCase> {
+        CheckCase::expand(&checks)
+            .into_iter()
+            .map(|case| {
+                let skip = (case.id() == "test/skipped").then(|| "not here".to_string());
+                PlannedCase {
+                    skip,
+                    ..planned(case, 1)
+                }
+            })
+            .collect()
+    };
+    let ids = |h: &History| -> Vec<String> { order(plan(), h).iter().map(|pc| pc.case.id()).collect() };
+    assert_eq!(
+        ids(&History::default()),
+        ["test/skipped", "test/slow", "test/a", "test/b", "test/c"]
+    );
+    // b took longest, a least; c has no history: the median (b's 900, a's
+    // 10, slow's 400: 400), after slow in the plan's order.
+    let h = History::of([("test/a", 10), ("test/b", 900), ("test/slow", 400)]);
+    assert_eq!(ids(&h), ["test/skipped", "test/b", "test/slow", "test/c", "test/a"]);
+}
+
+/// A journal's durations are the history of the next run.
+#[test]
+fn history_is_read_from_the_newest_journals() {
+    use dockhand_harness::journal::JournalWriter;
+    use dockhand_harness::report::Reporter;
+    use dockhand_harness::schedule::History;
+    use dockhand_harness::{CaseKey, Event};
+    let dir = tempfile::tempdir().unwrap();
+    let finished = |id: &str, ms: u64| Event::CheckFinished {
+        case: CaseKey {
+            id: id.into(),
+            iteration: 1,
+        },
+        area: "test".into(),
+        outcome: if ms > 0 {
+            Outcome::Passed
+        } else {
+            Outcome::Skipped { reason: "no".into() }
+        },
+        duration_ms: ms,
+        transcript: vec![],
+        cleanup_notes: vec![],
+        schema: vec![],
+        validated: vec![],
+    };
+    for (run, ms) in [("r0000001", 100), ("r0000002", 700)] {
+        let mut w = JournalWriter::create(dir.path(), run).unwrap();
+        w.event(&Event::RunStarted {
+            run_id: run.into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            engine: dockhand_harness::EngineSummary {
+                endpoint: "unix:///e.sock".into(),
+                name: "e".into(),
+                version: "1".into(),
+                api_version: "1.41".into(),
+                os: "linux".into(),
+                arch: "amd64".into(),
+            },
+            selection: vec![],
+            jobs: 1,
+            resumed_from: None,
+        })
+        .unwrap();
+        w.event(&finished("test/a", ms)).unwrap();
+        w.event(&finished("test/skipped", 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let h = History::from_journals(dir.path(), 5);
+    assert_eq!(h.get("test/a"), Some(700), "the newer run's figure");
+    assert_eq!(h.get("test/skipped"), None, "a case that did not run has no duration");
+    assert_eq!(History::from_journals(dir.path(), 1).get("test/a"), Some(700));
+    assert!(History::from_journals(&dir.path().join("none"), 5).is_empty());
 }

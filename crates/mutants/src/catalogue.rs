@@ -42,15 +42,16 @@ impl Mutant {
     }
 }
 
-/// The mutant called `name`.
+/// The mutant called `name`, of either set.
 pub fn find(name: &str) -> Option<&'static Mutant> {
-    CATALOGUE.iter().find(|m| m.name == name)
+    CATALOGUE.iter().chain(SHAPES).find(|m| m.name == name)
 }
 
 /// Catalogue names close to `name`, closest first (for "did you mean").
 pub fn close_names(name: &str) -> Vec<&'static str> {
     let mut scored: Vec<(f64, &'static str)> = CATALOGUE
         .iter()
+        .chain(SHAPES)
         .map(|m| {
             let score = strsim::jaro_winkler(name, m.name).max(if m.name.contains(name) { 0.9 } else { 0.0 });
             (score, m.name)
@@ -826,6 +827,29 @@ pub static CATALOGUE: &[Mutant] = &[
     ),
 ];
 
+/// The shapes-on set: mutants of fields no hand-written assertion of their
+/// named checks reads, which only the response shapes (docs/shapes.md) can
+/// catch. `scripts/mutants --shapes` runs them with validation on (and no
+/// known failures), baseline included; the catalogue above runs without.
+pub static SHAPES: &[Mutant] = &[
+    m(
+        "inspect-cpushares-string",
+        "containers",
+        "container inspect gives HostConfig.CpuShares as a string (\"0\"), not an integer",
+        &["ContainerInspect"],
+        Json(Retype("HostConfig/CpuShares")),
+        &["containers/create/config:*"],
+    ),
+    m(
+        "inspect-networks-array",
+        "containers",
+        "container inspect gives NetworkSettings.Networks as an array, not a map of EndpointSettings",
+        &["ContainerInspect"],
+        Json(Set("NetworkSettings/Networks", "[]")),
+        &["containers/create/config:*"],
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -834,7 +858,7 @@ mod tests {
     #[test]
     fn names_are_unique_kebab_case_and_operations_exist() {
         let mut names = HashSet::new();
-        for m in CATALOGUE {
+        for m in CATALOGUE.iter().chain(SHAPES) {
             assert!(names.insert(m.name), "{} twice", m.name);
             assert!(
                 m.name

@@ -14,6 +14,6 @@ pub mod proxy;
 pub mod route;
 pub mod run;
 
-pub use catalogue::{Mutant, CATALOGUE};
+pub use catalogue::{Mutant, CATALOGUE, SHAPES};
 pub use mutate::{FrameOp, JsonOp, Mutation, Pick};
 pub use proxy::MutationProxy;

@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
-use dockhand_mutants::catalogue::{self, Mutant, CATALOGUE};
-use dockhand_mutants::run::{compare, run_checks, Listing, MutantResult, RunOutcome};
+use dockhand_mutants::catalogue::{self, Mutant, CATALOGUE, SHAPES};
+use dockhand_mutants::run::{compare, run_checks, Listing, MutantResult, RunOutcome, Shapes};
 use dockhand_mutants::MutationProxy;
 
 #[derive(Parser)]
@@ -38,12 +38,17 @@ struct Args {
     /// Cases dockhand runs at once.
     #[arg(long)]
     jobs: Option<usize>,
+    /// Run with the response shapes on (baseline too): by default the
+    /// shapes-on set, mutants of fields no hand-written assertion reads.
+    #[arg(long)]
+    shapes: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let set = if args.shapes { SHAPES } else { CATALOGUE };
     if args.list {
-        for m in CATALOGUE {
+        for m in set {
             println!(
                 "{:<40} {:<10} {:<38} {}",
                 m.name,
@@ -52,11 +57,11 @@ fn main() -> ExitCode {
                 m.description
             );
         }
-        println!("{} mutants", CATALOGUE.len());
+        println!("{} mutants", set.len());
         return ExitCode::SUCCESS;
     }
     let selected: Vec<&'static Mutant> = if args.mutants.is_empty() {
-        CATALOGUE.iter().collect()
+        set.iter().collect()
     } else {
         let mut out = Vec::new();
         for name in &args.mutants {
@@ -105,15 +110,16 @@ async fn run(args: &Args, selected: &[&'static Mutant]) -> anyhow::Result<u8> {
     let all: BTreeSet<String> = selected.iter().flat_map(|m| listing.claimants(m)).collect();
     let all: Vec<String> = all.into_iter().collect();
     let started = Instant::now();
+    let shapes = if args.shapes { Shapes::On } else { Shapes::Off };
 
     println!(
         "baseline: {} cases, direct and through the proxy with no mutant",
         all.len()
     );
-    let direct = run_checks(&args.dockhand, &direct_host, &all, args.jobs).await?;
+    let direct = run_checks(&args.dockhand, &direct_host, &all, args.jobs, shapes).await?;
     let baseline = {
         let proxy = MutationProxy::start(&engine, None).context("start the proxy")?;
-        run_checks(&args.dockhand, &proxy.host(), &all, args.jobs).await?
+        run_checks(&args.dockhand, &proxy.host(), &all, args.jobs, shapes).await?
     };
     let mut differences = compare(&direct, &baseline);
     if !differences.is_empty() {
@@ -121,9 +127,9 @@ async fn run(args: &Args, selected: &[&'static Mutant]) -> anyhow::Result<u8> {
         // run those cases once more both ways before calling it.
         let again: Vec<String> = differences.iter().map(|d| d.case.clone()).collect();
         println!("baseline: {} cases differ; running them again both ways", again.len());
-        let direct2 = run_checks(&args.dockhand, &direct_host, &again, args.jobs).await?;
+        let direct2 = run_checks(&args.dockhand, &direct_host, &again, args.jobs, shapes).await?;
         let proxy = MutationProxy::start(&engine, None).context("start the proxy")?;
-        let proxied2 = run_checks(&args.dockhand, &proxy.host(), &again, args.jobs).await?;
+        let proxied2 = run_checks(&args.dockhand, &proxy.host(), &again, args.jobs, shapes).await?;
         differences = compare(&direct2, &proxied2);
     }
     if !differences.is_empty() {
@@ -155,7 +161,7 @@ async fn run(args: &Args, selected: &[&'static Mutant]) -> anyhow::Result<u8> {
         let cases = listing.claimants(m);
         let t = Instant::now();
         let proxy = MutationProxy::start(&engine, Some((*m).clone())).context("start the proxy")?;
-        let run = run_checks(&args.dockhand, &proxy.host(), &cases, args.jobs).await?;
+        let run = run_checks(&args.dockhand, &proxy.host(), &cases, args.jobs, shapes).await?;
         let r = MutantResult::judge(m, &only(&baseline, &cases), &run, proxy.applied());
         for e in proxy.errors() {
             eprintln!("  proxy: {e}");

@@ -89,29 +89,43 @@ pub struct RunOutcome {
     pub stderr_tail: String,
 }
 
+/// Whether a run validates replies against the response shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shapes {
+    /// `--no-shapes`: the catalogue's runs.
+    Off,
+    /// Validation on: the shapes-on set ([`crate::catalogue::SHAPES`]).
+    On,
+}
+
 /// Runs `dockhand check --no-shapes --no-known-failures --host <host>
-/// --format json <cases>`.
+/// --format json <cases>` (without `--no-shapes` for [`Shapes::On`]).
 ///
-/// Without the response shapes: a mutant must be killed by the hand-written
-/// assertions of the checks it names, and a case whose replies carry one of
-/// the engine's known shape deviations would otherwise never pass unmutated.
-/// Without the known failures: their pins of shape deviations cannot occur
-/// with the shapes off, and would report such cases fixed, not passed.
+/// Without the response shapes: a mutant of the catalogue must be killed by
+/// the hand-written assertions of the checks it names, and a case whose
+/// replies carry one of the engine's known shape deviations would otherwise
+/// never pass unmutated. Without the known failures: their pins of shape
+/// deviations cannot occur with the shapes off, and would report such cases
+/// fixed, not passed; with the shapes on, a case with a pinned deviation is
+/// no passing baseline, so it can kill nothing.
 pub async fn run_checks(
     dockhand: &Path,
     host: &str,
     cases: &[String],
     jobs: Option<usize>,
+    shapes: Shapes,
 ) -> Result<RunOutcome, RunError> {
-    let mut args: Vec<String> = vec![
-        "check".into(),
-        "--no-shapes".into(),
+    let mut args: Vec<String> = vec!["check".into()];
+    if shapes == Shapes::Off {
+        args.push("--no-shapes".into());
+    }
+    args.extend([
         "--no-known-failures".into(),
         "--host".into(),
         host.into(),
         "--format".into(),
         "json".into(),
-    ];
+    ]);
     if let Some(j) = jobs {
         args.extend(["--jobs".into(), j.to_string()]);
     }

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use dockhand_mutants::catalogue;
-use dockhand_mutants::run::{compare, run_checks, MutantResult};
+use dockhand_mutants::run::{compare, run_checks, MutantResult, Shapes};
 use dockhand_mutants::MutationProxy;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -83,11 +83,19 @@ async fn the_baseline_holds_and_each_mutant_of_the_fast_subset_is_killed_by_its_
 
 async fn the_proxy_without_a_mutant_changes_no_verdict() {
     let engine = engine();
-    let direct = run_checks(dockhand(), &format!("unix://{}", engine.display()), &cases(), None)
+    let direct = run_checks(
+        dockhand(),
+        &format!("unix://{}", engine.display()),
+        &cases(),
+        None,
+        Shapes::Off,
+    )
+    .await
+    .unwrap();
+    let proxy = MutationProxy::start(&engine, None).unwrap();
+    let proxied = run_checks(dockhand(), &proxy.host(), &cases(), None, Shapes::Off)
         .await
         .unwrap();
-    let proxy = MutationProxy::start(&engine, None).unwrap();
-    let proxied = run_checks(dockhand(), &proxy.host(), &cases(), None).await.unwrap();
     assert_eq!(
         compare(&direct, &proxied),
         vec![],
@@ -116,7 +124,7 @@ async fn each_mutant_of_the_fast_subset_is_killed_by_its_named_check() {
             m.catchers
         );
         let proxy = MutationProxy::start(&engine, Some(m.clone())).unwrap();
-        let run = run_checks(dockhand(), &proxy.host(), &[case.to_string()], None)
+        let run = run_checks(dockhand(), &proxy.host(), &[case.to_string()], None, Shapes::Off)
             .await
             .unwrap();
         let verdict = run.cases.get(*case).cloned();
@@ -190,4 +198,46 @@ async fn replies_the_mutant_does_not_target_pass_byte_for_byte() {
         mutated.get("GitCommit").is_none() && mutated.get("GoVersion").is_some(),
         "{proxied}"
     );
+}
+
+/// The shapes-on set: each mutant changes a field that no hand-written
+/// assertion of its named check reads, so the check passes it with the
+/// shapes off, and fails it with them on; unmutated, it passes both ways.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shapes_catch_what_no_assertion_reads() {
+    const CASE: &str = "containers/create/config:env";
+    let engine = engine();
+    let case = [CASE.to_string()];
+    let passed = |run: &dockhand_mutants::run::RunOutcome, what: &str| {
+        let v = &run.cases[CASE];
+        assert_eq!(v.kind, "passed", "{what}: {}", v.message);
+    };
+    let proxy = MutationProxy::start(&engine, None).unwrap();
+    passed(
+        &run_checks(dockhand(), &proxy.host(), &case, None, Shapes::On)
+            .await
+            .unwrap(),
+        "unmutated, with the shapes",
+    );
+    for m in dockhand_mutants::SHAPES {
+        assert!(run_globs_match(m.catchers, CASE), "{}: {:?}", m.name, m.catchers);
+        let proxy = MutationProxy::start(&engine, Some(m.clone())).unwrap();
+        let off = run_checks(dockhand(), &proxy.host(), &case, None, Shapes::Off)
+            .await
+            .unwrap();
+        passed(&off, &format!("{} without the shapes (no assertion reads it)", m.name));
+        let on = run_checks(dockhand(), &proxy.host(), &case, None, Shapes::On)
+            .await
+            .unwrap();
+        let v = &on.cases[CASE];
+        assert_eq!(v.kind, "failed", "{} with the shapes: {}", m.name, v.message);
+        assert!(
+            v.message
+                .contains("depart from the API reference's shapes: ContainerInspect 200 /"),
+            "{}: {}",
+            m.name,
+            v.message
+        );
+        assert!(proxy.applied() > 0, "{}", m.name);
+    }
 }

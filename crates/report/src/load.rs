@@ -131,6 +131,7 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Run>, LoadError> {
                 transcript,
                 cleanup_notes,
                 schema,
+                ..
             } => {
                 let verdict = match &unsupported {
                     Some(_) => Verdict::Unsupported,

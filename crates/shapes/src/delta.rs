@@ -87,8 +87,8 @@ pub struct Catalog {
 
 impl Catalog {
     /// v1.41 with the deltas of every version up to `version` applied. A
-    /// version below 1.41 gets v1.41's shapes: dockhand has no deltas going
-    /// back yet.
+    /// version below 1.41 gets v1.41's shapes, but [`Catalog::check`]
+    /// validates no reply to a path versioned below [`crate::FLOOR`].
     pub fn new(version: ApiVersion) -> Catalog {
         let mut c = Catalog {
             version,

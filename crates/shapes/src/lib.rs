@@ -12,14 +12,23 @@
 
 pub mod delta;
 mod route;
-pub use route::route;
+pub use route::{path_version, route};
 pub mod shape;
 pub mod v1_41;
 mod validate;
 
+use dockhand_engine::ApiVersion;
+
 pub use delta::Catalog;
 pub use shape::{Body, Def, Field, OpShape, Ty};
 pub use validate::{Finding, FindingKind, Reply, ACTUAL_MAX};
+
+/// The oldest version the shapes describe: v1.41, the base. A reply to a
+/// request sent under an older version (`/v1.11/version`, a run pinned to
+/// `--api-version 1.40`) is not validated: dockhand has no deltas going
+/// back, and an older version's replies differ (errors were plain text
+/// before 1.24).
+pub const FLOOR: ApiVersion = ApiVersion::new(1, 41);
 
 /// The operations of the base version, v1.41.
 pub fn operations() -> &'static [OpShape] {

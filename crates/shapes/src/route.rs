@@ -8,6 +8,8 @@
 
 use std::sync::OnceLock;
 
+use dockhand_engine::ApiVersion;
+
 use crate::shape::OpShape;
 use crate::v1_41::OPS;
 
@@ -47,19 +49,26 @@ pub fn route(method: &str, path: &str) -> Option<&'static OpShape> {
 
 /// `/v1.41/info` -> `/info`; a path without a version is kept.
 fn strip_version(path: &str) -> &str {
-    let Some(rest) = path.strip_prefix("/v") else {
-        return path;
-    };
-    let end = rest.find('/').unwrap_or(rest.len());
-    let (ver, tail) = rest.split_at(end);
-    let is_version = ver.split_once('.').is_some_and(|(a, b)| {
-        !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
-    });
-    if is_version {
-        tail
-    } else {
-        path
+    match split_version(path) {
+        Some((_, tail)) => tail,
+        None => path,
     }
+}
+
+/// The API version a path is sent under (`/v1.11/version` -> 1.11), `None`
+/// for an unversioned path.
+pub fn path_version(path: &str) -> Option<ApiVersion> {
+    split_version(path).map(|(v, _)| v)
+}
+
+/// A versioned path's version and the rest of the path.
+fn split_version(path: &str) -> Option<(ApiVersion, &str)> {
+    let rest = path.strip_prefix("/v")?;
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (ver, tail) = rest.split_at(end);
+    let (a, b) = ver.split_once('.')?;
+    let number = |s: &str| (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse::<u16>().ok())?;
+    Some((ApiVersion::new(number(a)?, number(b)?), tail))
 }
 
 fn matches(tpl: &[&str], segs: &[&str]) -> bool {
@@ -112,6 +121,21 @@ mod tests {
         );
         // An id never does.
         assert_eq!(id("GET", "/v1.41/containers/a/b/json"), None);
+    }
+
+    #[test]
+    fn a_path_names_its_version() {
+        use dockhand_engine::ApiVersion;
+        assert_eq!(super::path_version("/v1.11/version"), Some(ApiVersion::new(1, 11)));
+        assert_eq!(super::path_version("/v1.41?x=1"), Some(ApiVersion::new(1, 41)));
+        assert_eq!(
+            super::path_version("/v1.41/containers/json?all=1"),
+            Some(ApiVersion::new(1, 41))
+        );
+        assert_eq!(super::path_version("/version"), None);
+        assert_eq!(super::path_version("/volumes/v1.2"), None);
+        assert_eq!(super::path_version("/vx.1/info"), None);
+        assert_eq!(id("GET", "/v1.11/version"), Some("SystemVersion"));
     }
 
     #[test]

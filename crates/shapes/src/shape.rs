@@ -167,6 +167,14 @@ pub struct OpShape {
     pub errors: &'static [u16],
 }
 
+impl OpShape {
+    /// Whether the reference documents this status for the operation (a
+    /// reply or an `ErrorResponse`): one of the (operation, status) shapes.
+    pub fn documents(&self, status: u16) -> bool {
+        self.replies.iter().any(|(s, _)| *s == status) || self.errors.contains(&status)
+    }
+}
+
 pub const fn op(
     id: &'static str,
     method: &'static str,

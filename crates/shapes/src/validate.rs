@@ -337,9 +337,19 @@ impl Catalog {
     }
 
     /// Routes a request to its operation and validates the reply; `None` when
-    /// the request reaches no operation of the reference.
+    /// the request reaches no operation of the reference, or was sent under
+    /// a version below the shapes' [`FLOOR`](crate::FLOOR).
     pub fn check(&self, path: &str, reply: &Reply<'_>) -> Option<Vec<Finding>> {
+        self.check_op(path, reply).map(|(_, found)| found)
+    }
+
+    /// [`Catalog::check`], also naming the operation the reply was validated
+    /// as.
+    pub fn check_op(&self, path: &str, reply: &Reply<'_>) -> Option<(&'static OpShape, Vec<Finding>)> {
+        if crate::route::path_version(path).is_some_and(|v| v < crate::FLOOR) {
+            return None;
+        }
         let op = self.route(reply.method, path)?;
-        Some(self.validate(op, reply))
+        Some((op, self.validate(op, reply)))
     }
 }

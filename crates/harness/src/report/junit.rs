@@ -188,6 +188,7 @@ impl Reporter for JunitReporter {
                 transcript,
                 cleanup_notes,
                 schema,
+                ..
             } => {
                 let mut tc = TestCase::new(case_name(case), status(outcome, cleanup_notes));
                 tc.set_classname(area.as_str())

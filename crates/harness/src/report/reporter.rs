@@ -130,6 +130,7 @@ pub(crate) mod fixtures {
             transcript: vec![],
             cleanup_notes: vec![],
             schema: vec![],
+            validated: vec![],
         }
     }
 

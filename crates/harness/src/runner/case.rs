@@ -23,7 +23,7 @@ use crate::objects::Capabilities;
 use crate::observed::{Fact, Observed};
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
-use crate::schema::{self, CallFinding, ShapeCheck};
+use crate::schema::{self, CallFinding, ShapeCheck, ShapeSeen};
 
 /// How a case ended, for the scheduler to report.
 pub(super) struct CaseResult {
@@ -33,6 +33,8 @@ pub(super) struct CaseResult {
     pub(super) transcript: Vec<CallRecord>,
     pub(super) cleanup_notes: Vec<String>,
     pub(super) schema: Vec<Finding>,
+    /// The documented shapes its replies were validated against.
+    pub(super) validated: Vec<ShapeSeen>,
     /// The watchdog's diagnosis when the engine stopped answering.
     pub(super) engine_down: Option<EngineError>,
 }
@@ -47,6 +49,7 @@ impl CaseResult {
             transcript: vec![],
             cleanup_notes: vec![],
             schema: vec![],
+            validated: vec![],
             engine_down: None,
         }
     }
@@ -121,7 +124,7 @@ pub(super) async fn run_case(
     // Cleanup is done: other cluster checks may go on (see ClusterCtx::exclusive).
     drop(ctx.inner.gate.lock().unwrap_or_else(|p| p.into_inner()).take());
     // Every reply is in, cleanup's included.
-    let found = shape_check.map(|s| s.take()).unwrap_or_default();
+    let (found, validated) = shape_check.map(|s| (s.take(), s.take_validated())).unwrap_or_default();
     fail_on_findings(&mut outcome, &planned, &found);
     CaseResult {
         planned,
@@ -130,6 +133,7 @@ pub(super) async fn run_case(
         transcript: transcript.calls(),
         cleanup_notes: notes,
         schema: found.into_iter().map(|f| f.finding).collect(),
+        validated,
         engine_down,
     }
 }
@@ -138,28 +142,33 @@ pub(super) async fn run_case(
 /// as its observed fact (for a pin to excuse). A listed case's failure is
 /// excused only as it is: failing findings besides make it another failure,
 /// unless they see the very deviation its own failure observed
-/// ([`same_deviation`]). Findings an `any-case` entry pins are set aside
-/// first: a case that passed and met only those is a known failure.
+/// ([`same_deviation`]) or another of its pins. Findings an `any-case` entry
+/// pins are set aside first: a case that passed and met only those is a
+/// known failure. A listed case's own entry may pin several deviations: when
+/// every failing finding is one of them, the first stands for them all as
+/// the fact its judge excuses.
 fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallFinding]) {
     let (excused, found): (Vec<CallFinding>, Vec<CallFinding>) = found
         .iter()
         .cloned()
         .partition(|f| f.finding.kind.fails() && excuse_of(planned, f).is_some());
+    let pinned = |f: &CallFinding| planned.known_failure.as_ref().is_some_and(|k| k.excuses(&f.observed()));
     match outcome {
         Outcome::Passed => {
             if let Some((message, observed)) = schema::verdict(&found) {
+                let failing = || found.iter().filter(|f| f.finding.kind.fails());
+                let observed = match failing().all(&pinned) {
+                    true => failing().next().map(CallFinding::observed),
+                    false => observed,
+                };
                 *outcome = Outcome::Failed { message, observed };
             } else if let Some((message, _)) = schema::verdict(&excused) {
                 let mut pins: Vec<&Listed> = excused.iter().filter_map(|f| excuse_of(planned, f)).collect();
-                pins.dedup_by(|a, b| a.deviation == b.deviation);
+                pins.dedup_by(|a, b| a.deviations == b.deviations);
                 *outcome = Outcome::KnownFailure {
                     message,
                     reason: pins.iter().map(|l| l.reason.as_str()).collect::<Vec<_>>().join("; "),
-                    deviation: pins
-                        .iter()
-                        .map(|l| l.deviation.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    deviation: pins.iter().map(|l| l.pinned()).collect::<Vec<_>>().join("; "),
                 };
             }
         }
@@ -169,7 +178,7 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
         } if planned.known_failure.is_some() => {
             let besides: Vec<CallFinding> = found
                 .iter()
-                .filter(|f| o.as_ref().is_none_or(|o| !same_deviation(o, f)))
+                .filter(|f| o.as_ref().is_none_or(|o| !same_deviation(o, f)) && !pinned(f))
                 .cloned()
                 .collect();
             if let Some((message, _)) = schema::verdict(&besides) {
@@ -184,7 +193,7 @@ fn fail_on_findings(outcome: &mut Outcome, planned: &PlannedCase, found: &[CallF
 /// The `any-case` entry of the case that pins this finding, if any.
 fn excuse_of<'a>(planned: &'a PlannedCase, f: &CallFinding) -> Option<&'a Listed> {
     let seen = f.observed();
-    planned.excused.iter().find(|l| l.deviation.matches(&seen))
+    planned.excused.iter().find(|l| l.excuses(&seen))
 }
 
 /// Whether a schema finding sees the deviation a check's failure observed,

@@ -27,6 +27,7 @@ use crate::interrupt::Signal;
 use crate::objects::{Capabilities, EngineIdentity};
 use crate::plan::PlannedCase;
 use crate::probe::ProbeImage;
+use crate::schedule::{self, History};
 use crate::sweep::{sweep, SweepScope};
 
 /// Where events go.
@@ -49,6 +50,9 @@ pub struct RunnerOptions {
     pub shapes: bool,
     /// `--strict`: an unsupported operation fails the run as a failure does.
     pub strict: bool,
+    /// Earlier runs' case durations: cases start longest first
+    /// ([`crate::schedule::order`]).
+    pub history: Arc<History>,
 }
 
 /// The verdict of a whole run.
@@ -156,7 +160,7 @@ impl Runner {
         });
 
         let mut counts = Counts::default();
-        let mut queue: VecDeque<PlannedCase> = plan.into();
+        let mut queue: VecDeque<PlannedCase> = schedule::order(plan, &self.opts.history);
         let mut running: JoinSet<CaseResult> = JoinSet::new();
         let mut stop_reason: Option<String> = None;
         let mut engine_down: Option<String> = None;
@@ -297,6 +301,7 @@ impl Runner {
             transcript,
             cleanup_notes,
             schema,
+            validated,
             ..
         } = r;
         let outcome = match &pc.known_failure {
@@ -312,6 +317,7 @@ impl Runner {
             transcript,
             cleanup_notes,
             schema,
+            validated,
         });
     }
 }

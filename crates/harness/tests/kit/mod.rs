@@ -71,6 +71,7 @@ pub fn options(run_id: String, jobs: usize, check_timeout: Duration) -> RunnerOp
         resumed_from: None,
         shapes: true,
         strict: false,
+        history: Default::default(),
     }
 }
 

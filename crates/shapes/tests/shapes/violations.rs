@@ -5,7 +5,7 @@ use dockhand_engine::HeaderMap;
 use dockhand_shapes::{Catalog, Finding, FindingKind, Reply};
 use serde_json::{json, Value};
 
-use crate::kit::{check, check_json, failing, fixture, V1_41};
+use crate::kit::{check, check_json, failing, fixture, headers, V1_41};
 
 fn recorded(name: &str) -> Value {
     serde_json::from_slice(&fixture(name)).unwrap()
@@ -262,4 +262,25 @@ fn a_json_reply_that_is_not_json() {
         (f[0].kind, f[0].expected.as_str()),
         (FindingKind::InvalidJson, "object SystemVersion")
     );
+}
+
+/// A reply to a request sent under a version below the shapes' floor (the
+/// too-old check's `/v1.11/version`, answered in 1.11's plain text) is not
+/// validated against v1.41; the same reply under 1.41 is.
+#[test]
+fn a_reply_below_the_floor_is_not_validated() {
+    let h = headers(Some("text/plain; charset=utf-8"));
+    let reply = Reply {
+        method: "GET",
+        status: 400,
+        headers: &h,
+        body: Some(b"client version 1.11 is too old. Minimum supported API version is 1.12"),
+    };
+    let catalog = Catalog::new(V1_41);
+    assert!(catalog.check("/v1.11/version", &reply).is_none());
+    assert!(catalog.check("/v1.40/version", &reply).is_none());
+    let at_floor = catalog.check("/v1.41/version", &reply).unwrap();
+    assert!(!failing(&at_floor).is_empty(), "{at_floor:#?}");
+    let unversioned = catalog.check("/version", &reply).unwrap();
+    assert_eq!(failing(&unversioned), failing(&at_floor));
 }
