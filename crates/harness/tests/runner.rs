@@ -568,6 +568,7 @@ fn history_is_read_from_the_newest_journals() {
             started_at: "2026-01-01T00:00:00Z".into(),
             engine: dockhand_harness::EngineSummary {
                 endpoint: "unix:///e.sock".into(),
+                endpoint_source: "from --host".into(),
                 name: "e".into(),
                 version: "1".into(),
                 api_version: "1.41".into(),
