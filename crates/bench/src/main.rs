@@ -25,7 +25,7 @@ use dockhand_harness::ProbeImage;
 fn socket_path(e: &Engine) -> anyhow::Result<std::path::PathBuf> {
     match &e.endpoint().address {
         Address::Unix(p) => Ok(p.clone()),
-        Address::Tcp(_) => bail!("the benchmark's raw baseline needs a unix socket endpoint"),
+        _ => bail!("the benchmark's raw baseline needs a unix socket endpoint"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`CliError`]: every failure the binary expects, each mapped to one exit code.
 
 use dockhand_daemon::DaemonError;
-use dockhand_engine::{EndpointSource, EngineError};
+use dockhand_engine::{Address, EndpointSource, EngineError};
 use dockhand_harness::{exit, ConfigError, SelectError, SessionError, Signal};
 
 #[derive(Debug, thiserror::Error)]
@@ -86,10 +86,13 @@ pub fn render(e: &CliError) -> String {
     match e {
         CliError::Other(a) => format!("{a:#}"),
         // Not for an engine dockhand made (a private engine, a cluster's
-        // node): that one's trouble is not a missing engine.
+        // node): that one's trouble is not a missing engine; nor for one
+        // reached over ssh, which is on another machine.
         CliError::Engine(EngineError::Unreachable { endpoint, .. })
         | CliError::Session(SessionError::Engine(EngineError::Unreachable { endpoint, .. }))
-            if !matches!(endpoint.source, EndpointSource::Named(_)) && dockerd_installed() =>
+            if !matches!(endpoint.source, EndpointSource::Named(_))
+                && !matches!(endpoint.address, Address::Ssh(_))
+                && dockerd_installed() =>
         {
             format!(
             "{e}\n  dockerd is installed here: `dockhand check --private-engine` runs the checks on a throwaway engine of their own (needs root), or `dockhand engine start NAME` starts one to point DOCKER_HOST at"

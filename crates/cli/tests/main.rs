@@ -20,4 +20,5 @@ mod frozen;
 mod image_self;
 mod midrun;
 mod report;
+mod ssh;
 mod steps;

@@ -10,6 +10,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::transport::ssh::SshAddress;
+
 /// The default socket when neither a flag nor `DOCKER_HOST` names one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 
@@ -81,6 +83,9 @@ pub enum Address {
     Unix(PathBuf),
     /// A plain TCP `host:port`.
     Tcp(String),
+    /// `ssh://[user@]host[:port][/path]`: `docker system dial-stdio` run
+    /// over the system ssh client, a process per connection.
+    Ssh(SshAddress),
 }
 
 /// An engine address together with the setting it came from.
@@ -93,7 +98,7 @@ pub struct Endpoint {
 /// A `DOCKER_HOST`-style string that dockhand cannot use.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host:port"
+    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host"
 )]
 pub struct EndpointParseError {
     pub value: String,
@@ -132,7 +137,9 @@ impl Endpoint {
             }
         } else if value.starts_with('/') {
             Address::Unix(PathBuf::from(value))
-        } else if value.starts_with("ssh://") || value.starts_with("npipe://") || value.starts_with("fd://") {
+        } else if let Some(rest) = value.strip_prefix("ssh://") {
+            Address::Ssh(SshAddress::parse(rest).map_err(err)?)
+        } else if value.starts_with("npipe://") || value.starts_with("fd://") {
             return Err(err("this scheme is not supported yet"));
         } else {
             return Err(err("the scheme is missing or unknown"));
@@ -171,6 +178,7 @@ impl fmt::Display for Address {
         match self {
             Address::Unix(p) => write!(f, "unix://{}", p.display()),
             Address::Tcp(h) => write!(f, "tcp://{h}"),
+            Address::Ssh(a) => a.fmt(f),
         }
     }
 }
@@ -212,7 +220,8 @@ mod tests {
             ("http://x", "scheme"),
             ("unix://", "empty"),
             ("tcp://h:abc", "port"),
-            ("ssh://me@h", "not supported"),
+            ("npipe:////./pipe/docker_engine", "not supported"),
+            ("ssh://me:pw@h", "password"),
         ] {
             let e = Endpoint::parse(v, EndpointSource::DockerHost).unwrap_err();
             let msg = e.to_string();

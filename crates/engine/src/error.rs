@@ -11,6 +11,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 
 use crate::endpoint::Endpoint;
+use crate::transport::ssh::SshFailure;
 use crate::version::{NoCommonVersion, MAX_API_VERSION};
 
 /// Why the engine's socket could not be reached.
@@ -28,6 +29,9 @@ pub enum UnreachableReason {
     Reset,
     /// The TCP host name did not resolve.
     UnknownHost,
+    /// The ssh client (an `ssh://` endpoint) exited before the engine
+    /// answered: its words, verbatim, and what they are about.
+    Ssh(Box<SshFailure>),
     /// Any other connect failure, with the OS's words.
     Other(String),
 }
@@ -60,6 +64,7 @@ impl UnreachableReason {
                 "the engine went away while dockhand connected (stopped or crashed): check its log, and start it again"
             }
             UnreachableReason::UnknownHost => "check the host name in --host / DOCKER_HOST",
+            UnreachableReason::Ssh(f) => f.hint(),
             UnreachableReason::Other(_) => "check that the engine runs and that --host / DOCKER_HOST names it",
         }
     }
@@ -73,6 +78,7 @@ impl fmt::Display for UnreachableReason {
             UnreachableReason::PermissionDenied => f.write_str("permission denied"),
             UnreachableReason::Reset => f.write_str("connection reset as it opened"),
             UnreachableReason::UnknownHost => f.write_str("the host name does not resolve"),
+            UnreachableReason::Ssh(failure) => failure.fmt(f),
             UnreachableReason::Other(s) => f.write_str(s),
         }
     }

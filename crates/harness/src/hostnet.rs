@@ -41,6 +41,11 @@ impl EngineHost {
                     "the engine is reached over TCP: its 127.0.0.1 may not be this host's".into(),
                 )
             }
+            Address::Ssh(_) => {
+                return EngineHost::Unknown(
+                    "the engine is reached over ssh: its 127.0.0.1 is the far host's, not necessarily this one's".into(),
+                )
+            }
         };
         let pid = match tokio::net::UnixStream::connect(&path).await.and_then(|s| s.peer_cred()) {
             Ok(cred) => cred.pid().unwrap_or(0),

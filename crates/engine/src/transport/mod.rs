@@ -26,6 +26,8 @@ use crate::endpoint::{Address, Endpoint};
 use crate::error::{EngineError, UnreachableReason};
 use crate::relay::Relay;
 
+pub(crate) mod ssh;
+
 pub(crate) type Io = TokioIo<Box<dyn IoStream>>;
 pub(crate) type Sender = SendRequest<Full<Bytes>>;
 pub(crate) type Conn = Connection<Io, Full<Bytes>>;
@@ -180,6 +182,9 @@ async fn open_stream(endpoint: &Endpoint) -> Result<Io, TransportError> {
             let _ = s.set_nodelay(true);
             Box::new(s)
         }
+        Address::Ssh(addr) => Box::new(
+            ssh::connect(addr).map_err(|f| TransportError::Connect(UnreachableReason::Ssh(Box::new(f))))?,
+        ),
     };
     Ok(TokioIo::new(io))
 }
@@ -208,6 +213,16 @@ pub(crate) async fn connect_for_upgrade(endpoint: &Endpoint) -> Result<Sender, T
 }
 
 pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
+    if let Some(ended) = ssh_ended(e) {
+        return if ended.before_reply {
+            TransportError::Connect(UnreachableReason::Ssh(Box::new(ended.failure.clone())))
+        } else {
+            TransportError::Exchange {
+                detail: ended.failure.to_string(),
+                parse: false,
+            }
+        };
+    }
     let mut detail = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -219,6 +234,23 @@ pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
         detail,
         parse: e.is_parse() || e.is_parse_status() || is_bad_body_framing(e),
     }
+}
+
+/// The ssh process's end, when that is what broke an exchange on an
+/// `ssh://` connection.
+fn ssh_ended(e: &hyper::Error) -> Option<&ssh::SshEnded> {
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(ended) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<ssh::SshEnded>())
+        {
+            return Some(ended);
+        }
+        src = s.source();
+    }
+    None
 }
 
 /// hyper reports broken body framing (a chunk-size line that is not hex, a

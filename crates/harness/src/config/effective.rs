@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dockhand_engine::{ConnectOptions, Deadlines, Endpoint, EndpointSource, DEFAULT_SOCKET};
+use dockhand_engine::{Address, ConnectOptions, Deadlines, Endpoint, EndpointSource, DEFAULT_SOCKET};
 use serde_json::Value;
 use toml::de::DeTable;
 
@@ -291,6 +291,19 @@ fn anchored(mut s: Setting<PathBuf>) -> Setting<PathBuf> {
     s
 }
 
+/// The watchdog's default deadline for the engine at `endpoint`: 750 ms,
+/// or 5 s over ssh, where the ping may need a new connection, and so a new
+/// ssh process, key exchange and login, which alone take a second or more.
+fn watchdog_default(endpoint: &Endpoint) -> (Duration, Option<&'static str>) {
+    match endpoint.address {
+        Address::Ssh(_) => (
+            Duration::from_secs(5),
+            Some("over ssh: a new connection logs in first"),
+        ),
+        _ => (Duration::from_millis(750), None),
+    }
+}
+
 fn default_jobs() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
@@ -351,8 +364,10 @@ impl EffectiveConfig {
         let secs = Duration::from_secs;
         let checks_dirs = layers.checks_dirs(cwd, o)?;
         let checks = discover(&checks_dirs)?;
+        let host = layers.host(o.host.as_ref())?;
+        let (watchdog_default, watchdog_why) = watchdog_default(&host.value);
         let cfg = EffectiveConfig {
-            host: layers.host(o.host.as_ref())?,
+            host,
             api_version: layers.get_or(
                 "api-version",
                 o.api_version.as_ref(),
@@ -370,8 +385,8 @@ impl EffectiveConfig {
             watchdog_timeout: layers.get_or(
                 "watchdog-timeout",
                 o.watchdog_timeout.as_ref(),
-                Duration::from_millis(750),
-                None,
+                watchdog_default,
+                watchdog_why,
             )?,
             jobs: layers.get_or("jobs", o.jobs.as_ref(), default_jobs(), Some("number of cores"))?,
             repeat: layers.get_or("repeat", o.repeat.as_ref(), 1, None)?,
