@@ -187,6 +187,13 @@ pub struct CheckArgs {
     /// implemented (outcome `unsupported`), as for a failure.
     #[arg(long)]
     pub strict: bool,
+
+    // --- existing clusters (issue 18) ---
+    /// Run against the cluster a TOML file describes (nodes with endpoints,
+    /// roles, and optional stop/kill/start commands): its first node is the
+    /// engine. See `dockhand cluster ls --file`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["private_engine", "cluster"])]
+    pub cluster_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -400,7 +407,7 @@ pub enum ClusterCommand {
     /// Create a local swarm: N private engines, each in its own namespaces, on one bridge.
     Create(ClusterCreateArgs),
     /// List the clusters, their nodes, roles, status and sockets.
-    Ls,
+    Ls(ClusterLsArgs),
     /// Print `export DOCKER_HOST=...` for a node (the first manager by default).
     Env(ClusterEnvArgs),
     /// Stop a cluster's daemons and remove its namespaces, bridge and directories.
@@ -411,6 +418,14 @@ pub enum ClusterCommand {
     Kill(ClusterNodeArgs),
     /// Start a node's engine again and wait until it answers.
     Start(ClusterNodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterLsArgs {
+    /// Show the cluster a cluster file describes (as `check --cluster-file`
+    /// reads it) instead of the local clusters.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

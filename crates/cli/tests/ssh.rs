@@ -39,7 +39,11 @@ fn keygen(path: &Path) {
         .arg(path)
         .output()
         .expect("ssh-keygen (openssh-client)");
-    assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl Sshd {
@@ -243,7 +247,20 @@ fn attach_exec_and_logs_checks_pass_over_ssh() {
     let client = sshd.client("good", "user_key", true);
     let url = sshd.url("root", &pe.socket_path());
     let out = client
-        .dockhand(&["--host", &url, "check", "--format", "json", "attach/*", "exec/*", "logs/*"])
+        // logs/flood/64mib takes 100 s on this busy 2-core machine, over a
+        // unix socket as over ssh.
+        .dockhand(&[
+            "--host",
+            &url,
+            "check",
+            "--format",
+            "json",
+            "--check-timeout",
+            "5m",
+            "attach/*",
+            "exec/*",
+            "logs/*",
+        ])
         .output();
     let events = crate::kit::events(&out);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -320,7 +337,12 @@ fn no_engine_on_the_far_side_is_its_own_diagnosis() {
     let sshd = Sshd::start("");
     let client = sshd.client("good", "user_key", true);
     let (out, took) = version(&client, &sshd.url("root", Path::new("/nonexistent/docker.sock")));
-    assert_diagnosis(&out, took, "/nonexistent/docker.sock", "start the engine on the remote host");
+    assert_diagnosis(
+        &out,
+        took,
+        "/nonexistent/docker.sock",
+        "start the engine on the remote host",
+    );
 }
 
 #[test]

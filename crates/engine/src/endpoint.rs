@@ -44,12 +44,23 @@ pub enum NamedEngine {
     /// Node `node` (`n1`, ...) of a local cluster (`dockhand cluster create`),
     /// which `check --cluster NAME` runs against.
     ClusterNode { cluster: String, node: String },
+    /// Node `node` of a cluster described by a file (`check --cluster-file
+    /// FILE`): one dockhand did not create.
+    ClusterFileNode { file: String, node: String },
 }
 
 impl EndpointSource {
     /// The private engine `name`.
     pub fn private_engine(name: &str) -> Self {
         EndpointSource::Named(Box::new(NamedEngine::PrivateEngine(name.to_string())))
+    }
+
+    /// Node `node` of the cluster that `file` describes.
+    pub fn cluster_file_node(file: &str, node: &str) -> Self {
+        EndpointSource::Named(Box::new(NamedEngine::ClusterFileNode {
+            file: file.to_string(),
+            node: node.to_string(),
+        }))
     }
 
     /// Node `node` of local cluster `cluster`.
@@ -71,6 +82,7 @@ impl fmt::Display for EndpointSource {
             EndpointSource::Named(n) => match &**n {
                 NamedEngine::PrivateEngine(name) => write!(f, "from --private-engine {name}"),
                 NamedEngine::ClusterNode { cluster, node } => write!(f, "from --cluster {cluster}, node {node}"),
+                NamedEngine::ClusterFileNode { file, node } => write!(f, "from --cluster-file {file}, node {node}"),
             },
         }
     }

@@ -33,8 +33,8 @@ pub use observe::{CallObserver, CallRecord, ReplySeen};
 pub use request::{encode, Request};
 pub use response::Response;
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
-pub use transport::ssh::{SshAddress, SshFailure, SshFailureKind};
 pub use stream_response::{Decoded, FrameStream, JsonStream, StreamResponse};
+pub use transport::ssh::{SshAddress, SshFailure, SshFailureKind};
 pub use version::{negotiate, ApiVersion, ApiVersionParseError, NoCommonVersion, MAX_API_VERSION, MIN_API_VERSION};
 
 pub use bytes::Bytes;

@@ -43,7 +43,8 @@ impl EngineHost {
             }
             Address::Ssh(_) => {
                 return EngineHost::Unknown(
-                    "the engine is reached over ssh: its 127.0.0.1 is the far host's, not necessarily this one's".into(),
+                    "the engine is reached over ssh: its 127.0.0.1 is the far host's, not necessarily this one's"
+                        .into(),
                 )
             }
         };

@@ -182,9 +182,9 @@ async fn open_stream(endpoint: &Endpoint) -> Result<Io, TransportError> {
             let _ = s.set_nodelay(true);
             Box::new(s)
         }
-        Address::Ssh(addr) => Box::new(
-            ssh::connect(addr).map_err(|f| TransportError::Connect(UnreachableReason::Ssh(Box::new(f))))?,
-        ),
+        Address::Ssh(addr) => {
+            Box::new(ssh::connect(addr).map_err(|f| TransportError::Connect(UnreachableReason::Ssh(Box::new(f))))?)
+        }
     };
     Ok(TokioIo::new(io))
 }

@@ -417,7 +417,13 @@ mod tests {
         let b = SshAddress::parse("host").unwrap();
         assert_eq!((&b.user, b.port, &b.path), (&None, None, &None));
         assert_eq!(b.to_string(), "ssh://host");
-        assert!(b.ssh_args().ends_with(&["--".into(), "host".into(), "docker".into(), "system".into(), "dial-stdio".into()]));
+        assert!(b.ssh_args().ends_with(&[
+            "--".into(),
+            "host".into(),
+            "docker".into(),
+            "system".into(),
+            "dial-stdio".into()
+        ]));
         let c = SshAddress::parse("root@[::1]:22/").unwrap();
         assert_eq!((c.host.as_str(), c.port, &c.path), ("::1", Some(22), &None));
         assert_eq!(c.to_string(), "ssh://root@[::1]:22");
@@ -441,7 +447,10 @@ mod tests {
     #[test]
     fn failures_are_told_apart_by_what_ssh_said() {
         let kind = |status, s: &str| SshFailure::classify(status, s.into()).kind;
-        assert_eq!(kind(Some(255), "Host key verification failed.\r\n"), SshFailureKind::HostKey);
+        assert_eq!(
+            kind(Some(255), "Host key verification failed.\r\n"),
+            SshFailureKind::HostKey
+        );
         assert_eq!(
             kind(Some(255), "root@127.0.0.1: Permission denied (publickey)."),
             SshFailureKind::AuthRefused
@@ -463,6 +472,9 @@ mod tests {
         );
         assert_eq!(kind(Some(3), "what?"), SshFailureKind::Other);
         let f = SshFailure::classify(Some(255), "Host key verification failed.\n".into());
-        assert_eq!(f.to_string(), "ssh exited with status 255, saying: Host key verification failed.");
+        assert_eq!(
+            f.to_string(),
+            "ssh exited with status 255, saying: Host key verification failed."
+        );
     }
 }

@@ -296,10 +296,7 @@ fn anchored(mut s: Setting<PathBuf>) -> Setting<PathBuf> {
 /// ssh process, key exchange and login, which alone take a second or more.
 fn watchdog_default(endpoint: &Endpoint) -> (Duration, Option<&'static str>) {
     match endpoint.address {
-        Address::Ssh(_) => (
-            Duration::from_secs(5),
-            Some("over ssh: a new connection logs in first"),
-        ),
+        Address::Ssh(_) => (Duration::from_secs(5), Some("over ssh: a new connection logs in first")),
         _ => (Duration::from_millis(750), None),
     }
 }
