@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Engine endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST, then /var/run/docker.sock).
+    /// Engine endpoint: unix:///path, tcp://host:port or ssh://[user@]host[:port][/path] (default: DOCKER_HOST, then /var/run/docker.sock).
     #[arg(long, short = 'H', global = true, value_name = "URL")]
     pub host: Option<String>,
     /// Use this API version instead of negotiating one (e.g. 1.40).

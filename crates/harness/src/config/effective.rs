@@ -238,7 +238,10 @@ impl Layers<'_> {
                 Err(e) => Err(ConfigError::Env {
                     var: "DOCKER_HOST".into(),
                     value: h,
-                    message: format!("{}; use unix:///path/to/docker.sock or tcp://host:port", e.reason),
+                    message: format!(
+                        "{}; use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host",
+                        e.reason
+                    ),
                 }),
             };
         }
@@ -292,11 +295,16 @@ fn anchored(mut s: Setting<PathBuf>) -> Setting<PathBuf> {
 }
 
 /// The watchdog's default deadline for the engine at `endpoint`: 750 ms,
-/// or 5 s over ssh, where the ping may need a new connection, and so a new
-/// ssh process, key exchange and login, which alone take a second or more.
+/// or 10 s over ssh, where the ping may need a new connection, and so a new
+/// ssh process, key exchange, login and `docker system dial-stdio`: 3.6 s
+/// (median) on a busy 2-core machine (`scripts/bench-ssh`). A dead engine
+/// or host is told at once anyway: ssh or dial-stdio exits, saying why.
 fn watchdog_default(endpoint: &Endpoint) -> (Duration, Option<&'static str>) {
     match endpoint.address {
-        Address::Ssh(_) => (Duration::from_secs(5), Some("over ssh: a new connection logs in first")),
+        Address::Ssh(_) => (
+            Duration::from_secs(10),
+            Some("over ssh: a new connection logs in first"),
+        ),
         _ => (Duration::from_millis(750), None),
     }
 }
@@ -706,6 +714,22 @@ lines = 10
     }
 
     #[test]
+    fn the_watchdog_waits_longer_over_ssh_unless_told() {
+        let (_d, cfg) = load(&[], &[("DOCKER_HOST", "ssh://me@far")], &Overrides::default());
+        let w = cfg.unwrap().watchdog_timeout;
+        assert_eq!(w.value, Duration::from_secs(10));
+        assert_eq!(
+            w.source,
+            Source::Default(Some("over ssh: a new connection logs in first"))
+        );
+        let env = [("DOCKER_HOST", "ssh://me@far"), ("DOCKHAND_WATCHDOG_TIMEOUT", "2s")];
+        let (_d, cfg) = load(&[], &env, &Overrides::default());
+        assert_eq!(cfg.unwrap().watchdog_timeout.value, Duration::from_secs(2));
+        let (_d, cfg) = load(&[], &[], &Overrides::default());
+        assert_eq!(cfg.unwrap().watchdog_timeout.value, Duration::from_millis(750));
+    }
+
+    #[test]
     fn docker_host_sits_between_dockhand_host_and_the_file() {
         let file = [("dockhand.toml", "host = \"unix:///from/file.sock\"\n")];
         let (_d, cfg) = load(&file, &[("DOCKER_HOST", "tcp://docker:1")], &Overrides::default());
@@ -786,10 +810,14 @@ lines = 10
             cfg.unwrap_err().to_string(),
             "invalid value \"0s\" for --timeout: a deadline must be longer than zero"
         );
-        let (_d, cfg) = load(&[], &[("DOCKER_HOST", "ssh://me@h")], &Overrides::default());
+        let (_d, cfg) = load(
+            &[],
+            &[("DOCKER_HOST", "npipe:////./pipe/docker")],
+            &Overrides::default(),
+        );
         let msg = cfg.unwrap_err().to_string();
         assert!(
-            msg.starts_with("invalid DOCKER_HOST=\"ssh://me@h\": this scheme is not supported yet"),
+            msg.starts_with("invalid DOCKER_HOST=\"npipe:////./pipe/docker\": this scheme is not supported yet"),
             "{msg}"
         );
         // Empty variables count as unset.
