@@ -392,10 +392,11 @@ async fn ls_file(file: &Path) -> Result<i32, CliError> {
     let f = ClusterFile::load(file)?;
     let managers = f.nodes.iter().filter(|n| n.manager).count();
     println!(
-        "{} (from {}): {} nodes ({managers} managers)",
+        "{} (from {}): {} nodes ({managers} manager{})",
         f.name,
         f.path.display(),
-        f.nodes.len()
+        f.nodes.len(),
+        if managers == 1 { "" } else { "s" }
     );
     for n in &f.nodes {
         let c = &n.control;
