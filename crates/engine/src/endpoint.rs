@@ -96,8 +96,9 @@ pub enum Address {
     /// A plain TCP `host:port`.
     Tcp(String),
     /// `ssh://[user@]host[:port][/path]`: `docker system dial-stdio` run
-    /// over the system ssh client, a process per connection.
-    Ssh(SshAddress),
+    /// over the system ssh client, a process per connection. Boxed, as
+    /// every engine error carries its endpoint.
+    Ssh(Box<SshAddress>),
 }
 
 /// An engine address together with the setting it came from.
@@ -150,7 +151,7 @@ impl Endpoint {
         } else if value.starts_with('/') {
             Address::Unix(PathBuf::from(value))
         } else if let Some(rest) = value.strip_prefix("ssh://") {
-            Address::Ssh(SshAddress::parse(rest).map_err(err)?)
+            Address::Ssh(Box::new(SshAddress::parse(rest).map_err(err)?))
         } else if value.starts_with("npipe://") || value.starts_with("fd://") {
             return Err(err("this scheme is not supported yet"));
         } else {
