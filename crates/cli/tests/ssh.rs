@@ -248,10 +248,13 @@ fn attach_exec_and_logs_checks_pass_over_ssh() {
     let url = sshd.url("root", &pe.socket_path());
     let out = client
         // logs/flood/64mib takes 100 s on this busy 2-core machine, over a
-        // unix socket as over ssh.
+        // unix socket as over ssh, and its read alone can outlast the
+        // default call deadline plus its allowance (30 s + 100 s).
         .dockhand(&[
             "--host",
             &url,
+            "--timeout",
+            "90s",
             "check",
             "--format",
             "json",
