@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::args::{
     ClusterArgs, ClusterCommand, ClusterCreateArgs, ClusterEnvArgs, ClusterLsArgs, ClusterNodeArgs, ClusterRmArgs,
 };
-use crate::cluster_file::{node_engine, ClusterFile, FileControl};
+use crate::cluster_file::{node_engine, ClusterFile, FileControl, FileNode, NodeDesc};
 use crate::error::CliError;
 
 /// How long a new cluster gets, after its daemons answer, until every node is Ready.
@@ -291,16 +291,6 @@ pub struct ClusterRun {
     pub handle: Arc<ClusterHandle>,
 }
 
-/// A node as a cluster's description gives it; what it leaves out (a
-/// cluster file may) is read from the node's engine.
-pub struct NodeDesc {
-    pub name: String,
-    pub endpoint: Endpoint,
-    pub manager: bool,
-    pub hostname: Option<String>,
-    pub address: Option<String>,
-}
-
 /// The one path from a cluster's description to the run's cluster, for
 /// local clusters and described ones alike: each node's host name (its
 /// swarm node's `Description.Hostname`, which checks match nodes by) and
@@ -371,17 +361,7 @@ pub async fn for_check(name: &str) -> Result<ClusterRun, CliError> {
 /// Opens the cluster `file` describes, for `dockhand check --cluster-file FILE`.
 pub async fn for_check_file(file: &Path) -> Result<ClusterRun, CliError> {
     let f = ClusterFile::load(file)?;
-    let nodes = f
-        .nodes
-        .iter()
-        .map(|n| NodeDesc {
-            name: n.name.clone(),
-            endpoint: n.endpoint.clone(),
-            manager: n.manager,
-            hostname: n.hostname.clone(),
-            address: n.address.clone(),
-        })
-        .collect();
+    let nodes = f.nodes.iter().map(|n| n.node.clone()).collect();
     let name = f.name.clone();
     cluster_run(&name, nodes, Arc::new(FileControl::new(f))).await
 }
@@ -390,7 +370,7 @@ pub async fn for_check_file(file: &Path) -> Result<ClusterRun, CliError> {
 /// node's engine says of itself now.
 async fn ls_file(file: &Path) -> Result<i32, CliError> {
     let f = ClusterFile::load(file)?;
-    let managers = f.nodes.iter().filter(|n| n.manager).count();
+    let managers = f.nodes.iter().filter(|n| n.node.manager).count();
     println!(
         "{} (from {}): {} nodes ({managers} manager{})",
         f.name,
@@ -398,8 +378,7 @@ async fn ls_file(file: &Path) -> Result<i32, CliError> {
         f.nodes.len(),
         if managers == 1 { "" } else { "s" }
     );
-    for n in &f.nodes {
-        let c = &n.control;
+    for FileNode { node: n, control: c } in &f.nodes {
         let control: Vec<&str> = [("stop", &c.stop), ("kill", &c.kill), ("start", &c.start)]
             .into_iter()
             .filter(|(_, cmd)| cmd.is_some())

@@ -72,14 +72,22 @@ pub struct Commands {
     pub start: Option<String>,
 }
 
-/// One node of a cluster file.
+/// A node as a cluster's description gives it (a cluster file's, or a
+/// local cluster's state); what it leaves out is read from the node's engine
+/// (`cluster::cluster_run`).
 #[derive(Debug, Clone)]
-pub struct FileNode {
+pub struct NodeDesc {
     pub name: String,
     pub endpoint: Endpoint,
     pub manager: bool,
     pub hostname: Option<String>,
     pub address: Option<String>,
+}
+
+/// One node of a cluster file: its description and its commands.
+#[derive(Debug, Clone)]
+pub struct FileNode {
+    pub node: NodeDesc,
     pub control: Commands,
 }
 
@@ -132,11 +140,13 @@ impl ClusterFile {
                 )));
             };
             nodes.push(FileNode {
-                name: n.name,
-                endpoint,
-                manager: n.role == RawRole::Manager,
-                hostname: n.hostname,
-                address: n.address,
+                node: NodeDesc {
+                    name: n.name,
+                    endpoint,
+                    manager: n.role == RawRole::Manager,
+                    hostname: n.hostname,
+                    address: n.address,
+                },
                 control: n.control.unwrap_or_default(),
             });
         }
@@ -167,7 +177,7 @@ impl ClusterFile {
             (!missing.is_empty()).then(|| {
                 format!(
                     "node {} of cluster file {} has no {} command; add them under [node.control]",
-                    n.name,
+                    n.node.name,
                     self.path.display(),
                     missing.join(", ")
                 )
@@ -202,7 +212,7 @@ impl FileControl {
         self.file
             .nodes
             .iter()
-            .find(|n| n.name == name)
+            .find(|n| n.node.name == name)
             .ok_or_else(|| format!("no node {name} in {}", self.file.path.display()))
     }
 
@@ -246,7 +256,7 @@ impl NodeControl for FileControl {
     fn start<'a>(&'a self, node: &'a str) -> ControlFuture<'a> {
         Box::pin(async move {
             let n = self.run(node, "start", |c| &c.start).await?;
-            let engine = node_engine(&n.endpoint, Duration::from_secs(2));
+            let engine = node_engine(&n.node.endpoint, Duration::from_secs(2));
             let until = Instant::now() + START_TIMEOUT;
             loop {
                 match engine.send(Request::get("/_ping")).await {
@@ -306,9 +316,9 @@ stop = "true"
         let f = load(TWO).unwrap();
         assert_eq!(f.name, "lab");
         assert_eq!(f.nodes.len(), 2);
-        assert!(f.nodes[0].manager && !f.nodes[1].manager);
-        assert_eq!(f.nodes[1].hostname.as_deref(), Some("w1.lab"));
-        let shown = f.nodes[0].endpoint.to_string();
+        assert!(f.nodes[0].node.manager && !f.nodes[1].node.manager);
+        assert_eq!(f.nodes[1].node.hostname.as_deref(), Some("w1.lab"));
+        let shown = f.nodes[0].node.endpoint.to_string();
         assert!(
             shown.starts_with("ssh://root@10.0.0.1:2222 (from --cluster-file "),
             "{shown}"

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::transport::ssh::SshAddress;
+use crate::ssh::SshAddress;
 
 /// The default socket when neither a flag nor `DOCKER_HOST` names one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 
 use crate::endpoint::Endpoint;
-use crate::transport::ssh::SshFailure;
+use crate::ssh::SshFailure;
 use crate::version::{NoCommonVersion, MAX_API_VERSION};
 
 /// Why the engine's socket could not be reached.

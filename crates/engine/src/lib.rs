@@ -19,6 +19,7 @@ mod observe;
 mod relay;
 mod request;
 mod response;
+mod ssh;
 mod stream;
 mod stream_response;
 mod system;
@@ -32,9 +33,9 @@ pub use error::{fmt_duration, EngineError, UnreachableReason};
 pub use observe::{CallObserver, CallRecord, ReplySeen};
 pub use request::{encode, Request};
 pub use response::Response;
+pub use ssh::{SshAddress, SshFailure, SshFailureKind};
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};
 pub use stream_response::{Decoded, FrameStream, JsonStream, StreamResponse};
-pub use transport::ssh::{SshAddress, SshFailure, SshFailureKind};
 pub use version::{negotiate, ApiVersion, ApiVersionParseError, NoCommonVersion, MAX_API_VERSION, MIN_API_VERSION};
 
 pub use bytes::Bytes;
