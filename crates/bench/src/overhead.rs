@@ -32,6 +32,11 @@ pub enum OverheadError {
     Raw(#[from] std::io::Error),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// An `ssh://` engine: its socket is on the far side, so there is no
+    /// raw exchange to compare with here (`scripts/bench-ssh` compares ssh
+    /// with the unix socket of the same engine instead).
+    #[error("no raw socket to compare with: the engine is reached over ssh; scripts/bench-ssh measures what ssh adds")]
+    OverSsh,
 }
 
 /// One `GET /_ping` written and read by hand on a keep-alive connection:
@@ -119,5 +124,6 @@ pub async fn measure(engine: &Engine, calls: usize) -> Result<Overhead, Overhead
             s.set_nodelay(true)?;
             measure_on(engine, s, calls).await
         }
+        Address::Ssh(_) => Err(OverheadError::OverSsh),
     }
 }
