@@ -35,6 +35,11 @@ pub enum OverheadError {
     /// The raw baseline is plain HTTP on the engine's socket: none for TLS.
     #[error("no raw-socket baseline for an engine behind TLS ({0}): measure its overhead on its unix socket or a plain tcp:// address (scripts/bench compares TLS with the unix socket)")]
     Tls(String),
+    /// An `ssh://` engine: its socket is on the far side, so there is no
+    /// raw exchange to compare with here (`scripts/bench-ssh` compares ssh
+    /// with the unix socket of the same engine instead).
+    #[error("no raw socket to compare with: the engine is reached over ssh; scripts/bench-ssh measures what ssh adds")]
+    OverSsh,
 }
 
 /// One `GET /_ping` written and read by hand on a keep-alive connection:
@@ -123,5 +128,6 @@ pub async fn measure(engine: &Engine, calls: usize) -> Result<Overhead, Overhead
             measure_on(engine, s, calls).await
         }
         a @ Address::Tls(_) => Err(OverheadError::Tls(a.to_string())),
+        Address::Ssh(_) => Err(OverheadError::OverSsh),
     }
 }

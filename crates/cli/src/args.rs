@@ -25,7 +25,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Engine endpoint: unix:///path or tcp://host[:port] (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, then /var/run/docker.sock).
+    /// Engine endpoint: unix:///path, tcp://host[:port] or ssh://[user@]host[:port][/path] (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, then /var/run/docker.sock).
     #[arg(long, short = 'H', global = true, value_name = "URL")]
     pub host: Option<String>,
     /// Use this API version instead of negotiating one (e.g. 1.40).
@@ -236,6 +236,13 @@ pub struct CheckArgs {
     /// implemented (outcome `unsupported`), as for a failure.
     #[arg(long)]
     pub strict: bool,
+
+    // --- existing clusters (issue 18) ---
+    /// Run against the cluster a TOML file describes (nodes with endpoints,
+    /// roles, and optional stop/kill/start commands): its first node is the
+    /// engine. See `dockhand cluster ls --file`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["private_engine", "cluster"])]
+    pub cluster_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -449,7 +456,7 @@ pub enum ClusterCommand {
     /// Create a local swarm: N private engines, each in its own namespaces, on one bridge.
     Create(ClusterCreateArgs),
     /// List the clusters, their nodes, roles, status and sockets.
-    Ls,
+    Ls(ClusterLsArgs),
     /// Print `export DOCKER_HOST=...` for a node (the first manager by default).
     Env(ClusterEnvArgs),
     /// Stop a cluster's daemons and remove its namespaces, bridge and directories.
@@ -460,6 +467,14 @@ pub enum ClusterCommand {
     Kill(ClusterNodeArgs),
     /// Start a node's engine again and wait until it answers.
     Start(ClusterNodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterLsArgs {
+    /// Show the cluster a cluster file describes (as `check --cluster-file`
+    /// reads it) instead of the local clusters.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,8 @@
 //! the default socket; with TLS), a throwaway private engine
 //! (`--private-engine`, started here as `check-<pid>` and removed at the end,
 //! on an early error and on an aborting second signal), or the first manager
-//! of a local cluster (`--cluster NAME`). Its endpoint carries that source,
+//! of a local cluster (`--cluster NAME`) or of one a file describes
+//! (`--cluster-file FILE`). Its endpoint carries that source,
 //! so an unreachable engine is reported with what chose it; the configuration
 //! itself is never rewritten.
 
@@ -42,6 +43,11 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
             "--cluster and --host both name the engine: give one of them".into(),
         ));
     }
+    if a.cluster_file.is_some() && g.host.is_some() {
+        return Err(CliError::Usage(
+            "--cluster-file and --host both name the engine: give one of them".into(),
+        ));
+    }
     let (cfg, checks, rt) = load_run(g, Some(&a))?;
     let interrupts = crate::settings::take_stop_signals()?;
     let options = SessionOptions {
@@ -58,15 +64,17 @@ pub async fn run(g: &GlobalArgs, a: CheckArgs) -> Result<i32, CliError> {
         docker_cli: rt.cli,
         strict: a.strict,
     };
-    let target = match (a.private_engine, &a.cluster) {
+    let cluster = match (&a.cluster, &a.cluster_file) {
+        (Some(name), _) => Some(crate::cluster::for_check(name).await?),
+        (None, Some(file)) => Some(crate::cluster::for_check_file(file).await?),
+        (None, None) => None,
+    };
+    let target = match (a.private_engine, cluster) {
         (Some(kind), _) => return on_private_engine(cfg, checks, options, kind.into(), &interrupts).await,
-        (None, Some(name)) => {
-            let c = crate::cluster::for_check(name)?;
-            Target {
-                endpoint: c.endpoint,
-                kind: TargetKind::Cluster(c.handle),
-            }
-        }
+        (None, Some(c)) => Target {
+            endpoint: c.endpoint,
+            kind: TargetKind::Cluster(c.handle),
+        },
         (None, None) => Target::configured(&cfg),
     };
     Ok(Session::new(cfg, checks, target, options).run(&interrupts).await?)

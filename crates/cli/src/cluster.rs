@@ -1,6 +1,9 @@
 //! `dockhand cluster ...`: local swarm clusters of private engines
 //! (`dockhand_daemon::Cluster`), and what `dockhand check --cluster NAME`
-//! needs: the first manager's endpoint and the harness's cluster handle.
+//! and `--cluster-file FILE` need: the first manager's endpoint and the
+//! harness's cluster handle. A local cluster and one a file describes
+//! (`cluster_file.rs`) become the same [`ClusterRun`] through
+//! [`cluster_run`]: nodes with endpoints, and a [`NodeControl`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +15,10 @@ use dockhand_harness::interrupt::say;
 use dockhand_harness::{exit, ClusterHandle, ClusterNode, ControlFuture, Interrupts, NodeControl, ProbeImage, Signal};
 use serde_json::Value;
 
-use crate::args::{ClusterArgs, ClusterCommand, ClusterCreateArgs, ClusterEnvArgs, ClusterNodeArgs, ClusterRmArgs};
+use crate::args::{
+    ClusterArgs, ClusterCommand, ClusterCreateArgs, ClusterEnvArgs, ClusterLsArgs, ClusterNodeArgs, ClusterRmArgs,
+};
+use crate::cluster_file::{node_engine, ClusterFile, FileControl, FileNode, NodeDesc};
 use crate::error::CliError;
 
 /// How long a new cluster gets, after its daemons answer, until every node is Ready.
@@ -26,7 +32,8 @@ pub async fn run(a: ClusterArgs) -> Result<i32, CliError> {
     let dir = state_dir(a.state_dir.as_ref());
     match a.command {
         ClusterCommand::Create(c) => create(dir, c).await,
-        ClusterCommand::Ls => ls(dir).await,
+        ClusterCommand::Ls(ClusterLsArgs { file: Some(f) }) => ls_file(&f).await,
+        ClusterCommand::Ls(ClusterLsArgs { file: None }) => ls(dir).await,
         ClusterCommand::Env(e) => env(dir, e),
         ClusterCommand::Rm(r) => rm(dir, r),
         ClusterCommand::Stop(n) => node_op(dir, n, "stopped").await,
@@ -278,14 +285,58 @@ fn rm(dir: PathBuf, a: ClusterRmArgs) -> Result<i32, CliError> {
 }
 
 /// The cluster a check run uses: the first node's endpoint (named as the
-/// cluster's node, from `--cluster`) and the handle.
+/// cluster's node, from `--cluster` or `--cluster-file`) and the handle.
 pub struct ClusterRun {
     pub endpoint: Endpoint,
     pub handle: Arc<ClusterHandle>,
 }
 
+/// The one path from a cluster's description to the run's cluster, for
+/// local clusters and described ones alike: each node's host name (its
+/// swarm node's `Description.Hostname`, which checks match nodes by) and
+/// address, when not given, come from its engine's `/info`.
+pub async fn cluster_run(
+    name: &str,
+    nodes: Vec<NodeDesc>,
+    control: Arc<dyn NodeControl>,
+) -> Result<ClusterRun, CliError> {
+    let mut out = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        let (hostname, address) = match (n.hostname, n.address) {
+            (Some(h), Some(a)) => (h, a),
+            (h, a) => {
+                let info = node_info(&n.endpoint).await?;
+                let said = |p: &str| info.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+                (
+                    h.unwrap_or_else(|| said("/Name")),
+                    a.unwrap_or_else(|| said("/Swarm/NodeAddr")),
+                )
+            }
+        };
+        out.push(ClusterNode {
+            name: n.name,
+            hostname,
+            manager: n.manager,
+            address,
+            endpoint: n.endpoint,
+        });
+    }
+    let endpoint = out[0].endpoint.clone();
+    Ok(ClusterRun {
+        endpoint,
+        handle: Arc::new(ClusterHandle::new(name, out, control)),
+    })
+}
+
+/// A node's `/info`, under a short deadline.
+async fn node_info(endpoint: &Endpoint) -> Result<Value, CliError> {
+    let e = node_engine(endpoint, Duration::from_secs(10));
+    let r = e.send(dockhand_engine::Request::get("/info")).await?.ok()?;
+    Ok(r.json()?)
+}
+
 /// Opens cluster `name` for `dockhand check --cluster NAME`.
-pub fn for_check(name: &str) -> Result<ClusterRun, CliError> {
+pub async fn for_check(name: &str) -> Result<ClusterRun, CliError> {
     let dir = state_dir(std::env::var_os("DOCKHAND_CLUSTER_DIR").map(PathBuf::from).as_ref());
     let cluster = Cluster::open(&dir, name)?;
     if !cluster.state().complete {
@@ -296,20 +347,71 @@ pub fn for_check(name: &str) -> Result<ClusterRun, CliError> {
     let nodes = cluster
         .nodes()
         .iter()
-        .map(|n| ClusterNode {
+        .map(|n| NodeDesc {
             name: n.name.clone(),
-            hostname: n.hostname.clone(),
-            manager: n.role == Role::Manager,
-            address: n.address.clone(),
             endpoint: cluster.endpoint(n),
+            manager: n.role == Role::Manager,
+            hostname: Some(n.hostname.clone()),
+            address: Some(n.address.clone()),
         })
         .collect();
-    let endpoint = cluster.endpoint(&cluster.nodes()[0]);
-    let handle = ClusterHandle::new(name, nodes, Arc::new(Control(cluster)));
-    Ok(ClusterRun {
-        endpoint,
-        handle: Arc::new(handle),
-    })
+    cluster_run(name, nodes, Arc::new(Control(cluster))).await
+}
+
+/// Opens the cluster `file` describes, for `dockhand check --cluster-file FILE`.
+pub async fn for_check_file(file: &Path) -> Result<ClusterRun, CliError> {
+    let f = ClusterFile::load(file)?;
+    let nodes = f.nodes.iter().map(|n| n.node.clone()).collect();
+    let name = f.name.clone();
+    cluster_run(&name, nodes, Arc::new(FileControl::new(f))).await
+}
+
+/// `dockhand cluster ls --file FILE`: what the file describes, and what each
+/// node's engine says of itself now.
+async fn ls_file(file: &Path) -> Result<i32, CliError> {
+    let f = ClusterFile::load(file)?;
+    let managers = f.nodes.iter().filter(|n| n.node.manager).count();
+    println!(
+        "{} (from {}): {} nodes ({managers} manager{})",
+        f.name,
+        f.path.display(),
+        f.nodes.len(),
+        if managers == 1 { "" } else { "s" }
+    );
+    for FileNode { node: n, control: c } in &f.nodes {
+        let control: Vec<&str> = [("stop", &c.stop), ("kill", &c.kill), ("start", &c.start)]
+            .into_iter()
+            .filter(|(_, cmd)| cmd.is_some())
+            .map(|(k, _)| k)
+            .collect();
+        let status = match node_info(&n.endpoint).await {
+            Ok(info) => {
+                let said = |p: &str| info.pointer(p).and_then(Value::as_str).unwrap_or("-").to_string();
+                format!(
+                    "{}, swarm {}, {}",
+                    said("/Name"),
+                    said("/Swarm/LocalNodeState"),
+                    said("/ServerVersion")
+                )
+            }
+            Err(e) => format!("unreachable: {e}"),
+        };
+        println!(
+            "  {:<8} {:<8} {:<40} control: {:<16} {status}",
+            n.name,
+            if n.manager { "manager" } else { "worker" },
+            n.endpoint.address.to_string(),
+            if control.is_empty() {
+                "none".to_string()
+            } else {
+                control.join(",")
+            },
+        );
+    }
+    if let Some(why) = f.control_missing() {
+        println!("checks that take nodes down will skip: {why}");
+    }
+    Ok(exit::SUCCESS)
 }
 
 /// Node control for checks, on the cluster's daemons.

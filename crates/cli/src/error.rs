@@ -1,7 +1,7 @@
 //! [`CliError`]: every failure the binary expects, each mapped to one exit code.
 
 use dockhand_daemon::DaemonError;
-use dockhand_engine::{EndpointSource, EngineError, UnreachableReason};
+use dockhand_engine::{Address, EndpointSource, EngineError, UnreachableReason};
 use dockhand_harness::{exit, ConfigError, SelectError, SessionError, Signal};
 
 #[derive(Debug, thiserror::Error)]
@@ -86,12 +86,14 @@ pub fn render(e: &CliError) -> String {
     match e {
         CliError::Other(a) => format!("{a:#}"),
         // Not for an engine dockhand made (a private engine, a cluster's
-        // node): that one's trouble is not a missing engine.
-        // Nor for a TLS failure: that engine answered.
+        // node): that one's trouble is not a missing engine; nor for a TLS
+        // failure (that engine answered), nor for one reached over ssh, which
+        // is on another machine.
         CliError::Engine(EngineError::Unreachable { endpoint, reason })
         | CliError::Session(SessionError::Engine(EngineError::Unreachable { endpoint, reason }))
             if !matches!(endpoint.source, EndpointSource::Named(_))
                 && !matches!(reason, UnreachableReason::Tls(_))
+                && !matches!(endpoint.address, Address::Ssh(_))
                 && dockerd_installed() =>
         {
             format!(

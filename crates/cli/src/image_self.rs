@@ -4,7 +4,11 @@
 //! The binary carries the probe image's archive, so `dockhand check` inside a
 //! container of it (with the engine's socket mounted) loads the probe through
 //! the API like anywhere else. A dynamically linked binary cannot run in an
-//! empty image: it is refused with the command that builds a static one.
+//! empty image. So when this dockhand is one (a plain `cargo build
+//! --release`), `image self` builds a static one itself from the checkout it
+//! was built from ([`build_static`]: the same sources, glibc's `+crt-static`
+//! and an explicit target, into `target/static`); without that checkout, or
+//! for a dynamic `--binary`, it is refused with the command that builds one.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -71,8 +75,52 @@ fn context(binary: &[u8]) -> Result<Vec<u8>, std::io::Error> {
     tar.into_inner()
 }
 
+/// The checkout this dockhand was built from, while it is still there.
+fn checkout() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    (root.join("Cargo.toml").is_file() && root.join("crates/cli/src/image_self.rs").is_file()).then_some(root)
+}
+
+/// Builds a static dockhand from `root` with the same profile as this one,
+/// cargo's progress on stderr, and returns its path.
+fn build_static(root: &Path) -> Result<PathBuf, CliError> {
+    let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let target_dir = root.join("target").join("static");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(&cargo);
+    cmd.current_dir(root)
+        .args(["build", "-p", "dockhand", "--target", &target, "--target-dir"])
+        .arg(&target_dir)
+        // The highest-precedence way to give rustc flags: a RUSTFLAGS or
+        // CARGO_BUILD_RUSTFLAGS of the caller's would be ignored anyway.
+        .env("CARGO_ENCODED_RUSTFLAGS", "-Ctarget-feature=+crt-static")
+        .stdout(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit());
+    if profile == "release" {
+        cmd.arg("--release");
+    }
+    eprintln!(
+        "this dockhand is dynamically linked; building a static one from {} (glibc's +crt-static, target {target}, into {}):",
+        root.display(),
+        target_dir.display()
+    );
+    let status = cmd.status().map_err(|e| {
+        CliError::Usage(format!(
+            "this dockhand is dynamically linked and cannot run {} to build a static one ({e}): build it with `{STATIC_BUILD}` and pass it with --binary",
+            Path::new(&cargo).display()
+        ))
+    })?;
+    if !status.success() {
+        return Err(CliError::Usage(format!(
+            "the static build failed ({status}; cargo's output is above): glibc's static libraries come with libc6-dev; or build it with `{STATIC_BUILD}` and pass it with --binary"
+        )));
+    }
+    Ok(target_dir.join(target).join(profile).join("dockhand"))
+}
+
 pub async fn run(g: &GlobalArgs, a: SelfArgs) -> Result<i32, CliError> {
-    let path = match &a.binary {
+    let mut path = match &a.binary {
         Some(p) => p.clone(),
         None => PathBuf::from("/proc/self/exe"),
     };
@@ -82,8 +130,17 @@ pub async fn run(g: &GlobalArgs, a: SelfArgs) -> Result<i32, CliError> {
             .map(|e| e.display().to_string())
             .unwrap_or_else(|_| "this dockhand".into()),
     };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| CliError::Usage(format!("cannot read the dockhand binary {}: {e}", shown(&path))))?;
+    let read = |path: &Path| {
+        std::fs::read(path)
+            .map_err(|e| CliError::Usage(format!("cannot read the dockhand binary {}: {e}", shown(path))))
+    };
+    let mut bytes = read(&path)?;
+    if a.binary.is_none() && linkage(&bytes) == Linkage::Dynamic {
+        if let Some(root) = checkout() {
+            path = build_static(&root)?;
+            bytes = read(&path)?;
+        }
+    }
     match linkage(&bytes) {
         Linkage::Static => {}
         Linkage::Dynamic => {

@@ -10,6 +10,7 @@ mod args;
 mod bench;
 mod check;
 mod cluster;
+mod cluster_file;
 mod commands;
 mod engines;
 mod env;

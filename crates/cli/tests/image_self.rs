@@ -1,12 +1,12 @@
 //! `dockhand image self`: a static dockhand in an image FROM scratch runs
 //! `dockhand check` from inside a container, with the engine's socket
 //! mounted, and reaches the same verdicts as the same binary on the host.
-//! Builds the static binary itself (`+crt-static`, explicit target), which
-//! takes a while the first time.
+//! The (dynamically linked) test binary's `image self` builds the static
+//! binary itself (`+crt-static`, explicit target, into `target/static`),
+//! which takes a while the first time.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use dockhand_engine::{Engine, Request, Response, StreamKind};
@@ -17,31 +17,9 @@ use crate::kit::{dockhand, runtime, serial};
 
 const SELECTION: &str = "containers/lifecycle/*";
 
+/// Where `image self` of a debug build puts the static binary it builds.
 fn static_binary() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let target_dir = root.join("target").join("static");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "dockhand",
-            "--target",
-            "x86_64-unknown-linux-gnu",
-            "--target-dir",
-        ])
-        .arg(&target_dir)
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "static build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    target_dir.join("x86_64-unknown-linux-gnu/debug/dockhand")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/static/x86_64-unknown-linux-gnu/debug/dockhand")
 }
 
 /// Case id -> outcome kind, from `--format json` lines.
@@ -81,8 +59,10 @@ fn dockhand_in_its_own_image_checks_the_engine_like_on_the_host() {
     // Both runs sweep the machine's engine: not while a test's planted
     // orphan waits for its own run's sweep.
     let _engine = serial::shared(serial::ENGINE);
-    // This test binary's dockhand is dynamically linked: refused, with the way out.
-    let o = dockhand(["image", "self", "--tag", "dockhand/dockhand:refused"]).output();
+    // A dynamically linked binary named with --binary: refused, with the way out.
+    let o = dockhand(["image", "self", "--tag", "dockhand/dockhand:refused", "--binary"])
+        .args([env!("CARGO_BIN_EXE_dockhand")])
+        .output();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(
@@ -90,14 +70,16 @@ fn dockhand_in_its_own_image_checks_the_engine_like_on_the_host() {
         "{err}"
     );
 
-    let binary = static_binary();
+    // This test binary's dockhand, a plain (dynamically linked) build, makes
+    // the static one itself from its checkout, and puts that in the image.
     let tag = format!("dockhand/dockhand:test-{}", std::process::id());
-    let o = dockhand(["image", "self", "--binary"])
-        .args([&binary])
-        .args(["--tag", &tag])
-        .output();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = dockhand(["image", "self", "--tag", &tag]).output();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("building a static one"), "{err}");
     assert!(String::from_utf8_lossy(&o.stdout).starts_with(&tag));
+    // (It runs in the image FROM scratch below, which has no dynamic loader.)
+    assert!(static_binary().is_file(), "no {}", static_binary().display());
 
     let (code, inside) = runtime().block_on(async {
         let e = connect(system_endpoint(), Duration::from_secs(30)).await;

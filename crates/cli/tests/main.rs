@@ -20,5 +20,6 @@ mod frozen;
 mod image_self;
 mod midrun;
 mod report;
+mod ssh;
 mod steps;
 mod tls;

@@ -12,6 +12,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::ssh::SshAddress;
 use crate::tls::{TlsClient, TlsTarget};
 
 /// The default socket when neither a flag nor `DOCKER_HOST` names one.
@@ -48,6 +49,9 @@ pub enum NamedEngine {
     /// A Docker context, and what chose it: `--context`, `DOCKER_CONTEXT`,
     /// or the `currentContext` of the docker configuration file (named).
     Context { name: String, chosen_by: String },
+    /// Node `node` of a cluster described by a file (`check --cluster-file
+    /// FILE`): one dockhand did not create.
+    ClusterFileNode { file: String, node: String },
 }
 
 impl EndpointSource {
@@ -62,6 +66,14 @@ impl EndpointSource {
         EndpointSource::Named(Box::new(NamedEngine::Context {
             name: name.to_string(),
             chosen_by: chosen_by.to_string(),
+        }))
+    }
+
+    /// Node `node` of the cluster that `file` describes.
+    pub fn cluster_file_node(file: &str, node: &str) -> Self {
+        EndpointSource::Named(Box::new(NamedEngine::ClusterFileNode {
+            file: file.to_string(),
+            node: node.to_string(),
         }))
     }
 
@@ -85,6 +97,7 @@ impl fmt::Display for EndpointSource {
                 NamedEngine::PrivateEngine(name) => write!(f, "from --private-engine {name}"),
                 NamedEngine::ClusterNode { cluster, node } => write!(f, "from --cluster {cluster}, node {node}"),
                 NamedEngine::Context { name, chosen_by } => write!(f, "from context {name}, chosen by {chosen_by}"),
+                NamedEngine::ClusterFileNode { file, node } => write!(f, "from --cluster-file {file}, node {node}"),
             },
         }
     }
@@ -100,6 +113,10 @@ pub enum Address {
     /// TCP with TLS (`tcp://` with `--tls`/`--tlsverify`, `DOCKER_TLS_VERIFY`,
     /// or a context's TLS material). Boxed, as every engine error carries it.
     Tls(Box<TlsTarget>),
+    /// `ssh://[user@]host[:port][/path]`: `docker system dial-stdio` run
+    /// over the system ssh client, a process per connection. Boxed, as
+    /// every engine error carries its endpoint.
+    Ssh(Box<SshAddress>),
 }
 
 /// An engine address together with the setting it came from.
@@ -112,7 +129,7 @@ pub struct Endpoint {
 /// A `DOCKER_HOST`-style string that dockhand cannot use.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock or tcp://host[:port]"
+    "invalid engine endpoint '{value}' ({source_name}): {reason}; use unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host"
 )]
 pub struct EndpointParseError {
     pub value: String,
@@ -167,7 +184,9 @@ impl Endpoint {
             }
         } else if value.starts_with('/') {
             Address::Unix(PathBuf::from(value))
-        } else if value.starts_with("ssh://") || value.starts_with("npipe://") || value.starts_with("fd://") {
+        } else if let Some(rest) = value.strip_prefix("ssh://") {
+            Address::Ssh(Box::new(SshAddress::parse(rest).map_err(err)?))
+        } else if value.starts_with("npipe://") || value.starts_with("fd://") {
             return Err(err("this scheme is not supported yet"));
         } else {
             return Err(err("the scheme is missing or unknown"));
@@ -238,6 +257,7 @@ impl fmt::Display for Address {
             Address::Unix(p) => write!(f, "unix://{}", p.display()),
             Address::Tcp(h) => write!(f, "tcp://{h}"),
             Address::Tls(t) => t.fmt(f),
+            Address::Ssh(a) => a.fmt(f),
         }
     }
 }
@@ -296,7 +316,8 @@ mod tests {
             ("http://x", "scheme"),
             ("unix://", "empty"),
             ("tcp://h:abc", "port"),
-            ("ssh://me@h", "not supported"),
+            ("npipe:////./pipe/docker_engine", "not supported"),
+            ("ssh://me:pw@h", "password"),
         ] {
             let e = Endpoint::parse(v, EndpointSource::DockerHost).unwrap_err();
             let msg = e.to_string();

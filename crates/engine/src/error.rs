@@ -11,6 +11,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 
 use crate::endpoint::Endpoint;
+use crate::ssh::SshFailure;
 use crate::tls::TlsFailure;
 use crate::version::{NoCommonVersion, MAX_API_VERSION};
 
@@ -32,6 +33,9 @@ pub enum UnreachableReason {
     /// The TLS handshake failed (or the engine refused the client
     /// certificate right after it), or TLS and plain HTTP met.
     Tls(TlsFailure),
+    /// The ssh client (an `ssh://` endpoint) exited before the engine
+    /// answered: its words, verbatim, and what they are about.
+    Ssh(Box<SshFailure>),
     /// Any other connect failure, with the OS's words.
     Other(String),
 }
@@ -65,6 +69,7 @@ impl UnreachableReason {
             }
             UnreachableReason::UnknownHost => "check the host name in --host / DOCKER_HOST",
             UnreachableReason::Tls(f) => f.hint(),
+            UnreachableReason::Ssh(f) => f.hint(),
             UnreachableReason::Other(_) => "check that the engine runs and that --host / DOCKER_HOST names it",
         }
     }
@@ -79,6 +84,7 @@ impl fmt::Display for UnreachableReason {
             UnreachableReason::Reset => f.write_str("connection reset as it opened"),
             UnreachableReason::UnknownHost => f.write_str("the host name does not resolve"),
             UnreachableReason::Tls(t) => t.fmt(f),
+            UnreachableReason::Ssh(failure) => failure.fmt(f),
             UnreachableReason::Other(s) => f.write_str(s),
         }
     }

@@ -33,6 +33,12 @@ pub trait NodeControl: Send + Sync {
     fn kill<'a>(&'a self, node: &'a str) -> ControlFuture<'a>;
     /// Starts the node's engine again and returns once it answers.
     fn start<'a>(&'a self, node: &'a str) -> ControlFuture<'a>;
+    /// Why nodes cannot be taken down and brought back, when they cannot
+    /// (a cluster file without stop, kill and start commands for every
+    /// node): checks that need it skip with this reason.
+    fn missing(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One node of the cluster.
@@ -138,6 +144,12 @@ impl ClusterCtx {
     /// in the check's transcript.
     pub fn engine(&self, node: &ClusterNode) -> Engine {
         Engine::with_version(node.endpoint.clone(), self.deadlines, self.version).with_observer(self.observer.clone())
+    }
+
+    /// Why this cluster's nodes cannot be taken down, when they cannot: a
+    /// check that needs to skips with it (before it changes anything).
+    pub fn control_missing(&self) -> Option<String> {
+        self.handle.control.missing()
     }
 
     /// Stops the node's engine gracefully.

@@ -36,6 +36,12 @@ impl EngineHost {
     pub async fn locate(endpoint: &Endpoint) -> EngineHost {
         let path = match &endpoint.address {
             Address::Unix(p) => p.clone(),
+            Address::Ssh(_) => {
+                return EngineHost::Unknown(
+                    "the engine is reached over ssh: its 127.0.0.1 is the far host's, not necessarily this one's"
+                        .into(),
+                )
+            }
             _ => {
                 return EngineHost::Unknown(
                     "the engine is reached over TCP: its 127.0.0.1 may not be this host's".into(),

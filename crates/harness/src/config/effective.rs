@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dockhand_engine::{ConnectOptions, Deadlines, Endpoint};
+use dockhand_engine::{Address, ConnectOptions, Deadlines, Endpoint};
 use serde_json::Value;
 use toml::de::DeTable;
 
@@ -299,6 +299,21 @@ fn anchored(mut s: Setting<PathBuf>) -> Setting<PathBuf> {
     s
 }
 
+/// The watchdog's default deadline for the engine at `endpoint`: 750 ms,
+/// or 10 s over ssh, where the ping may need a new connection, and so a new
+/// ssh process, key exchange, login and `docker system dial-stdio`: 3.6 s
+/// (median) on a busy 2-core machine (`scripts/bench-ssh`). A dead engine
+/// or host is told at once anyway: ssh or dial-stdio exits, saying why.
+fn watchdog_default(endpoint: &Endpoint) -> (Duration, Option<&'static str>) {
+    match endpoint.address {
+        Address::Ssh(_) => (
+            Duration::from_secs(10),
+            Some("over ssh: a new connection logs in first"),
+        ),
+        _ => (Duration::from_millis(750), None),
+    }
+}
+
 fn default_jobs() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
@@ -359,8 +374,10 @@ impl EffectiveConfig {
         let secs = Duration::from_secs;
         let checks_dirs = layers.checks_dirs(cwd, o)?;
         let checks = discover(&checks_dirs)?;
+        let host = layers.host(o)?;
+        let (watchdog_default, watchdog_why) = watchdog_default(&host.value);
         let cfg = EffectiveConfig {
-            host: layers.host(o)?,
+            host,
             api_version: layers.get_or(
                 "api-version",
                 o.api_version.as_ref(),
@@ -378,8 +395,8 @@ impl EffectiveConfig {
             watchdog_timeout: layers.get_or(
                 "watchdog-timeout",
                 o.watchdog_timeout.as_ref(),
-                Duration::from_millis(750),
-                None,
+                watchdog_default,
+                watchdog_why,
             )?,
             jobs: layers.get_or("jobs", o.jobs.as_ref(), default_jobs(), Some("number of cores"))?,
             repeat: layers.get_or("repeat", o.repeat.as_ref(), 1, None)?,
@@ -703,6 +720,22 @@ lines = 10
     }
 
     #[test]
+    fn the_watchdog_waits_longer_over_ssh_unless_told() {
+        let (_d, cfg) = load(&[], &[("DOCKER_HOST", "ssh://me@far")], &Overrides::default());
+        let w = cfg.unwrap().watchdog_timeout;
+        assert_eq!(w.value, Duration::from_secs(10));
+        assert_eq!(
+            w.source,
+            Source::Default(Some("over ssh: a new connection logs in first"))
+        );
+        let env = [("DOCKER_HOST", "ssh://me@far"), ("DOCKHAND_WATCHDOG_TIMEOUT", "2s")];
+        let (_d, cfg) = load(&[], &env, &Overrides::default());
+        assert_eq!(cfg.unwrap().watchdog_timeout.value, Duration::from_secs(2));
+        let (_d, cfg) = load(&[], &[], &Overrides::default());
+        assert_eq!(cfg.unwrap().watchdog_timeout.value, Duration::from_millis(750));
+    }
+
+    #[test]
     fn docker_host_sits_between_dockhand_host_and_the_file() {
         let file = [("dockhand.toml", "host = \"unix:///from/file.sock\"\n")];
         let (_d, cfg) = load(&file, &[("DOCKER_HOST", "tcp://docker:1")], &Overrides::default());
@@ -783,10 +816,14 @@ lines = 10
             cfg.unwrap_err().to_string(),
             "invalid value \"0s\" for --timeout: a deadline must be longer than zero"
         );
-        let (_d, cfg) = load(&[], &[("DOCKER_HOST", "ssh://me@h")], &Overrides::default());
+        let (_d, cfg) = load(
+            &[],
+            &[("DOCKER_HOST", "npipe:////./pipe/docker")],
+            &Overrides::default(),
+        );
         let msg = cfg.unwrap_err().to_string();
         assert!(
-            msg.starts_with("invalid DOCKER_HOST=\"ssh://me@h\": this scheme is not supported yet"),
+            msg.starts_with("invalid DOCKER_HOST=\"npipe:////./pipe/docker\": this scheme is not supported yet"),
             "{msg}"
         );
         // Empty variables count as unset.

@@ -188,8 +188,12 @@ impl SettingValue for PathBuf {
 impl SettingValue for Endpoint {
     const TOML_TYPE: &'static str = "a string such as \"unix:///var/run/docker.sock\"";
     fn parse_text(text: &str) -> Result<Self, String> {
-        Endpoint::parse(text, EndpointSource::Flag)
-            .map_err(|e| format!("{}; use unix:///path/to/docker.sock or tcp://host:port", e.reason))
+        Endpoint::parse(text, EndpointSource::Flag).map_err(|e| {
+            format!(
+                "{}; use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host",
+                e.reason
+            )
+        })
     }
     fn from_toml(value: &DeValue<'_>) -> Result<Self, Rejected> {
         from_toml_string(value)

@@ -73,10 +73,18 @@ pub(crate) async fn gate(ctx: &Ctx, exclusive: bool) {
     }
 }
 
-/// The cluster, or a skip for checks that need node control.
+/// The cluster, or a skip for checks that need node control: none without
+/// a cluster, and none when the cluster file gives no commands for it.
 pub(crate) fn cluster(ctx: &Ctx) -> Result<ClusterCtx, CheckError> {
-    ctx.cluster()
-        .ok_or_else(|| CheckError::Skip("needs a local cluster to take nodes down: run with `--cluster NAME`".into()))
+    let c = ctx.cluster().ok_or_else(|| {
+        CheckError::Skip(
+            "needs a cluster whose nodes it can take down: run with `--cluster NAME` or `--cluster-file FILE`".into(),
+        )
+    })?;
+    match c.control_missing() {
+        Some(why) => Err(CheckError::Skip(format!("needs to take nodes down: {why}"))),
+        None => Ok(c),
+    }
 }
 
 /// A replicated service of probe tasks running `args`, labelled for the check.

@@ -27,6 +27,8 @@ use crate::error::{EngineError, UnreachableReason};
 use crate::relay::Relay;
 use crate::tls;
 
+pub(crate) mod ssh;
+
 pub(crate) type Io = TokioIo<Box<dyn IoStream>>;
 pub(crate) type Sender = SendRequest<Full<Bytes>>;
 pub(crate) type Conn = Connection<Io, Full<Bytes>>;
@@ -176,6 +178,9 @@ async fn open_stream(endpoint: &Endpoint) -> Result<Io, TransportError> {
                     .map_err(|f| TransportError::Connect(UnreachableReason::Tls(f)))?,
             )
         }
+        Address::Ssh(addr) => {
+            Box::new(ssh::connect(addr).map_err(|f| TransportError::Connect(UnreachableReason::Ssh(Box::new(f))))?)
+        }
     };
     Ok(TokioIo::new(io))
 }
@@ -224,6 +229,16 @@ pub(crate) fn exchange_error(e: &hyper::Error) -> TransportError {
     if let Some(f) = tls_failure(e) {
         return TransportError::Connect(UnreachableReason::Tls(f.clone()));
     }
+    if let Some(ended) = ssh_ended(e) {
+        return if ended.before_reply {
+            TransportError::Connect(UnreachableReason::Ssh(Box::new(ended.failure.clone())))
+        } else {
+            TransportError::Exchange {
+                detail: ended.failure.to_string(),
+                parse: false,
+            }
+        };
+    }
     let mut detail = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -244,6 +259,23 @@ fn tls_failure(e: &hyper::Error) -> Option<&tls::TlsFailure> {
     while let Some(s) = src {
         if let Some(f) = s.downcast_ref::<std::io::Error>().and_then(tls::carried_failure) {
             return Some(f);
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// The ssh process's end, when that is what broke an exchange on an
+/// `ssh://` connection.
+fn ssh_ended(e: &hyper::Error) -> Option<&ssh::SshEnded> {
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(ended) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<ssh::SshEnded>())
+        {
+            return Some(ended);
         }
         src = s.source();
     }
