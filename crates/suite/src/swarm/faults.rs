@@ -215,8 +215,14 @@ pub(crate) async fn run_quorum(ctx: Ctx) -> CheckResult {
         let ctx = ctx.clone();
         let asked = asked.clone();
         async move {
+            let name = short_name(&ctx, &format!("quorum-{n}"));
+            // Removed by name whatever the reply: a write refused with a
+            // deadline error while quorum goes may still commit later, and
+            // no reply then names its ID (removal by name is moby's
+            // getSecret: ID, then name; 404 when it never committed).
+            ctx.defer(dockhand_harness::Cleanup::Secret(name.clone()));
             let body = json!({
-                "Name": short_name(&ctx, &format!("quorum-{n}")),
+                "Name": name,
                 "Labels": ctx.labels(),
                 "Data": super::support::base64(b"x"),
             });
