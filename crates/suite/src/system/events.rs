@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use dockhand_engine::{JsonStream, Request, Response, StreamResponse};
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::observed::Observed;
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::support::{
-    case_filter, case_label_kv, create_probe, probe_config, run_label_kv, send, start_container, wait_exit,
+    case_label_kv, create_probe, probe_config, send, start_container, wait_exit,
 };
 use crate::volumes::create_volume;
 
@@ -33,8 +34,15 @@ async fn engine_now(ctx: &Ctx, plus: Duration) -> Result<String, CheckError> {
     Ok(format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000))
 }
 
+/// The events stream of one check: the path as sent (for the facts a
+/// failure reports) and its JSON lines.
+struct Events {
+    path: String,
+    lines: JsonStream,
+}
+
 /// Opens `GET /events` with `since` and `filters`, expecting 200 JSON.
-async fn open(ctx: &Ctx, since: &str, filters: &Value) -> Result<JsonStream, CheckError> {
+async fn open(ctx: &Ctx, since: &str, filters: &Value) -> Result<Events, CheckError> {
     let s = ctx
         .engine()
         .stream(
@@ -60,26 +68,70 @@ async fn open(ctx: &Ctx, since: &str, filters: &Value) -> Result<JsonStream, Che
         "application/json",
         format!("{ct:?}")
     );
-    Ok(s.json_lines())
+    let path = s.path.clone();
+    Ok(Events {
+        path,
+        lines: s.json_lines(),
+    })
+}
+
+/// The check's own objects, by the role a fact names them with: a fact
+/// holds no name or id of the run.
+type Roles<'a> = &'a [(&'a str, &'a str)];
+
+/// The role of an event's actor among `roles` (matched on `Actor.ID`, or on
+/// `Actor.Attributes.name` for an actor without an ID), if it is one of them.
+fn role_of<'a>(ev: &Value, roles: Roles<'a>) -> Option<&'a str> {
+    let id = ev["Actor"]["ID"].as_str().unwrap_or_default();
+    let name = ev["Actor"]["Attributes"]["name"].as_str().unwrap_or_default();
+    roles
+        .iter()
+        .find(|(_, key)| (!id.is_empty() && id == *key) || (id.is_empty() && name == *key))
+        .map(|(role, _)| *role)
+}
+
+/// The fact of an events reply: `Type:Action` of each event of the check's
+/// own objects (prefixed `role:` when there are several), sorted, as the
+/// field `/*/Action`. Run-independent, so a pin can name it: events of other
+/// objects, whatever a concurrent case did, are left out.
+fn events_fact(path: &str, events: &[Value], roles: Roles<'_>) -> Observed {
+    let mut seen: Vec<String> = events
+        .iter()
+        .filter_map(|ev| {
+            let role = role_of(ev, roles)?;
+            let what = format!(
+                "{}:{}",
+                ev["Type"].as_str().unwrap_or("?"),
+                ev["Action"].as_str().unwrap_or("?")
+            );
+            Some(if roles.len() > 1 { format!("{role}:{what}") } else { what })
+        })
+        .collect();
+    seen.sort();
+    Observed::field_value("GET", path, "/*/Action", json!(seen))
 }
 
 /// Reads events until `done` holds for the last one, for at most `limit`.
+/// Running out of time is a failure whose fact is the events of the check's
+/// own objects (`roles`) that came.
 async fn read_until(
-    stream: &mut JsonStream,
+    stream: &mut Events,
     what: &str,
     limit: Duration,
+    roles: Roles<'_>,
     done: impl Fn(&Value) -> bool,
 ) -> Result<Vec<Value>, CheckError> {
     let deadline = tokio::time::Instant::now() + limit;
     let mut got = Vec::new();
     loop {
-        match tokio::time::timeout_at(deadline, stream.next()).await {
+        match tokio::time::timeout_at(deadline, stream.lines.next()).await {
             Err(_) => {
                 return Err(CheckError::failed(
                     format!("{what} within {limit:?}"),
                     "the event",
                     format!("only {}", summary(&got)),
-                ))
+                )
+                .with_observed(events_fact(&stream.path, &got, roles)))
             }
             Ok(next) => match next? {
                 None => {
@@ -171,15 +223,31 @@ fn check_container_event(ctx: &Ctx, ev: &Value, id: &str, name: &str, image: &st
     Ok(())
 }
 
+/// The filter on a label of the check's own, `dockhand.events=<a name of
+/// the check>`, and the labels that carry it: one label filter, since the
+/// reference does not say whether several `label` filters must all match
+/// (Docker) or any of them ("using the same filter multiple times will be
+/// handled as a OR", the `docker events` reference; Podman), and a
+/// concurrent case's containers carry the run's label.
+fn own_label(ctx: &Ctx, suffix: &str) -> (Value, Value) {
+    let value = ctx.name(suffix);
+    (
+        json!({ "label": [format!("dockhand.events={value}")] }),
+        ctx.labels_with(&[("dockhand.events", &value)]),
+    )
+}
+
 pub(crate) async fn run_lifecycle(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
-    let mut stream = open(&ctx, &since, &case_filter(&ctx)).await?;
-    let id = container_life(&ctx, &image, "life", ctx.labels()).await?;
+    let (filter, labels) = own_label(&ctx, "life");
+    let mut stream = open(&ctx, &since, &filter).await?;
+    let id = container_life(&ctx, &image, "life", labels).await?;
     let events = read_until(
         &mut stream,
         "the destroy event of the check's container on GET /events",
         Duration::from_secs(10),
+        &[("c", &id)],
         |ev| is(ev, "destroy", &id),
     )
     .await?;
@@ -217,18 +285,22 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     // Container "a" and volume "a" share a name: the volume filter matches the
     // actor's name whatever its type, so only the type filter tells them apart.
     let name_a = ctx.name("a");
-    // The run's label too: another run's case of the same label is not ours.
-    let (case, run) = (case_label_kv(&ctx), run_label_kv(&ctx));
+    // Containers a and b carry `dockhand.events`, each with a value of its
+    // own, and `dockhand.pair`, with one value for both; one label filter
+    // each time (see `own_label`): a's value, or the pair's.
+    let (value_a, value_b, pair) = (ctx.name("a"), ctx.name("b"), ctx.name("pair"));
+    let labels_a = ctx.labels_with(&[("dockhand.events", &value_a), ("dockhand.pair", &pair)]);
+    let labels_b = ctx.labels_with(&[("dockhand.events", &value_b), ("dockhand.pair", &pair)]);
     let filters = match ctx.variant() {
         Some("type") => json!({ "type": ["volume"], "volume": [name_a] }),
-        Some("event") => json!({ "event": ["destroy"], "label": [case, run] }),
-        _ => json!({ "label": [case, run, "dockhand.events=a"] }),
+        Some("event") => json!({ "event": ["destroy"], "label": [format!("dockhand.pair={pair}")] }),
+        _ => json!({ "label": [format!("dockhand.events={value_a}")] }),
     };
     let since = engine_now(&ctx, Duration::ZERO).await?;
     let mut stream = open(&ctx, &since, &filters).await?;
 
-    let b = container_life(&ctx, &image, "b", ctx.labels_with(&[("dockhand.events", "b")])).await?;
-    let a = container_life(&ctx, &image, "a", ctx.labels_with(&[("dockhand.events", "a")])).await?;
+    let b = container_life(&ctx, &image, "b", labels_b).await?;
+    let a = container_life(&ctx, &image, "a", labels_a).await?;
     create_volume(&ctx, json!({ "Name": name_a })).await?;
     let r = send(&ctx, Request::delete(format!("/volumes/{name_a}"))).await?;
     ctx.expect_status_ref(
@@ -262,6 +334,7 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
         &mut stream,
         &format!("the last matching event on GET /events?filters={filters}"),
         Duration::from_secs(10),
+        &[("a", &a), ("b", &b), ("volume-a", &name_a)],
         |ev| is(ev, "destroy", last_id),
     )
     .await?;
@@ -309,8 +382,9 @@ async fn collect_within_5s(s: StreamResponse, what: String, expected: &str) -> R
 pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let since = engine_now(&ctx, Duration::ZERO).await?;
-    let id = container_life(&ctx, &image, "life", ctx.labels()).await?;
-    let filters = case_filter(&ctx).to_string();
+    let (filters, labels) = own_label(&ctx, "life");
+    let id = container_life(&ctx, &image, "life", labels).await?;
+    let filters = filters.to_string();
 
     // until in the past: the engine replays and ends the reply at once.
     let until = engine_now(&ctx, Duration::ZERO).await?;
@@ -323,8 +397,9 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
     );
     let body = collect_within_5s(s, format!("GET /events?since={since}&until={until} (until is past: \"show events created until this timestamp then stop streaming\")"), "the reply to end within 5 s").await?;
     let events = body.json_lines()?;
-    ensure!(
+    ensure_seen!(
         actions(&events) == ["create", "start", "die", "destroy"] && events.iter().all(|e| e["Actor"]["ID"] == id),
+        events_fact(&body.path, &events, &[("c", &id)]),
         format!("the events replayed by GET /events?since={since}&until={until}, filtered by the check's label"),
         "create, start, die, destroy of the check's container",
         summary(&events)
@@ -348,8 +423,9 @@ pub(crate) async fn run_since_until(ctx: Ctx) -> CheckResult {
         format!("it ended after {:.3}s", took.as_secs_f64())
     );
     let events = body.json_lines()?;
-    ensure!(
-        actions(&events) == ["create", "start", "die", "destroy"],
+    ensure_seen!(
+        actions(&events) == ["create", "start", "die", "destroy"] && events.iter().all(|e| e["Actor"]["ID"] == id),
+        events_fact(&body.path, &events, &[("c", &id)]),
         "the events replayed by GET /events with since and a future until",
         "create, start, die, destroy of the check's container",
         summary(&events)
