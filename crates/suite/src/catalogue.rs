@@ -54,11 +54,11 @@ pub(crate) mod system {
             .reference(&["SystemInfo", "SystemVersion"]),
             Check::new(
                 "system/info/container-counts",
-                "GET /info's Containers, ContainersRunning/Paused/Stopped agree with GET /containers/json, including two containers of the check's own",
+                "GET /info's Containers, ContainersRunning/Paused/Stopped agree with GET /containers/json, including three containers of the check's own (running, created, exited)",
                 |ctx| Box::pin(info::run_counts(ctx)),
             )
             .tags(&["info", "containers"])
-            .reference(&["SystemInfo", "ContainerList", "ContainerCreate", "ContainerStart"]),
+            .reference(&["SystemInfo", "ContainerList", "ContainerCreate", "ContainerStart", "ContainerWait"]),
             Check::new(
                 "system/events/container-lifecycle",
                 "a labelled container's life streams create, start, die, destroy in order, with the documented fields",
