@@ -2,7 +2,7 @@
 //! multiplexed log body into per-stream lines.
 
 use dockhand_engine::{Frame, StreamKind};
-use dockhand_harness::{CheckError, Cleanup, Ctx};
+use dockhand_harness::{CheckError, Cleanup, Ctx, Observed};
 use serde_json::{json, Value};
 
 /// How long a check waits for a state the engine should reach quickly (a
@@ -87,6 +87,25 @@ pub(crate) fn is_full_id(s: &str) -> bool {
 pub(crate) fn same_image_id(a: &str, b: &str) -> bool {
     let bare = |s: &'_ str| s.strip_prefix("sha256:").unwrap_or(s).to_string();
     is_full_id(&bare(a)) && bare(a) == bare(b)
+}
+
+/// The fact of a list of ids a check got (a listing's `Id`s, a delete's
+/// `Deleted`s), run-independent: each id written as the role the check gave
+/// its object (`<a>`, `<parent>`), or `<other>` for an id that is none of
+/// them, sorted. Ids compare with or without `sha256:`.
+pub(crate) fn ids_fact(method: &str, path: &str, pointer: &str, got: &[String], roles: &[(&str, &str)]) -> Observed {
+    let bare = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_string();
+    let mut v: Vec<String> = got
+        .iter()
+        .map(|g| {
+            roles
+                .iter()
+                .find(|(_, id)| bare(id) == bare(g))
+                .map_or_else(|| "<other>".to_string(), |(role, _)| format!("<{role}>"))
+        })
+        .collect();
+    v.sort();
+    Observed::field_value(method, path, pointer, json!(v))
 }
 
 // ---- Streams: hijacked connections, FNV-1a, archive stat (logs, exec, attach, archive) ----

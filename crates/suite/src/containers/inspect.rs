@@ -10,18 +10,21 @@ use serde_json::{json, Value};
 use super::common::{
     case_filter, create_with, inspect, is_set_time, list_ids, start, start_probe, unknown_variant, variant, wait_exit,
 };
-use crate::support::is_full_id;
+use crate::support::{ids_fact, is_full_id};
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
 
-async fn expect_ids(ctx: &Ctx, filters: Value, want: &[&str]) -> CheckResult {
+/// Lists with `filters` and expects exactly `want`; a failure's fact is the
+/// listed ids as the `roles` of the check's containers (run-independent).
+async fn expect_ids(ctx: &Ctx, filters: Value, want: &[&str], roles: &[(&str, &str)]) -> CheckResult {
     let got = sorted(list_ids(ctx, filters.clone()).await?);
     let want = sorted(want.iter().map(|s| s.to_string()).collect());
-    ensure!(
+    ensure_seen!(
         got == want,
+        ids_fact("GET", "/containers/json", "/*/Id", &got, roles),
         format!("list with all=1 and filters {filters} (and the case's label)"),
         format!("{want:?}"),
         format!("{got:?}")
@@ -49,15 +52,16 @@ pub(crate) async fn run_list(ctx: Ctx) -> CheckResult {
 /// Asserts one filter (or the list without `all`) over the three containers:
 /// `a` running, `b` exited with 3, `c` never started, created in that order.
 async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckResult {
+    let roles = [("a", a), ("b", b), ("c", c)];
     match part {
         "label" => {
-            expect_ids(ctx, json!({ "label": ["dh.role=b"] }), &[b]).await?;
-            expect_ids(ctx, json!({ "label": ["dh.role"] }), &[a, b, c]).await?;
-            expect_ids(ctx, json!({ "label": ["dh.role=none"] }), &[]).await?;
+            expect_ids(ctx, json!({ "label": ["dh.role=b"] }), &[b], &roles).await?;
+            expect_ids(ctx, json!({ "label": ["dh.role"] }), &[a, b, c], &roles).await?;
+            expect_ids(ctx, json!({ "label": ["dh.role=none"] }), &[], &roles).await?;
         }
         "name" => {
-            expect_ids(ctx, json!({ "name": [ctx.name("a")] }), &[a]).await?;
-            expect_ids(ctx, json!({ "name": [ctx.name("c")] }), &[c]).await?;
+            expect_ids(ctx, json!({ "name": [ctx.name("a")] }), &[a], &roles).await?;
+            expect_ids(ctx, json!({ "name": [ctx.name("c")] }), &[c], &roles).await?;
             // The summary of a, as the reference's ContainerSummary describes it.
             let r = ctx
                 .engine()
@@ -124,31 +128,31 @@ async fn filter_part(ctx: &Ctx, part: &str, a: &str, b: &str, c: &str) -> CheckR
             );
         }
         "id" => {
-            expect_ids(ctx, json!({ "id": [b] }), &[b]).await?;
-            expect_ids(ctx, json!({ "id": [&c[..12]] }), &[c]).await?;
+            expect_ids(ctx, json!({ "id": [b] }), &[b], &roles).await?;
+            expect_ids(ctx, json!({ "id": [&c[..12]] }), &[c], &roles).await?;
         }
         "status" => {
-            expect_ids(ctx, json!({ "status": ["running"] }), &[a]).await?;
-            expect_ids(ctx, json!({ "status": ["exited"] }), &[b]).await?;
-            expect_ids(ctx, json!({ "status": ["created"] }), &[c]).await?;
-            expect_ids(ctx, json!({ "status": ["created", "exited"] }), &[b, c]).await?;
-            expect_ids(ctx, json!({ "status": ["paused"] }), &[]).await?;
+            expect_ids(ctx, json!({ "status": ["running"] }), &[a], &roles).await?;
+            expect_ids(ctx, json!({ "status": ["exited"] }), &[b], &roles).await?;
+            expect_ids(ctx, json!({ "status": ["created"] }), &[c], &roles).await?;
+            expect_ids(ctx, json!({ "status": ["created", "exited"] }), &[b, c], &roles).await?;
+            expect_ids(ctx, json!({ "status": ["paused"] }), &[], &roles).await?;
         }
         "ancestor" => {
             let image = ctx.probe().await?;
             let ins = inspect(ctx, a).await?;
             let image_id = ins["Image"].as_str().unwrap_or_default().to_string();
-            expect_ids(ctx, json!({ "ancestor": [image] }), &[a, b, c]).await?;
-            expect_ids(ctx, json!({ "ancestor": [image_id] }), &[a, b, c]).await?;
+            expect_ids(ctx, json!({ "ancestor": [image] }), &[a, b, c], &roles).await?;
+            expect_ids(ctx, json!({ "ancestor": [image_id] }), &[a, b, c], &roles).await?;
         }
         "exited" => {
-            expect_ids(ctx, json!({ "exited": ["3"] }), &[b]).await?;
-            expect_ids(ctx, json!({ "exited": ["0"] }), &[]).await?;
+            expect_ids(ctx, json!({ "exited": ["3"] }), &[b], &roles).await?;
+            expect_ids(ctx, json!({ "exited": ["0"] }), &[], &roles).await?;
         }
         "before-since" => {
-            expect_ids(ctx, json!({ "before": [c] }), &[a, b]).await?;
-            expect_ids(ctx, json!({ "since": [a] }), &[b, c]).await?;
-            expect_ids(ctx, json!({ "since": [a], "before": [c] }), &[b]).await?;
+            expect_ids(ctx, json!({ "before": [c] }), &[a, b], &roles).await?;
+            expect_ids(ctx, json!({ "since": [a] }), &[b, c], &roles).await?;
+            expect_ids(ctx, json!({ "since": [a], "before": [c] }), &[b], &roles).await?;
         }
         "running-only" => {
             // Without `all`, only running containers are listed.

@@ -80,9 +80,16 @@ pub(crate) struct Imported {
 }
 
 /// Imports a rootfs of `files` through `POST /images/create?fromSrc=-`, labelled
-/// for the case (a `LABEL` change) with `CMD ["/none"]` so containers can be
-/// created from it, tagged `repo:tag` when given, with `extra` query
-/// parameters (more `changes`, `message`). Registers its removal.
+/// for the case with `CMD ["/none"]` so containers can be created from it,
+/// named `repo:tag` when given, with `extra` query parameters (more
+/// `changes`, `message`). Registers its removal.
+///
+/// The reference's `changes` lists `CMD|ENTRYPOINT|ENV|EXPOSE|ONBUILD|USER|
+/// VOLUME|WORKDIR`; a `LABEL` change is beyond it (Docker and Podman both
+/// apply one), so each label comes as a `LABEL "key"="value"` change of its
+/// own: how an engine reads several pairs in one is not the reference's
+/// (Podman 4.3 reads `LABEL "a"="1" "b"="2"` as one label `a` whose value is
+/// the rest).
 pub(crate) async fn import(
     ctx: &Ctx,
     files: &[(&str, &[u8])],
@@ -90,10 +97,12 @@ pub(crate) async fn import(
     extra: &[(&str, &str)],
 ) -> Result<Imported, CheckError> {
     let labels = ctx.labels();
-    let mut req = Request::post("/images/create")
-        .query("fromSrc", "-")
-        .query("changes", label_instruction(&labels))
-        .query("changes", "CMD [\"/none\"]");
+    let mut req = Request::post("/images/create").query("fromSrc", "-");
+    for (k, v) in labels.as_object().into_iter().flatten() {
+        let one = json!({ k.clone(): v.clone() });
+        req = req.query("changes", label_instruction(&one));
+    }
+    req = req.query("changes", "CMD [\"/none\"]");
     for (k, v) in extra {
         req = req.query(k, v);
     }
