@@ -2,11 +2,11 @@
 //! the probe, and what the image and a container of it show afterwards.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
-use serde_json::Value;
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Cleanup, Ctx, Observed};
+use serde_json::{json, Value};
 
 use super::support::{build, config_env, history, inspect, run_to_end, stream_error};
-use crate::support::is_full_id;
+use crate::support::{is_full_id, same_image_id};
 
 /// Each metadata step costs a commit, and a commit on a naive-diff storage
 /// driver (fuse-overlayfs, vfs) lasts until the next whole second, so the
@@ -113,14 +113,36 @@ pub(crate) async fn run_dockerfile(ctx: Ctx) -> CheckResult {
             h.to_string()
         );
     }
-    ensure!(
-        hist.first().is_some_and(|h| h["Id"] == id.as_str()
-            && h["Tags"]
-                .as_array()
-                .is_some_and(|t| t.iter().any(|t| t == tag.as_str()))),
-        "the first (newest) history entry",
-        format!("Id {id} with Tags containing {tag}"),
-        hist.first().map(Value::to_string).unwrap_or_default()
+    // The newest entry is the image: its tags, then its id. The facts name
+    // the run's tag `<tag>` and the image `<image>`.
+    let newest = hist.first().cloned().unwrap_or(Value::Null);
+    let tags_seen = match &newest["Tags"] {
+        Value::Array(t) => json!(t
+            .iter()
+            .map(|t| t.as_str().unwrap_or_default().replace(tag.as_str(), "<tag>"))
+            .collect::<Vec<_>>()),
+        other => other.clone(),
+    };
+    ensure_seen!(
+        newest["Tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == tag.as_str())),
+        Observed::field_value(r.method.as_str(), &r.path, "/0/Tags", tags_seen),
+        "the first (newest) history entry's Tags",
+        format!("Tags containing {tag}"),
+        newest.to_string()
+    );
+    let id_seen = match newest["Id"].as_str() {
+        Some(i) if same_image_id(i, &id) => json!("<image>"),
+        Some(_) => json!("<another id>"),
+        None => newest["Id"].clone(),
+    };
+    ensure_seen!(
+        same_image_id(newest["Id"].as_str().unwrap_or_default(), &id),
+        Observed::field_value(r.method.as_str(), &r.path, "/0/Id", id_seen),
+        "the first (newest) history entry's Id",
+        format!("Id {id}"),
+        newest.to_string()
     );
     let created_by: Vec<&str> = hist
         .iter()

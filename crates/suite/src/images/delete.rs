@@ -2,11 +2,11 @@
 //! other tags, `force`, untagging, and the pruning of untagged parents.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Cleanup, Ctx};
 use serde_json::{json, Value};
 
 use super::support::{delete, delete_items, expect_image_gone, import};
-use crate::support::{create_probe, same_image_id};
+use crate::support::{create_probe, ids_fact, same_image_id};
 
 /// Deletes `tag`, the image's last, expecting 200 and a reply that untags it
 /// then deletes the image `id` first; `what` names the call and the reply.
@@ -188,10 +188,18 @@ pub(crate) async fn run_parents(ctx: Ctx) -> CheckResult {
         child.clone(),
         String::from_utf8_lossy(&r.body)
     );
+    let fact = ids_fact(
+        r.method.as_str(),
+        &r.path,
+        "/*/Deleted",
+        &deleted,
+        &[("child", child.as_str()), ("parent", parent.id.as_str())],
+    );
     let r = ctx.engine().image_inspect(&parent.id).await?;
     if noprune {
-        ensure!(
+        ensure_seen!(
             !is_deleted(&parent.id),
+            fact,
             "the Deleted entries with noprune=1",
             format!("not the untagged parent {}", parent.id),
             format!("{deleted:?}")

@@ -144,8 +144,11 @@ pub(crate) async fn run_tag(ctx: Ctx) -> CheckResult {
         .collect();
     tags.sort();
     let want = [format!("{repo}:one"), format!("{repo}:two")];
-    ensure!(
+    // The fact: the tags with the run's repository name as `<repo>`.
+    let seen: Vec<String> = tags.iter().map(|t| t.replace(repo.as_str(), "<repo>")).collect();
+    ensure_seen!(
         tags == want,
+        Observed::field_value("GET", &format!("/images/{}/json", a.id), "/RepoTags", json!(seen)),
         "RepoTags after two tags",
         format!("{want:?}"),
         format!("{tags:?}")

@@ -2,26 +2,37 @@
 //! always together with the case's label so only its own images count.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx};
 use serde_json::Value;
 
-use super::support::{case_filter, import, list_ids, FieldCheck};
+use super::support::{case_filter, import, import_named, list_ids, FieldCheck};
+use crate::support::ids_fact;
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
 
-fn expect_ids(what: &str, got: Vec<String>, want: &[&String]) -> CheckResult {
-    let got = sorted(got);
+/// Lists the case's images with the `filters` (not `all`) and expects
+/// exactly `want`; a failure's fact is the listed ids as the `roles` of the
+/// check's images (run-independent).
+async fn expect_listed(
+    ctx: &Ctx,
+    what: &str,
+    filters: &[(&str, &str)],
+    want: &[&String],
+    roles: &[(&str, &str)],
+) -> CheckResult {
+    let got = sorted(list_ids(ctx, filters, false).await?);
     let want = sorted(want.iter().map(|s| s.to_string()).collect());
-    ensure!(got == want, what, format!("{want:?}"), format!("{got:?}"));
+    ensure_seen!(
+        got == want,
+        ids_fact("GET", "/images/json", "/*/Id", &got, roles),
+        what,
+        format!("{want:?}"),
+        format!("{got:?}")
+    );
     Ok(())
-}
-
-/// Lists the case's images with the `filters` (not `all`) and expects exactly `want`.
-async fn expect_listed(ctx: &Ctx, what: &str, filters: &[(&str, &str)], want: &[&String]) -> CheckResult {
-    expect_ids(what, list_ids(ctx, filters, false).await?, want)
 }
 
 pub(crate) async fn run(ctx: Ctx) -> CheckResult {
@@ -36,26 +47,18 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
 
 async fn label(ctx: &Ctx) -> CheckResult {
     let repo = ctx.name("listed");
-    let a = import(
-        ctx,
-        &[("a", b"a")],
-        Some((&repo, "a")),
-        &[("changes", "LABEL dh.color=red")],
-    )
+    let a = import_named(ctx, &[("a", b"a")], &format!("{repo}:a"), &[("changes", "LABEL dh.color=red")])
     .await?;
-    let b = import(
-        ctx,
-        &[("b", b"b")],
-        Some((&repo, "b")),
-        &[("changes", "LABEL dh.color=blue")],
-    )
+    let b = import_named(ctx, &[("b", b"b")], &format!("{repo}:b"), &[("changes", "LABEL dh.color=blue")])
     .await?;
-    expect_listed(ctx, "list by the case label", &[], &[&a.id, &b.id]).await?;
+    let roles = [("a", a.id.as_str()), ("b", b.id.as_str())];
+    expect_listed(ctx, "list by the case label", &[], &[&a.id, &b.id], &roles).await?;
     expect_listed(
         ctx,
         "list by label=dh.color=red",
         &[("label", "dh.color=red")],
         &[&a.id],
+        &roles,
     )
     .await?;
     expect_listed(
@@ -63,6 +66,7 @@ async fn label(ctx: &Ctx) -> CheckResult {
         "list by label=dh.color (key only)",
         &[("label", "dh.color")],
         &[&a.id, &b.id],
+        &roles,
     )
     .await?;
 
@@ -106,14 +110,16 @@ async fn label(ctx: &Ctx) -> CheckResult {
 async fn reference(ctx: &Ctx) -> CheckResult {
     let one = ctx.name("ref-one");
     let two = ctx.name("ref-two");
-    let a = import(ctx, &[("a", b"a")], Some((&one, "x")), &[]).await?;
-    let b = import(ctx, &[("b", b"b")], Some((&two, "x")), &[]).await?;
-    let c = import(ctx, &[("c", b"c")], Some((&two, "y")), &[]).await?;
+    let a = import_named(ctx, &[("a", b"a")], &format!("{one}:x"), &[]).await?;
+    let b = import_named(ctx, &[("b", b"b")], &format!("{two}:x"), &[]).await?;
+    let c = import_named(ctx, &[("c", b"c")], &format!("{two}:y"), &[]).await?;
+    let roles = [("a", a.id.as_str()), ("b", b.id.as_str()), ("c", c.id.as_str())];
     expect_listed(
         ctx,
         "list by reference=<repo> (any tag)",
         &[("reference", &two)],
         &[&b.id, &c.id],
+        &roles,
     )
     .await?;
     expect_listed(
@@ -121,6 +127,7 @@ async fn reference(ctx: &Ctx) -> CheckResult {
         "list by reference=<repo>:<tag>",
         &[("reference", &format!("{two}:y"))],
         &[&c.id],
+        &roles,
     )
     .await?;
     let pattern = format!("{}*:x", ctx.name("ref-"));
@@ -129,27 +136,49 @@ async fn reference(ctx: &Ctx) -> CheckResult {
         &format!("list by the pattern reference={pattern}"),
         &[("reference", &pattern)],
         &[&a.id, &b.id],
+        &roles,
     )
     .await
 }
 
 async fn dangling(ctx: &Ctx) -> CheckResult {
-    let tagged = import(ctx, &[("t", b"t")], Some((&ctx.name("kept"), "t")), &[]).await?;
+    let tagged = import_named(ctx, &[("t", b"t")], &format!("{}:t", ctx.name("kept")), &[]).await?;
     let untagged = import(ctx, &[("u", b"u")], None, &[]).await?;
-    expect_listed(ctx, "list by dangling=true", &[("dangling", "true")], &[&untagged.id]).await?;
-    expect_listed(ctx, "list by dangling=false", &[("dangling", "false")], &[&tagged.id]).await
+    let roles = [("tagged", tagged.id.as_str()), ("untagged", untagged.id.as_str())];
+    expect_listed(
+        ctx,
+        "list by dangling=true",
+        &[("dangling", "true")],
+        &[&untagged.id],
+        &roles,
+    )
+    .await?;
+    expect_listed(
+        ctx,
+        "list by dangling=false",
+        &[("dangling", "false")],
+        &[&tagged.id],
+        &roles,
+    )
+    .await
 }
 
 async fn before_since(ctx: &Ctx) -> CheckResult {
     let repo = ctx.name("aged");
-    let first = import(ctx, &[("1", b"1")], Some((&repo, "first")), &[]).await?;
-    let second = import(ctx, &[("2", b"2")], Some((&repo, "second")), &[]).await?;
-    let third = import(ctx, &[("3", b"3")], Some((&repo, "third")), &[]).await?;
+    let first = import_named(ctx, &[("1", b"1")], &format!("{repo}:first"), &[]).await?;
+    let second = import_named(ctx, &[("2", b"2")], &format!("{repo}:second"), &[]).await?;
+    let third = import_named(ctx, &[("3", b"3")], &format!("{repo}:third"), &[]).await?;
+    let roles = [
+        ("first", first.id.as_str()),
+        ("second", second.id.as_str()),
+        ("third", third.id.as_str()),
+    ];
     expect_listed(
         ctx,
         "list by since=<first, by id>",
         &[("since", &first.id)],
         &[&second.id, &third.id],
+        &roles,
     )
     .await?;
     expect_listed(
@@ -157,6 +186,7 @@ async fn before_since(ctx: &Ctx) -> CheckResult {
         "list by before=<third, by name:tag>",
         &[("before", &format!("{repo}:third"))],
         &[&first.id, &second.id],
+        &roles,
     )
     .await?;
     expect_listed(
@@ -164,6 +194,7 @@ async fn before_since(ctx: &Ctx) -> CheckResult {
         "list by since=<first> and before=<third>",
         &[("since", &first.id), ("before", &third.id)],
         &[&second.id],
+        &roles,
     )
     .await
 }

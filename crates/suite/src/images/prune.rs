@@ -1,11 +1,11 @@
 //! `images/prune/*`: `POST /images/prune`, always with the case's label
 //! filter, so only the case's own images can go.
 
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx};
 use serde_json::{json, Value};
 
-use super::support::{case_filter, delete_items, import};
-use crate::support::{create_probe, prune_when_free};
+use super::support::{case_filter, delete_items, import, import_named};
+use crate::support::{create_probe, ids_fact, prune_when_free, same_image_id};
 
 async fn gone(ctx: &Ctx, id: &str, want_gone: bool) -> CheckResult {
     let r = ctx.engine().image_inspect(id).await?;
@@ -29,9 +29,14 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
         other => return Err(CheckError::Broken(format!("unknown variant {other}"))),
     };
     let repo = ctx.name("prunable");
-    let tagged = import(&ctx, &[("t", b"t")], Some((&repo, "t")), &[]).await?;
+    let tagged = import_named(&ctx, &[("t", b"t")], &format!("{repo}:t"), &[]).await?;
     let untagged = import(&ctx, &[("u", b"u")], None, &[]).await?;
-    let used = import(&ctx, &[("used", b"used")], Some((&repo, "used")), &[]).await?;
+    let used = import_named(&ctx, &[("used", b"used")], &format!("{repo}:used"), &[]).await?;
+    let roles = [
+        ("tagged", tagged.id.as_str()),
+        ("untagged", untagged.id.as_str()),
+        ("used", used.id.as_str()),
+    ];
     create_probe(
         &ctx,
         "user",
@@ -51,8 +56,19 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
         v.to_string()
     );
     let (untagged_refs, deleted) = delete_items(&v["ImagesDeleted"]);
-    ensure!(
-        deleted.contains(&untagged.id) && !deleted.contains(&used.id),
+    // ImageDeleteResponseItem's Deleted is "the image ID", a plain string
+    // (Podman 4.3 writes bare hex): ids compare by [`same_image_id`].
+    let is_deleted = |id: &str| deleted.iter().any(|d| same_image_id(d, id));
+    let fact = ids_fact(
+        r.method.as_str(),
+        &r.path,
+        "/ImagesDeleted/*/Deleted",
+        &deleted,
+        &roles,
+    );
+    ensure_seen!(
+        is_deleted(&untagged.id) && !is_deleted(&used.id),
+        fact.clone(),
         "ImagesDeleted of the prune",
         format!("the untagged {} and not the used {}", untagged.id, used.id),
         v["ImagesDeleted"].to_string()
@@ -60,8 +76,9 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     gone(&ctx, &untagged.id, true).await?;
     gone(&ctx, &used.id, false).await?;
     if dangling {
-        ensure!(
-            !deleted.contains(&tagged.id),
+        ensure_seen!(
+            !is_deleted(&tagged.id),
+            fact,
             "ImagesDeleted of a dangling=true prune",
             format!("not the tagged {}", tagged.id),
             v["ImagesDeleted"].to_string()
@@ -70,7 +87,7 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     } else {
         let tag = format!("{repo}:t");
         ensure!(
-            deleted.contains(&tagged.id) && untagged_refs.contains(&tag),
+            is_deleted(&tagged.id) && untagged_refs.contains(&tag),
             "ImagesDeleted of a dangling=false prune",
             format!("the tagged, unused {} (Untagged {tag} and Deleted)", tagged.id),
             v["ImagesDeleted"].to_string()

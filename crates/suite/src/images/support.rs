@@ -136,6 +136,22 @@ pub(crate) async fn import(
     Ok(Imported { id, labels })
 }
 
+/// [`import`], named `name` (`repo:tag`) through `repo` alone: "The repo
+/// may include a tag" (ImageCreate `repo`), while `tag`'s description
+/// speaks of pulls. Checks whose subject is not the import name their
+/// images so; `images/import/from-src` checks the `tag` parameter (Podman
+/// 4.3 ignores it on an import and names the image `repo:latest`).
+pub(crate) async fn import_named(
+    ctx: &Ctx,
+    files: &[(&str, &[u8])],
+    name: &str,
+    extra: &[(&str, &str)],
+) -> Result<Imported, CheckError> {
+    let mut all = vec![("repo", name)];
+    all.extend_from_slice(extra);
+    import(ctx, files, None, &all).await
+}
+
 /// The `error` of a JSON progress stream, with `errorDetail.message` when it
 /// differs, or `None` when no message reports one.
 pub(crate) fn stream_error(msgs: &[Value]) -> Option<String> {
