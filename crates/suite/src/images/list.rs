@@ -47,9 +47,19 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
 
 async fn label(ctx: &Ctx) -> CheckResult {
     let repo = ctx.name("listed");
-    let a = import_named(ctx, &[("a", b"a")], &format!("{repo}:a"), &[("changes", "LABEL dh.color=red")])
+    let a = import_named(
+        ctx,
+        &[("a", b"a")],
+        &format!("{repo}:a"),
+        &[("changes", "LABEL dh.color=red")],
+    )
     .await?;
-    let b = import_named(ctx, &[("b", b"b")], &format!("{repo}:b"), &[("changes", "LABEL dh.color=blue")])
+    let b = import_named(
+        ctx,
+        &[("b", b"b")],
+        &format!("{repo}:b"),
+        &[("changes", "LABEL dh.color=blue")],
+    )
     .await?;
     let roles = [("a", a.id.as_str()), ("b", b.id.as_str())];
     expect_listed(ctx, "list by the case label", &[], &[&a.id, &b.id], &roles).await?;

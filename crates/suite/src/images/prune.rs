@@ -59,13 +59,7 @@ pub(crate) async fn run(ctx: Ctx) -> CheckResult {
     // ImageDeleteResponseItem's Deleted is "the image ID", a plain string
     // (Podman 4.3 writes bare hex): ids compare by [`same_image_id`].
     let is_deleted = |id: &str| deleted.iter().any(|d| same_image_id(d, id));
-    let fact = ids_fact(
-        r.method.as_str(),
-        &r.path,
-        "/ImagesDeleted/*/Deleted",
-        &deleted,
-        &roles,
-    );
+    let fact = ids_fact(r.method.as_str(), &r.path, "/ImagesDeleted/*/Deleted", &deleted, &roles);
     ensure_seen!(
         is_deleted(&untagged.id) && !is_deleted(&used.id),
         fact.clone(),

@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::support::{
-    case_label_kv, create_probe, probe_config, send, start_container, wait_exit,
-};
+use crate::support::{case_label_kv, create_probe, probe_config, send, start_container, wait_exit};
 use crate::volumes::create_volume;
 
 /// The engine's clock now, from `GET /info`'s SystemTime, as the
@@ -104,7 +102,11 @@ fn events_fact(path: &str, events: &[Value], roles: Roles<'_>) -> Observed {
                 ev["Type"].as_str().unwrap_or("?"),
                 ev["Action"].as_str().unwrap_or("?")
             );
-            Some(if roles.len() > 1 { format!("{role}:{what}") } else { what })
+            Some(if roles.len() > 1 {
+                format!("{role}:{what}")
+            } else {
+                what
+            })
         })
         .collect();
     seen.sort();

@@ -9,9 +9,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::support::{
-    case_filter, create_probe, non_empty_str, probe_config, send, start_container, wait_exit,
-};
+use crate::support::{case_filter, create_probe, non_empty_str, probe_config, send, start_container, wait_exit};
 
 async fn info(ctx: &Ctx) -> Result<Value, CheckError> {
     let r = send(ctx, Request::get("/info")).await?;
