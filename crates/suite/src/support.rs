@@ -423,6 +423,31 @@ mod tests {
     }
 
     #[test]
+    fn ids_facts_name_roles_not_ids() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let got = vec![format!("sha256:{b}"), "c".repeat(64), a.clone()];
+        let o = ids_fact(
+            "GET",
+            "/images/json",
+            "/*/Id",
+            &got,
+            &[("a", &a), ("b", &format!("sha256:{b}"))],
+        );
+        assert_eq!(
+            o,
+            Observed::field_value("GET", "/images/json", "/*/Id", json!(["<a>", "<b>", "<other>"]))
+        );
+        let none = ids_fact("GET", "/images/json", "/*/Id", &[], &[("a", &a)]);
+        assert_eq!(
+            none.fact,
+            dockhand_harness::observed::Fact::Field {
+                pointer: "/*/Id".into(),
+                value: json!([])
+            }
+        );
+    }
+
+    #[test]
     fn full_ids() {
         assert!(is_full_id(&"a".repeat(64)));
         assert!(!is_full_id(&"A".repeat(64)));

@@ -464,3 +464,50 @@ pub(crate) async fn run_bad_params(ctx: Ctx) -> CheckResult {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: &str, action: &str, id: &str, name: &str) -> Value {
+        json!({ "Type": kind, "Action": action, "Actor": { "ID": id, "Attributes": { "name": name } } })
+    }
+
+    #[test]
+    fn the_events_fact_keeps_the_checks_objects_by_role_sorted() {
+        let events = [
+            ev("container", "start", "id-a", "dh-a"),
+            ev("container", "create", "id-a", "dh-a"),
+            ev("container", "create", "id-other", "dh-other"),
+            // Podman's volume events: no ID, the name in the attributes.
+            ev("volume", "create", "", "vol-a"),
+        ];
+        let one = events_fact("/v1.41/events?since=1", &events, &[("c", "id-a")]);
+        assert_eq!(
+            one,
+            Observed::field_value(
+                "GET",
+                "/v1.41/events?since=1",
+                "/*/Action",
+                json!(["container:create", "container:start"])
+            )
+        );
+        let several = events_fact("/events", &events, &[("a", "id-a"), ("volume-a", "vol-a")]);
+        assert_eq!(
+            several.fact,
+            dockhand_harness::observed::Fact::Field {
+                pointer: "/*/Action".into(),
+                value: json!(["a:container:create", "a:container:start", "volume-a:volume:create"])
+            }
+        );
+        // A container whose name is a role's key is not that role when it has an ID.
+        let by_name = events_fact("/events", &[ev("container", "die", "id-x", "vol-a")], &[("v", "vol-a")]);
+        assert_eq!(
+            by_name.fact,
+            dockhand_harness::observed::Fact::Field {
+                pointer: "/*/Action".into(),
+                value: json!([])
+            }
+        );
+    }
+}
