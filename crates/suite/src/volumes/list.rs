@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Observed};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::create_volume;
@@ -66,8 +66,20 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let v = list(&ctx, &filters).await?;
     let got = names(&v);
     let want: BTreeSet<String> = want.into_iter().map(str::to_string).collect();
-    ensure!(
+    // The fact a pin can name: the names listed, the check's two volumes
+    // written as their roles ("<va>", "<vb>"; any other volume "<other>"), sorted.
+    let mut roles: Vec<&str> = got
+        .iter()
+        .map(|n| match n {
+            n if *n == a => "<va>",
+            n if *n == b => "<vb>",
+            _ => "<other>",
+        })
+        .collect();
+    roles.sort_unstable();
+    ensure_seen!(
         got == want,
+        Observed::field_value("GET", "/volumes", "/Volumes/*/Name", json!(roles)),
         format!("the volumes GET /volumes?filters={filters} returns (a labelled dockhand.vol=a and in use, b labelled dockhand.vol=b and dangling)"),
         format!("{want:?}"),
         format!("{got:?}")
