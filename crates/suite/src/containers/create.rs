@@ -51,12 +51,41 @@ pub(crate) async fn run_config(ctx: Ctx) -> CheckResult {
                     format!("{out:?}")
                 );
             }
-            ensure!(
-                !out.iter().any(|l| l.starts_with("PATH=")),
-                "the image's PATH after Env [\"PATH\"] (ContainerConfig.Env: a variable without = is removed)",
-                "no PATH= line",
-                format!("{out:?}")
-            );
+            if out.iter().any(|l| l.starts_with("PATH=")) {
+                // The fact a pin can name: inspect's Config.Env entries for
+                // PATH, their values written as what they are ("<the image's
+                // PATH>" or "<not the image's PATH>": a value from elsewhere,
+                // e.g. the engine's own environment, differs from host to host).
+                let image = ctx.probe().await?;
+                let r = ctx
+                    .engine()
+                    .send(dockhand_engine::Request::get(format!("/images/{image}/json")))
+                    .await?;
+                ctx.expect_status_ref(&r, 200, "inspect of the probe image", "ImageInspect: 200 no error")?;
+                let image_env = strings(&r.json::<Value>()?["Config"]["Env"]);
+                let image_path = image_env.iter().find(|l| l.starts_with("PATH="));
+                let seen: Vec<&str> = strings(&ins["Config"]["Env"])
+                    .iter()
+                    .filter(|l| *l == "PATH" || l.starts_with("PATH="))
+                    .map(|l| match l {
+                        l if Some(l) == image_path => "PATH=<the image's PATH>",
+                        l if l == "PATH" => "PATH",
+                        _ => "PATH=<not the image's PATH>",
+                    })
+                    .collect();
+                ensure_seen!(
+                    false,
+                    Observed::field_value(
+                        "GET",
+                        &format!("/containers/{}/json", ins["Id"].as_str().unwrap_or_default()),
+                        "/Config/Env",
+                        json!(seen)
+                    ),
+                    "the image's PATH after Env [\"PATH\"] (ContainerConfig.Env: a variable without = is removed)",
+                    "no PATH= line",
+                    format!("{out:?}; inspect Config.Env {}; the image's Env {image_env:?}", ins["Config"]["Env"])
+                );
+            }
             let cfg = strings(&ins["Config"]["Env"]);
             for want in ["DH_ONE=1", "DH_TWO=two words=and more", "DH_EMPTY="] {
                 ensure!(
