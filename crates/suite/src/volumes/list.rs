@@ -36,14 +36,20 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let a = ctx.name("va");
     let b = ctx.name("vb");
+    // A label key of the check's own, so that the label filters name one
+    // label and nothing else: the reference does not say whether several
+    // `label` filters must all match (Docker) or any of them ("using the
+    // same filter multiple times will be handled as a OR", the `docker
+    // events` reference; Podman).
+    let key = format!("dockhand.vol.{}", ctx.name("k"));
     create_volume(
         &ctx,
-        json!({ "Name": a, "Labels": ctx.labels_with(&[("dockhand.vol", "a")]) }),
+        json!({ "Name": a, "Labels": ctx.labels_with(&[(key.as_str(), "a")]) }),
     )
     .await?;
     create_volume(
         &ctx,
-        json!({ "Name": b, "Labels": ctx.labels_with(&[("dockhand.vol", "b")]) }),
+        json!({ "Name": b, "Labels": ctx.labels_with(&[(key.as_str(), "b")]) }),
     )
     .await?;
     // Volume a is in use by a (created) container; b is dangling.
@@ -55,9 +61,12 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     // "Matches all or part of a volume name": a's name without its first
     // three characters is a part only a's name has.
     let part = &a[3..];
+    // The other filters go with the case's label (other volumes of the run
+    // are dangling, local, ...): filters of different kinds, each of which
+    // the reference says what it returns.
     let (filters, want): (Value, Vec<&str>) = match ctx.variant() {
-        Some("label") => (json!({ "label": [case, "dockhand.vol"] }), vec![&a, &b]),
-        Some("label-value") => (json!({ "label": [case, "dockhand.vol=a"] }), vec![&a]),
+        Some("label") => (json!({ "label": [key] }), vec![&a, &b]),
+        Some("label-value") => (json!({ "label": [format!("{key}=a")] }), vec![&a]),
         Some("name") => (json!({ "name": [part] }), vec![&a]),
         Some("dangling-true") => (json!({ "dangling": ["true"], "label": [case] }), vec![&b]),
         Some("dangling-false") => (json!({ "dangling": ["false"], "label": [case] }), vec![&a]),
@@ -82,7 +91,7 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     ensure_seen!(
         got == want,
         Observed::field_value("GET", "/volumes", "/Volumes/*/Name", json!(roles)),
-        format!("the volumes GET /volumes?filters={filters} returns (a labelled dockhand.vol=a and in use, b labelled dockhand.vol=b and dangling)"),
+        format!("the volumes GET /volumes?filters={filters} returns (a labelled {key}=a and in use, b labelled {key}=b and dangling)"),
         format!("{want:?}"),
         format!("{got:?}")
     );
