@@ -725,10 +725,20 @@ mod tests {
         let seen = |e: &str| Observed::framing("POST", path, e);
         assert!(d.matches(&seen("frame header at byte 0 has stream type 10, expected 0, 1 or 2")));
         assert!(!d.matches(&seen("frame header at byte 36 has stream type 10, expected 0, 1 or 2")));
-        assert!(!d.matches(&seen("stream ended inside a frame header at byte 0: 1 of 8 header bytes")));
-        assert!(!d.matches(&status("POST", path, 200, "")), "a status fact is no framing");
-        let e = deviation("call = \"ContainerAttach\"\nframing = \"(x\"\n").unwrap_err().to_string();
-        assert!(e.contains("invalid `framing`") && e.contains("not a valid regex"), "{e}");
+        assert!(!d.matches(&seen(
+            "stream ended inside a frame header at byte 0: 1 of 8 header bytes"
+        )));
+        assert!(
+            !d.matches(&status("POST", path, 200, "")),
+            "a status fact is no framing"
+        );
+        let e = deviation("call = \"ContainerAttach\"\nframing = \"(x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("invalid `framing`") && e.contains("not a valid regex"),
+            "{e}"
+        );
         let e = deviation("call = \"ContainerAttach\"\nframing = \"x\"\nvalue = \"null\"\n")
             .unwrap_err()
             .to_string();

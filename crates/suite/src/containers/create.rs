@@ -83,7 +83,10 @@ pub(crate) async fn run_config(ctx: Ctx) -> CheckResult {
                     ),
                     "the image's PATH after Env [\"PATH\"] (ContainerConfig.Env: a variable without = is removed)",
                     "no PATH= line",
-                    format!("{out:?}; inspect Config.Env {}; the image's Env {image_env:?}", ins["Config"]["Env"])
+                    format!(
+                        "{out:?}; inspect Config.Env {}; the image's Env {image_env:?}",
+                        ins["Config"]["Env"]
+                    )
                 );
             }
             let cfg = strings(&ins["Config"]["Env"]);

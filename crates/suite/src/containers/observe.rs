@@ -30,7 +30,11 @@ pub(crate) async fn run_top(ctx: Ctx) -> CheckResult {
                 return Err(CheckError::failed(
                     "the body of top of a running container (ContainerTop: 200, a ContainerTopResponse)",
                     "a JSON object with Titles and Processes",
-                    format!("status {} with the body {:?}", r.status.as_u16(), String::from_utf8_lossy(&r.body)),
+                    format!(
+                        "status {} with the body {:?}",
+                        r.status.as_u16(),
+                        String::from_utf8_lossy(&r.body)
+                    ),
                 )
                 .with_observed(Observed::status(&r)));
             };

@@ -8,8 +8,8 @@ use dockhand_harness::{ensure, ensure_seen, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::common::{
-    create_with, inspect, list_ids, poll_inspect, poll_inspect_seen, start, start_probe, time_key, unknown_variant, variant, wait_exit,
-    wait_for_line,
+    create_with, inspect, list_ids, poll_inspect, poll_inspect_seen, start, start_probe, time_key, unknown_variant,
+    variant, wait_exit, wait_for_line,
 };
 use crate::support::logs;
 
