@@ -32,6 +32,24 @@ fn names(v: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The fact a pin can name of a listing: the names listed, the check's two
+/// volumes written as their roles (`<va>`, `<vb>`), and `<other>` once when
+/// any volume not the check's came too (how many depends on what else
+/// runs), sorted.
+fn roles<'a>(got: &BTreeSet<String>, a: &str, b: &str) -> Vec<&'a str> {
+    let mut roles: Vec<&str> = got
+        .iter()
+        .map(|n| match n {
+            n if n == a => "<va>",
+            n if n == b => "<vb>",
+            _ => "<other>",
+        })
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    roles
+}
+
 pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let a = ctx.name("va");
@@ -75,19 +93,7 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let v = list(&ctx, &filters).await?;
     let got = names(&v);
     let want: BTreeSet<String> = want.into_iter().map(str::to_string).collect();
-    // The fact a pin can name: the names listed, the check's two volumes
-    // written as their roles ("<va>", "<vb>"), and "<other>" once when any
-    // volume not the check's came too (how many depends on what else runs), sorted.
-    let mut roles: Vec<&str> = got
-        .iter()
-        .map(|n| match n {
-            n if *n == a => "<va>",
-            n if *n == b => "<vb>",
-            _ => "<other>",
-        })
-        .collect();
-    roles.sort_unstable();
-    roles.dedup();
+    let roles = roles(&got, &a, &b);
     ensure_seen!(
         got == want,
         Observed::field_value("GET", "/volumes", "/Volumes/*/Name", json!(roles)),
@@ -133,4 +139,23 @@ pub(crate) async fn run_schema(ctx: Ctx) -> CheckResult {
         .with_observed(Observed::field(&r, &v, "/Warnings")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn a_listing_is_written_as_the_roles_of_the_checks_volumes() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+        let roles = |v: &[&str]| super::roles(&set(v), "dh-1-va", "dh-1-vb");
+        assert_eq!(roles(&["dh-1-va"]), ["<va>"]);
+        assert_eq!(roles(&["dh-1-vb", "dh-1-va"]), ["<va>", "<vb>"]);
+        // However many volumes of other cases come, one <other>.
+        assert_eq!(
+            roles(&["dh-2-va", "dh-1-va", "dh-3-vb", "dh-1-vb"]),
+            ["<other>", "<va>", "<vb>"]
+        );
+        assert!(roles(&[]).is_empty());
+    }
 }
