@@ -19,6 +19,10 @@
 //! # value = "null"                       # the value seen, written as JSON
 //! ```
 //!
+//! A multiplexed stream that holds bytes no frame header can be is pinned by
+//! a regex searched in the decoder's description of the first malformed
+//! header: `framing = "at byte 0 has stream type 10"`.
+//!
 //! A command a step file runs is pinned by its program and first words and
 //! what it does instead: its exit code, and regexes searched in its output.
 //!
@@ -45,7 +49,7 @@ use crate::pattern::closest;
 
 /// The keys of a `[known-failure.deviation]` table.
 pub const DEVIATION_KEYS: &[&str] = &[
-    "call", "status", "message", "field", "header", "value", "exit", "stdout", "stderr",
+    "call", "status", "message", "field", "header", "value", "exit", "stdout", "stderr", "framing",
 ];
 
 /// What to write for a deviation, for messages about a missing or incomplete one.
@@ -140,6 +144,11 @@ pub enum Seen {
         name: String,
         value: Option<String>,
     },
+    /// A malformed frame of a multiplexed stream: a regex searched in the
+    /// decoder's description of it.
+    Framing {
+        error: Regex,
+    },
     /// A command's exit code and output (each pinned part must hold).
     Command {
         exit: Option<i32>,
@@ -177,6 +186,7 @@ impl Deviation {
             (Seen::Header { name, value }, Fact::Header { name: n, value: v }) => {
                 name.eq_ignore_ascii_case(n) && value == v
             }
+            (Seen::Framing { error }, Fact::Framing { error: e }) => error.is_match(e),
             (
                 Seen::Command { exit, stdout, stderr },
                 Fact::Command {
@@ -206,6 +216,7 @@ impl fmt::Display for Deviation {
             Seen::Field { pointer, value } => write!(f, " replying {pointer} = {value}"),
             Seen::Header { name, value: None } => write!(f, " replying without {name}"),
             Seen::Header { name, value: Some(v) } => write!(f, " replying {name}: {v:?}"),
+            Seen::Framing { error } => write!(f, " streaming a malformed frame matching /{}/", error.as_str()),
             Seen::Command { exit, stdout, stderr } => {
                 match exit {
                     Some(e) => write!(f, " exiting {e}")?,
@@ -259,7 +270,7 @@ pub fn parse(file: &TomlFile, value: &Spanned<DeValue<'_>>) -> Result<Deviation,
             "`exit`, `stdout` and `stderr` pin a command (`call = \"docker SUBCOMMAND\"`), not an API call",
         ));
     }
-    let pins: Vec<&str> = ["status", "field", "header"]
+    let pins: Vec<&str> = ["status", "field", "header", "framing"]
         .into_iter()
         .filter(|k| table.get(*k).is_some())
         .collect();
@@ -275,6 +286,7 @@ pub fn parse(file: &TomlFile, value: &Spanned<DeValue<'_>>) -> Result<Deviation,
         ["status"] => status_pin(file, table, table.get("status").expect("seen"))?,
         ["field"] => field_pin(file, table, at.clone())?,
         ["header"] => header_pin(file, table, at.clone())?,
+        ["framing"] => framing_pin(file, table)?,
         [_, second, ..] | [second] => {
             return Err(file.bad_value(
                 second,
@@ -352,7 +364,7 @@ fn call_pattern(file: &TomlFile, call: &str, span: Range<usize>) -> Result<CallP
 
 /// `exit`, `stdout`, `stderr` of a command; at least one.
 fn command_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result<Seen, FileError> {
-    if let Some((k, v)) = ["status", "message", "field", "header", "value"]
+    if let Some((k, v)) = ["status", "message", "field", "header", "value", "framing"]
         .into_iter()
         .find_map(|k| table.get(k).map(|v| (k, v)))
     {
@@ -538,6 +550,34 @@ fn header_pin(file: &TomlFile, table: &DeTable<'_>, at: Range<usize>) -> Result<
     })
 }
 
+/// `framing = "<regex>"`: a malformed frame of a multiplexed stream.
+fn framing_pin(file: &TomlFile, table: &DeTable<'_>) -> Result<Seen, FileError> {
+    if let Some((k, v)) = ["message", "value"]
+        .into_iter()
+        .find_map(|k| table.get(k).map(|v| (k, v)))
+    {
+        return Err(file.bad_value(
+            k,
+            v,
+            "a malformed frame is pinned by `framing = \"<regex on the decoder's description>\"` alone",
+        ));
+    }
+    let (text, span) = file.get_str(table, "framing")?.expect("the caller saw `framing`");
+    let error = Regex::new(text).map_err(|e| {
+        file.error(
+            span,
+            FileErrorKind::BadValue {
+                key: "framing".into(),
+                message: format!(
+                    "not a valid regex ({})",
+                    e.to_string().lines().last().unwrap_or_default().trim()
+                ),
+            },
+        )
+    })?;
+    Ok(Seen::Framing { error })
+}
+
 /// Whether `p` is an RFC 6901 JSON pointer: empty, or `/`-separated tokens
 /// in which `~` is only `~0` or `~1`.
 fn json_pointer(p: &str) -> Result<(), &'static str> {
@@ -672,6 +712,37 @@ mod tests {
             !text.matches(&status("GET", path, 200, "")),
             "a status fact is not a header"
         );
+    }
+
+    #[test]
+    fn a_framing_pin_matches_the_decoders_description_of_the_malformed_header() {
+        let d = deviation("call = \"ContainerAttach\"\nframing = \"at byte 0 has stream type 10,\"\n").unwrap();
+        assert_eq!(
+            d.to_string(),
+            "ContainerAttach (POST /containers/{id}/attach) streaming a malformed frame matching /at byte 0 has stream type 10,/"
+        );
+        let path = "/v1.41/containers/abc/attach?logs=1&stream=0";
+        let seen = |e: &str| Observed::framing("POST", path, e);
+        assert!(d.matches(&seen("frame header at byte 0 has stream type 10, expected 0, 1 or 2")));
+        assert!(!d.matches(&seen("frame header at byte 36 has stream type 10, expected 0, 1 or 2")));
+        assert!(!d.matches(&seen(
+            "stream ended inside a frame header at byte 0: 1 of 8 header bytes"
+        )));
+        assert!(
+            !d.matches(&status("POST", path, 200, "")),
+            "a status fact is no framing"
+        );
+        let e = deviation("call = \"ContainerAttach\"\nframing = \"(x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("invalid `framing`") && e.contains("not a valid regex"),
+            "{e}"
+        );
+        let e = deviation("call = \"ContainerAttach\"\nframing = \"x\"\nvalue = \"null\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pinned by `framing"), "{e}");
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub enum Fact {
     /// path, its program written `docker` for the CLI under test): its exit
     /// code and output.
     Command { exit: i32, stdout: String, stderr: String },
+    /// A multiplexed stream (attach, exec, logs) that holds bytes no frame
+    /// header can be: the decoder's description of the first malformed
+    /// header (its byte offset and what is wrong with it).
+    Framing { error: String },
 }
 
 impl Observed {
@@ -109,6 +113,18 @@ impl Observed {
         }
     }
 
+    /// The first malformed frame header of a multiplexed stream, as the
+    /// decoder describes it.
+    pub fn framing(method: &str, path: &str, error: &str) -> Self {
+        Observed {
+            method: method.to_string(),
+            path: path.to_string(),
+            fact: Fact::Framing {
+                error: error.to_string(),
+            },
+        }
+    }
+
     /// From an engine error, when it is an API error (a status the check did not accept).
     pub fn of_engine_error(e: &EngineError) -> Option<Self> {
         match e {
@@ -143,6 +159,7 @@ impl fmt::Display for Observed {
             Fact::Command { exit, stderr, .. } => {
                 write!(f, " exiting {exit} with stderr {:?}", preview(stderr.trim_end()))
             }
+            Fact::Framing { error } => write!(f, " streaming a malformed frame: {}", preview(error)),
         }
     }
 }
@@ -199,5 +216,17 @@ mod tests {
         let j = serde_json::to_value(&h).unwrap();
         assert_eq!(j["fact"], "header");
         assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), h);
+        let fr = Observed::framing(
+            "POST",
+            "/v1.41/containers/a/attach",
+            "frame header at byte 0 has stream type 10, expected 0, 1 or 2",
+        );
+        assert_eq!(
+            fr.to_string(),
+            "POST /v1.41/containers/a/attach streaming a malformed frame: frame header at byte 0 has stream type 10, expected 0, 1 or 2"
+        );
+        let j = serde_json::to_value(&fr).unwrap();
+        assert_eq!(j["fact"], "framing");
+        assert_eq!(serde_json::from_value::<Observed>(j).unwrap(), fr);
     }
 }

@@ -3,25 +3,10 @@
 //! Autotest's `docker_cli` subtests did. Their sources are
 //! `crates/steps/checks/cli/*.toml`.
 
-use dockhand_harness::config::TomlFile;
-use dockhand_harness::{Check, KnownFailures};
+use dockhand_harness::Check;
 
 use crate::exec::Runtime;
 use crate::parse::parse_embedded;
-
-/// Where the `cli/` area's known failures are, as messages name them.
-pub const CLI_KNOWN_FAILURES_PATH: &str = "crates/steps/known-failures.toml";
-
-/// The `cli/` area's known failures (Podman's deviations the docker CLI
-/// shows), applied with the suite's shipped list.
-pub fn cli_known_failures() -> KnownFailures {
-    let file = TomlFile::new(
-        format!("{CLI_KNOWN_FAILURES_PATH} (shipped with dockhand)"),
-        include_str!("../known-failures.toml"),
-    );
-    // Part of the build; a test parses it.
-    KnownFailures::parse(&file).unwrap_or_default()
-}
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -72,24 +57,4 @@ pub fn cli_area(rt: &Runtime) -> Vec<Check> {
         })
         .collect();
     crate::register::checks(files, rt)
-}
-
-#[cfg(test)]
-mod tests {
-    use dockhand_harness::CheckCase;
-
-    #[test]
-    fn the_cli_known_failures_parse_and_each_names_a_cli_case() {
-        let file = super::TomlFile::new(super::CLI_KNOWN_FAILURES_PATH, include_str!("../known-failures.toml"));
-        let known = super::KnownFailures::parse(&file).expect("the cli/ known failures parse");
-        assert!(!known.is_empty());
-        let cases = CheckCase::expand(&super::cli_area(&Default::default()));
-        for e in known.entries() {
-            assert!(
-                cases.iter().any(|c| e.check.matches(c.check.meta.id, &c.id())),
-                "entry at line {} matches no cli/ case",
-                e.line
-            );
-        }
-    }
 }

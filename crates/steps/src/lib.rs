@@ -24,7 +24,7 @@ use dockhand_harness::Check;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use embedded::{cli_area, cli_known_failures, CLI_FILES, CLI_KNOWN_FAILURES_PATH};
+pub use embedded::{cli_area, CLI_FILES};
 pub use exec::Runtime;
 pub use model::StepFile;
 pub use parse::parse;

@@ -124,6 +124,8 @@ pub(crate) struct Hijack {
     io: Box<dyn Duplex>,
     /// What the connection is, for messages: e.g. `attach to the container`.
     what: String,
+    /// The request's method and path, for the facts of a malformed stream.
+    call: (String, String),
     decoder: dockhand_engine::FrameDecoder,
     /// Raw bytes read and not yet returned by [`Hijack::read_raw_until`].
     raw: Vec<u8>,
@@ -138,11 +140,13 @@ pub(crate) async fn hijack(
     what: &str,
     reference: &str,
 ) -> Result<Hijack, CheckError> {
+    let call = (req.method.to_string(), req.path.clone());
     match ctx.engine().upgrade(req).await? {
         dockhand_engine::Upgrade::Switched { headers, io, .. } => Ok(Hijack {
             headers,
             io: Box::new(io),
             what: what.to_string(),
+            call,
             decoder: dockhand_engine::FrameDecoder::new(),
             raw: Vec::new(),
             eof: false,
@@ -295,12 +299,15 @@ impl Hijack {
         Ok(self.read_raw_until(within, "the end of the stream", |_| false).await?.0)
     }
 
+    /// A malformed frame header: a failure with the decoder's description as its fact.
     fn framing(&self, e: dockhand_engine::DecodeError) -> CheckError {
+        let error = e.to_string();
         CheckError::failed(
             format!("the multiplexed stream of {}", self.what),
             "well-formed frames [type, 0, 0, 0, size_be32] with type 0, 1 or 2",
-            e.to_string(),
+            error.clone(),
         )
+        .with_observed(Observed::framing(&self.call.0, &self.call.1, &error))
     }
 }
 

@@ -217,7 +217,7 @@ fn same_deviation(o: &Observed, f: &CallFinding) -> bool {
             let (a, b) = (pointer.split('/'), f.finding.pointer.split('/'));
             a.clone().count() == b.clone().count() && a.zip(b).all(|(x, y)| x == y || x == "*")
         }
-        Fact::Command { .. } => false,
+        Fact::Command { .. } | Fact::Framing { .. } => false,
         Fact::Status { status, .. } => {
             f.finding.status == *status
                 && f.finding.pointer.is_empty()

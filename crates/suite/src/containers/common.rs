@@ -119,6 +119,19 @@ pub(crate) async fn poll_inspect(
     expected: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Result<Value, CheckError> {
+    poll_inspect_seen(ctx, id, what, expected, None, done).await
+}
+
+/// [`poll_inspect`], whose failure reports the field at `pointer` of the
+/// last inspect (the field `done` waits on) as its fact.
+pub(crate) async fn poll_inspect_seen(
+    ctx: &Ctx,
+    id: &str,
+    what: &str,
+    expected: &str,
+    pointer: Option<&str>,
+    done: impl Fn(&Value) -> bool,
+) -> Result<Value, CheckError> {
     let deadline = tokio::time::Instant::now() + POLL_DEADLINE;
     loop {
         let v = inspect(ctx, id).await?;
@@ -126,11 +139,20 @@ pub(crate) async fn poll_inspect(
             return Ok(v);
         }
         if tokio::time::Instant::now() > deadline {
-            return Err(CheckError::failed(
+            let e = CheckError::failed(
                 format!("{what} within {}s", POLL_DEADLINE.as_secs()),
                 expected,
                 format!("State {}, RestartCount {}", v["State"], v["RestartCount"]),
-            ));
+            );
+            return Err(match pointer {
+                Some(p) => e.with_observed(dockhand_harness::Observed::field_value(
+                    "GET",
+                    &format!("/containers/{id}/json"),
+                    p,
+                    v.pointer(p).cloned().unwrap_or(Value::Null),
+                )),
+                None => e,
+            });
         }
         tokio::time::sleep(POLL_EVERY).await;
     }

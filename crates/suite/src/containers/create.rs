@@ -35,6 +35,23 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The PATH entries of a container's `Config.Env`, each written as where its
+/// value comes from: `PATH=<the image's PATH>`, `PATH=<not the image's
+/// PATH>` (from elsewhere, e.g. the engine's own environment: host-dependent),
+/// or `PATH` as given.
+fn path_origins(config_env: &[String], image_env: &[String]) -> Vec<&'static str> {
+    let image_path = image_env.iter().find(|l| l.starts_with("PATH="));
+    config_env
+        .iter()
+        .filter(|l| *l == "PATH" || l.starts_with("PATH="))
+        .map(|l| match l {
+            l if Some(l) == image_path => "PATH=<the image's PATH>",
+            l if l == "PATH" => "PATH",
+            _ => "PATH=<not the image's PATH>",
+        })
+        .collect()
+}
+
 pub(crate) async fn run_config(ctx: Ctx) -> CheckResult {
     let v = variant(&ctx)?;
     match v {
@@ -51,12 +68,35 @@ pub(crate) async fn run_config(ctx: Ctx) -> CheckResult {
                     format!("{out:?}")
                 );
             }
-            ensure!(
-                !out.iter().any(|l| l.starts_with("PATH=")),
-                "the image's PATH after Env [\"PATH\"] (ContainerConfig.Env: a variable without = is removed)",
-                "no PATH= line",
-                format!("{out:?}")
-            );
+            if out.iter().any(|l| l.starts_with("PATH=")) {
+                // The fact a pin can name: inspect's Config.Env entries for
+                // PATH, their values written as what they are ("<the image's
+                // PATH>" or "<not the image's PATH>": a value from elsewhere,
+                // e.g. the engine's own environment, differs from host to host).
+                let image = ctx.probe().await?;
+                let r = ctx
+                    .engine()
+                    .send(dockhand_engine::Request::get(format!("/images/{image}/json")))
+                    .await?;
+                ctx.expect_status_ref(&r, 200, "inspect of the probe image", "ImageInspect: 200 no error")?;
+                let image_env = strings(&r.json::<Value>()?["Config"]["Env"]);
+                let seen = path_origins(&strings(&ins["Config"]["Env"]), &image_env);
+                ensure_seen!(
+                    false,
+                    Observed::field_value(
+                        "GET",
+                        &format!("/containers/{}/json", ins["Id"].as_str().unwrap_or_default()),
+                        "/Config/Env",
+                        json!(seen)
+                    ),
+                    "the image's PATH after Env [\"PATH\"] (ContainerConfig.Env: a variable without = is removed)",
+                    "no PATH= line",
+                    format!(
+                        "{out:?}; inspect Config.Env {}; the image's Env {image_env:?}",
+                        ins["Config"]["Env"]
+                    )
+                );
+            }
             let cfg = strings(&ins["Config"]["Env"]);
             for want in ["DH_ONE=1", "DH_TWO=two words=and more", "DH_EMPTY="] {
                 ensure!(
@@ -280,4 +320,28 @@ pub(crate) async fn run_errors(ctx: Ctx) -> CheckResult {
         format!("{ids:?}")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_origins;
+
+    fn env(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn path_entries_are_written_as_their_origin_not_their_host_dependent_value() {
+        let image = env(&["PATH=/"]);
+        // Podman 4.3: the service's own PATH.
+        let podman = env(&["TERM=xterm", "DH_ONE=1", "PATH=/root/.cargo/bin:/usr/bin:/bin"]);
+        assert_eq!(path_origins(&podman, &image), ["PATH=<not the image's PATH>"]);
+        assert_eq!(
+            path_origins(&env(&["PATH=/", "X=1"]), &image),
+            ["PATH=<the image's PATH>"]
+        );
+        assert_eq!(path_origins(&env(&["PATH"]), &image), ["PATH"]);
+        assert!(path_origins(&env(&["DH_ONE=1", "PATHX=1"]), &image).is_empty());
+        assert_eq!(path_origins(&env(&["PATH=/"]), &[]), ["PATH=<not the image's PATH>"]);
+    }
 }

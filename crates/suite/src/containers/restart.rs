@@ -8,8 +8,8 @@ use dockhand_harness::{ensure, ensure_seen, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::common::{
-    create_with, inspect, list_ids, poll_inspect, start, start_probe, time_key, unknown_variant, variant, wait_exit,
-    wait_for_line,
+    create_with, inspect, list_ids, poll_inspect, poll_inspect_seen, start, start_probe, time_key, unknown_variant,
+    variant, wait_exit, wait_for_line,
 };
 use crate::support::logs;
 
@@ -207,9 +207,14 @@ async fn always_then_stop(ctx: &Ctx, id: &str) -> CheckResult {
         "204 (ContainerStop: 204 no error), or 304 between two runs",
         format!("status {} {:?}", r.status.as_u16(), r.message())
     );
-    let s = poll_inspect(ctx, id, "the stop of an always container", "Status exited", |s| {
-        s["State"]["Status"] == "exited"
-    })
+    let s = poll_inspect_seen(
+        ctx,
+        id,
+        "the stop of an always container",
+        "Status exited",
+        Some("/State/Status"),
+        |s| s["State"]["Status"] == "exited",
+    )
     .await?;
     let count = s["RestartCount"].clone();
     let code = wait_exit(ctx, id).await?;

@@ -10,7 +10,7 @@ pub(crate) mod run;
 use std::time::Duration;
 
 use dockhand_engine::{Request, Response};
-use dockhand_harness::{ensure, CheckError, Ctx};
+use dockhand_harness::{ensure, CheckError, Ctx, Observed};
 use serde_json::{json, Value};
 
 use crate::support::{create_probe, hijack, probe_config, start, Hijack};
@@ -89,7 +89,13 @@ pub(crate) async fn exec_wait_done(ctx: &Ctx, exec: &str, within: Duration) -> R
                 "the exec instance's Running after its process ended",
                 format!("false within {}s", within.as_secs_f64()),
                 v.to_string(),
-            ));
+            )
+            .with_observed(Observed::field_value(
+                "GET",
+                &format!("/exec/{exec}/json"),
+                "/Running",
+                v["Running"].clone(),
+            )));
         }
         tokio::time::sleep(crate::support::POLL_EVERY).await;
     }

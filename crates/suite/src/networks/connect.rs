@@ -2,7 +2,7 @@
 //! aliases, as both inspects show it; the error paths.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::{create_network, disconnect, endpoint, inspect_network, Ipam};
@@ -44,9 +44,26 @@ pub(crate) async fn run_aliases(ctx: Ctx) -> CheckResult {
     let v = inspect_network(&ctx, &net.id).await?;
     let entry = &v["Containers"][&cid];
     let v4 = entry["IPv4Address"].as_str().unwrap_or("");
+    // The EndpointID of every container on the network (this one alone), sorted.
+    let mut endpoint_ids: Vec<Value> = v["Containers"]
+        .as_object()
+        .map(|m| m.values().map(|c| c["EndpointID"].clone()).collect())
+        .unwrap_or_default();
+    endpoint_ids.sort_by_key(|x| x.to_string());
+    ensure_seen!(
+        entry["EndpointID"].as_str().is_some_and(|s| !s.is_empty()),
+        Observed::field_value(
+            "GET",
+            &format!("/networks/{}", net.id),
+            "/Containers/*/EndpointID",
+            Value::Array(endpoint_ids)
+        ),
+        "GET /networks/{id}: Containers.<container id>.EndpointID after connect (NetworkContainer EndpointID)",
+        "a non-empty EndpointID",
+        v["Containers"].to_string()
+    );
     ensure!(
         entry["Name"] == cname.as_str()
-            && entry["EndpointID"].as_str().is_some_and(|s| !s.is_empty())
             && entry["MacAddress"].as_str().is_some_and(|s| !s.is_empty())
             && v4.starts_with(&base)
             && v4.ends_with("/24"),

@@ -2,7 +2,7 @@
 //! documented fields, duplicate and pre-defined names.
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckResult, Cleanup, Ctx};
+use dockhand_harness::{ensure, ensure_seen, CheckResult, Cleanup, Ctx, Observed};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -59,10 +59,17 @@ pub(crate) async fn run_bridge(ctx: Ctx) -> CheckResult {
         v.to_string()
     );
     ensure!(
-        v["Labels"] == labels && v["Options"] == options,
-        "GET /networks/{id}: Labels and Options as created",
-        format!("{labels} and {options}"),
-        format!("{} and {}", v["Labels"], v["Options"])
+        v["Labels"] == labels,
+        "GET /networks/{id}: Labels as created",
+        labels.to_string(),
+        v["Labels"].to_string()
+    );
+    ensure_seen!(
+        v["Options"] == options,
+        Observed::field_value("GET", &format!("/networks/{id}"), "/Options", v["Options"].clone()),
+        "GET /networks/{id}: Options as created (NetworkCreate Options: \"Network specific options to be used by the drivers\"; Network Options)",
+        options.to_string(),
+        v["Options"].to_string()
     );
     ensure!(
         OffsetDateTime::parse(v["Created"].as_str().unwrap_or(""), &Rfc3339).is_ok(),
@@ -119,9 +126,21 @@ pub(crate) async fn run_ipam(ctx: Ctx) -> CheckResult {
     let v = inspect_network(&ctx, &id).await?;
     let cfg = &v["IPAM"]["Config"][0];
     ensure!(
-        cfg["Subnet"] == subnet.as_str() && cfg["IPRange"] == range.as_str() && cfg["Gateway"] == gateway.as_str(),
-        "GET /networks/{id}: IPAM.Config as created",
-        format!("Subnet {subnet}, IPRange {range}, Gateway {gateway}"),
+        cfg["Subnet"] == subnet.as_str() && cfg["Gateway"] == gateway.as_str(),
+        "GET /networks/{id}: IPAM.Config's Subnet and Gateway as created",
+        format!("Subnet {subnet}, Gateway {gateway}"),
+        v["IPAM"].to_string()
+    );
+    ensure_seen!(
+        cfg["IPRange"] == range.as_str(),
+        Observed::field_value(
+            "GET",
+            &format!("/networks/{id}"),
+            "/IPAM/Config/0/IPRange",
+            cfg["IPRange"].clone()
+        ),
+        "GET /networks/{id}: IPAM.Config's IPRange as created (IPAMConfig IPRange)",
+        format!("IPRange {range}"),
         v["IPAM"].to_string()
     );
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use dockhand_engine::Request;
-use dockhand_harness::{ensure, CheckError, CheckResult, Ctx, Observed};
+use dockhand_harness::{ensure, ensure_seen, CheckError, CheckResult, Ctx, Observed};
 use serde_json::{json, Value};
 
 use super::create_volume;
@@ -32,18 +32,42 @@ fn names(v: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The fact a pin can name of a listing: the names listed, the check's two
+/// volumes written as their roles (`<va>`, `<vb>`), and `<other>` once when
+/// any volume not the check's came too (how many depends on what else
+/// runs), sorted.
+fn roles<'a>(got: &BTreeSet<String>, a: &str, b: &str) -> Vec<&'a str> {
+    let mut roles: Vec<&str> = got
+        .iter()
+        .map(|n| match n {
+            n if n == a => "<va>",
+            n if n == b => "<vb>",
+            _ => "<other>",
+        })
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    roles
+}
+
 pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let a = ctx.name("va");
     let b = ctx.name("vb");
+    // A label key of the check's own, so that the label filters name one
+    // label and nothing else: the reference does not say whether several
+    // `label` filters must all match (Docker) or any of them ("using the
+    // same filter multiple times will be handled as a OR", the `docker
+    // events` reference; Podman).
+    let key = format!("dockhand.vol.{}", ctx.name("k"));
     create_volume(
         &ctx,
-        json!({ "Name": a, "Labels": ctx.labels_with(&[("dockhand.vol", "a")]) }),
+        json!({ "Name": a, "Labels": ctx.labels_with(&[(key.as_str(), "a")]) }),
     )
     .await?;
     create_volume(
         &ctx,
-        json!({ "Name": b, "Labels": ctx.labels_with(&[("dockhand.vol", "b")]) }),
+        json!({ "Name": b, "Labels": ctx.labels_with(&[(key.as_str(), "b")]) }),
     )
     .await?;
     // Volume a is in use by a (created) container; b is dangling.
@@ -55,9 +79,12 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     // "Matches all or part of a volume name": a's name without its first
     // three characters is a part only a's name has.
     let part = &a[3..];
+    // The other filters go with the case's label (other volumes of the run
+    // are dangling, local, ...): filters of different kinds, each of which
+    // the reference says what it returns.
     let (filters, want): (Value, Vec<&str>) = match ctx.variant() {
-        Some("label") => (json!({ "label": [case, "dockhand.vol"] }), vec![&a, &b]),
-        Some("label-value") => (json!({ "label": [case, "dockhand.vol=a"] }), vec![&a]),
+        Some("label") => (json!({ "label": [key] }), vec![&a, &b]),
+        Some("label-value") => (json!({ "label": [format!("{key}=a")] }), vec![&a]),
         Some("name") => (json!({ "name": [part] }), vec![&a]),
         Some("dangling-true") => (json!({ "dangling": ["true"], "label": [case] }), vec![&b]),
         Some("dangling-false") => (json!({ "dangling": ["false"], "label": [case] }), vec![&a]),
@@ -66,9 +93,11 @@ pub(crate) async fn run_filters(ctx: Ctx) -> CheckResult {
     let v = list(&ctx, &filters).await?;
     let got = names(&v);
     let want: BTreeSet<String> = want.into_iter().map(str::to_string).collect();
-    ensure!(
+    let roles = roles(&got, &a, &b);
+    ensure_seen!(
         got == want,
-        format!("the volumes GET /volumes?filters={filters} returns (a labelled dockhand.vol=a and in use, b labelled dockhand.vol=b and dangling)"),
+        Observed::field_value("GET", "/volumes", "/Volumes/*/Name", json!(roles)),
+        format!("the volumes GET /volumes?filters={filters} returns (a labelled {key}=a and in use, b labelled {key}=b and dangling)"),
         format!("{want:?}"),
         format!("{got:?}")
     );
@@ -110,4 +139,23 @@ pub(crate) async fn run_schema(ctx: Ctx) -> CheckResult {
         .with_observed(Observed::field(&r, &v, "/Warnings")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn a_listing_is_written_as_the_roles_of_the_checks_volumes() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+        let roles = |v: &[&str]| super::roles(&set(v), "dh-1-va", "dh-1-vb");
+        assert_eq!(roles(&["dh-1-va"]), ["<va>"]);
+        assert_eq!(roles(&["dh-1-vb", "dh-1-va"]), ["<va>", "<vb>"]);
+        // However many volumes of other cases come, one <other>.
+        assert_eq!(
+            roles(&["dh-2-va", "dh-1-va", "dh-3-vb", "dh-1-vb"]),
+            ["<other>", "<va>", "<vb>"]
+        );
+        assert!(roles(&[]).is_empty());
+    }
 }
