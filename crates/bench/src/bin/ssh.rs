@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
     let Ok(url) = std::env::var("DOCKHAND_BENCH_SSH") else {
         bail!("set DOCKHAND_BENCH_SSH to an ssh:// address of the engine at DOCKER_HOST (scripts/bench-ssh does)");
     };
-    let unix = Endpoint::resolve(None)?;
+    let unix = Endpoint::from_environment()?;
     let ssh = Endpoint::parse(&url, EndpointSource::Flag)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
