@@ -7,7 +7,7 @@
 //! TLS against plain HTTP) exits 2 within the call deadline plus 1 s naming
 //! its cause, and a missing certificate file exits 3 naming the file. The
 //! contexts are written by the docker CLI itself (`docker context create`),
-//! so the layout read is the CLI's.
+//! so the layout read is the CLI's; a cluster file names a node by one.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -366,6 +366,48 @@ fn contexts_written_by_the_docker_cli_choose_the_engine_in_its_order() {
     );
     let (o, _) = run_in(&pe, home.path(), &version, &[("DOCKER_CONTEXT", "tlsctx")]);
     assert!(endpoint_of(&o).contains("chosen by DOCKER_CONTEXT"));
+
+    // A cluster file's node named by its context: reached with the
+    // context's TLS material (the engine answers /info over TLS).
+    let file = home.path().join("lab.toml");
+    std::fs::write(
+        &file,
+        "[[node]]\nname = \"m1\"\ncontext = \"tlsctx\"\nrole = \"manager\"\n",
+    )
+    .unwrap();
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &strings(&["cluster", "ls", "--file", file.to_str().unwrap()]),
+        &[],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("m1 "))
+        .unwrap_or_else(|| panic!("no line for m1: {out}"));
+    assert!(
+        line.contains("tcp://127.0.0.1:2376 with TLS (context tlsctx)") && line.contains(", swarm inactive, "),
+        "{line}"
+    );
+    std::fs::write(
+        &file,
+        "[[node]]\nname = \"m1\"\ncontext = \"nope\"\nrole = \"manager\"\n",
+    )
+    .unwrap();
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &strings(&["cluster", "ls", "--file", file.to_str().unwrap()]),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("docker context 'nope' does not exist") && text(&o).contains("lab.toml"),
+        "{}",
+        text(&o)
+    );
 
     // Usage errors: both --context and --host; a context that does not exist.
     let (o, _) = run_in(
