@@ -15,9 +15,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use dockhand_bench::pki::Pki;
 use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
 use dockhand_engine::{ConnectOptions, Deadlines, Endpoint, EndpointSource, Engine, TlsClient, TlsOptions};
-use dockhand_bench::pki::Pki;
 
 use crate::median;
 

@@ -381,7 +381,11 @@ stop = "true"
         let p = dir.path().join("lab.toml");
         let env_config = config.path().display().to_string();
         let env = |k: &str| (k == "DOCKER_CONFIG").then(|| env_config.clone());
-        std::fs::write(&p, "[[node]]\nname = \"m1\"\ncontext = \"lab-m1\"\nrole = \"manager\"\n").unwrap();
+        std::fs::write(
+            &p,
+            "[[node]]\nname = \"m1\"\ncontext = \"lab-m1\"\nrole = \"manager\"\n",
+        )
+        .unwrap();
         let f = ClusterFile::load_in(&p, &env).unwrap();
         assert_eq!(f.nodes[0].context.as_deref(), Some("lab-m1"));
         let shown = f.nodes[0].node.endpoint.to_string();
@@ -392,7 +396,9 @@ stop = "true"
         std::fs::write(&p, "[[node]]\nname = \"m1\"\ncontext = \"gone\"\nrole = \"manager\"\n").unwrap();
         let e = ClusterFile::load_in(&p, &env).unwrap_err().to_string();
         assert!(
-            e.contains("docker context 'gone' does not exist") && e.contains("node m1 of cluster file") && e.contains("lab.toml"),
+            e.contains("docker context 'gone' does not exist")
+                && e.contains("node m1 of cluster file")
+                && e.contains("lab.toml"),
             "{e}"
         );
     }

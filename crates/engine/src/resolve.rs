@@ -136,7 +136,14 @@ pub fn resolve(choices: &Choices<'_>, env: &dyn Fn(&str) -> Option<String>) -> R
         }
         // "default": what follows the contexts.
         if let Some(h) = var("DOCKER_HOST") {
-            return host(&h, "DOCKER_HOST", EndpointSource::DockerHost, Layer::DockerHost, tls, env);
+            return host(
+                &h,
+                "DOCKER_HOST",
+                EndpointSource::DockerHost,
+                Layer::DockerHost,
+                tls,
+                env,
+            );
         }
         return match choices.fallback_host {
             Some(h) => host(h, "host", EndpointSource::Flag, Layer::FallbackHost, tls, env),
@@ -147,7 +154,14 @@ pub fn resolve(choices: &Choices<'_>, env: &dyn Fn(&str) -> Option<String>) -> R
         return host(h, "--host", EndpointSource::Flag, Layer::Host, tls, env);
     }
     if let Some(h) = var("DOCKER_HOST") {
-        return host(&h, "DOCKER_HOST", EndpointSource::DockerHost, Layer::DockerHost, tls, env);
+        return host(
+            &h,
+            "DOCKER_HOST",
+            EndpointSource::DockerHost,
+            Layer::DockerHost,
+            tls,
+            env,
+        );
     }
     if let Some(name) = var("DOCKER_CONTEXT").filter(|n| n != DEFAULT_CONTEXT) {
         let dir = config_dir.as_ref().ok_or_else(|| no_config(&name, "DOCKER_CONTEXT"))?;
@@ -332,7 +346,8 @@ mod tests {
     }
 
     fn shown(r: Result<Resolved, ResolveError>) -> String {
-        r.map(|s| s.endpoint.to_string()).unwrap_or_else(|e| format!("error: {e}"))
+        r.map(|s| s.endpoint.to_string())
+            .unwrap_or_else(|e| format!("error: {e}"))
     }
 
     #[test]
@@ -395,7 +410,10 @@ mod tests {
         assert_eq!(r.layer, Layer::DockerHost);
         assert_eq!(r.endpoint.to_string(), "unix:///s.sock (from DOCKER_HOST)");
         let e = shown(resolve_in(d, None, None, None, &[("DOCKER_HOST", "http://x")]));
-        assert!(e.contains("invalid DOCKER_HOST=\"http://x\"") && e.contains("ssh://"), "{e}");
+        assert!(
+            e.contains("invalid DOCKER_HOST=\"http://x\"") && e.contains("ssh://"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -419,7 +437,10 @@ mod tests {
             "tcp://m1:2375 (from --cluster-file lab.toml, node m1, context lab-m1)"
         );
         let e = context_endpoint("gone", by, source, &env).unwrap_err().to_string();
-        assert!(e.contains("'gone' does not exist") && e.contains("chosen by node m1"), "{e}");
+        assert!(
+            e.contains("'gone' does not exist") && e.contains("chosen by node m1"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -459,6 +480,9 @@ mod tests {
             None,
             &[("DOCKER_HOST", "tcp://h"), ("DOCKER_TLS", "1")],
         ));
-        assert_eq!(e, "tcp://h:2376 with TLS, engine certificate not verified (from DOCKER_HOST)");
+        assert_eq!(
+            e,
+            "tcp://h:2376 with TLS, engine certificate not verified (from DOCKER_HOST)"
+        );
     }
 }

@@ -145,7 +145,13 @@ impl fmt::Display for TlsFailure {
 fn printable(bytes: &[u8]) -> String {
     bytes
         .iter()
-        .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
         .collect()
 }
 
@@ -590,7 +596,10 @@ mod tests {
         assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown ca");
         assert_eq!(printable(b"SSH-2\r\n\x00"), "SSH-2...");
         let not_tls = TlsFailure::NotTls { said: "SSH-2".into() };
-        assert_eq!(not_tls.to_string(), "TLS: the port does not speak TLS (its first bytes: \"SSH-2\")");
+        assert_eq!(
+            not_tls.to_string(),
+            "TLS: the port does not speak TLS (its first bytes: \"SSH-2\")"
+        );
         assert!(not_tls.hint().contains("2376"));
     }
 
@@ -607,7 +616,10 @@ mod tests {
         })
         .unwrap_err()
         .to_string();
-        assert!(e.contains(&junk.display().to_string()) && e.contains("no PEM certificate"), "{e}");
+        assert!(
+            e.contains(&junk.display().to_string()) && e.contains("no PEM certificate"),
+            "{e}"
+        );
         // A key that is not the certificate's.
         let make = |name: &str| {
             let key = rcgen::KeyPair::generate().unwrap();
@@ -615,7 +627,10 @@ mod tests {
                 .unwrap()
                 .self_signed(&key)
                 .unwrap();
-            let (c, k) = (dir.path().join(format!("{name}.pem")), dir.path().join(format!("{name}-key.pem")));
+            let (c, k) = (
+                dir.path().join(format!("{name}.pem")),
+                dir.path().join(format!("{name}-key.pem")),
+            );
             std::fs::write(&c, cert.pem()).unwrap();
             std::fs::write(&k, key.serialize_pem()).unwrap();
             (c, k)

@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn each_layer_is_named_as_its_setting() {
         let dir = tempfile::tempdir().unwrap();
-        let meta = dir.path().join("contexts/meta").join(DockerConfigDir::context_id("cur"));
+        let meta = dir
+            .path()
+            .join("contexts/meta")
+            .join(DockerConfigDir::context_id("cur"));
         std::fs::create_dir_all(&meta).unwrap();
         std::fs::write(
             meta.join("meta.json"),
@@ -93,8 +96,7 @@ mod tests {
             line: 1,
         };
         let source = |flag: Option<&str>, env_host: Option<&str>, file: Option<&str>, env: &[(&str, &str)]| {
-            let mut env: HashMap<String, String> =
-                env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let mut env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             env.insert("DOCKER_CONFIG".into(), dir.path().display().to_string());
             let explicit = match (flag, env_host) {
                 (Some(h), _) => setting(h, Source::Flag("--host".into())),
@@ -107,7 +109,10 @@ mod tests {
             };
             resolve(None, hosts, &TlsFlags::default(), &|k| env.get(k).cloned()).map(|s| s.source)
         };
-        assert_eq!(source(Some("tcp://h:1"), None, None, &[]).unwrap(), Source::Flag("--host".into()));
+        assert_eq!(
+            source(Some("tcp://h:1"), None, None, &[]).unwrap(),
+            Source::Flag("--host".into())
+        );
         assert_eq!(
             source(None, Some("tcp://h:1"), None, &[]).unwrap(),
             Source::Env("DOCKHAND_HOST".into())
@@ -122,8 +127,7 @@ mod tests {
             Source::File { line: 2, .. }
         ));
         // With --context, DOCKHAND_HOST is outranked; --host is a conflict.
-        let env: HashMap<String, String> =
-            [("DOCKER_CONFIG".to_string(), dir.path().display().to_string())].into();
+        let env: HashMap<String, String> = [("DOCKER_CONFIG".to_string(), dir.path().display().to_string())].into();
         let with_context = |explicit| {
             let hosts = HostLayers { explicit, file: None };
             resolve(Some("cur"), hosts, &TlsFlags::default(), &|k| env.get(k).cloned())
