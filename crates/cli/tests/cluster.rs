@@ -271,7 +271,7 @@ fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
     }
     let by_context = state.path().join(format!("{name}-contexts.toml"));
     std::fs::write(&by_context, text_file).unwrap();
-    let o = crate::kit::dockhand(&[
+    let o = crate::kit::dockhand([
         "check",
         "--no-shapes",
         "--cluster-file",

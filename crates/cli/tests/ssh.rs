@@ -357,7 +357,7 @@ fn an_ssh_port_nobody_listens_on_is_its_own_diagnosis() {
 fn tls_against_an_ssh_port_says_the_port_does_not_speak_tls() {
     let sshd = Sshd::start("");
     let t = Instant::now();
-    let out = dockhand(&[
+    let out = dockhand([
         "--timeout",
         "3s",
         "--host",
