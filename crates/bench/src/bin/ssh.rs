@@ -10,7 +10,8 @@
 //! new unix connection, over 10 calls each. Figures for a reader; it asserts
 //! nothing.
 //!
-//! The unix endpoint is `DOCKER_HOST` or the default socket; the ssh one is
+//! The unix endpoint is the environment's (`DOCKER_HOST`, a context, else the
+//! default socket: `Endpoint::from_environment`); the ssh one is
 //! `DOCKHAND_BENCH_SSH` (an `ssh://` address whose far side is the same
 //! engine).
 
