@@ -197,7 +197,8 @@ impl Endpoint {
 
 /// The endpoint of the Docker context `name` in the configuration directory
 /// `env` locates (`$DOCKER_CONFIG`, else `~/.docker`), with its TLS
-/// material; `source` is what the endpoint's messages name it by, and
+/// material (`default`: `DOCKER_HOST`, else the default socket, as the
+/// docker CLI's default context); `source` is what the endpoint's messages name it by, and
 /// `chosen_by` what an error about the context says chose it.
 pub fn context_endpoint(
     name: &str,
@@ -205,6 +206,14 @@ pub fn context_endpoint(
     source: EndpointSource,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Endpoint, ResolveError> {
+    if name == DEFAULT_CONTEXT {
+        // The docker CLI's "no context": DOCKER_HOST, else the default
+        // socket, with TLS from the variables.
+        let value = env("DOCKER_HOST")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| format!("unix://{DEFAULT_SOCKET}"));
+        return host(&value, "DOCKER_HOST", source, Layer::Default, &TlsFlags::default(), env).map(|r| r.endpoint);
+    }
     let chosen_by = chosen_by.to_string();
     let dir = DockerConfigDir::locate(env).ok_or_else(|| ResolveError::Context {
         error: ContextError::NotFound {
@@ -436,11 +445,19 @@ mod tests {
             e.to_string(),
             "tcp://m1:2375 (from --cluster-file lab.toml, node m1, context lab-m1)"
         );
-        let e = context_endpoint("gone", by, source, &env).unwrap_err().to_string();
+        let e = context_endpoint("gone", by, source.clone(), &env)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("'gone' does not exist") && e.contains("chosen by node m1"),
             "{e}"
         );
+        // "default" is the docker CLI's no context: DOCKER_HOST, else the socket.
+        let e = context_endpoint("default", by, source.clone(), &env).unwrap();
+        assert_eq!(e.address, Address::Unix(DEFAULT_SOCKET.into()));
+        let with_host = |k: &str| (k == "DOCKER_HOST").then(|| "tcp://dh:1".to_string());
+        let e = context_endpoint("default", by, source, &with_host).unwrap();
+        assert_eq!(e.address, Address::Tcp("dh:1".into()));
     }
 
     #[test]
