@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod ops;
 mod overhead;
+pub mod pki;
 pub mod plot;
 mod run;
 mod stats;

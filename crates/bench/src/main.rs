@@ -283,7 +283,7 @@ fn main() -> anyhow::Result<()> {
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        let endpoint = Endpoint::resolve(None)?;
+        let endpoint = Endpoint::from_environment()?;
         let engine = Engine::connect(ConnectOptions {
             endpoint,
             deadlines: Deadlines::default(),

@@ -1,6 +1,6 @@
 //! The per-call cost of TLS: `GET /_ping` round trips to one private dockerd
 //! over its unix socket and over TLS on 127.0.0.1:2376 in its network
-//! namespace (certificates made here with rcgen; dockerd `--tlsverify`, so
+//! namespace (certificates from `dockhand_bench::pki`; dockerd `--tlsverify`, so
 //! the client presents a certificate), through the same client, 1,000 each,
 //! interleaved by rounds. The TLS handshake is paid once per connection (the
 //! pool keeps it alive); a first call on a fresh connection is timed apart.
@@ -15,38 +15,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use dockhand_bench::pki::Pki;
 use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
 use dockhand_engine::{ConnectOptions, Deadlines, Endpoint, EndpointSource, Engine, TlsClient, TlsOptions};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType,
-};
 
 use crate::median;
-
-/// Writes a CA (`ca.pem`), an engine certificate for 127.0.0.1
-/// (`server.pem`, `server-key.pem`) and a client one (`cert.pem`, `key.pem`).
-fn certificates(dir: &Path) -> anyhow::Result<()> {
-    let mut p = CertificateParams::new(Vec::<String>::new())?;
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.distinguished_name.push(DnType::CommonName, "dockhand bench CA");
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-    let ca = CertifiedIssuer::self_signed(p, KeyPair::generate()?)?;
-    std::fs::write(dir.join("ca.pem"), ca.pem())?;
-    for (cert, key, server) in [("server.pem", "server-key.pem", true), ("cert.pem", "key.pem", false)] {
-        let mut p = CertificateParams::new(Vec::<String>::new())?;
-        if server {
-            p.subject_alt_names = vec![SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into())];
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        } else {
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        }
-        let k = KeyPair::generate()?;
-        std::fs::write(dir.join(cert), p.signed_by(&k, &ca)?.pem())?;
-        std::fs::write(dir.join(key), k.serialize_pem())?;
-    }
-    Ok(())
-}
 
 async fn connect(endpoint: Endpoint) -> anyhow::Result<Engine> {
     Ok(Engine::connect(ConnectOptions {
@@ -81,8 +54,8 @@ fn measure(netns: &str, socket: &Path, certs: &Path, n: usize, rounds: usize) ->
         let client = TlsClient::load(TlsOptions {
             verify: true,
             ca: Some(certs.join("ca.pem")),
-            cert: Some(certs.join("cert.pem")),
-            key: Some(certs.join("key.pem")),
+            cert: Some(certs.join("client.pem")),
+            key: Some(certs.join("client-key.pem")),
         })?;
         let tls_endpoint = Endpoint::parse_with_tls("tcp://127.0.0.1:2376", source(), Some(client))?;
         // The first call on a fresh connection: TCP connect and handshake.
@@ -125,15 +98,12 @@ fn measure(netns: &str, socket: &Path, certs: &Path, n: usize, rounds: usize) ->
 pub fn bench_tls(n: usize, rounds: usize) -> anyhow::Result<()> {
     let certs = std::env::temp_dir().join(format!("dockhand-bench-tls-{}", std::process::id()));
     std::fs::create_dir_all(&certs)?;
-    certificates(&certs)?;
-    let arg = |name: &str| format!("{}", certs.join(name).display());
+    let pki = Pki::new(&certs)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let opts = PrivateEngineOptions::new(format!("bench-tls-{}", std::process::id()))
-        .arg("--host=tcp://127.0.0.1:2376")
-        .arg("--tlsverify")
-        .arg(format!("--tlscacert={}", arg("ca.pem")))
-        .arg(format!("--tlscert={}", arg("server.pem")))
-        .arg(format!("--tlskey={}", arg("server-key.pem")));
+    let mut opts = PrivateEngineOptions::new(format!("bench-tls-{}", std::process::id()));
+    for a in pki.dockerd_args("127.0.0.1:2376", "server") {
+        opts = opts.arg(a);
+    }
     let engine: PrivateEngine = rt.block_on(PrivateEngine::start(opts))?;
     let (netns, socket) = (engine.netns(), engine.socket_path());
     let certs_in = certs.clone();

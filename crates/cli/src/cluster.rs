@@ -378,7 +378,12 @@ async fn ls_file(file: &Path) -> Result<i32, CliError> {
         f.nodes.len(),
         if managers == 1 { "" } else { "s" }
     );
-    for FileNode { node: n, control: c } in &f.nodes {
+    for FileNode {
+        node: n,
+        control: c,
+        context,
+    } in &f.nodes
+    {
         let control: Vec<&str> = [("stop", &c.stop), ("kill", &c.kill), ("start", &c.start)]
             .into_iter()
             .filter(|(_, cmd)| cmd.is_some())
@@ -400,7 +405,10 @@ async fn ls_file(file: &Path) -> Result<i32, CliError> {
             "  {:<8} {:<8} {:<40} control: {:<16} {status}",
             n.name,
             if n.manager { "manager" } else { "worker" },
-            n.endpoint.address.to_string(),
+            match context {
+                Some(c) => format!("{} (context {c})", n.endpoint.address),
+                None => n.endpoint.address.to_string(),
+            },
             if control.is_empty() {
                 "none".to_string()
             } else {

@@ -6,7 +6,8 @@
 //!
 //! [[node]]
 //! name = "m1"                           # the first node is the run's engine: a manager
-//! endpoint = "ssh://root@10.0.0.1"      # unix://, tcp:// or ssh://
+//! endpoint = "ssh://root@10.0.0.1"      # unix://, tcp:// or ssh://; or, instead of endpoint,
+//! # context = "lab-m1"                  # a Docker context (`docker context create`), with its TLS material
 //! role = "manager"                      # or "worker"
 //! # hostname = "m1.lab"                 # its swarm host name; read from the engine otherwise
 //! # address = "10.0.0.1"                # its swarm address; read from the engine otherwise
@@ -16,8 +17,13 @@
 //! start = "ssh root@10.0.0.1 systemctl start docker"              #   and back (dockhand then waits for /_ping)
 //! ```
 //!
+//! A node's `context` is read as `docker --context NAME` reads it: from
+//! `$DOCKER_CONFIG` (default `~/.docker`), through the one resolver's
+//! `dockhand_engine::context_endpoint`, TLS material included.
+//!
 //! [`ClusterFile::load`] validates the whole file once (unknown keys, a
-//! missing or malformed endpoint, duplicate names, a first node that is not
+//! missing or malformed endpoint, both or neither of endpoint and context,
+//! a context that does not exist, duplicate names, a first node that is not
 //! a manager are usage errors naming the file); [`FileControl`] is the
 //! [`NodeControl`] the commands make. Checks that take nodes down skip, with
 //! the reason, unless every node has all three commands.
@@ -26,7 +32,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use dockhand_engine::{Deadlines, Endpoint, EndpointSource, Engine, Request, MIN_API_VERSION};
+use dockhand_engine::{context_endpoint, Deadlines, Endpoint, EndpointSource, Engine, Request, MIN_API_VERSION};
 use dockhand_harness::{ControlFuture, NodeControl};
 use serde::Deserialize;
 
@@ -49,7 +55,8 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawNode {
     name: String,
-    endpoint: String,
+    endpoint: Option<String>,
+    context: Option<String>,
     role: RawRole,
     hostname: Option<String>,
     address: Option<String>,
@@ -89,6 +96,8 @@ pub struct NodeDesc {
 pub struct FileNode {
     pub node: NodeDesc,
     pub control: Commands,
+    /// The Docker context the file names the node by, if it does.
+    pub context: Option<String>,
 }
 
 /// A validated cluster file.
@@ -100,8 +109,14 @@ pub struct ClusterFile {
 }
 
 impl ClusterFile {
-    /// Reads and validates `path`.
+    /// Reads and validates `path`, with contexts from this process's
+    /// environment (`DOCKER_CONFIG`, `HOME`).
     pub fn load(path: &Path) -> Result<ClusterFile, CliError> {
+        Self::load_in(path, &|k| std::env::var(k).ok())
+    }
+
+    /// [`ClusterFile::load`] with the environment given.
+    pub fn load_in(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<ClusterFile, CliError> {
         let shown = path.display().to_string();
         let bad = |what: String| CliError::Usage(format!("cluster file {shown}: {what}"));
         let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
@@ -130,14 +145,34 @@ impl ClusterFile {
                     n.name
                 )));
             }
-            let source = EndpointSource::cluster_file_node(&shown, &n.name);
-            let endpoint = if n.endpoint.contains("://") || n.endpoint.starts_with('/') {
-                Endpoint::parse(&n.endpoint, source).map_err(|e| bad(format!("node {}: {e}", n.name)))?
-            } else {
-                return Err(bad(format!(
-                    "node {}: endpoint {:?} is not an address; Docker context names are not supported here yet: write the context's endpoint (unix://, tcp:// or ssh://)",
-                    n.name, n.endpoint
-                )));
+            let endpoint = match (&n.endpoint, &n.context) {
+                (Some(_), Some(_)) => {
+                    return Err(bad(format!(
+                        "node {} has both endpoint and context; give one of them",
+                        n.name
+                    )))
+                }
+                (None, None) => {
+                    return Err(bad(format!(
+                        "node {} has neither endpoint nor context; give its address (endpoint = \"ssh://user@host\") or a Docker context (context = \"NAME\")",
+                        n.name
+                    )))
+                }
+                (Some(e), None) if e.contains("://") || e.starts_with('/') => {
+                    let source = EndpointSource::cluster_file_node(&shown, &n.name);
+                    Endpoint::parse(e, source).map_err(|e| bad(format!("node {}: {e}", n.name)))?
+                }
+                (Some(e), None) => {
+                    return Err(bad(format!(
+                        "node {}: endpoint {e:?} is not an address (unix://, tcp:// or ssh://); for a Docker context write context = {e:?}",
+                        n.name
+                    )))
+                }
+                (None, Some(c)) => {
+                    let source = EndpointSource::cluster_file_node_context(&shown, &n.name, c);
+                    let chosen_by = format!("node {} of cluster file {shown}", n.name);
+                    context_endpoint(c, &chosen_by, source, env).map_err(|e| CliError::Usage(e.to_string()))?
+                }
             };
             nodes.push(FileNode {
                 node: NodeDesc {
@@ -148,6 +183,7 @@ impl ClusterFile {
                     address: n.address,
                 },
                 control: n.control.unwrap_or_default(),
+                context: n.context,
             });
         }
         let name = raw.name.unwrap_or_else(|| {
@@ -329,11 +365,55 @@ stop = "true"
     }
 
     #[test]
+    fn a_node_named_by_its_docker_context() {
+        let config = tempfile::tempdir().unwrap();
+        let meta = config
+            .path()
+            .join("contexts/meta")
+            .join(dockhand_engine::DockerConfigDir::context_id("lab-m1"));
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(
+            meta.join("meta.json"),
+            r#"{"Name":"lab-m1","Metadata":{},"Endpoints":{"docker":{"Host":"unix:///m1.sock","SkipTLSVerify":false}}}"#,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lab.toml");
+        let env_config = config.path().display().to_string();
+        let env = |k: &str| (k == "DOCKER_CONFIG").then(|| env_config.clone());
+        std::fs::write(
+            &p,
+            "[[node]]\nname = \"m1\"\ncontext = \"lab-m1\"\nrole = \"manager\"\n",
+        )
+        .unwrap();
+        let f = ClusterFile::load_in(&p, &env).unwrap();
+        assert_eq!(f.nodes[0].context.as_deref(), Some("lab-m1"));
+        let shown = f.nodes[0].node.endpoint.to_string();
+        assert!(
+            shown.starts_with("unix:///m1.sock (from --cluster-file ") && shown.ends_with("node m1, context lab-m1)"),
+            "{shown}"
+        );
+        std::fs::write(&p, "[[node]]\nname = \"m1\"\ncontext = \"gone\"\nrole = \"manager\"\n").unwrap();
+        let e = ClusterFile::load_in(&p, &env).unwrap_err().to_string();
+        assert!(
+            e.contains("docker context 'gone' does not exist")
+                && e.contains("node m1 of cluster file")
+                && e.contains("lab.toml"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn mistakes_are_usage_errors_that_say_what_to_write() {
         for (text, why) in [
             ("", "lists no nodes"),
             ("[[node]]\nname = \"a\"\nendpoint = \"unix:///s\"\nrole = \"worker\"\n", "must be a manager"),
-            ("[[node]]\nname = \"a\"\nendpoint = \"lab-context\"\nrole = \"manager\"\n", "context names"),
+            ("[[node]]\nname = \"a\"\nendpoint = \"lab-context\"\nrole = \"manager\"\n", "context = \"lab-context\""),
+            ("[[node]]\nname = \"a\"\nrole = \"manager\"\n", "neither endpoint nor context"),
+            (
+                "[[node]]\nname = \"a\"\nendpoint = \"unix:///s\"\ncontext = \"c\"\nrole = \"manager\"\n",
+                "both endpoint and context",
+            ),
             ("[[node]]\nname = \"a\"\nendpoint = \"http://x\"\nrole = \"manager\"\n", "scheme"),
             ("[[node]]\nname = \"a\"\nendpoint = \"unix:///s\"\nrole = \"boss\"\n", "unknown variant"),
             ("[[node]]\nname = \"a\"\nendpoint = \"unix:///s\"\nrole = \"manager\"\nrol = 1\n", "unknown field"),

@@ -1,6 +1,6 @@
 //! Local clusters end to end, through the binary: create, ls, env, the swarm
 //! area on the cluster (described by a cluster file, as an existing cluster
-//! is, and by name), and `cluster rm` leaving no process, namespace,
+//! is, with addresses and with Docker contexts, and by name), and `cluster rm` leaving no process, namespace,
 //! bridge or directory. Needs root and dockerd; fails loudly without them.
 //! Each test uses its own state directory and cluster name.
 
@@ -279,6 +279,95 @@ fn a_cluster_runs_the_swarm_area_and_rm_leaves_nothing() {
     }
     let o = dockhand(state.path(), &["cluster", "rm", &name]);
     assert_eq!(o.status.code(), Some(3), "removing it twice: {}", text(&o));
+}
+
+/// A cluster file that names its nodes by Docker contexts (written by the
+/// docker CLI's own `docker context create`): the swarm checks reach each
+/// node through its context.
+#[test]
+fn a_cluster_file_names_its_nodes_by_docker_context() {
+    let state = tempfile::tempdir().unwrap();
+    let name = format!("c{}", std::process::id());
+    let _guard = Guard {
+        state: state.path().to_path_buf(),
+        name: name.clone(),
+    };
+    let o = dockhand(
+        state.path(),
+        &["cluster", "create", &name, "--nodes", "2", "--managers", "1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Nodes named by Docker contexts that the docker CLI wrote: the swarm
+    // checks reach each node through its context.
+    let config = state.path().join("docker-config");
+    let mut text_file = String::new();
+    for (i, node) in ["n1", "n2"].iter().enumerate() {
+        let socket = state.path().join(&name).join(node).join("docker.sock");
+        let context = format!("{name}-{node}");
+        let o = Command::new("docker")
+            .args(["context", "create", &context, "--docker"])
+            .arg(format!("host=unix://{}", socket.display()))
+            .env("DOCKER_CONFIG", &config)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT")
+            .output()
+            .expect("these tests need the docker CLI");
+        assert!(o.status.success(), "docker context create: {}", text(&o));
+        let role = if i < 1 { "manager" } else { "worker" };
+        text_file.push_str(&format!(
+            "[[node]]\nname = \"{node}\"\ncontext = \"{context}\"\nrole = \"{role}\"\n\n"
+        ));
+    }
+    let by_context = state.path().join(format!("{name}-contexts.toml"));
+    std::fs::write(&by_context, text_file).unwrap();
+    let o = crate::kit::dockhand([
+        "check",
+        "--no-shapes",
+        "--cluster-file",
+        by_context.to_str().unwrap(),
+        "swarm/nodes/*",
+        "--format",
+        "json",
+    ])
+    .env("DOCKHAND_CLUSTER_DIR", state.path())
+    .env("DOCKER_CONFIG", &config)
+    .output();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let events = crate::kit::events(&o);
+    let started = events.iter().find(|e| e["event"] == "run-started").unwrap();
+    assert!(
+        started["engine"]["endpoint_source"]
+            .as_str()
+            .is_some_and(|s| s.ends_with(&format!("node n1, context {name}-n1"))),
+        "{started}"
+    );
+    let finished = events.iter().find(|e| e["event"] == "run-finished").unwrap();
+    assert!(
+        finished["counts"]["passed"].as_u64().unwrap_or(0) >= 1,
+        "no swarm/nodes case passed through the contexts: {finished}"
+    );
+    // ls --file: each node through its context, in swarm.
+    let o = crate::kit::dockhand(["cluster", "ls", "--file", by_context.to_str().unwrap()])
+        .env("DOCKHAND_CLUSTER_DIR", state.path())
+        .env("DOCKER_CONFIG", &config)
+        .output();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ls = String::from_utf8_lossy(&o.stdout).to_string();
+    for node in ["n1", "n2"] {
+        let line = ls
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(node))
+            .unwrap_or_else(|| panic!("no line for {node}: {ls}"));
+        assert!(
+            line.contains(&format!("(context {name}-{node})"))
+                && line.contains(&format!("{name}-{node}, swarm active")),
+            "{line}"
+        );
+    }
+
+    let o = dockhand(state.path(), &["cluster", "rm", &name]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_nothing_left(state.path(), &name);
 }
 
 #[test]

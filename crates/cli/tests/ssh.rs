@@ -317,6 +317,67 @@ fn an_unknown_host_key_is_its_own_diagnosis() {
 }
 
 #[test]
+fn a_changed_host_key_is_its_own_diagnosis() {
+    let sshd = Sshd::start("");
+    let client = sshd.client("changed-host", "user_key", true);
+    // known_hosts holds another key for this host and port.
+    let other = std::fs::read_to_string(sshd.dir.path().join("stranger_key.pub")).unwrap();
+    std::fs::write(
+        sshd.dir.path().join("changed-host.known_hosts"),
+        format!("[127.0.0.1]:{} {other}", sshd.port),
+    )
+    .unwrap();
+    let (out, took) = version(&client, &sshd.url("root", Path::new("/var/run/docker.sock")));
+    assert_diagnosis(
+        &out,
+        took,
+        "REMOTE HOST IDENTIFICATION HAS CHANGED",
+        "fix the entry that differs",
+    );
+}
+
+#[test]
+fn an_ssh_port_nobody_listens_on_is_its_own_diagnosis() {
+    let sshd = Sshd::start("");
+    let client = sshd.client("good", "user_key", true);
+    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("ssh://root@127.0.0.1:{free}/var/run/docker.sock");
+    let (out, took) = version(&client, &url);
+    assert_diagnosis(
+        &out,
+        took,
+        &format!("port {free}: Connection refused"),
+        "sshd listens on that port",
+    );
+}
+
+/// TLS spoken to a port that speaks another protocol (sshd's banner): its
+/// own diagnosis, showing what the port sent, within the deadline plus 1 s.
+#[test]
+fn tls_against_an_ssh_port_says_the_port_does_not_speak_tls() {
+    let sshd = Sshd::start("");
+    let t = Instant::now();
+    let out = dockhand([
+        "--timeout",
+        "3s",
+        "--host",
+        &format!("tcp://127.0.0.1:{}", sshd.port),
+        "--tls",
+        "version",
+    ])
+    .output();
+    let took = t.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr.contains("does not speak TLS (its first bytes: \"SSH-2\")"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("neither TLS nor HTTP"), "{stderr}");
+    assert!(took < Duration::from_secs(4), "took {took:?}: {stderr}");
+}
+
+#[test]
 fn refused_authentication_is_its_own_diagnosis() {
     let sshd = Sshd::start("");
     let client = sshd.client("stranger-key", "stranger_key", true);

@@ -1,101 +1,56 @@
 //! Engines behind TLS, and Docker contexts: a private dockerd listening with
 //! `--tlsverify` on 127.0.0.1:2376 inside its own network namespace, with
-//! certificates made here (rcgen), and dockhand run inside that namespace
+//! certificates made by `dockhand_bench::pki`, and dockhand run inside that namespace
 //! (`nsenter --net`). A good client certificate runs attach, exec and logs
 //! checks over TLS; each way TLS can fail (unknown CA, name mismatch,
 //! expired, no client certificate, a refused one, plain HTTP against TLS and
 //! TLS against plain HTTP) exits 2 within the call deadline plus 1 s naming
 //! its cause, and a missing certificate file exits 3 naming the file. The
 //! contexts are written by the docker CLI itself (`docker context create`),
-//! so the layout read is the CLI's.
+//! so the layout read is the CLI's; a cluster file names a node by one.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use dockhand_bench::pki::{self, Leaf};
 use dockhand_daemon::{PrivateEngine, PrivateEngineOptions};
-use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose, SanType,
-};
 
 use crate::kit::{dockhand_in_netns, engines, runtime, text};
 
 const DEADLINE: Duration = Duration::from_secs(3);
 const TLS_PORT: &str = "127.0.0.1:2376";
 
-/// Certificates in a temporary directory: two CAs, an engine certificate
-/// for 127.0.0.1 (and an expired one), client certificates from each CA.
+/// Certificates in a temporary directory (`dockhand_bench::pki`): the CA of
+/// `ca.pem` and another, an engine certificate for 127.0.0.1 (and an expired
+/// one), client certificates from each CA.
 struct Pki {
-    dir: tempfile::TempDir,
-}
-
-fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.distinguished_name.push(DnType::CommonName, name);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-    CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap()
+    _dir: tempfile::TempDir,
+    pki: pki::Pki,
 }
 
 impl Pki {
     fn new() -> Pki {
         let dir = tempfile::tempdir().unwrap();
-        let pki = Pki { dir };
-        let ca1 = ca("dockhand test CA");
-        let ca2 = ca("some other CA");
-        pki.write("ca.pem", &ca1.pem());
-        pki.write("other-ca.pem", &ca2.pem());
-        pki.leaf("server", &ca1, true, false);
-        pki.leaf("expired-server", &ca1, true, true);
-        pki.leaf("client", &ca1, false, false);
-        pki.leaf("stranger", &ca2, false, false);
-        pki
+        let pki = pki::Pki::new(dir.path()).unwrap();
+        let other = pki::Pki::ca("some other CA").unwrap();
+        pki.write("other-ca.pem", &other.pem()).unwrap();
+        pki.leaf("expired-server", pki.issuer(), Leaf::Server, true).unwrap();
+        pki.leaf("stranger", &other, Leaf::Client, false).unwrap();
+        Pki { _dir: dir, pki }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.pki.path(name)
     }
 
     fn arg(&self, name: &str) -> String {
         self.path(name).display().to_string()
     }
 
-    fn write(&self, name: &str, pem: &str) {
-        std::fs::write(self.path(name), pem).unwrap();
-    }
-
-    /// `<name>.pem` and `<name>-key.pem`, signed by `issuer`.
-    fn leaf(&self, name: &str, issuer: &CertifiedIssuer<'static, KeyPair>, server: bool, expired: bool) {
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name.push(DnType::CommonName, name);
-        if server {
-            // An address only: connecting as "localhost" is a name mismatch.
-            p.subject_alt_names = vec![SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST))];
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        } else {
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        }
-        if expired {
-            p.not_before = date_time_ymd(2020, 1, 1);
-            p.not_after = date_time_ymd(2021, 1, 1);
-        }
-        let key = KeyPair::generate().unwrap();
-        let cert = p.signed_by(&key, issuer).unwrap();
-        self.write(&format!("{name}.pem"), &cert.pem());
-        self.write(&format!("{name}-key.pem"), &key.serialize_pem());
-    }
-
     /// dockerd's arguments to serve TLS with `server` on 127.0.0.1:2376.
     fn dockerd_args(&self, server: &str) -> Vec<String> {
-        vec![
-            format!("--host=tcp://{TLS_PORT}"),
-            "--tlsverify".into(),
-            format!("--tlscacert={}", self.arg("ca.pem")),
-            format!("--tlscert={}", self.arg(&format!("{server}.pem"))),
-            format!("--tlskey={}", self.arg(&format!("{server}-key.pem"))),
-        ]
+        self.pki.dockerd_args(TLS_PORT, server)
     }
 
     /// dockhand's flags for a good client certificate.
@@ -411,6 +366,48 @@ fn contexts_written_by_the_docker_cli_choose_the_engine_in_its_order() {
     );
     let (o, _) = run_in(&pe, home.path(), &version, &[("DOCKER_CONTEXT", "tlsctx")]);
     assert!(endpoint_of(&o).contains("chosen by DOCKER_CONTEXT"));
+
+    // A cluster file's node named by its context: reached with the
+    // context's TLS material (the engine answers /info over TLS).
+    let file = home.path().join("lab.toml");
+    std::fs::write(
+        &file,
+        "[[node]]\nname = \"m1\"\ncontext = \"tlsctx\"\nrole = \"manager\"\n",
+    )
+    .unwrap();
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &strings(&["cluster", "ls", "--file", file.to_str().unwrap()]),
+        &[],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("m1 "))
+        .unwrap_or_else(|| panic!("no line for m1: {out}"));
+    assert!(
+        line.contains("tcp://127.0.0.1:2376 with TLS (context tlsctx)") && line.contains(", swarm inactive, "),
+        "{line}"
+    );
+    std::fs::write(
+        &file,
+        "[[node]]\nname = \"m1\"\ncontext = \"nope\"\nrole = \"manager\"\n",
+    )
+    .unwrap();
+    let (o, _) = run_in(
+        &pe,
+        home.path(),
+        &strings(&["cluster", "ls", "--file", file.to_str().unwrap()]),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        text(&o).contains("docker context 'nope' does not exist") && text(&o).contains("lab.toml"),
+        "{}",
+        text(&o)
+    );
 
     // Usage errors: both --context and --host; a context that does not exist.
     let (o, _) = run_in(

@@ -2,8 +2,8 @@
 //!
 //! The order is the one the Docker CLI uses: `--context`, an explicit
 //! `--host`, then `DOCKER_HOST`, then `DOCKER_CONTEXT`, the current context
-//! of the docker configuration, then the default unix socket (the binary
-//! resolves contexts; this module only names them). A run can also target an
+//! of the docker configuration, then the default unix socket (`resolve.rs`
+//! decides; this module parses addresses and names their sources). A run can also target an
 //! engine dockhand made: `check --private-engine` (a throwaway dockerd) or
 //! `check --cluster NAME` (a node of a local cluster). The source is kept, and
 //! named in every message about the endpoint, because "unreachable" is only
@@ -50,8 +50,13 @@ pub enum NamedEngine {
     /// or the `currentContext` of the docker configuration file (named).
     Context { name: String, chosen_by: String },
     /// Node `node` of a cluster described by a file (`check --cluster-file
-    /// FILE`): one dockhand did not create.
-    ClusterFileNode { file: String, node: String },
+    /// FILE`): one dockhand did not create; `context` when the file names
+    /// the node's Docker context rather than its address.
+    ClusterFileNode {
+        file: String,
+        node: String,
+        context: Option<String>,
+    },
 }
 
 impl EndpointSource {
@@ -74,6 +79,17 @@ impl EndpointSource {
         EndpointSource::Named(Box::new(NamedEngine::ClusterFileNode {
             file: file.to_string(),
             node: node.to_string(),
+            context: None,
+        }))
+    }
+
+    /// Node `node` of the cluster that `file` describes, reached through
+    /// the Docker context `context`.
+    pub fn cluster_file_node_context(file: &str, node: &str, context: &str) -> Self {
+        EndpointSource::Named(Box::new(NamedEngine::ClusterFileNode {
+            file: file.to_string(),
+            node: node.to_string(),
+            context: Some(context.to_string()),
         }))
     }
 
@@ -97,7 +113,13 @@ impl fmt::Display for EndpointSource {
                 NamedEngine::PrivateEngine(name) => write!(f, "from --private-engine {name}"),
                 NamedEngine::ClusterNode { cluster, node } => write!(f, "from --cluster {cluster}, node {node}"),
                 NamedEngine::Context { name, chosen_by } => write!(f, "from context {name}, chosen by {chosen_by}"),
-                NamedEngine::ClusterFileNode { file, node } => write!(f, "from --cluster-file {file}, node {node}"),
+                NamedEngine::ClusterFileNode { file, node, context } => {
+                    write!(f, "from --cluster-file {file}, node {node}")?;
+                    match context {
+                        Some(c) => write!(f, ", context {c}"),
+                        None => Ok(()),
+                    }
+                }
             },
         }
     }
@@ -194,23 +216,6 @@ impl Endpoint {
         Ok(Endpoint { address, source })
     }
 
-    /// Resolves the endpoint from a flag value, then `DOCKER_HOST`, then the default.
-    pub fn resolve(flag: Option<&str>) -> Result<Self, EndpointParseError> {
-        Self::resolve_with(flag, std::env::var("DOCKER_HOST").ok().as_deref())
-    }
-
-    /// [`Endpoint::resolve`] with the environment passed in, for tests.
-    pub fn resolve_with(flag: Option<&str>, docker_host: Option<&str>) -> Result<Self, EndpointParseError> {
-        match (flag, docker_host) {
-            (Some(f), _) => Self::parse(f, EndpointSource::Flag),
-            (None, Some(h)) if !h.is_empty() => Self::parse(h, EndpointSource::DockerHost),
-            _ => Ok(Endpoint {
-                address: Address::Unix(PathBuf::from(DEFAULT_SOCKET)),
-                source: EndpointSource::Default,
-            }),
-        }
-    }
-
     /// A unix socket endpoint, as private engines use.
     pub fn unix(path: impl Into<PathBuf>, source: EndpointSource) -> Self {
         Endpoint {
@@ -271,21 +276,6 @@ impl fmt::Display for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flag_beats_docker_host_beats_default() {
-        let e = Endpoint::resolve_with(Some("unix:///a.sock"), Some("tcp://h:1")).unwrap();
-        assert_eq!(e.address, Address::Unix("/a.sock".into()));
-        assert_eq!(e.source, EndpointSource::Flag);
-        let e = Endpoint::resolve_with(None, Some("tcp://h:1")).unwrap();
-        assert_eq!(e.address, Address::Tcp("h:1".into()));
-        assert_eq!(e.source, EndpointSource::DockerHost);
-        let e = Endpoint::resolve_with(None, None).unwrap();
-        assert_eq!(e.address, Address::Unix(DEFAULT_SOCKET.into()));
-        assert_eq!(e.source, EndpointSource::Default);
-        let e = Endpoint::resolve_with(None, Some("")).unwrap();
-        assert_eq!(e.source, EndpointSource::Default);
-    }
 
     #[test]
     fn a_tls_endpoint_as_docker_host_and_the_docker_clis_flags() {

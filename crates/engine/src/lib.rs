@@ -19,6 +19,7 @@ mod image;
 mod observe;
 mod relay;
 mod request;
+mod resolve;
 mod response;
 mod ssh;
 mod stream;
@@ -35,6 +36,9 @@ pub use endpoint::{Address, Endpoint, EndpointParseError, EndpointSource, NamedE
 pub use error::{fmt_duration, EngineError, UnreachableReason};
 pub use observe::{CallObserver, CallRecord, ReplySeen};
 pub use request::{encode, Request};
+pub use resolve::{
+    context_endpoint, resolve as resolve_endpoint, tls_options, Choices, Layer, ResolveError, Resolved, TlsFlags,
+};
 pub use response::Response;
 pub use ssh::{SshAddress, SshFailure, SshFailureKind};
 pub use stream::{encode_frame, DecodeError, Frame, FrameDecoder, JsonLinesDecoder, StreamDecoder, StreamKind};

@@ -73,6 +73,9 @@ pub enum TlsFailure {
     PlaintextServer,
     /// dockhand spoke plain HTTP and the engine answered that it wants TLS.
     TlsRequired,
+    /// The port answered the handshake with bytes that are neither a TLS
+    /// record nor HTTP (an ssh server's banner, say): shown, printable only.
+    NotTls { said: String },
     /// Anything else, with rustls's words.
     Other(String),
 }
@@ -99,6 +102,9 @@ impl TlsFailure {
             }
             TlsFailure::TlsRequired => {
                 "use TLS: --tlsverify with --tlscacert, --tlscert and --tlskey, or DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH"
+            }
+            TlsFailure::NotTls { .. } => {
+                "this port speaks neither TLS nor HTTP: check the address and port (the engine's TLS port is 2376 by default)"
             }
             TlsFailure::Other(_) => "check the engine's TLS settings (dockerd --tlsverify, --tlscacert, --tlscert, --tlskey) against dockhand's",
         }
@@ -127,9 +133,26 @@ impl fmt::Display for TlsFailure {
             }
             TlsFailure::PlaintextServer => f.write_str("TLS: the engine answered in plain HTTP, not TLS"),
             TlsFailure::TlsRequired => f.write_str("the engine expects TLS and dockhand spoke plain HTTP"),
+            TlsFailure::NotTls { said } => {
+                write!(f, "TLS: the port does not speak TLS (its first bytes: {said:?})")
+            }
             TlsFailure::Other(d) => write!(f, "TLS handshake failed: {d}"),
         }
     }
+}
+
+/// The bytes as text, each byte that is not printable ASCII as `.`.
+fn printable(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
 }
 
 /// A TLS endpoint's address: `host:port` and the client to speak TLS with.
@@ -308,6 +331,13 @@ impl TlsClient {
                 // Plain HTTP read as a TLS record ('H' of "HTTP/1.1 400 Bad
                 // Request" is no record type): the port does not speak TLS.
                 Some(TlsFailure::Other(_)) | None if io.first().starts_with(b"HTTP/") => TlsFailure::PlaintextServer,
+                // A TLS record starts with its type, 20 to 24: anything
+                // else is some other protocol's greeting.
+                Some(TlsFailure::Other(_)) | None if io.first().first().is_some_and(|b| !(20..=24).contains(b)) => {
+                    TlsFailure::NotTls {
+                        said: printable(io.first()),
+                    }
+                }
                 Some(f) => f,
                 None => TlsFailure::Other(e.to_string()),
             }),
@@ -564,6 +594,62 @@ mod tests {
         assert!(none_sent.to_string().contains("none was sent"), "{none_sent}");
         assert!(none_sent.hint().contains("--tlscert"));
         assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown ca");
+        assert_eq!(printable(b"SSH-2\r\n\x00"), "SSH-2...");
+        let not_tls = TlsFailure::NotTls { said: "SSH-2".into() };
+        assert_eq!(
+            not_tls.to_string(),
+            "TLS: the port does not speak TLS (its first bytes: \"SSH-2\")"
+        );
+        assert!(not_tls.hint().contains("2376"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_what_it_should_be_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate\n").unwrap();
+        let e = TlsClient::load(TlsOptions {
+            verify: true,
+            ca: Some(junk.clone()),
+            cert: None,
+            key: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(&junk.display().to_string()) && e.contains("no PEM certificate"),
+            "{e}"
+        );
+        // A key that is not the certificate's.
+        let make = |name: &str| {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let cert = rcgen::CertificateParams::new(vec![name.to_string()])
+                .unwrap()
+                .self_signed(&key)
+                .unwrap();
+            let (c, k) = (
+                dir.path().join(format!("{name}.pem")),
+                dir.path().join(format!("{name}-key.pem")),
+            );
+            std::fs::write(&c, cert.pem()).unwrap();
+            std::fs::write(&k, key.serialize_pem()).unwrap();
+            (c, k)
+        };
+        let (cert, _) = make("a");
+        let (_, other_key) = make("b");
+        let e = TlsClient::load(TlsOptions {
+            verify: false,
+            ca: None,
+            cert: Some(cert),
+            key: Some(other_key.clone()),
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(&other_key.display().to_string()) && e.contains("does not fit the client certificate"),
+            "{e}"
+        );
+        assert!(!e.contains("PRIVATE KEY"), "{e}");
     }
 
     #[test]

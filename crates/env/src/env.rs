@@ -133,7 +133,7 @@ impl Environment {
         &self.compose
     }
 
-    /// The engine to use (default: `DOCKER_HOST`, else the default socket).
+    /// The engine to use (default: as the docker CLI without flags: `DOCKER_HOST`, `DOCKER_CONTEXT`, the current context, else the default socket; `dockhand_engine::Endpoint::from_environment`).
     pub fn engine(mut self, engine: Engine) -> Self {
         self.engine = Some(engine);
         self
@@ -198,8 +198,8 @@ impl Environment {
         let engine = match &self.engine {
             Some(e) => e.clone(),
             None => {
-                let endpoint = Endpoint::resolve(None).map_err(|e| EnvError::Io {
-                    what: "cannot use DOCKER_HOST".into(),
+                let endpoint = Endpoint::from_environment().map_err(|e| EnvError::Io {
+                    what: "cannot resolve the engine (DOCKER_HOST, DOCKER_CONTEXT, the current context)".into(),
                     detail: e.to_string(),
                 })?;
                 Engine::connect(ConnectOptions {

@@ -125,7 +125,7 @@ mod tests {
     use super::*;
 
     fn unix(path: &std::path::Path) -> Endpoint {
-        Endpoint::resolve(Some(&format!("unix://{}", path.display()))).unwrap()
+        Endpoint::unix(path, dockhand_engine::EndpointSource::Flag)
     }
 
     #[tokio::test]
@@ -142,7 +142,7 @@ mod tests {
 
     #[tokio::test]
     async fn tcp_and_missing_sockets_are_unknown_with_a_reason() {
-        let tcp = Endpoint::resolve(Some("tcp://127.0.0.1:1")).unwrap();
+        let tcp = Endpoint::parse("tcp://127.0.0.1:1", dockhand_engine::EndpointSource::Flag).unwrap();
         assert!(matches!(EngineHost::locate(&tcp).await, EngineHost::Unknown(r) if r.contains("TCP")));
         let missing = unix(std::path::Path::new("/nonexistent/dockhand.sock"));
         match EngineHost::locate(&missing).await {

@@ -32,7 +32,7 @@ struct Args {
     /// The dockhand binary.
     #[arg(long, default_value = "target/debug/dockhand")]
     dockhand: PathBuf,
-    /// The engine's socket (default: DOCKER_HOST when unix://, else /var/run/docker.sock).
+    /// The engine's socket (default: the environment's engine, as the docker CLI without flags finds it: DOCKER_HOST, DOCKER_CONTEXT, the current context, else /var/run/docker.sock).
     #[arg(long)]
     engine: Option<PathBuf>,
     /// Cases dockhand runs at once.
@@ -93,18 +93,24 @@ fn main() -> ExitCode {
     }
 }
 
-fn engine_socket(args: &Args) -> PathBuf {
+/// `--engine`, else the environment's engine (the one resolver: DOCKER_HOST,
+/// DOCKER_CONTEXT, the current context, the default socket), which must be a
+/// unix socket: the proxy sits in front of one.
+fn engine_socket(args: &Args) -> anyhow::Result<PathBuf> {
     if let Some(p) = &args.engine {
-        return p.clone();
+        return Ok(p.clone());
     }
-    match std::env::var("DOCKER_HOST") {
-        Ok(h) if h.starts_with("unix://") => PathBuf::from(&h["unix://".len()..]),
-        _ => PathBuf::from("/var/run/docker.sock"),
+    let endpoint = dockhand_engine::Endpoint::from_environment()?;
+    match endpoint.address {
+        dockhand_engine::Address::Unix(p) => Ok(p),
+        _ => anyhow::bail!(
+            "the mutation proxy needs the engine's unix socket, and the environment names {endpoint}; give the socket with --engine PATH"
+        ),
     }
 }
 
 async fn run(args: &Args, selected: &[&'static Mutant]) -> anyhow::Result<u8> {
-    let engine = engine_socket(args);
+    let engine = engine_socket(args)?;
     let direct_host = format!("unix://{}", engine.display());
     let listing = Listing::load(&args.dockhand).await?;
     let all: BTreeSet<String> = selected.iter().flat_map(|m| listing.claimants(m)).collect();

@@ -10,7 +10,8 @@
 //! new unix connection, over 10 calls each. Figures for a reader; it asserts
 //! nothing.
 //!
-//! The unix endpoint is `DOCKER_HOST` or the default socket; the ssh one is
+//! The unix endpoint is the environment's (`DOCKER_HOST`, a context, else the
+//! default socket: `Endpoint::from_environment`); the ssh one is
 //! `DOCKHAND_BENCH_SSH` (an `ssh://` address whose far side is the same
 //! engine).
 
@@ -49,7 +50,7 @@ fn main() -> anyhow::Result<()> {
     let Ok(url) = std::env::var("DOCKHAND_BENCH_SSH") else {
         bail!("set DOCKHAND_BENCH_SSH to an ssh:// address of the engine at DOCKER_HOST (scripts/bench-ssh does)");
     };
-    let unix = Endpoint::resolve(None)?;
+    let unix = Endpoint::from_environment()?;
     let ssh = Endpoint::parse(&url, EndpointSource::Flag)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {

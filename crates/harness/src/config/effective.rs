@@ -40,13 +40,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dockhand_engine::{Address, ConnectOptions, Deadlines, Endpoint};
+use dockhand_engine::{Address, ConnectOptions, Deadlines, Endpoint, ResolveError, TlsFlags};
 use serde_json::Value;
 use toml::de::DeTable;
 
 use crate::check::Check;
 use crate::config::checks::{parse_checks, read_key, CheckSettings};
-use crate::config::endpoint::{self, EndpointError, HostLayers, TlsFlags};
+use crate::config::endpoint::{self, HostLayers};
 use crate::config::source::{Setting, Source};
 use crate::config::toml_file::{FileError, TomlFile};
 use crate::config::value::{toml_string, ApiVersionChoice, SettingValue};
@@ -121,7 +121,7 @@ pub enum ConfigError {
     },
     /// The engine's endpoint (context, TLS material) cannot be used.
     #[error(transparent)]
-    Endpoint(#[from] EndpointError),
+    Endpoint(#[from] ResolveError),
     /// A flag has a bad value.
     #[error("invalid value {value:?} for {flag}: {message}")]
     Flag {

@@ -13,8 +13,8 @@ mod toml_file;
 mod value;
 
 pub use checks::{to_json, CheckSettings, CHECK_KEYS};
+pub use dockhand_engine::TlsFlags;
 pub use effective::{env_var, ConfigError, EffectiveConfig, Overrides, CONFIG_VAR, FILE_NAME, KEYS};
-pub use endpoint::{EndpointError, TlsFlags};
 pub use source::{Setting, Source};
 pub use toml_file::{FileError, FileErrorKind, Position, TomlFile};
 pub use value::{format_duration, parse_duration, toml_string, ApiVersionChoice};

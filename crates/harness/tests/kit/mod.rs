@@ -41,9 +41,10 @@ pub fn check(id: &'static str, summary: &'static str, run: fn(Ctx) -> CheckFutur
     }
 }
 
-/// The engine DOCKER_HOST names, else the machine's, on default deadlines.
+/// The engine the environment names (`DOCKER_HOST`, a context), else the
+/// machine's, on default deadlines.
 pub async fn machine_engine() -> Engine {
-    engines::connect(Endpoint::resolve(None).unwrap(), Duration::from_secs(30)).await
+    engines::connect(Endpoint::from_environment().unwrap(), Duration::from_secs(30)).await
 }
 
 /// `case` planned once as `iteration`, with no settings, deadline, skip or listing.

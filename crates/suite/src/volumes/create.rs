@@ -77,7 +77,10 @@ pub(crate) async fn run_named(ctx: Ctx) -> CheckResult {
 }
 
 pub(crate) async fn run_anonymous(ctx: Ctx) -> CheckResult {
-    let created = create_volume(&ctx, json!({})).await?;
+    // The labels as sent: their expiry is read from the clock, and a second
+    // may pass between the create and the comparison.
+    let labels = ctx.labels();
+    let created = create_volume(&ctx, json!({ "Labels": labels })).await?;
     let name = created["Name"].as_str().unwrap_or_default().to_string();
     ensure!(
         is_full_id(&name),
@@ -85,19 +88,21 @@ pub(crate) async fn run_anonymous(ctx: Ctx) -> CheckResult {
         "64 lowercase hex characters",
         format!("{name:?}")
     );
-    check_volume("the VolumeCreate reply", &created, &name, &ctx.labels(), &json!({}))?;
+    check_volume("the VolumeCreate reply", &created, &name, &labels, &json!({}))?;
     let inspected = inspect_volume(&ctx, &name).await?;
-    check_volume("GET /volumes/{name}", &inspected, &name, &ctx.labels(), &json!({}))
+    check_volume("GET /volumes/{name}", &inspected, &name, &labels, &json!({}))
 }
 
 pub(crate) async fn run_driver_opts(ctx: Ctx) -> CheckResult {
     let image = ctx.probe().await?;
     let name = ctx.name("tmpfs");
     let opts = json!({ "type": "tmpfs", "device": "tmpfs", "o": "size=1m" });
-    let created = create_volume(&ctx, json!({ "Name": name, "DriverOpts": opts })).await?;
-    check_volume("the VolumeCreate reply", &created, &name, &ctx.labels(), &opts)?;
+    // The labels as sent (their expiry is read from the clock).
+    let labels = ctx.labels();
+    let created = create_volume(&ctx, json!({ "Name": name, "DriverOpts": opts, "Labels": labels })).await?;
+    check_volume("the VolumeCreate reply", &created, &name, &labels, &opts)?;
     let inspected = inspect_volume(&ctx, &name).await?;
-    check_volume("GET /volumes/{name}", &inspected, &name, &ctx.labels(), &opts)?;
+    check_volume("GET /volumes/{name}", &inspected, &name, &labels, &opts)?;
 
     // The options are the mount's: a container sees a 1 MiB tmpfs at /data.
     let mut config = probe_config(&ctx, &image, &["cat=/proc/mounts"]);
