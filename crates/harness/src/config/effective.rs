@@ -315,7 +315,7 @@ fn watchdog_default(endpoint: &Endpoint) -> (Duration, Option<&'static str>) {
 }
 
 /// Why the default jobs are what they are, shown by `dockhand config show`.
-const JOBS_DEFAULT_WHY: &str = "twice the cores, at most 16 or the cores";
+const JOBS_DEFAULT_WHY: &str = "twice the cores, at most 16 (or the cores, if more)";
 
 /// Twice the cores (at most 16, or the cores when there are more): a case
 /// spends its time waiting on the engine (dockhand itself used about 3% of
