@@ -318,11 +318,11 @@ fn watchdog_default(endpoint: &Endpoint) -> (Duration, Option<&'static str>) {
 const JOBS_DEFAULT_WHY: &str = "twice the cores, at most 16 (or the cores, if more)";
 
 /// Twice the cores (at most 16, or the cores when there are more): a case
-/// spends its time waiting on the engine (dockhand itself used about 3% of
-/// a core over the default suite), and with the jobs at the cores the
-/// engine sat partly idle: on 2 cores the default suite took 90-137 s with
-/// 2 jobs and 56-86 s with 4, run one right after the other
-/// (docs/benchmarks.md, the suite's time).
+/// spends its time waiting on the engine (dockhand itself used 3 to 12% of
+/// one core over the default suite), and with the jobs at the cores the
+/// engine sat partly idle: on 2 cores the default suite took a median of
+/// 47.5 s with 2 jobs and 32.7 s with 4, run by turns (docs/benchmarks.md,
+/// the suite's time).
 fn default_jobs() -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX));
     jobs_for_cores(cores)
