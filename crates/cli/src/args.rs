@@ -185,7 +185,7 @@ impl SelectArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub select: SelectArgs,
-    /// Run checks in parallel (default: the number of cores).
+    /// Run checks in parallel (default: twice the cores, at most 16, or the cores if more).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<String>,
     /// Run each check N times.
