@@ -75,9 +75,14 @@ pub(crate) async fn run_from_src(ctx: Ctx) -> CheckResult {
         cfg["Labels"].to_string()
     );
     ensure!(
-        v["Size"].as_i64() == Some(CONTENT.len() as i64),
+        v["Size"].as_i64() == Some((CONTENT.len() + img.marker_len) as i64),
         "Size of the imported image",
-        format!("{} (the one file's bytes)", CONTENT.len()),
+        format!(
+            "{} (the file's {} bytes and the case marker's {})",
+            CONTENT.len() + img.marker_len,
+            CONTENT.len(),
+            img.marker_len
+        ),
         v["Size"].to_string()
     );
 

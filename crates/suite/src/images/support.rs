@@ -77,9 +77,12 @@ pub(crate) struct Imported {
     pub(crate) id: String,
     /// The labels the import set.
     pub(crate) labels: Value,
+    /// The bytes of the `.dockhand-case` file the import adds to the files.
+    pub(crate) marker_len: usize,
 }
 
-/// Imports a rootfs of `files` through `POST /images/create?fromSrc=-`, labelled
+/// Imports a rootfs of `files` (and a `.dockhand-case` file naming the run
+/// and case) through `POST /images/create?fromSrc=-`, labelled
 /// for the case with `CMD ["/none"]` so containers can be created from it,
 /// named `repo:tag` when given, with `extra` query parameters (more
 /// `changes`, `message`). Registers its removal.
@@ -109,7 +112,16 @@ pub(crate) async fn import(
     if let Some((repo, tag)) = repo_tag {
         req = req.query("repo", repo).query("tag", tag);
     }
-    let resp = ctx.engine().send(req.body(tar_of(files), "application/x-tar")).await?;
+    // A file naming the run and case makes each case's layer its own: the
+    // same files imported by two cases at once would otherwise be one layer
+    // that one case's cleanup deletes while the other imports, and a verdict
+    // would hang on the schedule (Podman 4.3 answers such an import 500
+    // "layer not known"; docs/compat-podman.md). Within a case, the same
+    // files still make the same layer.
+    let marker = format!("{} {}\n", ctx.run_id(), ctx.case_label());
+    let mut all: Vec<(&str, &[u8])> = files.to_vec();
+    all.push((".dockhand-case", marker.as_bytes()));
+    let resp = ctx.engine().send(req.body(tar_of(&all), "application/x-tar")).await?;
     ctx.expect_status_ref(&resp, 200, "import of a rootfs tar", "ImageCreate: 200 no error")?;
     let msgs = resp.json_lines()?;
     if let Some(e) = stream_error(&msgs) {
@@ -133,7 +145,11 @@ pub(crate) async fn import(
             )
         })?;
     ctx.defer(Cleanup::Image(id.clone()));
-    Ok(Imported { id, labels })
+    Ok(Imported {
+        id,
+        labels,
+        marker_len: marker.len(),
+    })
 }
 
 /// [`import`], named `name` (`repo:tag`) through `repo` alone: "The repo
