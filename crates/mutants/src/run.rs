@@ -115,17 +115,38 @@ pub async fn run_checks(
     jobs: Option<usize>,
     shapes: Shapes,
 ) -> Result<RunOutcome, RunError> {
+    run(dockhand, host, cases, jobs, shapes, None).await
+}
+
+/// [`run_checks`] with the response shapes on and the known-failures file
+/// `known_failures` (`--known-failures FILE`) instead of none: to show what
+/// a list's entries excuse in a mutated run, and what they do not.
+pub async fn run_checks_listed(
+    dockhand: &Path,
+    host: &str,
+    cases: &[String],
+    known_failures: &Path,
+) -> Result<RunOutcome, RunError> {
+    run(dockhand, host, cases, None, Shapes::On, Some(known_failures)).await
+}
+
+async fn run(
+    dockhand: &Path,
+    host: &str,
+    cases: &[String],
+    jobs: Option<usize>,
+    shapes: Shapes,
+    known_failures: Option<&Path>,
+) -> Result<RunOutcome, RunError> {
     let mut args: Vec<String> = vec!["check".into()];
     if shapes == Shapes::Off {
         args.push("--no-shapes".into());
     }
-    args.extend([
-        "--no-known-failures".into(),
-        "--host".into(),
-        host.into(),
-        "--format".into(),
-        "json".into(),
-    ]);
+    match known_failures {
+        Some(file) => args.extend(["--known-failures".into(), file.display().to_string()]),
+        None => args.push("--no-known-failures".into()),
+    }
+    args.extend(["--host".into(), host.into(), "--format".into(), "json".into()]);
     if let Some(j) = jobs {
         args.extend(["--jobs".into(), j.to_string()]);
     }

@@ -358,3 +358,24 @@ fn a_run_stopped_by_ctrl_c_is_flagged_with_its_cases_not_run() {
     // A whole run: no note.
     assert!(two().incomplete_notes().is_empty());
 }
+
+/// The schema section lists each engine's shape deviations, each with the
+/// cases that met it counted by verdict: a finding a pin excuses shows as
+/// seen by a known case, one that failed its case by a failed one.
+#[test]
+fn schema_findings_name_their_cases_by_verdict() {
+    let md = two().markdown();
+    let schema = &md[md.find("## Schema findings").expect("a schema section")..];
+    for row in [
+        "| SystemVersion | 400 | (body) | media-type | application/json | text/plain | 1 case (1 known): system/version/unsupported:too-old |",
+        "| SystemPingHead | 200 | (body) | media-type | text/plain | no Content-Type | 1 case (1 failed): system/ping/head |",
+        "| ContainerInspect | 200 | /State/Health/Status | bad-enum | one of \"none\", \"starting\", \"healthy\", \"unhealthy\" | \"\" | 1 case (1 failed): containers/kill/default-and-errors:default-sigkill |",
+    ] {
+        assert!(schema.contains(row), "{row}\nnot in:\n{schema}");
+    }
+    let html = two().html();
+    assert!(
+        html.contains("<td>1 case (1 failed): system/ping/head</td>"),
+        "the page's schema table counts the cases too"
+    );
+}

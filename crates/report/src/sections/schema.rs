@@ -1,8 +1,10 @@
 //! "Schema findings": per engine, where replies departed from the
 //! reference's response shapes (`dockhand-shapes`, docs/shapes.md). The same
 //! finding (operation, status, pointer, kind, expected) seen by several cases
-//! is one row naming them; failing kinds first, then `extra` and
-//! `undocumented-status`, which never fail a case, folded away.
+//! is one row naming them, with how many cases saw it by their verdict (a
+//! finding a known failure's pin excuses shows as seen by `known` cases);
+//! failing kinds first, then `extra` and `undocumented-status`, which never
+//! fail a case, folded away.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use dockhand_harness::Finding;
 use super::{always, cut, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
-use crate::model::Run;
+use crate::model::{Run, Verdict};
 use crate::Report;
 
 pub const SECTION: Section = Section {
@@ -26,9 +28,12 @@ const HEADINGS: [&str; 7] = ["operation", "status", "pointer", "kind", "expected
 
 type Key<'a> = (&'a str, u16, &'a str, &'static str, &'a str);
 
+/// The cases that saw one finding, with their verdicts.
+type Cases = Vec<(String, Verdict)>;
+
 /// A run's distinct findings, failing ones first, each with the cases that saw it.
-fn grouped(run: &Run) -> Vec<(&Finding, Vec<String>)> {
-    let mut by: BTreeMap<(bool, Key<'_>), (&Finding, Vec<String>)> = BTreeMap::new();
+fn grouped(run: &Run) -> Vec<(&Finding, Cases)> {
+    let mut by: BTreeMap<(bool, Key<'_>), (&Finding, Cases)> = BTreeMap::new();
     for case in &run.cases {
         for f in &case.schema {
             let key = (
@@ -43,16 +48,39 @@ fn grouped(run: &Run) -> Vec<(&Finding, Vec<String>)> {
             );
             let entry = by.entry(key).or_insert_with(|| (f, Vec::new()));
             let name = case.name();
-            if !entry.1.contains(&name) {
-                entry.1.push(name);
+            if !entry.1.iter().any(|(n, _)| *n == name) {
+                entry.1.push((name, case.verdict));
             }
         }
     }
     by.into_values().collect()
 }
 
+/// How many cases saw a finding, by verdict, then their names:
+/// `51 cases (48 known, 3 failed): a, b, ...`, cut to `max` characters.
+fn cases_cell(cases: &[(String, Verdict)], max: usize) -> String {
+    let counts: Vec<String> = Verdict::ALL
+        .iter()
+        .filter_map(|v| {
+            let n = cases.iter().filter(|(_, c)| c == v).count();
+            (n > 0).then(|| format!("{n} {}", v.heading()))
+        })
+        .collect();
+    let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
+    let plural = if cases.len() == 1 { "" } else { "s" };
+    cut(
+        &format!(
+            "{} case{plural} ({}): {}",
+            cases.len(),
+            counts.join(", "),
+            names.join(", ")
+        ),
+        max,
+    )
+}
+
 /// A table of findings, each with the cases that saw it when given.
-pub(super) fn findings_table<'a>(h: &mut Html, rows: impl Iterator<Item = (&'a Finding, Option<&'a [String]>)>) {
+pub(super) fn findings_table<'a>(h: &mut Html, rows: impl Iterator<Item = (&'a Finding, Option<&'a Cases>)>) {
     let rows: Vec<_> = rows.collect();
     let with_cases = rows.iter().any(|(_, c)| c.is_some());
     let headings = if with_cases { &HEADINGS[..] } else { &HEADINGS[..6] };
@@ -75,7 +103,7 @@ pub(super) fn findings_table<'a>(h: &mut Html, rows: impl Iterator<Item = (&'a F
             .element("td", &[], &f.expected)
             .element("td", &[("class", "call")], &f.actual);
         if let Some(cases) = cases {
-            h.element("td", &[], &cut(&cases.join(", "), 300));
+            h.element("td", &[], &cases_cell(cases, 300));
         }
         h.raw("</tr>");
     }
@@ -98,11 +126,11 @@ fn html(r: &Report, h: &mut Html) {
         .close("p");
         let (fail, rest): (Vec<_>, Vec<_>) = all.iter().partition(|(f, _)| f.kind.fails());
         if !fail.is_empty() {
-            findings_table(h, fail.iter().map(|(f, c)| (*f, Some(c.as_slice()))));
+            findings_table(h, fail.iter().map(|(f, c)| (*f, Some(c))));
         }
         if !rest.is_empty() {
             h.raw("<details><summary>extra fields and undocumented statuses</summary>");
-            findings_table(h, rest.iter().map(|(f, c)| (*f, Some(c.as_slice()))));
+            findings_table(h, rest.iter().map(|(f, c)| (*f, Some(c))));
             h.raw("</details>");
         }
     }
@@ -135,7 +163,7 @@ fn markdown(r: &Report, m: &mut Markdown) {
                     f.kind.as_str().to_string(),
                     f.expected.clone(),
                     f.actual.clone(),
-                    cut(&cases.join(", "), 200),
+                    cases_cell(cases, 200),
                 ]
             })
             .collect();
