@@ -326,7 +326,7 @@ fn a_real_bench_beside_a_check_run_renders_its_table_and_plots_in_a_browser() {
             .unwrap_or_else(|| panic!("no plot of {w}"));
         let fig = &section[at..at + section[at..].find("</figure>").unwrap()];
         assert!(fig.contains("<svg") && fig.contains("</svg>"), "{w}");
-        assert!(fig.contains(">a (p50 ") && fig.contains(">b (p50 "), "{w}: {fig}");
+        assert!(fig.contains("a (p50 ") && fig.contains("b (p50 "), "{w}: {fig}");
     }
 
     // The same bench with an engine label holding markup: text, in the table and in the plot.

@@ -162,6 +162,13 @@ pub fn parse_bench(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Ve
         let Some(kind) = value.get("event").and_then(Value::as_str).map(str::to_string) else {
             return Err(not_event("no `event` field".into()));
         };
+        if runs.is_empty() && kind != "bench-started" {
+            return Err(LoadError::NoBenchStarted {
+                path: path.to_string(),
+                line: n,
+                what: format!("`{kind}`"),
+            });
+        }
         let event: BenchEvent = serde_json::from_value(value).map_err(|e| {
             let what = if matches!(kind.as_str(), "run-started" | "check-started" | "check-finished" | "run-finished") {
                 "a check's event in a bench's file (give each run's output as a file of its own)".to_string()
@@ -204,11 +211,7 @@ pub fn parse_bench(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Ve
             continue;
         }
         let Some(run) = runs.last_mut() else {
-            return Err(LoadError::NoBenchStarted {
-                path: path.to_string(),
-                line: n,
-                what: format!("`{kind}`"),
-            });
+            continue; // not reached: refused above
         };
         match event {
             BenchEvent::Overhead {
