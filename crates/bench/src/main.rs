@@ -360,7 +360,10 @@ fn main() -> anyhow::Result<()> {
         tls::bench_tls(1000, tls_rounds)?;
     }
     println!();
-    println!("summary (load average {load_before} at the start, {} at the end):", load_average());
+    println!(
+        "summary (load average {load_before} at the start, {} at the end):",
+        load_average()
+    );
     println!(
         "  ping: client / raw tokio socket {:.2} (median of the rounds; rounds {:.2} to {:.2}); the client adds {:.1} us a call; goal <= 1.10",
         ping.median, ping.low, ping.high, ping.added_us

@@ -237,6 +237,9 @@ mod tests {
         let s = svg.as_str();
         assert!(s.starts_with("<svg"), "{s}");
         assert!(!s.contains("<script") && !s.contains('\u{1b}'), "{s}");
-        assert!(s.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;?[0m &amp; co"), "{s}");
+        assert!(
+            s.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;?[0m &amp; co"),
+            "{s}"
+        );
     }
 }

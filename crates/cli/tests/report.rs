@@ -270,7 +270,12 @@ fn a_real_bench_beside_a_check_run_renders_its_table_and_plots_in_a_browser() {
     // labelled engines: the ratio columns too. Its JSON only, not its speed.
     let o = dockhand(["bench", "--format", "json", "--iterations", "3", "--warmup", "0"])
         .args(["--rounds", "1", "--overhead-calls", "20", "ping", "create"])
-        .args(["--engine", "a=unix:///var/run/docker.sock", "--engine", "b=/var/run/docker.sock"])
+        .args([
+            "--engine",
+            "a=unix:///var/run/docker.sock",
+            "--engine",
+            "b=/var/run/docker.sock",
+        ])
         .output();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let bench = dir.path().join("bench.jsonl");
@@ -370,8 +375,7 @@ fn report_refuses_a_broken_bench_file_naming_the_bench() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("b.jsonl:1: `result` before any bench-started")
-            && err.contains("`dockhand bench --format json`"),
+        err.contains("b.jsonl:1: `result` before any bench-started") && err.contains("`dockhand bench --format json`"),
         "{err}"
     );
 }

@@ -170,7 +170,10 @@ pub fn parse_bench(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Ve
             });
         }
         let event: BenchEvent = serde_json::from_value(value).map_err(|e| {
-            let what = if matches!(kind.as_str(), "run-started" | "check-started" | "check-finished" | "run-finished") {
+            let what = if matches!(
+                kind.as_str(),
+                "run-started" | "check-started" | "check-finished" | "run-finished"
+            ) {
                 "a check's event in a bench's file (give each run's output as a file of its own)".to_string()
             } else {
                 e.to_string()

@@ -96,7 +96,9 @@ fn a_bench_file_gives_the_bench_section_with_every_result_and_plot() {
     assert_eq!(html.matches("<figure class=\"cdf\"").count(), workloads.len());
     assert_eq!(html.matches("<svg").count(), workloads.len());
     for w in workloads {
-        let at = html.find(&format!("<figure class=\"cdf\" data-workload=\"{w}\">")).unwrap();
+        let at = html
+            .find(&format!("<figure class=\"cdf\" data-workload=\"{w}\">"))
+            .unwrap();
         let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
         assert!(fig.contains("docker (p50 ") && fig.contains("podman (p50 "), "{w}");
     }

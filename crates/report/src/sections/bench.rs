@@ -23,7 +23,17 @@ pub const SECTION: Section = Section {
 };
 
 /// The figures' columns after workload and engine.
-const FIGURES: [&str; 9] = ["concurrency", "count", "p50", "p90", "p99", "max", "mean", "ops/s", "errors"];
+const FIGURES: [&str; 9] = [
+    "concurrency",
+    "count",
+    "p50",
+    "p90",
+    "p99",
+    "max",
+    "mean",
+    "ops/s",
+    "errors",
+];
 
 fn heading(b: &BenchRun, k: usize, of: usize) -> String {
     if of > 1 {
@@ -45,11 +55,7 @@ fn facts(b: &BenchRun) -> String {
         |l| format!("load average {:.2} {:.2} {:.2}", l[0], l[1], l[2]),
     );
     let end = match &b.finished {
-        Some(f) => format!(
-            "took {:.1} s, exit code {}",
-            f.duration_ms as f64 / 1000.0,
-            f.exit_code
-        ),
+        Some(f) => format!("took {:.1} s, exit code {}", f.duration_ms as f64 / 1000.0, f.exit_code),
         None => "no bench-finished: incomplete".into(),
     };
     format!(
@@ -112,7 +118,9 @@ fn figure_cells(r: &ResultRow) -> [String; 9] {
 /// `ratio` event, its p50 and p99 over the first's; empty otherwise.
 fn ratio_cells(b: &BenchRun, row: &ResultRow) -> [String; 2] {
     match b.ratio_of(&row.workload) {
-        Some(q) if q.second == row.engine => [q.p50, q.p99].map(|v| v.map_or_else(|| "—".into(), |v| format!("{v:.2}"))),
+        Some(q) if q.second == row.engine => {
+            [q.p50, q.p99].map(|v| v.map_or_else(|| "—".into(), |v| format!("{v:.2}")))
+        }
         _ => [String::new(), String::new()],
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use dockhand_harness::OPERATIONS;
 
-use super::{has_runs, engine_headings, Section};
+use super::{engine_headings, has_runs, Section};
 use crate::html::Html;
 use crate::locate::{blamed, called};
 use crate::markdown::Markdown;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use dockhand_harness::Finding;
 
-use super::{has_runs, cut, Section};
+use super::{cut, has_runs, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::model::{Run, Verdict};
