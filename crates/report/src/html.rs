@@ -59,12 +59,6 @@ impl Html {
         self
     }
 
-    /// A number with `decimals` digits after the point.
-    pub fn float(&mut self, n: f64, decimals: usize) -> &mut Html {
-        let _ = write!(self.out, "{n:.decimals$}");
-        self
-    }
-
     /// `</tag>`.
     pub fn close(&mut self, tag: &'static str) -> &mut Html {
         self.out.push_str("</");
