@@ -36,7 +36,7 @@ pub enum LoadError {
     },
     #[error("{path} is empty: it holds no dockhand events; write one with `dockhand check --format json > {path}` (or `dockhand bench --format json > {path}`)")]
     Empty { path: String },
-    #[error("{path}:{line} is not a JSON line ({detail}): give the output of `dockhand check --format json`")]
+    #[error("{path}:{line} is not a JSON line ({detail}): give the output of `dockhand check --format json` (or of `dockhand bench --format json`)")]
     NotJson { path: String, line: usize, detail: String },
     #[error("{path}:{line} is not a dockhand event ({detail}): give the output of `dockhand check --format json`")]
     NotEvent { path: String, line: usize, detail: String },
