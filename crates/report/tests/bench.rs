@@ -225,3 +225,26 @@ fn broken_bench_files_are_refused_with_the_file_and_line() {
     assert!(matches!(e, LoadError::NotEvent { .. }), "{e:?}");
     assert!(e.to_string().contains("a bench's event in a check run's file"), "{e}");
 }
+
+#[test]
+fn an_overhead_not_measured_says_why() {
+    let why = "no raw-socket baseline for an engine behind TLS (tls://h:2376)";
+    let events: Vec<Value> = lines(BENCH)
+        .into_iter()
+        .map(|e| {
+            if e["event"] == "overhead" && e["engine"] == "podman" {
+                serde_json::json!({"event": "overhead", "engine": "podman", "unavailable": why})
+            } else {
+                e
+            }
+        })
+        .collect();
+    let r = Report::parse(&[("tls.jsonl", &join(&events))]).unwrap();
+    let o = &r.benches[0].overhead;
+    assert!(o[0].measured.is_some() && o[1].measured.is_none());
+    let html = r.html();
+    assert!(html.contains(&format!("not measured: {why}")), "the reason on the page");
+    assert!(r
+        .markdown()
+        .contains(&format!("| podman | — | — | — | — | not measured: {why} |")));
+}
