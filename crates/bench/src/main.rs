@@ -120,7 +120,16 @@ async fn ping_round(
     Ok((median(base), median(base_async), median(client)))
 }
 
-async fn bench_ping(engine: &Engine, n: usize, rounds: usize) -> anyhow::Result<()> {
+/// What the ping rounds measured: the client/raw tokio ratio's median and
+/// range over the rounds, and the median of what the client added per call.
+struct PingFigures {
+    median: f64,
+    low: f64,
+    high: f64,
+    added_us: f64,
+}
+
+async fn bench_ping(engine: &Engine, n: usize, rounds: usize) -> anyhow::Result<PingFigures> {
     let path = socket_path(engine)?;
     let mut raw = BufReader::new(UnixStream::connect(&path)?);
     let mut raw_async = tokio::io::BufReader::new(tokio::net::UnixStream::connect(&path).await?);
@@ -131,10 +140,12 @@ async fn bench_ping(engine: &Engine, n: usize, rounds: usize) -> anyhow::Result<
     }
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let mut ratios = Vec::with_capacity(rounds);
+    let mut added = Vec::with_capacity(rounds);
     for r in 1..=rounds {
         let (b, ba, c) = ping_round(engine, &mut raw, &mut raw_async, n).await?;
         let ratio = c.as_secs_f64() / ba.as_secs_f64();
         ratios.push(ratio);
+        added.push(us(c) - us(ba));
         println!(
             "ping round {r}/{rounds}: {n} round trips each, medians: raw blocking socket {:.1} us, raw tokio socket {:.1} us, client {:.1} us; client/raw tokio {ratio:.2}, client/raw blocking {:.2}",
             us(b),
@@ -144,13 +155,18 @@ async fn bench_ping(engine: &Engine, n: usize, rounds: usize) -> anyhow::Result<
         );
     }
     ratios.sort_by(f64::total_cmp);
+    added.sort_by(f64::total_cmp);
+    let f = PingFigures {
+        median: ratios[ratios.len() / 2],
+        low: ratios[0],
+        high: ratios[ratios.len() - 1],
+        added_us: added[added.len() / 2],
+    };
     println!(
         "ping: client/raw tokio socket, median of {rounds} rounds {:.2} (goal <= 1.10; rounds {:.2} to {:.2})",
-        ratios[ratios.len() / 2],
-        ratios[0],
-        ratios[ratios.len() - 1]
+        f.median, f.low, f.high
     );
-    Ok(())
+    Ok(f)
 }
 
 /// Reads a whole HTTP response raw: headers, then the body to EOF (the
@@ -169,7 +185,13 @@ fn raw_read_all(path: &std::path::Path, target: &str) -> anyhow::Result<usize> {
     }
 }
 
-async fn bench_logs(engine: &Engine, mib: usize, rounds: usize) -> anyhow::Result<()> {
+/// The log decode's client/raw ratios: best rates, and the rounds' median.
+struct LogFigures {
+    best: f64,
+    median: f64,
+}
+
+async fn bench_logs(engine: &Engine, mib: usize, rounds: usize) -> anyhow::Result<Option<LogFigures>> {
     let probe = ProbeImage::new();
     probe.ensure(engine).await?;
     // Full dockhand labels (owner, expiry): a concurrent run's sweep must see
@@ -244,15 +266,20 @@ async fn bench_logs(engine: &Engine, mib: usize, rounds: usize) -> anyhow::Resul
         if raw_side && client_side {
             let mut ratios: Vec<f64> = dec_rates.iter().zip(&raw_rates).map(|(d, r)| d / r).collect();
             ratios.sort_by(f64::total_cmp);
+            let f = LogFigures {
+                best: best(&dec_rates) / best(&raw_rates),
+                median: ratios[ratios.len() / 2],
+            };
             println!(
                 "logs: client/raw: best rates {:.2}, median of the rounds' ratios {:.2} (rounds {:.2} to {:.2}; goal >= 0.80)",
-                best(&dec_rates) / best(&raw_rates),
-                ratios[ratios.len() / 2],
+                f.best,
+                f.median,
                 ratios[0],
                 ratios[ratios.len() - 1]
             );
+            return Ok(Some(f));
         }
-        Ok::<_, anyhow::Error>(())
+        Ok::<_, anyhow::Error>(None)
     }
     .await;
     engine.container_remove(&id, true, true).await?;
@@ -261,13 +288,25 @@ async fn bench_logs(engine: &Engine, mib: usize, rounds: usize) -> anyhow::Resul
 
 /// A positive count from the environment, or `default` when unset.
 fn env_count(name: &str, default: usize) -> anyhow::Result<usize> {
+    env_number(name, default, 1)
+}
+
+/// A whole number of at least `min` from the environment, or `default` when unset.
+fn env_number(name: &str, default: usize, min: usize) -> anyhow::Result<usize> {
     match std::env::var(name) {
         Err(_) => Ok(default),
         Ok(v) => match v.trim().parse::<usize>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => bail!("{name}={v:?}: expected a whole number of at least 1 (default {default})"),
+            Ok(n) if n >= min => Ok(n),
+            _ => bail!("{name}={v:?}: expected a whole number of at least {min} (default {default})"),
         },
     }
+}
+
+/// The 1, 5 and 15 minute load averages, as /proc/loadavg gives them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Rates as `a, b, c MiB/s`.
@@ -277,12 +316,18 @@ fn rates(v: &[f64]) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    let tls_rounds = env_count("DOCKHAND_BENCH_TLS_ROUNDS", 5)?;
+    // 0 leaves the TLS part out.
+    let tls_rounds = env_number("DOCKHAND_BENCH_TLS_ROUNDS", 5, 0)?;
     if std::env::var("DOCKHAND_BENCH_ONLY").as_deref() == Ok("tls") {
         return tls::bench_tls(1000, tls_rounds.max(1));
     }
+    let load_before = load_average();
+    println!(
+        "load average at the start: {load_before} on {} CPUs (figures taken under load are noisy: rerun on a quiet machine)",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async {
+    let figures = rt.block_on(async {
         let endpoint = Endpoint::from_environment()?;
         let engine = Engine::connect(ConnectOptions {
             endpoint,
@@ -300,17 +345,34 @@ fn main() -> anyhow::Result<()> {
                     _ => raw_ping_async(&mut raw).await?,
                 }
             }
-            return Ok(());
+            return Ok(None);
         }
         let mib = env_count("DOCKHAND_BENCH_LOG_MIB", 256)?;
         let ping_rounds = env_count("DOCKHAND_BENCH_PING_ROUNDS", 5)?;
         let log_rounds = env_count("DOCKHAND_BENCH_LOG_ROUNDS", 3)?;
-        bench_ping(&engine, 1000, ping_rounds).await?;
-        bench_logs(&engine, mib, log_rounds).await?;
-        anyhow::Ok(())
+        let ping = bench_ping(&engine, 1000, ping_rounds).await?;
+        let logs = bench_logs(&engine, mib, log_rounds).await?;
+        anyhow::Ok(Some((ping, logs)))
     })?;
+    // One side alone (for a profiler): nothing else.
+    let Some((ping, logs)) = figures else { return Ok(()) };
     if tls_rounds > 0 {
         tls::bench_tls(1000, tls_rounds)?;
+    }
+    println!();
+    println!(
+        "summary (load average {load_before} at the start, {} at the end):",
+        load_average()
+    );
+    println!(
+        "  ping: client / raw tokio socket {:.2} (median of the rounds; rounds {:.2} to {:.2}); the client adds {:.1} us a call; goal <= 1.10",
+        ping.median, ping.low, ping.high, ping.added_us
+    );
+    if let Some(l) = logs {
+        println!(
+            "  logs: client / raw socket read {:.2} (median of the rounds' ratios; best rates {:.2}); goal >= 0.80",
+            l.median, l.best
+        );
     }
     Ok(())
 }

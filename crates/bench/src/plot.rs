@@ -1,7 +1,8 @@
 //! `--plots DIR`: one SVG per workload, the cumulative distribution of its
 //! latencies with the engines overlaid (x: latency on a log scale, y: the
 //! share of operations at or below it). Written with plotters' SVG backend,
-//! which needs no system library.
+//! which needs no system library. [`cdf_svg`] gives the same drawing as a
+//! string ([`Svg`]), which `dockhand report` puts inline in its page.
 
 use std::path::{Path, PathBuf};
 
@@ -47,16 +48,44 @@ pub fn write_cdfs(dir: &Path, rows: &[ResultRow]) -> Result<Vec<PathBuf>, BenchE
             continue;
         }
         let path = dir.join(file_name(w));
-        cdf(&path, w, &of).map_err(|message| BenchError::Plot {
+        let plot_error = |message: String| BenchError::Plot {
             path: path.clone(),
             message,
-        })?;
+        };
+        let svg = cdf_svg(w, &of).map_err(plot_error)?;
+        std::fs::write(&path, svg.as_str()).map_err(|e| plot_error(e.to_string()))?;
         written.push(path);
     }
     Ok(written)
 }
 
-fn cdf(path: &Path, workload: &str, rows: &[&ResultRow]) -> Result<(), String> {
+/// A plot as SVG markup, made only by [`cdf_svg`]: plotters' SVG backend
+/// escapes every text and attribute it writes (`< > & " '`), and the labels
+/// are rid of control characters first, so it can go inline in an HTML page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Svg(String);
+
+impl Svg {
+    /// The markup, starting `<svg`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The CDF of one workload's `rows` (engines overlaid), as SVG. Rows without
+/// samples draw nothing; the error is plotters' message.
+pub fn cdf_svg(workload: &str, rows: &[&ResultRow]) -> Result<Svg, String> {
+    let mut out = String::new();
+    cdf(&mut out, &printable(workload), rows)?;
+    Ok(Svg(out))
+}
+
+/// Text for a label: control characters (not valid in SVG) as `?`.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+fn cdf(out: &mut String, workload: &str, rows: &[&ResultRow]) -> Result<(), String> {
     let lo = rows
         .iter()
         .filter_map(|r| r.samples_us.first())
@@ -68,7 +97,7 @@ fn cdf(path: &Path, workload: &str, rows: &[&ResultRow]) -> Result<(), String> {
         .cloned()
         .fold(0.0, f64::max);
     let (lo, hi) = (ms(lo.max(1.0)), ms(hi.max(1.0)));
-    let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
+    let root = SVGBackend::with_string(out, (800, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     // A log scale when the samples span more than a decade and a bit (tails,
     // or two engines far apart); within that, a linear one from 0 reads
@@ -129,7 +158,7 @@ where
         }
         let label = format!(
             "{} (p50 {}, n={})",
-            r.engine,
+            printable(&r.engine),
             fmt_us(r.summary.p50_us),
             r.samples_us.len()
         );
@@ -199,5 +228,18 @@ mod tests {
             "linear within a decade"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn labels_are_escaped_in_the_svg() {
+        let r = row("ping", "<script>alert('x')</script>\u{1b}[0m & co", &[50, 60]);
+        let svg = cdf_svg("ping", &[&r]).unwrap();
+        let s = svg.as_str();
+        assert!(s.starts_with("<svg"), "{s}");
+        assert!(!s.contains("<script") && !s.contains('\u{1b}'), "{s}");
+        assert!(
+            s.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;?[0m &amp; co"),
+            "{s}"
+        );
     }
 }

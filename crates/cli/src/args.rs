@@ -123,7 +123,7 @@ pub enum Command {
     /// Show which API operations the checks exercise, with totals.
     Coverage(CoverageArgs),
     /// Write a compatibility report (HTML page, Markdown summary) from the
-    /// `--format json` events of one or more runs.
+    /// `--format json` events of one or more runs (checks, and benches).
     Report(ReportArgs),
     /// Time engine operations (latency percentiles, throughput), on one
     /// engine or several side by side.
@@ -518,8 +518,9 @@ pub struct ClusterRmArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Event files, each the output of `dockhand check --format json`; one
-    /// column per run, in this order.
+    /// Event files, each the output of `dockhand check --format json` (one
+    /// column per run, in this order) or of `dockhand bench --format json`
+    /// (its tables and latency plots in a Bench section).
     #[arg(required = true, value_name = "RUN.jsonl")]
     pub files: Vec<PathBuf>,
     /// Write the self-contained HTML page here.

@@ -1,6 +1,7 @@
 //! `dockhand report`: reads the event files (`dockhand-report` does the
 //! work), writes the page and the summary, and warns when a run is
-//! incomplete. A file that is not a run's events is a usage error (exit 3).
+//! incomplete. A file that is not a check run's or a bench's events is a
+//! usage error (exit 3).
 
 use std::io::Write;
 use std::path::Path;
@@ -27,9 +28,8 @@ pub fn run(a: &ReportArgs) -> Result<i32, CliError> {
         let _ = std::io::stdout().lock().write_all(report.markdown().as_bytes());
         return Ok(exit::SUCCESS);
     }
-    let engines: Vec<String> = (0..report.runs.len()).map(|i| report.engine_label(i)).collect();
     for path in a.html.iter().chain(&a.markdown) {
-        println!("wrote {}: {}", path.display(), engines.join(" vs "));
+        println!("wrote {}: {}", path.display(), report.subtitle());
     }
     Ok(exit::SUCCESS)
 }

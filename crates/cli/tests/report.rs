@@ -255,3 +255,127 @@ fn an_engine_reply_holding_a_script_does_not_run_in_the_browser() {
     assert!(!dom.contains("<img"), "an injected element was rendered");
     assert!(dom.contains("&lt;script&gt;document.title="));
 }
+
+/// Bench objects carry the check labels: beside the other tests that make
+/// objects on the machine's engine.
+fn engine_group() -> crate::kit::serial::Serial {
+    crate::kit::serial::shared(crate::kit::serial::ENGINE)
+}
+
+#[test]
+fn a_real_bench_beside_a_check_run_renders_its_table_and_plots_in_a_browser() {
+    let _g = engine_group();
+    let dir = tempfile::tempdir().unwrap();
+    // A short real bench of two workloads on the machine's engine, as two
+    // labelled engines: the ratio columns too. Its JSON only, not its speed.
+    let o = dockhand(["bench", "--format", "json", "--iterations", "3", "--warmup", "0"])
+        .args(["--rounds", "1", "--overhead-calls", "20", "ping", "create"])
+        .args([
+            "--engine",
+            "a=unix:///var/run/docker.sock",
+            "--engine",
+            "b=/var/run/docker.sock",
+        ])
+        .output();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let bench = dir.path().join("bench.jsonl");
+    std::fs::write(&bench, &o.stdout).unwrap();
+    let events: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let results: Vec<&Value> = events.iter().filter(|e| e["event"] == "result").collect();
+    assert_eq!(results.len(), 4);
+
+    let html = dir.path().join("r.html");
+    let out = dockhand(["report".as_ref(), docker().as_os_str(), bench.as_os_str()])
+        .args(["--html".as_ref(), html.as_os_str()])
+        .output();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Docker Engine 20.10.24+dfsg1; bench: a vs b"),
+        "{}",
+        text(&out)
+    );
+    let dom = rendered(&html);
+    // The check run's numbers are still the run's.
+    let shown = counts_in(&dom, "outcomes");
+    let total: usize = kinds(&docker()).values().sum();
+    assert_eq!(shown.get(&(0, "total".to_string())), Some(&total));
+    // Every result a row, with its count as the bench wrote it.
+    let start = dom.find("<section id=\"bench\">").expect("bench section rendered");
+    let section = &dom[start..start + dom[start..].find("</section>").unwrap()];
+    let row = regex::Regex::new(
+        r#"<tr class="[a-z]*" data-bench="0" data-workload="([a-z/0-9-]+)" data-engine="([ab])">.*?data-figure="count">(\d+)<"#,
+    )
+    .unwrap();
+    let rows: Vec<(String, String, u64)> = row
+        .captures_iter(section)
+        .map(|c| (c[1].to_string(), c[2].to_string(), c[3].parse().unwrap()))
+        .collect();
+    let want: Vec<(String, String, u64)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["workload"].as_str().unwrap().to_string(),
+                r["engine"].as_str().unwrap().to_string(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, want);
+    // One plot per workload, parsed by the browser as SVG with both engines' curves.
+    for w in ["ping", "create"] {
+        let at = section
+            .find(&format!("<figure class=\"cdf\" data-workload=\"{w}\">"))
+            .unwrap_or_else(|| panic!("no plot of {w}"));
+        let fig = &section[at..at + section[at..].find("</figure>").unwrap()];
+        assert!(fig.contains("<svg") && fig.contains("</svg>"), "{w}");
+        assert!(fig.contains("a (p50 ") && fig.contains("b (p50 "), "{w}: {fig}");
+    }
+
+    // The same bench with an engine label holding markup: text, in the table and in the plot.
+    let script = "<script>document.title='pwned';document.body.setAttribute('data-pwned','1')</script>";
+    let hostile: String = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            for key in ["engine", "second"] {
+                if e[key] == "b" {
+                    e[key] = script.into();
+                }
+            }
+            if e["event"] == "bench-started" {
+                e["engines"][1]["label"] = script.into();
+            }
+            format!("{e}\n")
+        })
+        .collect();
+    let bad = dir.path().join("hostile.jsonl");
+    std::fs::write(&bad, hostile).unwrap();
+    let page = dir.path().join("hostile.html");
+    let out = dockhand(["report".as_ref(), bad.as_os_str(), "--html".as_ref(), page.as_os_str()]).output();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let dom = rendered(&page);
+    assert!(!dom.contains("data-pwned=\"1\""), "the script ran");
+    assert!(!dom.contains("<title>pwned</title>"), "the script ran");
+    assert!(dom.contains("&lt;script&gt;document.title="));
+}
+
+#[test]
+fn report_refuses_a_broken_bench_file_naming_the_bench() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("b.jsonl");
+    std::fs::write(
+        &f,
+        "{\"event\":\"result\",\"workload\":\"ping\"}\n{\"event\":\"bench-finished\"}\n",
+    )
+    .unwrap();
+    let out = dockhand(["report".as_ref(), f.as_os_str()]).output();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("b.jsonl:1: `result` before any bench-started") && err.contains("`dockhand bench --format json`"),
+        "{err}"
+    );
+}

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use dockhand_bench::plot::Svg;
+
 /// An HTML document under construction.
 #[derive(Debug, Default)]
 pub struct Html {
@@ -47,6 +49,13 @@ impl Html {
             self.out.push('"');
         }
         self.out.push('>');
+        self
+    }
+
+    /// A plot drawn by the bench's plotter: its text is escaped as it is drawn
+    /// ([`Svg`] is made by nothing else).
+    pub fn svg(&mut self, svg: &Svg) -> &mut Html {
+        self.out.push_str(svg.as_str());
         self
     }
 

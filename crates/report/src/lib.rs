@@ -1,15 +1,17 @@
 //! dockhand-report: `dockhand report`'s page and summary. A [`Report`] is
-//! the runs read from one or more `--format json` event files
-//! ([`load`]); [`Report::html`] writes a self-contained page (inline CSS, no
-//! script, no external asset) and [`Report::markdown`] a summary.
+//! the runs read from one or more `dockhand check --format json` event files
+//! ([`load`]) and the benches read from `dockhand bench --format json` files
+//! ([`bench`]); [`Report::html`] writes a self-contained page (inline CSS and
+//! SVG, no script, no external asset) and [`Report::markdown`] a summary.
 //!
 //! Both are the same list of sections ([`sections::SECTIONS`], one module
 //! each: engines, outcomes, areas, differences, operations, failures,
-//! unsupported, schema findings); a new section is one module and one line
-//! there. Everything that came from an engine is redacted as it is read
+//! unsupported, schema findings, bench); a new section is one module and one
+//! line there. Everything that came from an engine is redacted as it is read
 //! ([`redact`]) and escaped as it is written ([`html::Html`],
 //! [`markdown::Markdown`]).
 
+pub mod bench;
 pub mod html;
 pub mod load;
 pub mod locate;
@@ -21,37 +23,45 @@ pub mod sections;
 
 use std::path::Path;
 
+pub use bench::BenchRun;
 pub use load::LoadError;
 pub use model::{Case, Run, Tally, Unsupported, Verdict};
 
-/// The runs a report is made of, in the order their files were given.
-#[derive(Debug, Clone)]
+/// The runs and benches a report is made of, in the order their files were given.
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     pub runs: Vec<Run>,
+    pub benches: Vec<BenchRun>,
 }
 
 impl Report {
     /// Reads every file; the first one that cannot be reported on is the error.
     pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<Report, LoadError> {
-        let mut runs = Vec::new();
+        let mut r = Report::default();
         for p in paths {
-            runs.extend(load::load_file(p.as_ref())?);
+            r.add(load::load_file(p.as_ref())?);
         }
-        Ok(Report { runs })
+        Ok(r)
     }
 
     /// From event files' contents: `(name, text)` pairs.
     pub fn parse(files: &[(&str, &str)]) -> Result<Report, LoadError> {
-        let mut runs = Vec::new();
+        let mut r = Report::default();
         for (name, text) in files {
-            runs.extend(load::parse(name, text)?);
+            r.add(load::parse(name, text)?);
         }
-        Ok(Report { runs })
+        Ok(r)
     }
 
-    /// Whether every run reached its `run-finished`.
+    fn add(&mut self, loaded: load::Loaded) {
+        self.runs.extend(loaded.runs);
+        self.benches.extend(loaded.benches);
+    }
+
+    /// Whether every run reached its `run-finished` and every bench its
+    /// `bench-finished`.
     pub fn is_complete(&self) -> bool {
-        self.runs.iter().all(Run::is_complete)
+        self.runs.iter().all(Run::is_complete) && self.benches.iter().all(BenchRun::is_complete)
     }
 
     /// One line per run that is incomplete (no `run-finished`, or a torn
@@ -87,6 +97,7 @@ impl Report {
                 r.selection.len()
             ));
         }
+        notes.extend(self.benches.iter().filter_map(BenchRun::note));
         notes
     }
 
@@ -100,6 +111,12 @@ impl Report {
         } else {
             title
         }
+    }
+
+    /// What the report is of: `Docker Engine 20.10.24 vs Podman Engine 4.3.1;
+    /// bench: docker vs podman`.
+    pub fn subtitle(&self) -> String {
+        page::subtitle(self)
     }
 
     /// The self-contained HTML page.

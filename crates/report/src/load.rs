@@ -7,6 +7,10 @@
 //! `run-started`. A run without `run-finished` (killed, or still running),
 //! or whose last line was cut off mid-way, is kept and marked incomplete.
 //!
+//! A file whose first event is one only `dockhand bench --format json`
+//! writes (`bench-started`, `result`, ...) is read as a bench's instead
+//! ([`crate::bench`]); each file is one or the other, never both.
+//!
 //! The `unsupported` outcome (docs/json-events.md) is read whether or not the
 //! harness this report is built with knows it: its evidence is taken from
 //! the JSON, and an outcome the harness cannot parse is stood in for by a
@@ -17,6 +21,7 @@ use std::path::Path;
 use dockhand_harness::{Event, Outcome};
 use serde_json::Value;
 
+use crate::bench::{parse_bench, BenchRun, BENCH_ONLY};
 use crate::model::{Case, Finished, Run, Unsupported, Verdict};
 use crate::redact::redact_value;
 
@@ -29,18 +34,30 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is empty: it holds no dockhand events; write one with `dockhand check --format json > {path}`")]
+    #[error("{path} is empty: it holds no dockhand events; write one with `dockhand check --format json > {path}` (or `dockhand bench --format json > {path}`)")]
     Empty { path: String },
-    #[error("{path}:{line} is not a JSON line ({detail}): give the output of `dockhand check --format json`")]
+    #[error("{path}:{line} is not a JSON line ({detail}): give the output of `dockhand check --format json` (or of `dockhand bench --format json`)")]
     NotJson { path: String, line: usize, detail: String },
     #[error("{path}:{line} is not a dockhand event ({detail}): give the output of `dockhand check --format json`")]
     NotEvent { path: String, line: usize, detail: String },
     #[error("{path}:{line}: {what} before any run-started: the file must hold whole runs, from `dockhand check --format json`")]
     NoRunStarted { path: String, line: usize, what: String },
+    #[error("{path}:{line} is not a dockhand bench event ({detail})")]
+    NotBenchEvent { path: String, line: usize, detail: String },
+    #[error("{path}:{line}: {what} before any bench-started: the file must hold whole benches, from `dockhand bench --format json`")]
+    NoBenchStarted { path: String, line: usize, what: String },
 }
 
-/// The runs in one event file (usually one; several when files were joined).
-pub fn load_file(path: &Path) -> Result<Vec<Run>, LoadError> {
+/// What one file holds: check runs or benches (one kind per file).
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub runs: Vec<Run>,
+    pub benches: Vec<BenchRun>,
+}
+
+/// The runs or benches in one event file (usually one; several when files
+/// were joined).
+pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     let shown = path.display().to_string();
     let text = std::fs::read(path).map_err(|source| LoadError::Read {
         path: shown.clone(),
@@ -49,8 +66,8 @@ pub fn load_file(path: &Path) -> Result<Vec<Run>, LoadError> {
     parse(&shown, &String::from_utf8_lossy(&text))
 }
 
-/// The runs in `text`, the content of the file named `path`.
-pub fn parse(path: &str, text: &str) -> Result<Vec<Run>, LoadError> {
+/// The runs or benches in `text`, the content of the file named `path`.
+pub fn parse(path: &str, text: &str) -> Result<Loaded, LoadError> {
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -60,9 +77,26 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Run>, LoadError> {
     if lines.is_empty() {
         return Err(LoadError::Empty { path: path.to_string() });
     }
+    let first_kind = serde_json::from_str::<Value>(lines[0].1)
+        .ok()
+        .and_then(|v| v.get("event").and_then(Value::as_str).map(str::to_string));
+    if first_kind.is_some_and(|k| BENCH_ONLY.contains(&k.as_str())) {
+        return Ok(Loaded {
+            runs: Vec::new(),
+            benches: parse_bench(path, text, &lines)?,
+        });
+    }
+    Ok(Loaded {
+        runs: parse_runs(path, text, &lines)?,
+        benches: Vec::new(),
+    })
+}
+
+/// The check runs in `lines` (the non-empty lines of `text`).
+fn parse_runs(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Vec<Run>, LoadError> {
     let last_line = lines.last().map(|(n, _)| *n);
     let mut runs: Vec<Run> = Vec::new();
-    for &(n, line) in &lines {
+    for &(n, line) in lines {
         let mut value: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             // The line a killed run was writing: keep what came before it.
@@ -89,6 +123,11 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Run>, LoadError> {
         let Some(kind) = value.get("event").and_then(Value::as_str).map(str::to_string) else {
             return Err(not_event("no `event` field".into()));
         };
+        if BENCH_ONLY.contains(&kind.as_str()) {
+            return Err(not_event(format!(
+                "`{kind}`: a bench's event in a check run's file; give each run's output as a file of its own"
+            )));
+        }
         let (event, unsupported) = event_of(value).map_err(|e| not_event(format!("`{kind}`: {e}")))?;
         if let Event::RunStarted {
             run_id,

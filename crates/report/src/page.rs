@@ -29,6 +29,9 @@ pre{margin:2px 0;white-space:pre-wrap;word-break:break-all;background:#f7f8fa;pa
 .sub{color:#4a5568;font-size:12px;font-weight:600}td.bad{color:#b3261e;font-weight:600}
 table.matrix td{font-size:12px}tr.tag th{background:#eef1f6}.detail{font-size:12px}
 tr.extra{color:#4a5568}
+table.bench td.n{text-align:right;font-variant-numeric:tabular-nums}table.bench tbody tr.first td,table.bench tbody tr.first th{border-top:2px solid #c5cedb}
+figure.cdf{display:inline-block;margin:.4em 1em .8em 0;vertical-align:top}figure.cdf svg{width:560px;height:auto;max-width:100%;border:1px solid #dde3ec}
+figure.cdf figcaption{font-size:12px;color:#4a5568}
 table.differences,table.findings,table.transcript,table.unsupported{width:100%;table-layout:fixed}
 table.differences td,table.findings td,table.transcript td,table.unsupported td{word-break:break-word}
 table.differences thead th:first-child{width:24%}table.transcript th:first-child{width:2.5em}
@@ -64,7 +67,7 @@ pub fn html(r: &Report) -> String {
         (s.html)(r, &mut h);
         h.raw("</section>");
     }
-    h.raw("<footer><p class=\"sub\">Written by <code>dockhand report</code> from <code>dockhand check --format json</code> events (docs/report.md).</p></footer>");
+    h.raw("<footer><p class=\"sub\">Written by <code>dockhand report</code> from <code>dockhand check --format json</code> and <code>dockhand bench --format json</code> events (docs/report.md).</p></footer>");
     h.raw("</body></html>\n");
     h.finish()
 }
@@ -93,7 +96,12 @@ fn title(r: &Report) -> String {
     format!("dockhand report: {}", subtitle(r))
 }
 
-fn subtitle(r: &Report) -> String {
+pub(crate) fn subtitle(r: &Report) -> String {
     let engines: Vec<String> = (0..r.runs.len()).map(|i| r.engine_label(i)).collect();
-    engines.join(" vs ")
+    let mut parts = Vec::new();
+    if !engines.is_empty() {
+        parts.push(engines.join(" vs "));
+    }
+    parts.extend(r.benches.iter().map(|b| format!("bench: {}", b.title())));
+    parts.join("; ")
 }

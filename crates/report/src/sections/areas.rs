@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{always, Section};
+use super::{has_runs, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::model::{Tally, Verdict};
@@ -12,7 +12,7 @@ use crate::Report;
 pub const SECTION: Section = Section {
     id: "areas",
     title: "By area",
-    applies: always,
+    applies: has_runs,
     html,
     markdown,
 };

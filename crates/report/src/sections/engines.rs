@@ -2,7 +2,7 @@
 //! version spoken, endpoint, platform) and the run's facts (id, start,
 //! duration, exit code, file, complete or not).
 
-use super::{always, engine_headings, Section};
+use super::{engine_headings, has_runs, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::model::Run;
@@ -11,7 +11,7 @@ use crate::Report;
 pub const SECTION: Section = Section {
     id: "engines",
     title: "Engines",
-    applies: always,
+    applies: has_runs,
     html,
     markdown,
 };

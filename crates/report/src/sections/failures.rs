@@ -5,7 +5,7 @@
 //! case's schema findings, and its transcript (every call with its status,
 //! request and reply bodies).
 
-use super::{always, Section};
+use super::{has_runs, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::model::{Case, MessageParts, Verdict};
@@ -15,7 +15,7 @@ use dockhand_harness::Outcome;
 pub const SECTION: Section = Section {
     id: "failures",
     title: "Failures and known failures",
-    applies: always,
+    applies: has_runs,
     html,
     markdown,
 };

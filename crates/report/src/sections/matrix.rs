@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use dockhand_harness::OPERATIONS;
 
-use super::{always, engine_headings, Section};
+use super::{engine_headings, has_runs, Section};
 use crate::html::Html;
 use crate::locate::{blamed, called};
 use crate::markdown::Markdown;
@@ -19,7 +19,7 @@ use crate::Report;
 pub const SECTION: Section = Section {
     id: "operations",
     title: "Operations",
-    applies: always,
+    applies: has_runs,
     html,
     markdown,
 };

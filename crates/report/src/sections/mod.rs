@@ -1,13 +1,14 @@
 //! The report's sections, in page order: [`SECTIONS`]. Each is a module with
 //! one [`Section`] value: its anchor, title, whether it applies to a report,
-//! and how it writes itself as HTML and as Markdown. Adding a section (the
-//! bench results, say) is a module here and a line in the list.
+//! and how it writes itself as HTML and as Markdown. Adding a section is a
+//! module here and a line in the list.
 
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::Report;
 
 mod areas;
+mod bench;
 mod differences;
 mod engines;
 mod failures;
@@ -37,11 +38,13 @@ pub const SECTIONS: &[Section] = &[
     failures::SECTION,
     unsupported::SECTION,
     schema::SECTION,
+    bench::SECTION,
 ];
 
-/// For sections that always apply.
-fn always(_: &Report) -> bool {
-    true
+/// For the sections of check runs: they apply when there is one (a report
+/// of benches alone has none).
+fn has_runs(r: &Report) -> bool {
+    !r.runs.is_empty()
 }
 
 /// The heading row cells of a per-engine table: one per run.

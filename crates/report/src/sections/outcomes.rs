@@ -2,7 +2,7 @@
 //! count cell carries `data-engine` and `data-outcome`, which the browser
 //! test reads back from the rendered page) and a bar.
 
-use super::{always, Section};
+use super::{has_runs, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::model::Verdict;
@@ -11,7 +11,7 @@ use crate::Report;
 pub const SECTION: Section = Section {
     id: "outcomes",
     title: "Outcomes",
-    applies: always,
+    applies: has_runs,
     html,
     markdown,
 };

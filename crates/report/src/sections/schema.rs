@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use dockhand_harness::Finding;
 
-use super::{always, cut, Section};
+use super::{cut, has_runs, Section};
 use crate::html::Html;
 use crate::markdown::Markdown;
 use crate::model::{Run, Verdict};
@@ -19,7 +19,7 @@ use crate::Report;
 pub const SECTION: Section = Section {
     id: "schema",
     title: "Schema findings",
-    applies: always,
+    applies: has_runs,
     html,
     markdown,
 };
