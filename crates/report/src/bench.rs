@@ -8,7 +8,7 @@
 use dockhand_bench::{BenchEvent, EngineDesc, Overhead, ResultRow};
 use serde_json::Value;
 
-use crate::load::LoadError;
+use crate::error::LoadError;
 use crate::redact::redact_value;
 
 /// The event kinds only a bench writes: a file opening with one of them is

@@ -12,6 +12,7 @@
 //! [`markdown::Markdown`]).
 
 pub mod bench;
+pub mod error;
 pub mod html;
 pub mod load;
 pub mod locate;
@@ -24,7 +25,7 @@ pub mod sections;
 use std::path::Path;
 
 pub use bench::BenchRun;
-pub use load::LoadError;
+pub use error::LoadError;
 pub use model::{Case, Run, Tally, Unsupported, Verdict};
 
 /// The runs and benches a report is made of, in the order their files were given.
