@@ -39,6 +39,17 @@ const DAEMON_PROGRAMS: &[&str] = &[
     "conmon",
     "netavark",
     "aardvark-dns",
+    // dockerd's re-executions of itself (moby's `reexec.Register` names):
+    // `netns-create` makes a sandbox's namespace (a swarm node's ingress
+    // sandbox right after it joins) and, once it has unshared, runs in a
+    // namespace of its own, so only its path argument ties it to the engine;
+    // one left running when its dockerd was killed outlived `cluster rm`.
+    "netns-create",
+    "set-ipv6",
+    "docker-applyLayer",
+    "docker-untar",
+    "docker-tar",
+    "docker-mountfrom",
 ];
 
 /// The file that marks a directory as a private engine's state directory.
@@ -305,6 +316,26 @@ fn remove_container_cgroups(ids: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reexec_helper_naming_the_directory_is_the_engines() {
+        let dir = Path::new("/tmp/state/c1/n1");
+        let p = |argv: &[&str]| ProcInfo {
+            pid: 10,
+            ppid: 1,
+            argv: argv.iter().map(std::ffi::OsString::from).collect(),
+            net_ns: None,
+        };
+        assert!(mentions_dir(
+            &p(&["netns-create", "/tmp/state/c1/n1/exec/netns/1-abc"]),
+            dir
+        ));
+        assert!(!mentions_dir(
+            &p(&["netns-create", "/tmp/state/c1/n10/exec/netns/1-abc"]),
+            dir
+        ));
+        assert!(!mentions_dir(&p(&["ls", "/tmp/state/c1/n1/exec"]), dir));
+    }
 
     #[test]
     fn mount_paths_are_unescaped() {
