@@ -8,9 +8,12 @@
 //! built once per test process with `cargo build -p dockhand` into this
 //! test's own target directory (or taken from `DOCKHAND_BIN`).
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod common;
+
+use std::path::Path;
 use std::time::Instant;
+
+use common::{dockhand, engine};
 
 use dockhand_mutants::catalogue;
 use dockhand_mutants::run::{compare, run_checks, MutantResult, Shapes};
@@ -33,40 +36,6 @@ const SUBSET: &[(&str, &str)] = &[
     ("volume-list-drops-dockhand-volumes", "volumes/list/filters:label"),
     ("network-create-no-warning", "networks/create/bridge:plain"),
 ];
-
-fn engine() -> PathBuf {
-    match std::env::var("DOCKER_HOST") {
-        Ok(h) if h.starts_with("unix://") => PathBuf::from(&h["unix://".len()..]),
-        _ => PathBuf::from("/var/run/docker.sock"),
-    }
-}
-
-/// The dockhand binary, built once for the whole test process.
-fn dockhand() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Ok(bin) = std::env::var("DOCKHAND_BIN") {
-            return PathBuf::from(bin);
-        }
-        // target/<profile>/deps/fast-<hash> -> target/<profile>
-        let exe = std::env::current_exe().expect("the test's own path");
-        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
-        let target_dir = profile_dir.parent().expect("target/");
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
-        let mut cmd = std::process::Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "dockhand", "--manifest-path"])
-            .arg(&manifest)
-            .arg("--target-dir")
-            .arg(target_dir);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build -p dockhand");
-        assert!(status.success(), "cargo build -p dockhand failed");
-        profile_dir.join("dockhand")
-    })
-}
 
 fn cases() -> Vec<String> {
     SUBSET.iter().map(|(_, c)| c.to_string()).collect()
