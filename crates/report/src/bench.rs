@@ -9,7 +9,7 @@ use dockhand_bench::{BenchEvent, EngineDesc, Overhead, ResultRow};
 use serde_json::Value;
 
 use crate::error::LoadError;
-use crate::redact::redact_value;
+use crate::jsonl::json_values;
 
 /// The event kinds only a bench writes: a file opening with one of them is
 /// read as a bench's (`engine-down` and `interrupted` are a check's too).
@@ -132,28 +132,10 @@ impl BenchRun {
 /// The benches in `lines` (non-empty `(line number, text)` pairs of the file
 /// `path`, whose whole text is `text`), each from its `bench-started`.
 pub fn parse_bench(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Vec<BenchRun>, LoadError> {
-    let last_line = lines.last().map(|(n, _)| *n);
+    let (values, torn) = json_values(path, text, lines)?;
     let mut runs: Vec<BenchRun> = Vec::new();
     let hint = "give the output of `dockhand bench --format json`";
-    for &(n, line) in lines {
-        let mut value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            // The line a killed bench was writing: keep what came before it.
-            Err(e) if Some(n) == last_line && e.is_eof() && !runs.is_empty() && !text.ends_with('\n') => {
-                if let Some(run) = runs.last_mut() {
-                    run.torn = true;
-                }
-                break;
-            }
-            Err(e) => {
-                return Err(LoadError::NotJson {
-                    path: path.to_string(),
-                    line: n,
-                    detail: e.to_string(),
-                })
-            }
-        };
-        redact_value(&mut value);
+    for (n, value) in values {
         let not_event = |detail: String| LoadError::NotBenchEvent {
             path: path.to_string(),
             line: n,
@@ -258,6 +240,11 @@ pub fn parse_bench(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Ve
                 })
             }
             BenchEvent::BenchStarted { .. } => {}
+        }
+    }
+    if torn {
+        if let Some(run) = runs.last_mut() {
+            run.torn = true;
         }
     }
     Ok(runs)

@@ -14,6 +14,7 @@
 pub mod bench;
 pub mod error;
 pub mod html;
+mod jsonl;
 pub mod load;
 pub mod locate;
 pub mod markdown;

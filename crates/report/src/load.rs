@@ -23,8 +23,8 @@ use serde_json::Value;
 
 use crate::bench::{parse_bench, BenchRun, BENCH_ONLY};
 pub use crate::error::LoadError;
+use crate::jsonl::json_values;
 use crate::model::{Case, Finished, Run, Unsupported, Verdict};
-use crate::redact::redact_value;
 
 /// What one file holds: check runs or benches (one kind per file).
 #[derive(Debug, Clone, Default)]
@@ -72,27 +72,9 @@ pub fn parse(path: &str, text: &str) -> Result<Loaded, LoadError> {
 
 /// The check runs in `lines` (the non-empty lines of `text`).
 fn parse_runs(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Vec<Run>, LoadError> {
-    let last_line = lines.last().map(|(n, _)| *n);
+    let (values, torn) = json_values(path, text, lines)?;
     let mut runs: Vec<Run> = Vec::new();
-    for &(n, line) in lines {
-        let mut value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            // The line a killed run was writing: keep what came before it.
-            Err(e) if Some(n) == last_line && e.is_eof() && !runs.is_empty() && !text.ends_with('\n') => {
-                if let Some(run) = runs.last_mut() {
-                    run.torn = true;
-                }
-                break;
-            }
-            Err(e) => {
-                return Err(LoadError::NotJson {
-                    path: path.to_string(),
-                    line: n,
-                    detail: e.to_string(),
-                })
-            }
-        };
-        redact_value(&mut value);
+    for (n, value) in values {
         let not_event = |detail: String| LoadError::NotEvent {
             path: path.to_string(),
             line: n,
@@ -183,6 +165,11 @@ fn parse_runs(path: &str, text: &str, lines: &[(usize, &str)]) -> Result<Vec<Run
             Event::Interrupted { at } => run.interrupted = Some(at),
             // Nothing a report shows.
             Event::CheckStarted { .. } | Event::Swept { .. } | Event::RunStarted { .. } => {}
+        }
+    }
+    if torn {
+        if let Some(run) = runs.last_mut() {
+            run.torn = true;
         }
     }
     Ok(runs)
