@@ -2,7 +2,7 @@
 //! the validator on a body.
 
 use dockhand_engine::{ApiVersion, HeaderMap};
-use dockhand_shapes::{Catalog, Finding, Reply};
+use dockhand_shapes::{Catalog, Finding, FindingKind, Reply};
 
 pub const V1_41: ApiVersion = ApiVersion::new(1, 41);
 
@@ -53,4 +53,31 @@ pub fn failing(findings: &[Finding]) -> Vec<String> {
         .filter(|f| f.kind.fails())
         .map(|f| f.to_string())
         .collect()
+}
+
+/// `(fixture, method, path, status, content type)` of every reply recorded in
+/// `<dir>/media.txt` (`dir` "" for the fixtures' top directory), fixture
+/// names relative to `dir`.
+pub fn recorded(dir: &str) -> Vec<(String, String, String, u16, Option<String>)> {
+    let list = if dir.is_empty() {
+        "media.txt".to_string()
+    } else {
+        format!("{dir}/media.txt")
+    };
+    String::from_utf8(fixture(&list))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let p: Vec<&str> = l.splitn(5, ' ').collect();
+            let ct = (p[4] != "none").then(|| p[4].to_string());
+            (p[0].into(), p[1].into(), p[2].into(), p[3].parse().unwrap(), ct)
+        })
+        .collect()
+}
+
+/// `(pointer, kind)` of each finding, sorted by pointer, for comparing with a list.
+pub fn summary(f: &[Finding]) -> Vec<(String, FindingKind)> {
+    let mut v: Vec<_> = f.iter().map(|f| (f.pointer.clone(), f.kind)).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }

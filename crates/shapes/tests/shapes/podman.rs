@@ -9,32 +9,12 @@
 
 use dockhand_shapes::{Finding, FindingKind};
 
-use crate::kit::{check, fixture, V1_41};
+use crate::kit::{check, fixture, recorded, summary, V1_41};
 
 const DIR: &str = "podman-4.3";
 
-/// `(fixture, method, path, status, content type)` from `podman-4.3/media.txt`.
-fn recorded() -> Vec<(String, String, String, u16, Option<String>)> {
-    String::from_utf8(fixture(&format!("{DIR}/media.txt")))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let p: Vec<&str> = l.splitn(5, ' ').collect();
-            let ct = (p[4] != "none").then(|| p[4].to_string());
-            (p[0].into(), p[1].into(), p[2].into(), p[3].parse().unwrap(), ct)
-        })
-        .collect()
-}
-
 fn findings(file: &str, method: &str, path: &str, status: u16, ct: Option<&str>) -> Vec<Finding> {
     check(V1_41, method, path, status, ct, &fixture(&format!("{DIR}/{file}")))
-}
-
-/// `(pointer, kind)` of each finding, sorted.
-fn summary(f: &[Finding]) -> Vec<(String, FindingKind)> {
-    let mut v: Vec<_> = f.iter().map(|f| (f.pointer.clone(), f.kind)).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
 }
 
 /// The findings each recorded Podman 4.3.1 reply gives (all others give
@@ -91,7 +71,7 @@ fn expected(name: &str) -> Vec<(String, FindingKind)> {
 
 #[test]
 fn every_recorded_podman_reply_gives_exactly_its_known_findings() {
-    let all = recorded();
+    let all = recorded(DIR);
     assert!(all.len() >= 30, "{} recorded replies", all.len());
     let mut report = Vec::new();
     for (file, method, path, status, ct) in all {
@@ -131,7 +111,7 @@ fn podman_s_inspect_deviations_are_the_pinned_ones() {
 
 #[test]
 fn every_podman_fixture_is_recorded_in_its_media_txt() {
-    let listed: Vec<String> = recorded().into_iter().map(|r| r.0).collect();
+    let listed: Vec<String> = recorded(DIR).into_iter().map(|r| r.0).collect();
     let dir = format!("{}/tests/fixtures/{DIR}", env!("CARGO_MANIFEST_DIR"));
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();

@@ -6,34 +6,14 @@
 
 use dockhand_shapes::{Finding, FindingKind};
 
-use crate::kit::{check, fixture, V1_41};
-
-/// `(fixture, method, path, status, content type)` from `media.txt`.
-fn recorded() -> Vec<(String, String, String, u16, Option<String>)> {
-    String::from_utf8(fixture("media.txt"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let p: Vec<&str> = l.splitn(5, ' ').collect();
-            let ct = (p[4] != "none").then(|| p[4].to_string());
-            (p[0].into(), p[1].into(), p[2].into(), p[3].parse().unwrap(), ct)
-        })
-        .collect()
-}
+use crate::kit::{check, fixture, recorded, summary, V1_41};
 
 fn findings_of(name: &str) -> Vec<Finding> {
-    let (file, method, path, status, ct) = recorded()
+    let (file, method, path, status, ct) = recorded("")
         .into_iter()
         .find(|r| r.0 == name)
         .unwrap_or_else(|| panic!("{name} is not in media.txt"));
     check(V1_41, &method, &path, status, ct.as_deref(), &fixture(&file))
-}
-
-/// `(pointer, kind)` of each finding, for comparing with a list.
-fn summary(f: &[Finding]) -> Vec<(String, FindingKind)> {
-    let mut v: Vec<_> = f.iter().map(|f| (f.pointer.clone(), f.kind)).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
 }
 
 /// The findings each recorded 20.10 reply gives (all others give none),
@@ -61,7 +41,7 @@ fn expected(name: &str) -> Vec<(String, FindingKind)> {
 #[test]
 fn every_recorded_reply_gives_exactly_its_known_findings() {
     let mut report = Vec::new();
-    for (file, ..) in recorded() {
+    for (file, ..) in recorded("") {
         let got = summary(&findings_of(&file));
         let mut want = expected(&file);
         want.sort_by(|a, b| a.0.cmp(&b.0));
@@ -74,7 +54,7 @@ fn every_recorded_reply_gives_exactly_its_known_findings() {
 
 #[test]
 fn every_fixture_is_recorded_in_media_txt() {
-    let listed: Vec<String> = recorded().into_iter().map(|r| r.0).collect();
+    let listed: Vec<String> = recorded("").into_iter().map(|r| r.0).collect();
     let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
