@@ -158,6 +158,10 @@ async fn container_options_reach_the_engine() {
 
 #[tokio::test]
 async fn network_mode_and_fixed_ip_on_a_named_ipam_network() {
+    // A subnet outside the engine's default address pools (172.17-31.0.0/16,
+    // 192.168.0.0/16), which it hands to the networks other tests create
+    // meanwhile (172.29.117.0/24 once met a 172.29.0.0/16 network: 403
+    // "Pool overlaps"), and outside the suite's 10.213.0.0/16.
     let d = tempfile::tempdir().unwrap();
     let net = format!("dockhand-test-ipam-{}", std::process::id());
     let f = compose(
@@ -172,12 +176,12 @@ async fn network_mode_and_fixed_ip_on_a_named_ipam_network() {
     image: {PROBE}
     command: [idle]
     networks:
-      back: {{ipv4_address: 172.29.117.10}}
+      back: {{ipv4_address: 10.212.117.10}}
 networks:
   back:
     name: {net}
     ipam:
-      config: [{{subnet: 172.29.117.0/24}}]
+      config: [{{subnet: 10.212.117.0/24}}]
 "#
         ),
     );
@@ -185,9 +189,9 @@ networks:
     let solo = inspect_first(&env, "solo");
     assert_eq!(solo["HostConfig"]["NetworkMode"], "none");
     let fixed = inspect_first(&env, "fixed");
-    assert_eq!(fixed["NetworkSettings"]["Networks"][&net]["IPAddress"], "172.29.117.10");
+    assert_eq!(fixed["NetworkSettings"]["Networks"][&net]["IPAddress"], "10.212.117.10");
     let n = engine("GET", &format!("/networks/{net}"), None);
-    assert_eq!(n["IPAM"]["Config"][0]["Subnet"], "172.29.117.0/24");
+    assert_eq!(n["IPAM"]["Config"][0]["Subnet"], "10.212.117.0/24");
     env.down().await.unwrap();
     // The fixed-name network is the project's: labelled, so removed with it.
     assert!(gone(&format!("/networks/{net}"), "not found"));
